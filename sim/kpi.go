@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -200,20 +201,21 @@ func (e *UnknownKPIError) Error() string {
 	return fmt.Sprintf("unknown KPI %q (known: %s, or %sNAME)", e.ID, strings.Join(KPIIDs(), ", "), IncidentPrefix)
 }
 
-// CheckValue reports whether v is a possible value of k: fractions in [0, 1],
+// CheckValue reports whether v is a possible value of k (the error does not
+// repeat the id: the caller names the field): fractions in [0, 1],
 // everything else non-negative, counts whole.
 func (k KPI) CheckValue(v float64) error {
 	switch {
 	case v != v: // NaN
-		return fmt.Errorf("%s: value is not a number", k.ID)
+		return errors.New("value is not a number")
 	case v < 0:
-		return fmt.Errorf("%s: %v is negative", k.ID, v)
+		return fmt.Errorf("%v is negative", v)
 	case k.Unit == UnitFraction && v > 1:
-		return fmt.Errorf("%s: %v is above 1 (rates are fractions: 0.87, not 87)", k.ID, v)
+		return fmt.Errorf("%v is above 1 (rates are fractions: 0.87, not 87)", v)
 	case k.Unit == UnitCount && v != float64(int64(v)):
-		return fmt.Errorf("%s: %v is not a whole count", k.ID, v)
+		return fmt.Errorf("%v is not a whole count", v)
 	case v > 1e15:
-		return fmt.Errorf("%s: %v is out of range", k.ID, v)
+		return fmt.Errorf("%v is out of range", v)
 	}
 	return nil
 }

@@ -137,7 +137,7 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 				return nil, &InputError{Period: p.Period, Err: &UnknownKPIError{ID: id}}
 			}
 			if err := k.CheckValue(p.Values[id]); err != nil {
-				return nil, &InputError{Period: p.Period, Err: err}
+				return nil, &InputError{Period: p.Period, KPI: id, Err: err}
 			}
 		}
 		if p.Excluded != "" && !slices.Contains(c.Exclusions, p.Excluded) {
