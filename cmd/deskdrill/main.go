@@ -1,0 +1,70 @@
+// Command deskdrill is the customer-service sandbox: refund statements from
+// contracts and KPIs, scenarios, and (in later releases) the live hub and
+// the capacity planner. See the README for a tour.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	_ "time/tzdata" // scenarios and periods use Asia/Shanghai on machines without zoneinfo
+
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the work failed at run time
+	exitBadInput = 2 // bad usage, a bad flag value or a bad input file
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the process exit code. It is
+// the only place that turns errors into exit codes.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "deskdrill: %v\n", err)
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", ue.cmd)
+		return exitBadInput
+	case isBadInput(err):
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+func isBadInput(err error) bool {
+	var ie *sim.InputError
+	var ke *sim.UnknownKPIError
+	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
+		errors.As(err, &ie) || errors.As(err, &ke)
+}
+
+// usageError is a command line that cannot be run as given.
+type usageError struct {
+	cmd string
+	err error
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func deskdrill(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(t.Context(), args, &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// statement is the JSON shape of `refund --json`, as a user's script reads it.
+type statement struct {
+	Total    json.Number `json:"total"`
+	Currency string      `json:"currency"`
+	Periods  []string    `json:"periods"`
+	Items    []struct {
+		Period, Clause, KPI, Band, Formula, Reason string
+		Measured, Target, Ratio                    *float64
+		Amount                                     json.Number
+		Evidence                                   []string
+	} `json:"items"`
+	Skipped []struct{ Period, Clause, KPI, Reason string } `json:"skipped"`
+}
+
+func refundJSON(t *testing.T, args ...string) statement {
+	t.Helper()
+	r := deskdrill(t, append([]string{"refund", "--json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var st statement
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.UseNumber()
+	if err := dec.Decode(&st); err != nil {
+		t.Fatalf("decode %q: %v", r.stdout, err)
+	}
+	return st
+}
+
+// The worked answers of the foundation issue, through the command line.
+func TestRefund_WorkedAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"tiered satisfaction 0.87", []string{"--contract", "seed-tiered", "--kpi", "satisfaction=0.87"}, "2200.00"},
+		{"tiered dispute 0.026", []string{"--contract", "seed-tiered", "--kpi", "dispute_refund_rate=0.026"}, "3800.00"},
+		{"tiered both", []string{"--contract", "seed-tiered", "--kpi", "satisfaction=0.87", "--kpi", "dispute_refund_rate=0.026"}, "6000.00"},
+		{"tiered terminated after 6", []string{"--contract", "seed-tiered", "--terminate-after-months", "6"}, "48000.00"},
+		{"guarantee dispute 0.026", []string{"--contract", "seed-guarantee", "--kpi", "dispute_refund_rate=0.026"}, "1200.00"},
+		{"guarantee training below 0.60 after 6", []string{"--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5", "--terminate-after-months", "6"}, "60000.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := refundJSON(t, tc.args...)
+			if st.Total.String() != tc.want || st.Currency != "CNY" {
+				t.Errorf("got total %s %s; want %s CNY", st.Total, st.Currency, tc.want)
+			}
+		})
+	}
+}
+
+func TestRefund_JSONItems(t *testing.T) {
+	st := refundJSON(t, "--contract", "seed-tiered", "--kpi", "satisfaction=0.87", "--period", "2026-11")
+	if len(st.Items) != 1 || len(st.Skipped) != 2 || st.Periods != nil {
+		t.Fatalf("got %d items, %d skipped, periods %v; want 1, 2 and no periods for one period", len(st.Items), len(st.Skipped), st.Periods)
+	}
+	it := st.Items[0]
+	if it.Period != "2026-11" || it.Clause != "satisfaction" || it.KPI != "satisfaction" || *it.Measured != 0.87 ||
+		*it.Target != 0.9 || it.Band != "[0.85, 0.9)" || *it.Ratio != 0.22 || it.Amount != "2200.00" || it.Formula == "" || it.Reason == "" {
+		t.Errorf("item: got %+v", it)
+	}
+}
+
+func TestRefund_KPIFiles(t *testing.T) {
+	csv := writeFile(t, "kpis.csv", "period,satisfaction,dispute_refund_rate,excluded\n2026-10,0.87,,\n2026-11,0.87,0.026,\n2026-12,0.5,0.5,platform_outage\n")
+	jsn := writeFile(t, "kpis.json", `[{"period":"2026-10","satisfaction":0.87},{"period":"2026-11","satisfaction":0.87,"dispute_refund_rate":0.026},{"period":"2026-12","satisfaction":0.5,"dispute_refund_rate":0.5,"excluded":"platform_outage"}]`)
+	for _, file := range []string{csv, jsn} {
+		t.Run(filepath.Ext(file), func(t *testing.T) {
+			st := refundJSON(t, "--contract", "seed-tiered", "--kpis", file)
+			if st.Total.String() != "8200.00" || len(st.Periods) != 3 {
+				t.Errorf("got total %s over %v; want 8200.00 over 3 periods", st.Total, st.Periods)
+			}
+			st = refundJSON(t, "--contract", "seed-tiered", "--kpis", file, "--period", "2026-11")
+			if st.Total.String() != "6000.00" {
+				t.Errorf("--period 2026-11: got %s; want 6000.00", st.Total)
+			}
+		})
+	}
+}
+
+func TestRefund_Table(t *testing.T) {
+	r := deskdrill(t, "refund", "--contract", "seed-tiered", "--kpi", "satisfaction=0.87", "--period", "2026-11")
+	for _, want := range []string{"PERIOD", "satisfaction", "[0.85, 0.9)", "22%", "2,200.00", "TOTAL", "Why:", "Not evaluated:", "timeouts_per_day not supplied"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestRun_ExitCodes(t *testing.T) {
+	badContract := writeFile(t, "bad.yaml", "name: x\nmonthly_fee: 100\nclauses:\n  - id: a\n    kind: banded\n    kpi: happiness\n")
+	badKPIs := writeFile(t, "kpis.csv", "period,satisfaction\n2026-11,87\n")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"help", []string{"--help"}, 0, ""},
+		{"version", []string{"version"}, 0, ""},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"refund", "--frob"}, 2, "unknown flag"},
+		{"missing contract", []string{"refund", "--kpi", "satisfaction=0.9"}, 2, "contract"},
+		{"no KPIs", []string{"refund", "--contract", "seed-tiered"}, 2, "give KPI values"},
+		{"both KPI sources", []string{"refund", "--contract", "seed-tiered", "--kpis", badKPIs, "--kpi", "satisfaction=0.9"}, 2, "kpis"},
+		{"unknown contract", []string{"refund", "--contract", "nope", "--kpi", "satisfaction=0.9"}, 2, `no contract named "nope"`},
+		{"unknown KPI id", []string{"refund", "--contract", "seed-tiered", "--kpi", "happiness=1"}, 2, `unknown KPI "happiness"`},
+		{"percent instead of fraction", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction=87"}, 2, "above 1"},
+		{"malformed --kpi", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction"}, 2, "want id=value"},
+		{"bad period", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction=0.8", "--period", "Nov"}, 2, `period "Nov"`},
+		{"bad contract file", []string{"refund", "--contract", badContract, "--kpi", "satisfaction=0.8"}, 2, "bad.yaml:6:10: clauses[0].kpi: unknown KPI"},
+		{"bad KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", badKPIs}, 2, "kpis.csv:2:9: satisfaction: 87 is above 1"},
+		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 1, "read KPI file"},
+		{"remaining without months", []string{"refund", "--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5"}, 2, "--terminate-after-months"},
+		{"validate bad contract", []string{"contracts", "validate", badContract}, 2, "unknown KPI"},
+		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: seed-guarantee, seed-tiered"},
+		{"show without a name", []string{"contracts", "show"}, 2, "accepts 1 arg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := deskdrill(t, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("got exit %d, stderr %q; want exit %d, stderr containing %q", r.code, r.stderr, tc.code, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestHelp_EveryCommandHasAPurposeAndAnExample(t *testing.T) {
+	root := newRootCmd(&bytes.Buffer{}, &bytes.Buffer{})
+	r := deskdrill(t, "--help")
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		if !strings.Contains(r.stdout, c.Name()) || c.Short == "" {
+			t.Errorf("%s: missing from --help or without a one-line purpose", c.Name())
+		}
+		for _, sub := range append(c.Commands(), c) {
+			if sub.Example == "" {
+				t.Errorf("%s %s: help has no example", c.Name(), sub.Name())
+			}
+		}
+	}
+}
+
+func TestContracts_ListShowValidate(t *testing.T) {
+	r := deskdrill(t, "contracts", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "seed-tiered") || !strings.Contains(r.stdout, "seed-guarantee") {
+		t.Errorf("list: exit %d, %q", r.code, r.stdout)
+	}
+	r = deskdrill(t, "contracts", "show", "seed-tiered")
+	if r.code != 0 || !strings.Contains(r.stdout, "monthly_fee: 10000") {
+		t.Fatalf("show: exit %d, %q", r.code, r.stdout)
+	}
+	// What show prints is a valid contract file a user can start from.
+	p := writeFile(t, "mine.yaml", r.stdout)
+	r = deskdrill(t, "contracts", "validate", p)
+	if r.code != 0 || !strings.Contains(r.stdout, "ok (contract seed-tiered, 3 clauses)") {
+		t.Errorf("validate: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = deskdrill(t, "kpis", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "dispute_refund_rate") {
+		t.Errorf("kpis list: exit %d, %q", r.code, r.stdout)
+	}
+}
