@@ -182,6 +182,7 @@ func (j *jsonReader) pos(off int64) (int, int) {
 
 // errAt positions an error at the start of the next token after off.
 func (j *jsonReader) errAt(off int64, field, format string, args ...any) error {
+	off = max(off, 0) // a syntax error on the first byte reports offset 1, minus 1
 	for off < int64(len(j.data)) && strings.ContainsRune(" \t\r\n:,", rune(j.data[off])) {
 		off++
 	}

@@ -427,7 +427,7 @@ func (c *Contract) validateClause(fe *fieldErrors, path string, cl *Clause) {
 	}
 	unused := func(field string, set bool) {
 		if set {
-			fe.add(path+"."+field, "does not apply to a %s clause", cl.Kind)
+			fe.add(path+"."+field, "does not apply to %s clauses", cl.Kind)
 		}
 	}
 	value := func(field string, v *float64) {

@@ -1,0 +1,206 @@
+package scenarios_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+func refund(t *testing.T, name string, served *int, kpis sim.KPIValues) sim.Money {
+	t.Helper()
+	c, err := scenarios.LoadContract(name)
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	in := sim.RefundInput{MonthsServed: served}
+	if kpis != nil {
+		in.Periods = []sim.PeriodKPIs{{Period: "2026-11", Values: kpis}}
+	}
+	st, err := c.Refund(in)
+	if err != nil {
+		t.Fatalf("refund: %v", err)
+	}
+	return st.Total
+}
+
+// The worked answers of the built-in templates (issue: foundation, item 4).
+func TestTemplates_WorkedAnswers(t *testing.T) {
+	six := 6
+	for _, tc := range []struct {
+		name     string
+		contract string
+		served   *int
+		kpis     sim.KPIValues
+		want     sim.Money
+	}{
+		{"tiered satisfaction 0.87", "seed-tiered", nil, sim.KPIValues{"satisfaction": 0.87}, 2200_00},
+		{"tiered dispute 0.026", "seed-tiered", nil, sim.KPIValues{"dispute_refund_rate": 0.026}, 3800_00},
+		{"tiered both", "seed-tiered", nil, sim.KPIValues{"satisfaction": 0.87, "dispute_refund_rate": 0.026}, 6000_00},
+		{"tiered terminated after 6 of 12", "seed-tiered", &six, nil, 48000_00},
+		{"tiered satisfaction below 0.85", "seed-tiered", nil, sim.KPIValues{"satisfaction": 0.84}, 5000_00},
+		{"tiered dispute above 0.03", "seed-tiered", nil, sim.KPIValues{"dispute_refund_rate": 0.031}, 6000_00},
+		{"tiered timeouts above 5", "seed-tiered", nil, sim.KPIValues{"timeouts_per_day": 6}, 3000_00},
+		{"tiered everything, capped at the fee", "seed-tiered", nil, sim.KPIValues{"satisfaction": 0.5, "dispute_refund_rate": 0.5, "timeouts_per_day": 50}, 10000_00},
+		{"guarantee dispute 0.026", "seed-guarantee", nil, sim.KPIValues{"dispute_refund_rate": 0.026}, 1200_00},
+		{"guarantee training 0.85", "seed-guarantee", nil, sim.KPIValues{"training_pass_rate": 0.85}, 1000_00},
+		{"guarantee training 0.65", "seed-guarantee", nil, sim.KPIValues{"training_pass_rate": 0.65}, 5000_00},
+		{"guarantee training 0.55 after 6", "seed-guarantee", &six, sim.KPIValues{"training_pass_rate": 0.55}, 60000_00},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := refund(t, tc.contract, tc.served, tc.kpis); got != tc.want {
+				t.Errorf("got %s; want %s", got, tc.want)
+			}
+		})
+	}
+	c, _ := scenarios.LoadContract("seed-guarantee")
+	_, err := c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{"training_pass_rate": 0.55}}}})
+	if !errors.Is(err, sim.ErrMonthsServedMissing) {
+		t.Errorf("guarantee training 0.55 without months served: got %v; want ErrMonthsServedMissing", err)
+	}
+}
+
+func TestContractNames(t *testing.T) {
+	names := strings.Join(scenarios.ContractNames(), ",")
+	for _, want := range []string{"seed-guarantee", "seed-tiered"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("ContractNames() = %s; want it to include %s", names, want)
+		}
+	}
+	for _, n := range scenarios.ContractNames() {
+		if _, err := scenarios.LoadContract(n); err != nil {
+			t.Errorf("built-in %s: %v", n, err)
+		}
+	}
+}
+
+const validHead = "name: t\nmonthly_fee: 10000\nterm_months: 12\nprepaid: 120000\n"
+
+// Each bad contract must be reported at its file, line, column and field
+// path, with what was expected.
+func TestParseContract_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want string // "line:col: field: fragment"
+	}{
+		{"unknown top-level field", validHead + "monthly_feee: 3\n", "5:1: monthly_feee: unknown field \"monthly_feee\" (known fields here: allow_ratios_above_one, cap,"},
+		{"wrong type", "name: t\nmonthly_fee: [1, 2]\n", "2:14: monthly_fee: want a value, got a list"},
+		{"money with three decimals", "name: t\nmonthly_fee: 10.005\n", "2:14: monthly_fee: amount \"10.005\": want a number with at most two decimals"},
+		{"zero fee", "name: t\nmonthly_fee: 0\n", "2:14: monthly_fee: must be above zero"},
+		{"missing name", "monthly_fee: 5\n", "1:1: name: is required"},
+		{"unknown clause field", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: satisfaction\n    target: 0.9\n    bandz: []\n", "10:5: clauses[0].bandz: unknown field"},
+		{"unknown kpi", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: happiness\n", "8:10: clauses[0].kpi: unknown KPI \"happiness\""},
+		{"unknown kind", validHead + "clauses:\n  - {id: a, kind: bonus, kpi: satisfaction}\n", "6:19: clauses[0].kind: \"bonus\": want one of"},
+		{"duplicate clause id", validHead + "clauses:\n  - {id: a, kind: event, kpi: incident.x, ratio: 0.1}\n  - {id: a, kind: event, kpi: incident.y, ratio: 0.1}\n", "7:10: clauses[1].id: \"a\" is also the id of clauses[0]"},
+		{"ratio above 1", validHead + "clauses:\n  - {id: a, kind: event, kpi: incident.x, ratio: 1.5}\n", "6:50: clauses[0].ratio: 1.5: a ratio is a share of the fee in [0, 1]"},
+		{"negative ratio", validHead + "clauses:\n  - {id: a, kind: event, kpi: incident.x, ratio: -0.1}\n", "clauses[0].ratio: -0.1: a ratio must not be negative"},
+		{"ratio as text", validHead + "clauses:\n  - {id: a, kind: event, kpi: incident.x, ratio: lots}\n", "6:50: clauses[0].ratio: want a ratio such as 0.3"},
+		{"bands leave a gap", validHead + `clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: 0.9
+    bands:
+      - {from: 0.85, to: 0.9, ratio: 0.1}
+      - {to: 0.8, ratio: 0.5}
+`, "12:14: clauses[0].bands[1].to: 0.8 leaves a gap after the band before it, which ends at 0.85"},
+		{"bands overlap", validHead + `clauses:
+  - id: d
+    kind: banded
+    kpi: dispute_refund_rate
+    target: 0.02
+    bands:
+      - {from: 0.02, to: 0.03, ratio: 0.2}
+      - {from: 0.025, ratio: 0.6}
+`, "12:16: clauses[0].bands[1].from: 0.025 overlaps the band before it, which ends at 0.03"},
+		{"first band away from the target", validHead + `clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: 0.9
+    bands:
+      - {to: 0.88, ratio: 0.5}
+`, "11:14: clauses[0].bands[0].to: 0.88: the first band must start at the target 0.9"},
+		{"closed last band leaves the rest uncovered", validHead + `clauses:
+  - id: d
+    kind: banded
+    kpi: timeouts_per_day
+    target: 5
+    bands:
+      - {from: 5, to: 10, ratio: 0.3}
+`, "11:9: clauses[0].bands[0]: values beyond 10 fall in no band"},
+		{"range without mode", validHead + `clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: 0.9
+    bands:
+      - {from: 0.85, to: 0.9, ratio: [0.1, 0.3]}
+      - {to: 0.85, ratio: 0.5}
+`, "11:9: clauses[0].bands[0].mode: ratio is a range: say how to choose in it"},
+		{"linear on an open band", validHead + `clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: 0.9
+    bands:
+      - {to: 0.9, ratio: [0.1, 0.3], mode: linear}
+`, "11:44: clauses[0].bands[0].mode: linear needs a closed band"},
+		{"rate written as percent", validHead + `clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: 90
+    bands:
+      - {to: 90, ratio: 0.5}
+`, "9:13: clauses[0].target: 90 is above 1 (rates are fractions"},
+		{"field of another kind", validHead + "clauses:\n  - {id: a, kind: event, kpi: incident.x, ratio: 0.1, threshold: 3}\n", "6:66: clauses[0].threshold: does not apply to event clauses"},
+		{"per_unit without per", validHead + "clauses:\n  - {id: a, kind: per_unit, kpi: dispute_refund_rate, threshold: 0.02, ratio: 0.2}\n", "6:5: clauses[0].per: is required and must be above zero"},
+		{"tiers out of order", validHead + "clauses:\n  - id: t\n    kind: training\n    tiers:\n      - {min: 0.8, ratio: 0.1}\n      - {min: 0.9, ratio: 0}\n      - {ratio: 0.5}\n", "10:15: clauses[0].tiers[1].min: 0.9 is not below the tier before (0.8)"},
+		{"remaining without prepaid", "name: t\nmonthly_fee: 100\nclauses:\n  - id: t\n    kind: training\n    tiers:\n      - {min: 0.6, ratio: 0}\n      - {ratio: remaining}\n", "8:17: clauses[0].tiers[1].ratio: remaining needs prepaid and term_months"},
+		{"trial of 6 weeks", validHead + "trial: {weeks: 6, fee: 5000, gates: [{kpi: satisfaction, target: 0.9}]}\n", "5:16: trial.weeks: 6: a trial lasts 1 to 4 weeks"},
+		{"bad stacking", validHead + "stacking: product\n", "5:11: stacking: \"product\": want sum or max"},
+		{"YAML syntax", "name: t\n  monthly_fee: 5\n", "2:1: YAML syntax"},
+		{"empty file", "", "the file is empty"},
+		{"two documents", validHead + "---\nname: u\n", "5:1: a second YAML document"},
+		{"not a mapping", "- a\n- b\n", "1:1: want a mapping with fields"},
+		{"duplicate field", validHead + "name: u\n", "5:1: name: given twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseContract("c.yaml", []byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("no error; want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "c.yaml") {
+				t.Errorf("got\n  %v\nwant an error naming c.yaml and containing\n  %s", err, tc.want)
+			}
+			if !errors.Is(err, scenarios.ErrBadInput) {
+				t.Errorf("errors.Is(err, ErrBadInput) = false for %v", err)
+			}
+		})
+	}
+}
+
+// Every problem in a file is reported at once, top to bottom.
+func TestParseContract_ReportsEveryProblem(t *testing.T) {
+	_, err := scenarios.ParseContract("c.yaml", []byte("name: t\nmonthly_fee: 0\nstacking: product\nclauses:\n  - {id: a, kind: banded, kpi: happiness}\n"))
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "c.yaml:2:") || !strings.HasPrefix(lines[1], "c.yaml:3:") || !strings.HasPrefix(lines[2], "c.yaml:5:") {
+		t.Errorf("got %q; want three errors ordered by line (2, 3, 5)", lines)
+	}
+}
+
+func TestLoadContract_NotFound(t *testing.T) {
+	_, err := scenarios.LoadContract("no-such-contract")
+	var nf *scenarios.NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, scenarios.ErrNotFound) || !strings.Contains(err.Error(), "seed-tiered") {
+		t.Errorf("got %v; want a NotFoundError listing the built-ins", err)
+	}
+}
+
+func zeroInput() sim.RefundInput {
+	return sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{}}}}
+}
