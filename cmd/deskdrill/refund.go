@@ -250,4 +250,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
