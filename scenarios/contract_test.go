@@ -55,8 +55,24 @@ func TestTemplates_WorkedAnswers(t *testing.T) {
 			}
 		})
 	}
+	trial, err := scenarios.LoadContract("seed-trial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kpis sim.KPIValues
+		want sim.Money
+	}{
+		{sim.KPIValues{"satisfaction": 0.92, "reply_rate_3min": 0.985, "answer_rate_30s": 0.95, "dispute_refund_rate": 0.01}, 0},
+		{sim.KPIValues{"satisfaction": 0.92, "reply_rate_3min": 0.97, "answer_rate_30s": 0.95, "dispute_refund_rate": 0.005}, 5000_00},
+	} {
+		st, err := trial.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: sim.TrialPeriod, Values: tc.kpis}}})
+		if err != nil || st.Total != tc.want {
+			t.Errorf("seed-trial %v: got %v, %v; want %s", tc.kpis, st, err, tc.want)
+		}
+	}
 	c, _ := scenarios.LoadContract("seed-guarantee")
-	_, err := c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{"training_pass_rate": 0.55}}}})
+	_, err = c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{"training_pass_rate": 0.55}}}})
 	if !errors.Is(err, sim.ErrMonthsServedMissing) {
 		t.Errorf("guarantee training 0.55 without months served: got %v; want ErrMonthsServedMissing", err)
 	}
