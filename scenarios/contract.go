@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -83,7 +82,7 @@ func LoadContract(nameOrFile string) (*sim.Contract, error) {
 	if b, err := ContractSource(nameOrFile); err == nil {
 		return ParseContract("contract "+nameOrFile, b)
 	}
-	b, err := os.ReadFile(nameOrFile)
+	b, err := readInput(nameOrFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NotFoundError{What: "contract", Name: nameOrFile, Known: ContractNames()}
 	}

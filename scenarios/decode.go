@@ -96,6 +96,11 @@ func syntaxError(file string, err error) error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// yaml.v3 reports "did not find expected ..." on the line before
+		// the offending token; the user wants the token's line.
+		if strings.HasPrefix(m[2], "did not find expected") {
+			line++
+		}
 		return &FieldError{File: file, Line: line, Column: 1, Msg: "YAML syntax: " + m[2]}
 	}
 	return &FieldError{File: file, Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}

@@ -27,4 +27,25 @@
 // turned into exact decimals (the shortest decimal that round-trips the
 // float64, which is what the user typed) before any arithmetic, and each line
 // is rounded half-up to the fen once. The total is the sum of the lines.
+//
+// # Scenarios and arrivals
+//
+// A [Scenario] is a run apart from its agents: start and time zone, the
+// [PlatformProfile] that says how service is measured, the store, the
+// arrival process, the contact mix over the decision table ([Cases]), the
+// [Persona] mix, the [MerchantPolicy], the [Staffing] shape, the statistical
+// [AgentModel], the [Outcome] model and the contract. The scenarios package
+// reads them from files (docs/scenarios.md); [Scenario.Validate] checks one
+// built in code and reports field paths as the file writes them.
+//
+// Arrivals are a non-homogeneous Poisson process with a piecewise-constant
+// rate ([ArrivalRate]):
+//
+//	λ(t) = base × shape[local hour] ÷ mean(shape) × Π active surge multipliers
+//
+// so the expected count of any window is an exact integral:
+//
+//	a := s.ArrivalRate()
+//	n := a.Expected(s.StartTime(), s.EndTime())   // 1800 for steady-day
+//	at, peak := a.PeakHour(s.StartTime(), s.EndTime())
 package sim

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -56,7 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func isBadInput(err error) bool {
 	var ie *sim.InputError
 	var ke *sim.UnknownKPIError
-	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
+	// A file the user named that does not exist is a bad command line.
+	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) || errors.Is(err, fs.ErrNotExist) ||
 		errors.As(err, &ie) || errors.As(err, &ke)
 }
 

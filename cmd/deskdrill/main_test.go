@@ -143,7 +143,7 @@ func TestRun_ExitCodes(t *testing.T) {
 		{"bad period", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction=0.8", "--period", "Nov"}, 2, `period "Nov"`},
 		{"bad contract file", []string{"refund", "--contract", badContract, "--kpi", "satisfaction=0.8"}, 2, "bad.yaml:6:10: clauses[0].kpi: unknown KPI"},
 		{"bad KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", badKPIs}, 2, "kpis.csv:2:9: satisfaction: 87 is above 1"},
-		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 1, "read KPI file"},
+		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file"},
 		{"remaining without months", []string{"refund", "--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5"}, 2, "--terminate-after-months"},
 		{"validate bad contract", []string{"contracts", "validate", badContract}, 2, "unknown KPI"},
 		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: seed-guarantee, seed-tiered, seed-trial"},
@@ -194,5 +194,49 @@ func TestContracts_ListShowValidate(t *testing.T) {
 	r = deskdrill(t, "kpis", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "dispute_refund_rate") {
 		t.Errorf("kpis list: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+func TestScenarios_ListShowValidate(t *testing.T) {
+	r := deskdrill(t, "scenarios", "list")
+	if r.code != 0 {
+		t.Fatalf("list: exit %d, %s", r.code, r.stderr)
+	}
+	for _, name := range []string{"steady-day", "double11", "double11-aftersales", "618", "trial-2w", "pre-hire-basic"} {
+		if !strings.Contains(r.stdout, name) {
+			t.Errorf("list lacks %s: %q", name, r.stdout)
+		}
+	}
+	r = deskdrill(t, "scenarios", "show", "double11")
+	if r.code != 0 || !strings.Contains(r.stdout, "name: double11") {
+		t.Fatalf("show: exit %d, %q", r.code, r.stderr)
+	}
+	// What show prints is a valid scenario file a user can start from.
+	p := writeFile(t, "mine.yaml", r.stdout)
+	r = deskdrill(t, "scenarios", "validate", p)
+	if r.code != 0 || !strings.Contains(r.stdout, "ok (scenario double11") {
+		t.Errorf("validate: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = deskdrill(t, "scenarios", "show", "no-such")
+	if r.code != 2 || !strings.Contains(r.stderr, "steady-day") {
+		t.Errorf("show unknown: exit %d, %q; want 2 and the known names", r.code, r.stderr)
+	}
+}
+
+func TestScenarios_ValidateBadFile(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "name: x\nstart: 2026-11-11T00:00\nduration: 2q\nstore: {paid_orders_per_day: 100, contacts_per_order: 0.2}\nfoo: 1\n")
+	r := deskdrill(t, "scenarios", "validate", bad)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2; stderr %q", r.code, r.stderr)
+	}
+	for _, want := range []string{bad + ":3:11: duration:", bad + `:5:1: foo: unknown field "foo"`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	// A file named like a built-in scenario is still the file.
+	r = deskdrill(t, "scenarios", "validate", filepath.Join(t.TempDir(), "double11"))
+	if r.code != 2 {
+		t.Errorf("validating a missing file named double11: exit %d, want 2; %q", r.code, r.stdout)
 	}
 }

@@ -1,0 +1,179 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// maxInputSize bounds a file read by name. A scenario, contract or profile
+// is a few kilobytes; the bound keeps a mistyped path such as /dev/zero from
+// reading forever.
+const maxInputSize = 4 << 20
+
+// refs resolves the contract and platform profile a scenario names: a
+// built-in name first, then (when files is set) a file, relative to dir
+// unless absolute. Errors found inside a referenced file are kept in
+// external, to be reported after the scenario's own.
+type refs struct {
+	dir      string
+	files    bool
+	external []error
+}
+
+// readInput reads a regular file of at most maxInputSize bytes.
+func readInput(name string) ([]byte, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if st.Size() > maxInputSize {
+		return nil, fmt.Errorf("%s has %d bytes; a deskdrill file has at most %d", name, st.Size(), maxInputSize)
+	}
+	return os.ReadFile(name)
+}
+
+func (r *refs) path(name string) string {
+	if r.dir == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(r.dir, name)
+}
+
+// read reads the file a name refers to, or reports what was looked for.
+func (r *refs) read(what, name string, known []string) ([]byte, string, error) {
+	nf := &NotFoundError{What: what, Name: name, Known: known}
+	if !r.files || strings.TrimSpace(name) == "" {
+		return nil, "", nf
+	}
+	p := r.path(name)
+	b, err := readInput(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nf
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", what, err)
+	}
+	return b, p, nil
+}
+
+// contract resolves a contract name or file. A file with errors adds them
+// to r.external and returns a summary error.
+func (r *refs) contract(name string) (*sim.Contract, error) {
+	if b, err := ContractSource(name); err == nil {
+		return ParseContract("contract "+name, b)
+	}
+	b, p, err := r.read("contract", name, ContractNames())
+	if err != nil {
+		return nil, err
+	}
+	c, err := ParseContract(p, b)
+	if err != nil {
+		r.external = append(r.external, err)
+		return nil, fmt.Errorf("contract file %s has errors (listed after this file's)", p)
+	}
+	return c, nil
+}
+
+// profile resolves a platform profile name or file, like contract.
+func (r *refs) profile(name string) (*sim.PlatformProfile, error) {
+	if b, err := ProfileSource(name); err == nil {
+		return ParseProfile("profile "+name, b)
+	}
+	b, p, err := r.read("platform profile", name, ProfileNames())
+	if err != nil {
+		return nil, err
+	}
+	pr, err := ParseProfile(p, b)
+	if err != nil {
+		r.external = append(r.external, err)
+		return nil, fmt.Errorf("platform profile file %s has errors (listed after this file's)", p)
+	}
+	return pr, nil
+}
+
+// decodeContract reads a scenario's contract: a name or file (resolved
+// after decoding, see parseScenario) or an inline contract, walked here so
+// its fields get positions ("contract.clauses[0].kpi").
+func decodeContract(d *document, n *yaml.Node, path string, v reflect.Value) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str" && strings.TrimSpace(n.Value) != "":
+		v.Set(reflect.ValueOf(sim.ContractRef{Name: n.Value}))
+		return nil
+	case n.Kind == yaml.MappingNode:
+		c := new(sim.Contract)
+		d.walk(n, path, reflect.ValueOf(c).Elem())
+		v.Set(reflect.ValueOf(sim.ContractRef{Contract: c}))
+		return nil
+	}
+	return fmt.Errorf("want a contract name (%s), a file or an inline contract; got %s", strings.Join(ContractNames(), ", "), kindName(n))
+}
+
+// platformHook reads a scenario's platform: a profile name or file, or a
+// mapping that is either a whole profile or base: NAME plus the fields it
+// changes. Sources of changed fields point at the scenario.
+func (r *refs) platformHook(d *document, n *yaml.Node, path string, v reflect.Value) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return nil
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+		p, err := r.profile(n.Value)
+		if err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(p))
+		return nil
+	case n.Kind != yaml.MappingNode:
+		return fmt.Errorf("want a profile name (%s) or a profile mapping (base: taobao plus changes); got %s", strings.Join(ProfileNames(), ", "), kindName(n))
+	}
+	p := new(sim.PlatformProfile)
+	var baseSources map[string]string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value != "base" {
+			continue
+		}
+		bn := n.Content[i+1]
+		if bn.Kind != yaml.ScalarNode || bn.Tag != "!!str" {
+			d.fail(bn, path+".base", "want a profile name (%s), got %s", strings.Join(ProfileNames(), ", "), kindName(bn))
+			return nil
+		}
+		b, err := r.profile(bn.Value)
+		if err != nil {
+			d.fail(bn, path+".base", "%v", err)
+			return nil
+		}
+		p, baseSources = b, b.Sources
+		p.Sources = nil
+	}
+	d.walkStruct(n, path, reflect.ValueOf(p).Elem())
+	if baseSources != nil {
+		merged := baseSources
+		for k, s := range p.Sources {
+			merged[k] = s
+		}
+		fields := sim.ProfileFields()
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if _, given := p.Sources[k.Value]; !given && slices.Contains(fields, k.Value) {
+				merged[k.Value] = fmt.Sprintf("set by %s line %d over %s", d.file, k.Line, p.Base)
+			}
+		}
+		p.Sources = merged
+	}
+	v.Set(reflect.ValueOf(p))
+	return nil
+}

@@ -1,0 +1,112 @@
+package sim_test
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+var snake = regexp.MustCompile(`^[a-z]+(_[a-z0-9]+)*$`)
+
+func TestCases_Table(t *testing.T) {
+	cases := sim.Cases()
+	if len(cases) != 16 {
+		t.Fatalf("%d cases; want the 16 rows of DOMAIN.md §2", len(cases))
+	}
+	kinds := sim.ActionKinds()
+	seen := map[string]bool{}
+	presales := 0
+	for i, c := range cases {
+		if !snake.MatchString(c.ID) || seen[c.ID] {
+			t.Errorf("case %d: id %q is not a new snake_case id", i, c.ID)
+		}
+		seen[c.ID] = true
+		if c.ID != sim.CaseIDs()[i] {
+			t.Errorf("CaseIDs()[%d] = %q; want %q", i, sim.CaseIDs()[i], c.ID)
+		}
+		if c.Name == "" || c.HardFail == "" {
+			t.Errorf("%s: name and hard fail are required", c.ID)
+		}
+		if len(c.Resolutions) == 0 {
+			t.Errorf("%s: no resolution", c.ID)
+		}
+		for _, r := range c.Resolutions {
+			for _, k := range r {
+				if !slices.Contains(kinds, k) {
+					t.Errorf("%s: unknown action %q", c.ID, k)
+				}
+			}
+		}
+		if c.EvidenceRequired && (!slices.Contains(c.Steps, sim.ActRequestEvidence) || c.Evidence == "") {
+			t.Errorf("%s: evidence required but no request_evidence step or no description", c.ID)
+		}
+		if c.EscalateAlways && !slices.Contains(c.Steps, sim.ActEscalate) && !slices.ContainsFunc(c.Resolutions, func(r sim.Resolution) bool {
+			return slices.Contains(r, sim.ActEscalate)
+		}) {
+			t.Errorf("%s: always escalates but no escalate action", c.ID)
+		}
+		if c.Presales {
+			presales++
+			if c.Severity != sim.SeverityNone {
+				t.Errorf("%s: a pre-sales question has no severity", c.ID)
+			}
+		} else if c.Severity == sim.SeverityNone {
+			t.Errorf("%s: an after-sales case needs a severity", c.ID)
+		}
+		if !(c.Effort > 0) {
+			t.Errorf("%s: effort %v; want above zero", c.ID, c.Effort)
+		}
+		if c.SLA < 0 || c.FirstReplySLA < 0 {
+			t.Errorf("%s: negative SLA", c.ID)
+		}
+	}
+	if presales != 1 {
+		t.Errorf("%d pre-sales cases; want 1", presales)
+	}
+}
+
+func TestLookupCase(t *testing.T) {
+	tests := []struct {
+		id       string
+		ok       bool
+		sla      string
+		first    string
+		payer    sim.Payer
+		severity sim.Severity
+	}{
+		{sim.CaseRefundUnshipped, true, "1h0m0s", "0s", sim.PayerNone, sim.SeverityA},
+		{sim.CaseNoReasonReturn, true, "24h0m0s", "0s", sim.PayerBuyer, sim.SeverityA},
+		{sim.CaseQualityDefect, true, "12h0m0s", "0s", sim.PayerSeller, sim.SeverityB},
+		{sim.CaseLogisticsStalled, true, "48h0m0s", "2h0m0s", sim.PayerSeller, sim.SeverityB},
+		{sim.CaseAngryThreat, true, "1h0m0s", "30s", sim.PayerNone, sim.SeverityC},
+		{sim.CaseSafetyInjury, true, "15m0s", "0s", sim.PayerNone, sim.SeverityC},
+		{sim.CasePresalesQuestion, true, "0s", "30s", sim.PayerNone, sim.SeverityNone},
+		{"refund", false, "", "", "", ""},
+	}
+	for _, tt := range tests {
+		c, ok := sim.LookupCase(tt.id)
+		if ok != tt.ok {
+			t.Errorf("LookupCase(%q) ok = %v; want %v", tt.id, ok, tt.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if c.SLA.String() != tt.sla || c.FirstReplySLA.String() != tt.first || c.ShippingPayer != tt.payer || c.Severity != tt.severity {
+			t.Errorf("LookupCase(%q) = SLA %v, first %v, payer %q, severity %q; want %s, %s, %q, %q",
+				tt.id, c.SLA, c.FirstReplySLA, c.ShippingPayer, c.Severity, tt.sla, tt.first, tt.payer, tt.severity)
+		}
+	}
+}
+
+func TestCases_AreCopies(t *testing.T) {
+	c, _ := sim.LookupCase(sim.CaseNotAsDescribed)
+	c.Resolutions[0][0] = sim.ActReject
+	c.Steps[0] = sim.ActClose
+	again, _ := sim.LookupCase(sim.CaseNotAsDescribed)
+	if again.Resolutions[0][0] != sim.ActRefund || again.Steps[0] != sim.ActRequestEvidence {
+		t.Errorf("changing a looked-up case changed the table: %v %v", again.Resolutions, again.Steps)
+	}
+}
