@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 // durationUnits are the units a duration in a file or flag may use, longest
@@ -63,28 +65,5 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.Duration(math.Round(total)), nil
 }
 
-// FormatDuration writes d with the largest units that divide it: "14d",
-// "1d12h", "90s" -> "1m30s".
-func FormatDuration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
-	}
-	var b strings.Builder
-	if d < 0 {
-		b.WriteByte('-')
-		d = -d
-	}
-	for _, u := range []struct {
-		name string
-		d    time.Duration
-	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}} {
-		if d >= u.d {
-			fmt.Fprintf(&b, "%d%s", d/u.d, u.name)
-			d %= u.d
-		}
-	}
-	if d > 0 {
-		fmt.Fprintf(&b, "%dms", d/time.Millisecond)
-	}
-	return b.String()
-}
+// FormatDuration writes d as scenario files do; see [sim.FormatDuration].
+func FormatDuration(d time.Duration) string { return sim.FormatDuration(d) }

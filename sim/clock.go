@@ -182,9 +182,9 @@ func (l *LocalTime) UnmarshalText(b []byte) error {
 // MarshalText writes l as String does.
 func (l LocalTime) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
-// fmtSpan writes d with the units of scenario files: "400d", "1h30m",
-// "90s" as "1m30s".
-func fmtSpan(d time.Duration) string {
+// FormatDuration writes d with the largest units of scenario files that
+// divide it: "14d", "1d12h", "90s" as "1m30s"; a sub-second rest in ms.
+func FormatDuration(d time.Duration) string {
 	if d == 0 {
 		return "0s"
 	}
@@ -203,7 +203,7 @@ func fmtSpan(d time.Duration) string {
 		}
 	}
 	if d > 0 {
-		fmt.Fprintf(&b, "%v", d)
+		fmt.Fprintf(&b, "%dms", d/time.Millisecond)
 	}
 	return b.String()
 }

@@ -84,17 +84,17 @@ func (d Dist) String() string {
 	var s string
 	switch d.Kind {
 	case DistUniform:
-		return fmt.Sprintf("uniform(%s, %s)", fmtSpan(d.Min), fmtSpan(d.Max))
+		return fmt.Sprintf("uniform(%s, %s)", FormatDuration(d.Min), FormatDuration(d.Max))
 	case DistLognormal, DistGamma, DistWeibull:
-		s = fmt.Sprintf("%s(mean %s, cv %v", d.Kind, fmtSpan(d.Mean), d.CV)
+		s = fmt.Sprintf("%s(mean %s, cv %v", d.Kind, FormatDuration(d.Mean), d.CV)
 	default:
-		s = fmt.Sprintf("%s(mean %s", d.Kind, fmtSpan(d.Mean))
+		s = fmt.Sprintf("%s(mean %s", d.Kind, FormatDuration(d.Mean))
 	}
 	if d.Min > 0 {
-		s += ", min " + fmtSpan(d.Min)
+		s += ", min " + FormatDuration(d.Min)
 	}
 	if d.Max > 0 {
-		s += ", max " + fmtSpan(d.Max)
+		s += ", max " + FormatDuration(d.Max)
 	}
 	return s + ")"
 }
@@ -111,9 +111,9 @@ func (d Dist) check(fe *fieldErrors, path string) {
 	}{{"mean", d.Mean}, {"min", d.Min}, {"max", d.Max}} {
 		switch {
 		case x.v < 0:
-			fe.add(fieldPath(path, x.name), "%s is negative", fmtSpan(x.v))
+			fe.add(fieldPath(path, x.name), "%s is negative", FormatDuration(x.v))
 		case x.v > maxDistDuration:
-			fe.add(fieldPath(path, x.name), "%s is longer than a year", fmtSpan(x.v))
+			fe.add(fieldPath(path, x.name), "%s is longer than a year", FormatDuration(x.v))
 		}
 	}
 	if d.Kind == DistUniform {
@@ -121,7 +121,7 @@ func (d Dist) check(fe *fieldErrors, path string) {
 			fe.add(fieldPath(path, "mean"), "a uniform distribution is given by min and max; leave mean out")
 		}
 		if d.Max <= d.Min {
-			fe.add(fieldPath(path, "max"), "%s: a uniform distribution needs max above min (%s)", fmtSpan(d.Max), fmtSpan(d.Min))
+			fe.add(fieldPath(path, "max"), "%s: a uniform distribution needs max above min (%s)", FormatDuration(d.Max), FormatDuration(d.Min))
 		}
 		if d.CV != 0 {
 			fe.add(fieldPath(path, "cv"), "does not apply to a uniform distribution")
@@ -132,10 +132,10 @@ func (d Dist) check(fe *fieldErrors, path string) {
 		fe.add(fieldPath(path, "mean"), "is required and must be above zero")
 	}
 	if d.Max > 0 && d.Max < d.Min {
-		fe.add(fieldPath(path, "max"), "%s is below min (%s)", fmtSpan(d.Max), fmtSpan(d.Min))
+		fe.add(fieldPath(path, "max"), "%s is below min (%s)", FormatDuration(d.Max), FormatDuration(d.Min))
 	}
 	if d.Max > 0 && d.Mean > d.Max || d.Min > 0 && d.Mean < d.Min {
-		fe.add(fieldPath(path, "mean"), "%s lies outside [min, max]", fmtSpan(d.Mean))
+		fe.add(fieldPath(path, "mean"), "%s lies outside [min, max]", FormatDuration(d.Mean))
 	}
 	switch d.Kind {
 	case DistConstant:

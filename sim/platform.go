@@ -154,7 +154,7 @@ func (p *PlatformProfile) check(fe *fieldErrors, path string) {
 		if d <= 0 {
 			fe.add(fieldPath(path, field), "is required and must be above zero")
 		} else if d > 366*24*time.Hour {
-			fe.add(fieldPath(path, field), "%s is longer than a year", fmtSpan(d))
+			fe.add(fieldPath(path, field), "%s is longer than a year", FormatDuration(d))
 		}
 	}
 	positive("answer_threshold", p.AnswerThreshold)
@@ -168,7 +168,7 @@ func (p *PlatformProfile) check(fe *fieldErrors, path string) {
 	case p.UnansweredRound <= 0:
 		fe.add(fieldPath(path, "unanswered_round"), "is required and must be above zero (what a round without a reply counts; Taobao 600s)")
 	case p.RoundCap > 0 && p.UnansweredRound < p.RoundCap:
-		fe.add(fieldPath(path, "unanswered_round"), "%s is below round_cap (%s): a round without a reply cannot count less than a capped one", fmtSpan(p.UnansweredRound), fmtSpan(p.RoundCap))
+		fe.add(fieldPath(path, "unanswered_round"), "%s is below round_cap (%s): a round without a reply cannot count less than a capped one", FormatDuration(p.UnansweredRound), FormatDuration(p.RoundCap))
 	}
 	if p.ReplyScope != ScopeRound && p.ReplyScope != ScopeDialogue {
 		fe.add(fieldPath(path, "reply_scope"), "%q: want round or dialogue", p.ReplyScope)

@@ -119,6 +119,6 @@ func checkSpan(fe *fieldErrors, path string, d time.Duration) {
 	case d <= 0:
 		fe.add(path, "is required and must be above zero")
 	case d > 366*24*time.Hour:
-		fe.add(path, "%s is longer than a year", fmtSpan(d))
+		fe.add(path, "%s is longer than a year", FormatDuration(d))
 	}
 }

@@ -278,7 +278,7 @@ func (s *Scenario) Validate() error {
 	case s.Duration <= 0:
 		fe.add("duration", "is required and must be above zero (e.g. 24h, 9d, 2w)")
 	case s.Duration > MaxScenarioDuration:
-		fe.add("duration", "%s is longer than a year", fmtSpan(s.Duration))
+		fe.add("duration", "%s is longer than a year", FormatDuration(s.Duration))
 	}
 	if !(s.Speed > 0 && s.Speed <= MaxSpeed) {
 		fe.add("speed", "%v: want a compression above 0 and at most %v (1 = real time)", s.Speed, MaxSpeed)
@@ -363,7 +363,7 @@ func (s *Scenario) checkArrivals(fe *fieldErrors) {
 			fe.add(p+".duration", "give end or duration, not both")
 			continue
 		case g.Duration < 0 || g.Duration > MaxScenarioDuration:
-			fe.add(p+".duration", "%s: want a duration above zero and at most a year", fmtSpan(g.Duration))
+			fe.add(p+".duration", "%s: want a duration above zero and at most a year", FormatDuration(g.Duration))
 			continue
 		}
 		from, to := g.Window(s.loc())
