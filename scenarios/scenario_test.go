@@ -383,7 +383,7 @@ agent:
 		{"a persona keeps the defaults it does not give", p0.Weight == 1 && p0.Patience == def.Patience && p0.Honesty == sim.Honest && len(p0.Ladder) == len(def.Ladder)},
 		{"a bare duration is a constant patience", p1.Patience == sim.Constant(45*time.Second) && p1.Weight == 2},
 		{"policy keeps what it does not change", s.Policy.AutoRefundLimit == 20_00 && s.Policy.MaxAutoRejections == 3},
-		{"outcome keeps what it does not change", s.Outcome.Dispute.Intercept == -5 && s.Outcome.Dispute.Wrong == 3.5 && s.Outcome.Satisfaction.Base == 4.8},
+		{"outcome keeps what it does not change", s.Outcome.Dispute.Intercept == -5 && s.Outcome.Dispute.Wrong == 3.5 && s.Outcome.Satisfaction.Base == sim.DefaultOutcome().Satisfaction.Base},
 		{"a distribution replaces the default whole", s.Agent.HandleTimeFor(sim.CasePresalesQuestion) == sim.Exponential(2*time.Minute)},
 		{"agent keeps its handle time", s.Agent.HandleTime == sim.DefaultAgentModel().HandleTime && s.Agent.Accuracy == 0.8},
 		{"staffing derived", s.Staffing != nil && s.Staffing.Concurrency == 3 && len(s.Staffing.Sweep.Levels()) > 0},

@@ -145,3 +145,23 @@ func (a *ArrivalRate) Mix(t time.Time) ContactMix {
 	}
 	return m
 }
+
+// RatePiece is a stretch [From, To) on which λ is constant, with the
+// contact mix in force on it.
+type RatePiece struct {
+	From, To time.Time
+	PerHour  float64
+	Mix      ContactMix
+}
+
+// Pieces splits [from, to) where λ or the mix may change. Sampling each
+// piece as a homogeneous Poisson process samples the whole process exactly.
+func (a *ArrivalRate) Pieces(from, to time.Time) []RatePiece {
+	var out []RatePiece
+	for t := from; t.Before(to); {
+		n := a.next(t, to)
+		out = append(out, RatePiece{From: t, To: n, PerHour: a.Rate(t), Mix: a.Mix(t)})
+		t = n
+	}
+	return out
+}

@@ -77,8 +77,8 @@ type ConversionModel struct {
 func DefaultOutcome() *Outcome {
 	return &Outcome{
 		Satisfaction: SatisfactionModel{
-			Base: 4.8, WaitWeight: 2.0, WaitScale: 10 * time.Minute,
-			WrongWeight: 2.0, TensionWeight: 1.5, Noise: 0.6,
+			Base: 5.0, WaitWeight: 2.0, WaitScale: 10 * time.Minute,
+			WrongWeight: 2.0, TensionWeight: 1.0, Noise: 0.5,
 		},
 		Dispute: DisputeModel{
 			Intercept: -6.0, Wrong: 3.5, Tension: 2.0, Wait: 1.0, WaitScale: 30 * time.Minute,

@@ -81,7 +81,11 @@ type Persona struct {
 	// nudging (or, past the ladder, leaving).
 	Patience Dist       `yaml:"patience"`
 	Nudge    NudgeStyle `yaml:"nudge"`
-	Tension  Tension    `yaml:"tension"`
+	// Nudges is how many times in one turn the buyer waits again (with a
+	// nudge in its style, or silently for style none) when its patience
+	// runs out, before it leaves. Each wait draws a fresh patience.
+	Nudges  int     `yaml:"nudges"`
+	Tension Tension `yaml:"tension"`
 	// Ladder lists the escalation rungs in ladder order.
 	Ladder  []Rung  `yaml:"ladder"`
 	Honesty Honesty `yaml:"honesty"`
@@ -111,6 +115,7 @@ func DefaultPersona() Persona {
 		Weight:          1,
 		Patience:        Lognormal(2*time.Minute, 0.8),
 		Nudge:           NudgeZaiMa,
+		Nudges:          2,
 		Tension:         Tension{Start: 2, Sensitivity: 1},
 		Ladder:          DefaultLadder(),
 		Honesty:         Honest,
@@ -154,6 +159,9 @@ func (p *Persona) check(fe *fieldErrors, path string) {
 	p.Patience.check(fe, path+".patience")
 	if !slices.Contains(nudgeStyles, p.Nudge) {
 		fe.add(path+".nudge", "%q: want one of %v", p.Nudge, nudgeStyles)
+	}
+	if p.Nudges < 0 || p.Nudges > 20 {
+		fe.add(path+".nudges", "%d: want 0 (leaves when its patience first runs out) to 20", p.Nudges)
 	}
 	if !(p.Tension.Start >= 0 && p.Tension.Start <= MaxTension) {
 		fe.add(path+".tension.start", "%v: tension runs from 0 to 10", p.Tension.Start)

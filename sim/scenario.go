@@ -78,6 +78,10 @@ type Store struct {
 	// ContactsPerOrder is how many conversations an order produces on
 	// average, pre-sales included.
 	ContactsPerOrder float64 `yaml:"contacts_per_order"`
+	// AverageOrderValue is the mean paid amount of an order: what a buyer
+	// who wins a platform dispute is refunded. Order values are lognormal
+	// around it (CV 1).
+	AverageOrderValue Money `yaml:"average_order_value"`
 }
 
 // Arrivals shapes the arrival rate over time; see [ArrivalRate].
@@ -189,6 +193,9 @@ func (s *Scenario) Normalize() {
 	}
 	if s.Speed == 0 {
 		s.Speed = 1
+	}
+	if s.Store.AverageOrderValue == 0 {
+		s.Store.AverageOrderValue = DefaultAverageOrderValue
 	}
 	if s.Arrivals.HourShape == nil {
 		s.Arrivals.HourShape = DefaultHourShape()
@@ -305,7 +312,14 @@ func (s *Scenario) Validate() error {
 	return errors.Join(fe...)
 }
 
+// DefaultAverageOrderValue is the order value of a store that gives none
+// (150 CNY, ours).
+const DefaultAverageOrderValue Money = 150_00
+
 func (s *Scenario) checkStore(fe *fieldErrors) {
+	if s.Store.AverageOrderValue < 0 || s.Store.AverageOrderValue > 1_000_000_00 {
+		fe.add("store.average_order_value", "%s: want the mean order value in CNY, above zero", s.Store.AverageOrderValue)
+	}
 	if !(s.Store.PaidOrdersPerDay > 0 && s.Store.PaidOrdersPerDay <= 1e9) {
 		fe.add("store.paid_orders_per_day", "%v: want the store's paid orders per day, above zero (the denominator of the dispute-refund rate)", s.Store.PaidOrdersPerDay)
 	}

@@ -1,0 +1,51 @@
+package des_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/deskdrill/deskdrill/sim/des"
+)
+
+// BenchmarkEngine_Stationary is the speed case: M/M/c+M with
+// c = 50, load 0.9, mean patience 2 × AHT, on the engine scenarios use.
+func BenchmarkEngine_Stationary(b *testing.B) {
+	const customers = 1_000_000
+	m, err := des.Stationary(des.StationaryConfig{ArrivalsPerHour: 900, AHT: 180 * time.Second, Agents: 50, Patience: 360 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := des.NewEngine(m)
+	seed := uint64(0)
+	for b.Loop() {
+		seed++
+		if _, err := e.Run(b.Context(), des.Run{Seed: seed, Customers: customers}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(customers*b.N)/b.Elapsed().Seconds(), "customers/s")
+}
+
+// BenchmarkEngine_Scenario runs one replication of a built-in scenario
+// with its own staffing.
+func BenchmarkEngine_Scenario(b *testing.B) {
+	for _, name := range []string{"steady-day", "double11"} {
+		b.Run("scenario="+name, func(b *testing.B) {
+			m := scenarioModel(b, name)
+			e := des.NewEngine(m)
+			var customers, events int
+			seed := uint64(0)
+			for b.Loop() {
+				seed++
+				r, err := e.Run(b.Context(), des.Run{Seed: seed, Hourly: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				customers += r.Stats.Customers
+				events += int(r.Events)
+			}
+			b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
+			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -1,0 +1,999 @@
+package des
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// Run configures one replication.
+type Run struct {
+	// Seed is the replication's root seed. Arrivals and every customer's
+	// own draws derive from it, not from the staffing, so runs with the
+	// same seed at different staffing levels meet the same customers
+	// (common random numbers).
+	Seed uint64
+	// Staffing replaces the scenario's intervals (a planner level); nil
+	// keeps them. Ignored by a stationary model.
+	Staffing []sim.StaffInterval
+	// Concurrency replaces the scenario's chat limit per agent; 0 keeps it.
+	Concurrency int
+	// Warmup excludes customers arriving before it from the statistics
+	// (they are still simulated).
+	Warmup time.Duration
+	// Customers stops arrivals after this many counted customers; 0 runs
+	// the model's horizon.
+	Customers int
+	// Target is the service-level threshold T: pick-ups within T count.
+	Target time.Duration
+	// Hourly keeps hour-by-hour statistics.
+	Hourly bool
+	// Trace, when set, receives every event in order.
+	Trace func(Event)
+}
+
+// EventKind names what happened in a trace event.
+type EventKind uint8
+
+// The events of a trace.
+const (
+	EvArrive EventKind = iota + 1
+	EvNudge
+	EvLeave
+	EvPickup
+	EvReply
+	EvClose
+	EvStaff
+)
+
+func (k EventKind) String() string {
+	return [...]string{"?", "arrive", "nudge", "leave", "pickup", "reply", "close", "staff"}[k]
+}
+
+// Event is one step of a run's trace.
+type Event struct {
+	T        float64 // seconds from the start
+	Kind     EventKind
+	Customer int64 // the customer's arrival number; for staff, the agents on duty
+	Agent    int32
+}
+
+// Stats are the queue's own statistics over the counted customers.
+type Stats struct {
+	Customers int // arrived (counted)
+	Waited    int // found no free agent on arrival
+	Served    int // picked up by an agent
+	// Abandoned left before being picked up; LeftLater left after being
+	// picked up but before the conversation ended.
+	Abandoned, LeftLater int
+	Queued               int // still waiting when the run stopped
+	ServedWithin         int // picked up within Target
+	WaitServed           float64
+	Busy                 float64 // agent-seconds of chats held (concurrency 1: busy time)
+	AgentTime            float64 // agent-seconds on duty over the measured span
+}
+
+// PWait is the share of customers who found every agent busy.
+func (s Stats) PWait() float64 { return ratio(s.Waited, s.Customers) }
+
+// PAbandon is the share of customers who left before an agent picked them
+// up.
+func (s Stats) PAbandon() float64 { return ratio(s.Abandoned, s.Customers) }
+
+// ServiceLevel is customers picked up within the target ÷ customers
+// offered (abandoned ones stay in the denominator).
+func (s Stats) ServiceLevel() float64 { return ratio(s.ServedWithin, s.Customers) }
+
+// ASA is the mean wait of the customers picked up, in seconds.
+func (s Stats) ASA() float64 {
+	if s.Served == 0 {
+		return 0
+	}
+	return s.WaitServed / float64(s.Served)
+}
+
+// Occupancy is chat-holding time ÷ agent time on duty.
+func (s Stats) Occupancy() float64 {
+	if s.AgentTime == 0 {
+		return 0
+	}
+	return s.Busy / s.AgentTime
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// Hour is one hour of a run, counted from the start.
+type Hour struct {
+	Arrived, Served, Abandoned, AnsweredIn30s int
+	QueueArea                                 float64 // ∫ queue length dt over the hour, seconds
+	MaxQueue                                  int
+	Agents                                    int // on duty at the hour's start
+}
+
+// Result is what one replication leaves.
+type Result struct {
+	Seed   uint64
+	Stats  Stats
+	Events uint64
+	End    float64 // seconds from the start when the last conversation ended
+	// KPIs are the period's values by the platform profile's rules; Days
+	// the same per local day. Nil for a stationary model.
+	KPIs map[string]float64
+	Days []map[string]float64
+	// Period is the contract period the run stands for; Statement its
+	// refund statement (nil without a contract).
+	Period    string
+	Statement *sim.Statement
+	Refund    sim.Money
+	// Disputes ruled for the buyer and the order value refunded by them.
+	Disputes       int
+	DisputeRefunds sim.Money
+	// Escalations to a supervisor; Complaints to the platform or 12315.
+	Escalations, Complaints int
+	Hours                   []Hour
+}
+
+type state uint8
+
+const (
+	stFree state = iota
+	stQueued
+	stTalking
+)
+
+type customer struct {
+	pcg                  rand.PCG
+	idx                  int64
+	arrive, roundStart   float64
+	replyAt, firstWait   float64
+	waitSum              float64
+	first, seg, wrap     float64 // work, solo seconds
+	uRate, zRating       float64
+	uDispute, uConv      float64
+	price                float64
+	buyer                sim.Buyer
+	pgen, rgen           uint32
+	agent                int32
+	round, rounds        int32
+	caseIdx              int32
+	persona              int32
+	st                   state
+	correct, counted     bool
+	late, escalated      bool
+	complained, pickedUp bool
+	replied              bool
+}
+
+type agent struct {
+	load   int32
+	pos    int32 // index in its bucket, -1 when in none
+	onDuty bool
+}
+
+type event struct {
+	t    float64
+	seq  uint64
+	kind EventKind
+	gen  uint32
+	id   int32
+}
+
+const (
+	kArrival EventKind = 100 + iota
+	kPatience
+	kReply
+	kClose
+	kStaff
+)
+
+// Engine runs replications of a model on one goroutine. Reuse one per
+// goroutine: it keeps its buffers between runs. It is not safe for
+// concurrent use.
+type Engine struct {
+	m   *Model
+	cfg Run
+
+	now     float64
+	seq     uint64
+	events  uint64
+	heap    []event
+	custs   []customer
+	free    []int32
+	queue   []int32 // ring of customer slots with their queue generation
+	qgen    []uint32
+	qhead   int
+	qlen    int // live entries
+	qraw    int // entries in the ring, stale included
+	agents  []agent
+	buckets [][]int32
+	onDuty  int
+	conc    int
+	slow    []float64 // slowdown by load, index 1..conc
+
+	arr      *rand.Rand
+	cur      rand.PCG
+	r        *rand.Rand
+	pieceIdx int
+	next     int64 // arrival number of the next customer
+	done     bool  // arrivals finished
+	active   int
+
+	stats   Stats
+	res     *Result
+	tally   *sim.Tally
+	hours   []Hour
+	lastQT  float64
+	lastBT  float64
+	busyNow int
+	target  float64
+	warmup  float64
+	staffAt []float64 // sorted daily boundaries, local seconds
+}
+
+// NewEngine returns an engine for m.
+func NewEngine(m *Model) *Engine {
+	e := &Engine{m: m}
+	e.r = rand.New(&e.cur)
+	return e
+}
+
+// splitmix64 scrambles a seed so that neighbouring customer numbers start
+// unrelated streams.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// Stream ids of the root seed.
+const (
+	streamArrivals = 1
+	streamCustomer = 2
+)
+
+func (e *Engine) reset(cfg Run) {
+	e.cfg = cfg
+	e.now, e.seq, e.events = 0, 0, 0
+	e.heap = e.heap[:0]
+	e.custs = e.custs[:0]
+	e.free = e.free[:0]
+	e.qhead, e.qlen, e.qraw = 0, 0, 0
+	e.agents = e.agents[:0]
+	e.onDuty = 0
+	e.conc = e.m.concurrency
+	if cfg.Concurrency > 0 {
+		e.conc = cfg.Concurrency
+	}
+	e.buckets = e.buckets[:0]
+	for range e.conc {
+		e.buckets = append(e.buckets, nil)
+	}
+	e.slow = e.slow[:0]
+	e.slow = append(e.slow, 0)
+	for n := 1; n <= e.conc; n++ {
+		c := e.m.capacity[min(n, len(e.m.capacity))-1]
+		e.slow = append(e.slow, float64(n)/c)
+	}
+	e.arr = rand.New(rand.NewPCG(cfg.Seed, streamArrivals))
+	e.pieceIdx, e.next, e.done, e.active = 0, 0, false, 0
+	e.stats = Stats{}
+	e.res = &Result{Seed: cfg.Seed}
+	e.tally = nil
+	if e.m.profile != nil {
+		e.tally = sim.NewTally(e.m.cal, e.m.profile, 0)
+	}
+	e.hours = e.hours[:0]
+	e.lastQT, e.lastBT, e.busyNow = 0, 0, 0
+	e.target = cfg.Target.Seconds()
+	e.warmup = cfg.Warmup.Seconds()
+}
+
+// Run runs one replication and returns its result. It checks ctx every
+// 65,536 events.
+func (e *Engine) Run(ctx context.Context, cfg Run) (*Result, error) {
+	e.reset(cfg)
+	if e.m.constAgents > 0 {
+		e.setAgents(e.m.constAgents)
+	} else {
+		e.staffBoundaries()
+		e.staff()
+	}
+	e.scheduleArrival(0)
+	for len(e.heap) > 0 {
+		if e.done && e.active == 0 {
+			break
+		}
+		ev := e.pop()
+		e.now = ev.t
+		e.events++
+		if e.events&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		switch ev.kind {
+		case kArrival:
+			e.arrival()
+		case kPatience:
+			c := &e.custs[ev.id]
+			if c.st != stFree && c.pgen == ev.gen {
+				e.outOfPatience(ev.id, c)
+			}
+		case kReply:
+			c := &e.custs[ev.id]
+			if c.st == stTalking && c.rgen == ev.gen {
+				e.reply(ev.id, c)
+			}
+		case kClose:
+			c := &e.custs[ev.id]
+			if c.st == stTalking && c.rgen == ev.gen {
+				e.close(ev.id, c)
+			}
+		case kStaff:
+			e.staff()
+		}
+	}
+	return e.finish()
+}
+
+// --- the event heap: 4-ary, ordered by (time, seq) ---
+
+func less(a, b *event) bool {
+	return a.t < b.t || (a.t == b.t && a.seq < b.seq)
+}
+
+func (e *Engine) push(t float64, kind EventKind, id int32, gen uint32) {
+	e.seq++
+	e.heap = append(e.heap, event{t: t, seq: e.seq, kind: kind, id: id, gen: gen})
+	h := e.heap
+	i := len(h) - 1
+	x := h[i]
+	for i > 0 {
+		p := (i - 1) / 4
+		if !less(&x, &h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = x
+}
+
+func (e *Engine) pop() event {
+	h := e.heap
+	top := h[0]
+	n := len(h) - 1
+	x := h[n]
+	e.heap = h[:n]
+	h = e.heap
+	if n == 0 {
+		return top
+	}
+	i := 0
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		for j := c + 1; j < c+4 && j < n; j++ {
+			if less(&h[j], &h[m]) {
+				m = j
+			}
+		}
+		if !less(&h[m], &x) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = x
+	return top
+}
+
+// --- arrivals ---
+
+// scheduleArrival samples the next arrival after t exactly: an Exp(1)
+// amount of the integrated rate, walked across the pieces of constant rate.
+func (e *Engine) scheduleArrival(t float64) {
+	if e.cfg.Customers > 0 && e.stats.Customers >= e.cfg.Customers {
+		e.done = true
+		return
+	}
+	x := e.arr.ExpFloat64()
+	for e.pieceIdx < len(e.m.pieces) {
+		p := &e.m.pieces[e.pieceIdx]
+		if p.rate > 0 {
+			if dt := x / p.rate; t+dt < p.end {
+				e.push(t+dt, kArrival, 0, 0)
+				return
+			}
+			x -= p.rate * (p.end - t)
+		}
+		t = p.end
+		e.pieceIdx++
+	}
+	e.done = true
+}
+
+func (e *Engine) alloc() int32 {
+	if n := len(e.free); n > 0 {
+		id := e.free[n-1]
+		e.free = e.free[:n-1]
+		return id
+	}
+	e.custs = append(e.custs, customer{})
+	return int32(len(e.custs) - 1)
+}
+
+func (e *Engine) load(c *customer)  { e.cur = c.pcg }
+func (e *Engine) store(c *customer) { c.pcg = e.cur }
+
+func (e *Engine) arrival() {
+	t := e.now
+	id := e.alloc()
+	c := &e.custs[id]
+	pg, rg := c.pgen, c.rgen
+	*c = customer{pgen: pg + 1, rgen: rg + 1, idx: e.next, arrive: t, roundStart: t, agent: -1, round: 1, st: stQueued}
+	e.next++
+	e.active++
+	c.counted = t >= e.warmup
+	m := e.m
+
+	// Every draw a customer needs, except later patience, is made here from
+	// its own stream, in a fixed order, whatever the staffing.
+	seed := splitmix64(e.cfg.Seed ^ splitmix64(uint64(c.idx)))
+	e.cur.Seed(seed, streamCustomer)
+	r := e.r
+	mix := &m.mixes[m.pieces[min(e.pieceIdx, len(m.pieces)-1)].mix]
+	c.caseIdx = mix.cases[pick(mix.cum, r.Float64())]
+	c.persona = int32(pick(m.pcum, r.Float64()))
+	cm := &m.cases[c.caseIdx]
+	h := cm.handle.draw(r)
+	c.first = math.Min(m.firstReply.draw(r), h)
+	c.rounds = 1
+	if m.rounds > 1 {
+		c.rounds += int32(poisson(r, m.rounds-1))
+	}
+	if c.rounds > 1 {
+		c.seg = (h - c.first) / float64(c.rounds-1)
+	} else {
+		c.wrap = h - c.first
+	}
+	c.correct = r.Float64() < cm.accuracy
+	c.uRate, c.zRating, c.uDispute, c.uConv = r.Float64(), r.NormFloat64(), r.Float64(), r.Float64()
+	if m.outcome != nil {
+		c.price = math.Exp(m.aovMu + m.aovSig*r.NormFloat64())
+	}
+	c.buyer = sim.NewBuyer(&m.personas[c.persona])
+	patience := m.patience[c.persona].draw(r)
+	e.store(c)
+
+	if c.counted {
+		e.stats.Customers++
+	}
+	if e.cfg.Hourly {
+		e.hour(t).Arrived++
+	}
+	e.trace(EvArrive, c.idx, -1)
+	if a := e.pickAgent(); a >= 0 {
+		e.pickup(id, c, a)
+		if c.st == stTalking && !c.replied && c.replyAt > t+patience {
+			e.push(t+patience, kPatience, id, c.pgen)
+		}
+	} else {
+		if c.counted {
+			e.stats.Waited++
+		}
+		e.enqueue(id)
+		if !math.IsInf(patience, 1) {
+			e.push(t+patience, kPatience, id, c.pgen)
+		}
+	}
+	e.scheduleArrival(t)
+}
+
+// pick returns the first index whose cumulative weight exceeds u.
+func pick(cum []float64, u float64) int {
+	for i, c := range cum {
+		if u < c {
+			return i
+		}
+	}
+	return len(cum) - 1
+}
+
+// --- the queue ---
+
+func (e *Engine) enqueue(id int32) {
+	e.advanceQueue()
+	if e.qraw == len(e.queue) {
+		e.growQueue()
+	}
+	i := (e.qhead + e.qraw) % len(e.queue)
+	e.queue[i] = id
+	e.qgen[i] = e.custs[id].rgen
+	e.qraw++
+	e.qlen++
+	if e.cfg.Hourly {
+		if h := e.hour(e.now); e.qlen > h.MaxQueue {
+			h.MaxQueue = e.qlen
+		}
+	}
+}
+
+func (e *Engine) growQueue() {
+	n := max(64, 2*len(e.queue))
+	q, g := make([]int32, n), make([]uint32, n)
+	for i := range e.qraw {
+		j := (e.qhead + i) % len(e.queue)
+		q[i], g[i] = e.queue[j], e.qgen[j]
+	}
+	e.queue, e.qgen, e.qhead = q, g, 0
+}
+
+// dequeue returns the longest-waiting live customer, skipping entries of
+// customers who left.
+func (e *Engine) dequeue() int32 {
+	for e.qraw > 0 {
+		id, g := e.queue[e.qhead], e.qgen[e.qhead]
+		e.qhead = (e.qhead + 1) % len(e.queue)
+		e.qraw--
+		if c := &e.custs[id]; c.st == stQueued && c.rgen == g {
+			e.advanceQueue()
+			e.qlen--
+			return id
+		}
+	}
+	return -1
+}
+
+// advanceQueue integrates the queue length up to now, hour by hour.
+func (e *Engine) advanceQueue() {
+	if !e.cfg.Hourly {
+		return
+	}
+	for e.lastQT < e.now {
+		h := math.Floor(e.lastQT/3600)*3600 + 3600
+		to := math.Min(h, e.now)
+		e.hour(e.lastQT).QueueArea += float64(e.qlen) * (to - e.lastQT)
+		e.lastQT = to
+	}
+}
+
+func (e *Engine) hour(t float64) *Hour {
+	i := int(t / 3600)
+	for i >= len(e.hours) {
+		e.hours = append(e.hours, Hour{Agents: -1})
+	}
+	h := &e.hours[i]
+	if h.Agents < 0 {
+		h.Agents = e.onDuty
+	}
+	return h
+}
+
+// --- agents ---
+
+func (e *Engine) pickAgent() int32 {
+	for l := range e.buckets {
+		if b := e.buckets[l]; len(b) > 0 {
+			return b[len(b)-1]
+		}
+	}
+	return -1
+}
+
+func (e *Engine) unbucket(a int32) {
+	ag := &e.agents[a]
+	if ag.pos < 0 {
+		return
+	}
+	b := e.buckets[ag.load]
+	last := b[len(b)-1]
+	b[ag.pos] = last
+	e.agents[last].pos = ag.pos
+	e.buckets[ag.load] = b[:len(b)-1]
+	ag.pos = -1
+}
+
+func (e *Engine) rebucket(a int32) {
+	ag := &e.agents[a]
+	if !ag.onDuty || int(ag.load) >= e.conc {
+		return
+	}
+	ag.pos = int32(len(e.buckets[ag.load]))
+	e.buckets[ag.load] = append(e.buckets[ag.load], a)
+}
+
+func (e *Engine) changeLoad(a int32, d int32) {
+	e.accountBusy()
+	e.busyNow += int(d)
+	e.unbucket(a)
+	e.agents[a].load += d
+	e.rebucket(a)
+}
+
+// accountBusy integrates chats held and agents on duty up to now, for
+// occupancy, from the warm-up on.
+func (e *Engine) accountBusy() {
+	from := math.Max(e.lastBT, e.warmup)
+	if e.now > from {
+		e.stats.Busy += float64(e.busyNow) * (e.now - from)
+		e.stats.AgentTime += float64(e.onDuty) * (e.now - from)
+	}
+	e.lastBT = math.Max(e.lastBT, e.now)
+}
+
+// setAgents puts n agents on duty. Agents leaving stop taking chats and
+// finish the ones they hold; the least loaded leave first.
+func (e *Engine) setAgents(n int) {
+	e.accountBusy()
+	for e.onDuty < n {
+		a := int32(-1)
+		for i := range e.agents {
+			if !e.agents[i].onDuty {
+				a = int32(i)
+				break
+			}
+		}
+		if a < 0 {
+			e.agents = append(e.agents, agent{pos: -1})
+			a = int32(len(e.agents) - 1)
+		}
+		e.agents[a].onDuty = true
+		e.rebucket(a)
+		e.onDuty++
+	}
+	for e.onDuty > n {
+		a := int32(-1)
+		for l := range e.buckets {
+			if b := e.buckets[l]; len(b) > 0 {
+				a = b[len(b)-1]
+				break
+			}
+		}
+		if a < 0 {
+			for i := range e.agents {
+				if e.agents[i].onDuty {
+					a = int32(i)
+					break
+				}
+			}
+		}
+		e.unbucket(a)
+		e.agents[a].onDuty = false
+		e.onDuty--
+	}
+	e.trace(EvStaff, int64(n), -1)
+	e.dispatch()
+}
+
+func (e *Engine) intervals() []sim.StaffInterval {
+	if e.cfg.Staffing != nil {
+		return e.cfg.Staffing
+	}
+	return e.m.staffing
+}
+
+func (e *Engine) staffBoundaries() {
+	e.staffAt = e.staffAt[:0]
+	for _, iv := range e.intervals() {
+		e.staffAt = append(e.staffAt, iv.Start.Duration().Seconds(), iv.End.Duration().Seconds())
+	}
+}
+
+// staff sets the agents on duty for the local time of day and schedules
+// the next change.
+func (e *Engine) staff() {
+	_, clock := e.m.cal.Local(e.now)
+	n := 0
+	for _, iv := range e.intervals() {
+		if s, en := iv.Start.Duration().Seconds(), iv.End.Duration().Seconds(); clock >= s && clock < en {
+			n = iv.Agents
+			break
+		}
+	}
+	e.setAgents(n)
+	next := 86400.0
+	for _, b := range e.staffAt {
+		if b > clock+1e-6 && b < next {
+			next = b
+		}
+	}
+	e.push(e.now+(next-clock), kStaff, 0, 0)
+}
+
+// dispatch gives waiting customers to free agents, fewest chats first.
+func (e *Engine) dispatch() {
+	for e.qlen > 0 {
+		a := e.pickAgent()
+		if a < 0 {
+			return
+		}
+		id := e.dequeue()
+		if id < 0 {
+			return
+		}
+		e.pickup(id, &e.custs[id], a)
+	}
+}
+
+// --- a conversation ---
+
+func (e *Engine) pickup(id int32, c *customer, a int32) {
+	t := e.now
+	e.changeLoad(a, 1)
+	c.agent, c.st, c.pickedUp = a, stTalking, true
+	wait := t - c.arrive
+	if c.counted {
+		e.stats.Served++
+		e.stats.WaitServed += wait
+		if wait <= e.target {
+			e.stats.ServedWithin++
+		}
+	}
+	if e.cfg.Hourly {
+		e.hour(t).Served++
+	}
+	e.trace(EvPickup, c.idx, a)
+	d := c.first * e.slow[e.agents[a].load]
+	if d == 0 {
+		e.reply(id, c)
+		return
+	}
+	c.replyAt = t + d
+	e.push(c.replyAt, kReply, id, c.rgen)
+}
+
+func (e *Engine) reply(id int32, c *customer) {
+	t := e.now
+	wait := t - c.roundStart
+	onTime := wait <= e.replyThreshold()
+	if e.tally != nil && c.counted {
+		onTime = e.tally.Round(c.roundStart, wait)
+	}
+	if !onTime {
+		c.late = true
+	}
+	c.waitSum += wait
+	if c.round == 1 {
+		c.firstWait = wait
+		if e.cfg.Hourly && wait <= 30 {
+			e.hour(c.arrive).AnsweredIn30s++
+		}
+	}
+	c.replied = true
+	c.buyer.Replied()
+	c.pgen++ // the buyer has its reply: a pending patience expiry is void
+	e.trace(EvReply, c.idx, c.agent)
+	if c.round < c.rounds {
+		// A later round: the buyer reads and writes (the round's share of
+		// the handle time beyond the agent's reply), then waits for a reply
+		// that takes the agent a first-reply's work at its current pace.
+		s := e.slow[e.agents[c.agent].load]
+		e.load(c)
+		work := math.Min(e.m.firstReply.draw(e.r), c.seg)
+		p := e.m.patience[c.persona].draw(e.r)
+		e.store(c)
+		c.round++
+		c.roundStart = t + (c.seg-work)*s
+		c.replyAt = c.roundStart + work*s
+		c.rgen++
+		e.push(c.replyAt, kReply, id, c.rgen)
+		if c.roundStart+p < c.replyAt {
+			e.push(c.roundStart+p, kPatience, id, c.pgen)
+		}
+		return
+	}
+	wrap := c.wrap
+	if c.escalated {
+		wrap += e.m.escWork
+	}
+	if wrap <= 0 {
+		e.close(id, c)
+		return
+	}
+	c.rgen++
+	e.push(t+wrap*e.slow[e.agents[c.agent].load], kClose, id, c.rgen)
+	c.replyAt = math.Inf(1)
+}
+
+func (e *Engine) replyThreshold() float64 {
+	if e.tally != nil {
+		return e.tally.ReplyThreshold()
+	}
+	return 180
+}
+
+func (e *Engine) outOfPatience(id int32, c *customer) {
+	t := e.now
+	leave, fired := c.buyer.OutOfPatience()
+	if fired.Has(sim.StepSupervisor) {
+		c.escalated = true
+	}
+	if fired.Has(sim.StepPlatform) || fired.Has(sim.Step12315) {
+		c.complained = true
+	}
+	if leave {
+		e.trace(EvLeave, c.idx, c.agent)
+		e.leave(id, c)
+		return
+	}
+	e.trace(EvNudge, c.idx, c.agent)
+	e.load(c)
+	p := e.m.patience[c.persona].draw(e.r)
+	e.store(c)
+	c.pgen++
+	if c.st == stQueued || t+p < c.replyAt {
+		e.push(t+p, kPatience, id, c.pgen)
+	}
+}
+
+// leave ends a conversation the buyer walked out of.
+func (e *Engine) leave(id int32, c *customer) {
+	t := e.now
+	if e.tally != nil && c.counted {
+		e.tally.Round(c.roundStart, -1)
+	}
+	c.late = true
+	c.waitSum += t - c.roundStart
+	if c.st == stQueued {
+		e.advanceQueue()
+		e.qlen--
+		if c.counted {
+			e.stats.Abandoned++
+		}
+		if e.cfg.Hourly {
+			e.hour(t).Abandoned++
+		}
+		e.end(id, c, true)
+		return
+	}
+	if c.counted {
+		e.stats.LeftLater++
+	}
+	a := c.agent
+	e.changeLoad(a, -1)
+	e.end(id, c, true)
+	e.dispatch()
+}
+
+func (e *Engine) close(id int32, c *customer) {
+	e.trace(EvClose, c.idx, c.agent)
+	a := c.agent
+	e.changeLoad(a, -1)
+	e.end(id, c, false)
+	e.dispatch()
+}
+
+// end scores a finished conversation with the outcome model and frees its
+// slot.
+func (e *Engine) end(id int32, c *customer, left bool) {
+	t := e.now
+	if e.m.outcome != nil && c.counted {
+		e.score(c, t, left)
+	}
+	c.st = stFree
+	c.rgen++
+	c.pgen++
+	e.free = append(e.free, id)
+	e.active--
+	e.res.End = math.Max(e.res.End, t)
+}
+
+func (e *Engine) score(c *customer, t float64, left bool) {
+	m := e.m
+	o := m.outcome
+	cm := &m.cases[c.caseIdx]
+	p := &m.personas[c.persona]
+	q := 0.0
+	if !left && c.correct {
+		q = 1
+	}
+	if !left {
+		fired := c.buyer.Resolved(q)
+		if fired.Has(sim.StepSupervisor) {
+			c.escalated = true
+		}
+		if fired.Has(sim.StepPlatform) || fired.Has(sim.Step12315) {
+			c.complained = true
+		}
+	}
+	wait := time.Duration(c.waitSum * float64(time.Second))
+	s := sim.Session{
+		Start: c.arrive, FirstReply: -1, Served: c.pickedUp, Abandoned: left,
+		LeftUnanswered: left && !c.replied,
+		LateRound:      c.late, Presales: cm.presales,
+	}
+	if c.replied {
+		s.FirstReply = c.firstWait
+	}
+	rateP := p.RateProbability
+	if left {
+		rateP *= o.Rating.AbandonedFactor
+	}
+	if c.uRate < rateP {
+		s.Rating = o.Satisfaction.Rating(o.Satisfaction.Latent(wait, q, c.buyer.Tension), c.zRating)
+		if left {
+			s.Rating = min(s.Rating, o.Rating.AbandonedMax)
+		}
+	}
+	if cm.presales {
+		if s.FirstReply >= 0 {
+			s.Converted = c.uConv < o.Conversion.Probability(time.Duration(s.FirstReply*float64(time.Second)), q)
+		}
+	} else {
+		s.Resolved = q == 1
+		s.ResolvedAfter = t - c.arrive
+		if c.uDispute < o.Dispute.Probability(wait, q, c.buyer.Tension) {
+			s.Dispute = true
+			e.res.Disputes++
+			e.res.DisputeRefunds += sim.Money(math.Round(c.price))
+		}
+	}
+	if c.escalated {
+		e.res.Escalations++
+	}
+	if c.complained {
+		e.res.Complaints++
+	}
+	e.tally.Add(&s)
+}
+
+func (e *Engine) trace(k EventKind, cust int64, a int32) {
+	if e.cfg.Trace != nil {
+		e.cfg.Trace(Event{T: e.now, Kind: k, Customer: cust, Agent: a})
+	}
+}
+
+// finish closes the books of a run.
+func (e *Engine) finish() (*Result, error) {
+	e.accountBusy()
+	e.advanceQueue()
+	e.stats.Queued = e.qlen
+	r := e.res
+	r.Stats = e.stats
+	r.Events = e.events
+	if e.cfg.Hourly {
+		r.Hours = append([]Hour(nil), e.hours...)
+		for i := range r.Hours {
+			if r.Hours[i].Agents < 0 {
+				r.Hours[i].Agents = 0
+			}
+		}
+	}
+	if e.tally == nil {
+		return r, nil
+	}
+	limit := -1.0
+	if e.m.contract != nil {
+		if l, ok := e.m.contract.TimeoutDailyLimit(); ok {
+			limit = l
+		}
+	}
+	r.KPIs = e.tally.KPIValues(e.m.paidOrders, e.m.days, limit)
+	perDay := e.m.paidOrders / math.Max(1, e.m.days)
+	for _, d := range e.tally.Days() {
+		r.Days = append(r.Days, sim.KPIValuesOf(d, []sim.Counts{d}, perDay, 1, limit))
+	}
+	r.Period = e.m.period
+	if e.m.contract != nil {
+		st, err := e.m.contract.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: r.Period, Values: r.KPIs}}})
+		if err != nil {
+			return nil, fmt.Errorf("refund of run %d: %w", r.Seed, err)
+		}
+		r.Statement, r.Refund = st, st.Total
+	}
+	return r, nil
+}

@@ -1,0 +1,363 @@
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// A Calendar maps offsets from a run's start (seconds, as the engines keep
+// time) to the local calendar day and time of day, the two things the
+// platform rules ask of an instant. It precomputes one entry per hour so
+// that the discrete-event engine never formats a time.Time on its hot
+// path. It assumes the zone's offset does not change inside an hour.
+//
+// A Calendar is immutable and safe for concurrent use.
+type Calendar struct {
+	start time.Time
+	loc   *time.Location
+	day0  time.Time // local midnight of the start day
+	hours []hourEntry
+}
+
+type hourEntry struct {
+	day   int32   // local days since day0
+	clock float64 // local seconds since midnight at the hour's start
+}
+
+// NewCalendar returns the calendar of a run that starts at start and lasts
+// span (offsets beyond span still work, more slowly).
+func NewCalendar(start time.Time, span time.Duration) *Calendar {
+	loc := start.Location()
+	y, m, d := start.Date()
+	c := &Calendar{start: start, loc: loc, day0: time.Date(y, m, d, 0, 0, 0, 0, loc)}
+	n := int(span/time.Hour) + 2
+	c.hours = make([]hourEntry, n)
+	for i := range c.hours {
+		c.hours[i] = c.slow(float64(i) * 3600)
+	}
+	return c
+}
+
+func (c *Calendar) slow(off float64) hourEntry {
+	t := c.start.Add(time.Duration(off * float64(time.Second))).In(c.loc)
+	y, m, d := t.Date()
+	day := int32(math.Round(time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Sub(time.Date(c.day0.Year(), c.day0.Month(), c.day0.Day(), 12, 0, 0, 0, time.UTC)).Hours() / 24))
+	clock := float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond())/1e9
+	return hourEntry{day: day, clock: clock}
+}
+
+// Local returns the local day (0 = the start's day) and seconds since local
+// midnight of the instant off seconds after the start.
+func (c *Calendar) Local(off float64) (day int, clock float64) {
+	h := int(off / 3600)
+	if off < 0 || h >= len(c.hours) {
+		e := c.slow(off)
+		return int(e.day), e.clock
+	}
+	e := c.hours[h]
+	clock = e.clock + (off - float64(h)*3600)
+	if clock >= 86400 {
+		return int(e.day) + 1, clock - 86400
+	}
+	return int(e.day), clock
+}
+
+// Time returns the instant off seconds after the start.
+func (c *Calendar) Time(off float64) time.Time {
+	return c.start.Add(time.Duration(off * float64(time.Second)))
+}
+
+// Session is what the KPIs need to know of one conversation. Times are
+// seconds from the run's start; a negative FirstReply means no valid reply
+// ever came.
+type Session struct {
+	Start float64
+	// FirstReply is the wait from the buyer's first message to the first
+	// valid reply.
+	FirstReply float64
+	// Served: an agent picked the conversation up. Abandoned: the buyer
+	// left before the conversation was resolved.
+	Served, Abandoned bool
+	// LeftUnanswered: the buyer left while waiting for a first reply.
+	LeftUnanswered bool
+	// LateRound: some round waited longer than the reply threshold or got
+	// no reply (the per-dialogue reply rate).
+	LateRound bool
+	// Rating is the 1–5 rating, 0 when the buyer did not rate.
+	Rating   int
+	Presales bool
+	// Converted: a pre-sales buyer paid. Dispute: an after-sales buyer won a
+	// platform dispute. Resolved: the case got a correct solution, after
+	// ResolvedAfter seconds from the first message.
+	Converted, Dispute, Resolved bool
+	ResolvedAfter                float64
+}
+
+// Counts are the raw counters behind the KPIs of one period or day. They
+// add up: the counts of a period are the sum of its days'.
+type Counts struct {
+	Sessions          int     // all sessions
+	FirstSessions     int     // sessions in business hours (first_response_avg_s)
+	FirstSum          float64 // their first-response seconds, unanswered ones at the unanswered-round value
+	Rounds            int     // rounds starting in business hours
+	RoundSum          float64 // their capped reply seconds
+	RoundsOnTime      int     // answered within the reply threshold
+	Timeouts          int     // rounds in business hours later than the timeout threshold, or unanswered
+	Dialogues         int     // sessions in business hours (per-dialogue reply rate and not-served rate)
+	DialoguesOnTime   int
+	NotServed         int
+	AnswerSessions    int // sessions the answer rate counts
+	AnsweredInTime    int
+	Ratings, Top2     int
+	Disputes          int
+	Handled, Left     int // handled = served and not abandoned; left = abandoned before a valid reply
+	Cases, Resolved24 int // after-sales sessions; those solved within 24 h
+	Presales          int
+	Converted         int
+}
+
+func (c *Counts) add(o *Counts) {
+	c.Sessions += o.Sessions
+	c.FirstSessions += o.FirstSessions
+	c.FirstSum += o.FirstSum
+	c.Rounds += o.Rounds
+	c.RoundSum += o.RoundSum
+	c.RoundsOnTime += o.RoundsOnTime
+	c.Timeouts += o.Timeouts
+	c.Dialogues += o.Dialogues
+	c.DialoguesOnTime += o.DialoguesOnTime
+	c.NotServed += o.NotServed
+	c.AnswerSessions += o.AnswerSessions
+	c.AnsweredInTime += o.AnsweredInTime
+	c.Ratings += o.Ratings
+	c.Top2 += o.Top2
+	c.Disputes += o.Disputes
+	c.Handled += o.Handled
+	c.Left += o.Left
+	c.Cases += o.Cases
+	c.Resolved24 += o.Resolved24
+	c.Presales += o.Presales
+	c.Converted += o.Converted
+}
+
+// Tally computes the KPIs of a run from its sessions and rounds, by the
+// rules of a platform profile (DOMAIN.md §1). The live hub and the
+// discrete-event engine both feed one, so their KPIs mean the same. A Tally
+// is not safe for concurrent use.
+type Tally struct {
+	cal                                     *Calendar
+	profile                                 *PlatformProfile
+	bhFrom, bhTo                            float64 // business hours, local seconds of day
+	bhWraps                                 bool
+	exFrom, exTo                            float64 // answer-rate exclusion window
+	exWraps, hasEx                          bool
+	answer, reply, timeout, cap, unanswered float64
+	perDialogue                             bool
+	days                                    []Counts
+}
+
+// NewTally returns a tally for a run on cal under profile. timeout is the
+// response-timeout threshold (the contract's, or 0 for the profile's).
+func NewTally(cal *Calendar, profile *PlatformProfile, timeout time.Duration) *Tally {
+	if timeout <= 0 {
+		timeout = profile.TimeoutThreshold
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeoutThreshold
+	}
+	t := &Tally{
+		cal: cal, profile: profile,
+		bhFrom: profile.BusinessHours.From.Duration().Seconds(), bhTo: profile.BusinessHours.To.Duration().Seconds(),
+		bhWraps:     profile.BusinessHours.Wraps(),
+		answer:      profile.AnswerThreshold.Seconds(),
+		reply:       profile.ReplyThreshold.Seconds(),
+		timeout:     timeout.Seconds(),
+		cap:         profile.RoundCap.Seconds(),
+		unanswered:  profile.UnansweredRound.Seconds(),
+		perDialogue: profile.ReplyScope == ScopeDialogue,
+	}
+	if profile.BusinessHours.From == profile.BusinessHours.To {
+		t.bhFrom, t.bhTo, t.bhWraps = 0, 86400, false
+	}
+	if ex := profile.AnswerRateExcludes; ex != nil {
+		t.hasEx = true
+		t.exFrom, t.exTo, t.exWraps = ex.From.Duration().Seconds(), ex.To.Duration().Seconds(), ex.Wraps()
+	}
+	return t
+}
+
+// ReplyThreshold returns the reply-rate threshold in seconds: a round
+// answered later is late.
+func (t *Tally) ReplyThreshold() float64 { return t.reply }
+
+func within(clock, from, to float64, wraps bool) bool {
+	if wraps {
+		return clock >= from || clock < to
+	}
+	return clock >= from && clock < to
+}
+
+func (t *Tally) day(d int) *Counts {
+	for d >= len(t.days) {
+		t.days = append(t.days, Counts{})
+	}
+	return &t.days[d]
+}
+
+// Round records one round: the buyer's message at start and the wait for
+// the first valid reply (negative: never answered). It reports whether the
+// round was on time (within the reply threshold).
+func (t *Tally) Round(start, wait float64) (onTime bool) {
+	onTime = wait >= 0 && wait <= t.reply
+	d, clock := t.cal.Local(start)
+	if d < 0 || !within(clock, t.bhFrom, t.bhTo, t.bhWraps) {
+		return onTime
+	}
+	c := t.day(d)
+	c.Rounds++
+	switch {
+	case wait < 0:
+		c.RoundSum += t.unanswered
+	case t.cap > 0 && wait > t.cap:
+		c.RoundSum += t.cap
+	default:
+		c.RoundSum += wait
+	}
+	if onTime {
+		c.RoundsOnTime++
+	}
+	if wait < 0 || wait > t.timeout {
+		c.Timeouts++
+	}
+	return onTime
+}
+
+// Add records a finished session.
+func (t *Tally) Add(s *Session) {
+	d, clock := t.cal.Local(s.Start)
+	if d < 0 {
+		d = 0
+	}
+	c := t.day(d)
+	c.Sessions++
+	bh := within(clock, t.bhFrom, t.bhTo, t.bhWraps)
+	if bh {
+		c.FirstSessions++
+		if s.FirstReply >= 0 {
+			c.FirstSum += s.FirstReply
+		} else {
+			c.FirstSum += t.unanswered
+		}
+		c.Dialogues++
+		if !s.LateRound && s.FirstReply >= 0 {
+			c.DialoguesOnTime++
+		}
+		if !s.Served {
+			c.NotServed++
+		}
+	}
+	if !t.hasEx || !within(clock, t.exFrom, t.exTo, t.exWraps) {
+		c.AnswerSessions++
+		if s.FirstReply >= 0 && s.FirstReply <= t.answer {
+			c.AnsweredInTime++
+		}
+	}
+	if s.Rating > 0 {
+		c.Ratings++
+		if s.Rating >= 4 {
+			c.Top2++
+		}
+	}
+	if s.LeftUnanswered {
+		c.Left++
+	} else if s.Served {
+		c.Handled++
+	}
+	if s.Presales {
+		c.Presales++
+		if s.Converted {
+			c.Converted++
+		}
+		return
+	}
+	c.Cases++
+	if s.Resolved && s.ResolvedAfter <= 86400 {
+		c.Resolved24++
+	}
+	if s.Dispute {
+		c.Disputes++
+	}
+}
+
+// Days returns the counts of each local day, from the start's day.
+func (t *Tally) Days() []Counts { return t.days }
+
+// Total returns the counts of the whole run.
+func (t *Tally) Total() Counts {
+	var c Counts
+	for i := range t.days {
+		c.add(&t.days[i])
+	}
+	return c
+}
+
+// KPIValues turns counts into KPI values by the catalogue's formulas.
+// paidOrders is the period's paid orders (the dispute-rate denominator);
+// days the business days of the period; dailyLimit the contract's daily
+// timeout limit, or negative when it has none (no timeout_bad_day_share).
+// daily holds the per-day counts behind the bad-day share. A KPI whose
+// denominator is zero is left out: it was not observed.
+func KPIValuesOf(c Counts, daily []Counts, paidOrders, days, dailyLimit float64) map[string]float64 {
+	v := map[string]float64{}
+	ratio := func(id string, num, den float64) {
+		if den > 0 {
+			v[id] = num / den
+		}
+	}
+	ratio("first_response_avg_s", c.FirstSum, float64(c.FirstSessions))
+	ratio("response_avg_s", c.RoundSum, float64(c.Rounds))
+	ratio("reply_rate_3min", float64(c.RoundsOnTime), float64(c.Rounds))
+	ratio("answer_rate_30s", float64(c.AnsweredInTime), float64(c.AnswerSessions))
+	ratio("satisfaction", float64(c.Top2), float64(c.Ratings))
+	ratio("dispute_refund_rate", float64(c.Disputes), paidOrders)
+	ratio("abandon_rate", float64(c.Left), float64(c.Handled+c.Left))
+	ratio("resolution_24h_rate", float64(c.Resolved24), float64(c.Cases))
+	ratio("timeouts_per_day", float64(c.Timeouts), days)
+	ratio("not_served_rate", float64(c.NotServed), float64(c.Dialogues))
+	ratio("inquiry_conversion", float64(c.Converted), float64(c.Presales))
+	if dailyLimit >= 0 && days > 0 {
+		bad := 0
+		for _, d := range daily {
+			if float64(d.Timeouts) > dailyLimit {
+				bad++
+			}
+		}
+		v["timeout_bad_day_share"] = math.Min(1, float64(bad)/days)
+	}
+	return v
+}
+
+// KPIValues returns the KPIs of the whole run; see [KPIValuesOf]. Under a
+// per-dialogue profile (Douyin) reply_rate_3min counts dialogues.
+func (t *Tally) KPIValues(paidOrders, days, dailyLimit float64) map[string]float64 {
+	c := t.Total()
+	v := KPIValuesOf(c, t.days, paidOrders, days, dailyLimit)
+	if t.perDialogue {
+		delete(v, "reply_rate_3min")
+		if c.Dialogues > 0 {
+			v["reply_rate_3min"] = float64(c.DialoguesOnTime) / float64(c.Dialogues)
+		}
+	}
+	return v
+}
+
+// TimeoutDailyLimit returns the daily timeout limit of the contract's
+// count_per_day clause, and whether it has one.
+func (c *Contract) TimeoutDailyLimit() (float64, bool) {
+	for _, cl := range c.Clauses {
+		if cl.Kind == KindCountPerDay && cl.Limit != nil {
+			return *cl.Limit, true
+		}
+	}
+	return 0, false
+}
