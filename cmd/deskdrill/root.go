@@ -30,6 +30,7 @@ are missed, clause by clause, with the evidence behind each line.`,
 		newContractsCmd(),
 		newScenariosCmd(),
 		newKPIsCmd(),
+		newSimulateCmd(),
 		newVersionCmd(),
 	)
 	// Unknown subcommands and wrong argument counts are usage errors too.

@@ -140,7 +140,12 @@ type Result struct {
 	// Escalations to a supervisor; Complaints to the platform or 12315.
 	Escalations, Complaints int
 	Hours                   []Hour
+	presales                int
 }
+
+// PresalesShare is the share of counted customers who asked a pre-sales
+// question.
+func (r *Result) PresalesShare() float64 { return ratio(r.presales, r.Stats.Customers) }
 
 type state uint8
 
@@ -481,6 +486,9 @@ func (e *Engine) arrival() {
 
 	if c.counted {
 		e.stats.Customers++
+		if cm.presales {
+			e.res.presales++
+		}
 	}
 	if e.cfg.Hourly {
 		e.hour(t).Arrived++

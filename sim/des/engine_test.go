@@ -188,3 +188,27 @@ func TestEngine_ArrivalsMatchTheRate(t *testing.T) {
 		t.Errorf("mean arrivals %.1f; want %.1f within 4 SE (%.1f)", mean, want, 4*se)
 	}
 }
+
+// The contact mix is sampled with its shares: pre-sales questions make up
+// their share of arrivals within 4 standard errors.
+func TestEngine_MixShares(t *testing.T) {
+	m := scenarioModel(t, "steady-day")
+	s := m.Scenario()
+	want := s.ContactMix.Share("presales_question")
+	var n, presales int
+	for i := range 10 {
+		r, err := des.NewEngine(m).Run(t.Context(), des.Run{Seed: des.RepSeed(9, i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += r.Stats.Customers
+		presales += int(math.Round(float64(r.Stats.Customers) * presalesShare(r)))
+	}
+	got := float64(presales) / float64(n)
+	se := math.Sqrt(want * (1 - want) / float64(n))
+	if math.Abs(got-want) > 4*se {
+		t.Errorf("pre-sales share %.4f; want %.4f within 4 SE (%.4f)", got, want, 4*se)
+	}
+}
+
+func presalesShare(r *des.Result) float64 { return r.PresalesShare() }

@@ -97,12 +97,14 @@ func Compile(s *sim.Scenario) (*Model, error) {
 	}
 	for _, p := range s.ArrivalRate().Pieces(start, end) {
 		cm := caseMix{}
-		total := p.Mix.Total()
 		acc := 0.0
 		for _, sh := range p.Mix.Shares() {
 			acc += sh.Share
-			cm.cum = append(cm.cum, acc/total)
+			cm.cum = append(cm.cum, acc)
 			cm.cases = append(cm.cases, caseIndex[sh.ID])
+		}
+		if n := len(cm.cum); n > 0 {
+			cm.cum[n-1] = 1 // no gap from rounding
 		}
 		m.mixes = append(m.mixes, cm)
 		m.pieces = append(m.pieces, piece{end: p.To.Sub(start).Seconds(), rate: p.PerHour / 3600, mix: int32(len(m.mixes) - 1)})
