@@ -224,6 +224,8 @@ type Engine struct {
 	conc    int
 	slow    []float64 // slowdown by load, index 1..conc
 
+	arrival1 event // the next arrival, when pending
+	pending  bool
 	arr      *rand.Rand
 	cur      rand.PCG
 	r        *rand.Rand
@@ -291,6 +293,7 @@ func (e *Engine) reset(cfg Run) {
 	}
 	e.arr = rand.New(rand.NewPCG(cfg.Seed, streamArrivals))
 	e.pieceIdx, e.next, e.done, e.active = 0, 0, false, 0
+	e.pending = false
 	e.stats = Stats{}
 	e.res = &Result{Seed: cfg.Seed}
 	e.tally = nil
@@ -314,11 +317,18 @@ func (e *Engine) Run(ctx context.Context, cfg Run) (*Result, error) {
 		e.staff()
 	}
 	e.scheduleArrival(0)
-	for len(e.heap) > 0 {
+	for len(e.heap) > 0 || e.pending {
 		if e.done && e.active == 0 {
 			break
 		}
-		ev := e.pop()
+		// The next arrival waits beside the heap rather than in it: one
+		// push and pop fewer per customer.
+		var ev event
+		if e.pending && (len(e.heap) == 0 || less(&e.arrival1, &e.heap[0])) {
+			ev, e.pending = e.arrival1, false
+		} else {
+			ev = e.pop()
+		}
 		e.now = ev.t
 		e.events++
 		if e.events&0xffff == 0 {
@@ -420,7 +430,8 @@ func (e *Engine) scheduleArrival(t float64) {
 		p := &e.m.pieces[e.pieceIdx]
 		if p.rate > 0 {
 			if dt := x / p.rate; t+dt < p.end {
-				e.push(t+dt, kArrival, 0, 0)
+				e.seq++
+				e.arrival1, e.pending = event{t: t + dt, seq: e.seq, kind: kArrival}, true
 				return
 			}
 			x -= p.rate * (p.end - t)
@@ -476,8 +487,10 @@ func (e *Engine) arrival() {
 		c.wrap = h - c.first
 	}
 	c.correct = r.Float64() < cm.accuracy
-	c.uRate, c.zRating, c.uDispute, c.uConv = r.Float64(), r.NormFloat64(), r.Float64(), r.Float64()
 	if m.outcome != nil {
+		// The outcome's draws are made now, not when the conversation ends,
+		// so that they do not depend on what happened in between.
+		c.uRate, c.zRating, c.uDispute, c.uConv = r.Float64(), r.NormFloat64(), r.Float64(), r.Float64()
 		c.price = math.Exp(m.aovMu + m.aovSig*r.NormFloat64())
 	}
 	c.buyer = sim.NewBuyer(&m.personas[c.persona])
