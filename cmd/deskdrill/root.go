@@ -30,6 +30,7 @@ are missed, clause by clause, with the evidence behind each line.`,
 		newContractsCmd(),
 		newScenariosCmd(),
 		newKPIsCmd(),
+		newErlangCmd(),
 		newSimulateCmd(),
 		newVersionCmd(),
 	)
