@@ -32,6 +32,7 @@ are missed, clause by clause, with the evidence behind each line.`,
 		newKPIsCmd(),
 		newErlangCmd(),
 		newSimulateCmd(),
+		newPlanCmd(),
 		newVersionCmd(),
 	)
 	// Unknown subcommands and wrong argument counts are usage errors too.
