@@ -169,4 +169,3 @@ func Write(w io.Writer, p *plot.Plot, format string) error {
 	_, err = c.WriteTo(w)
 	return err
 }
-
