@@ -17,14 +17,15 @@ func TestOutcome_Formulas(t *testing.T) {
 		}
 	}
 	s := o.Satisfaction
-	near("latent, fast and right", s.Latent(0, 1, 0), 4.8)
-	near("latent, wrong", s.Latent(0, 0, 0), 2.8)
-	near("latent, 10 min wait", s.Latent(10*time.Minute, 1, 0), 4.8-2*(1-math.Exp(-1)))
-	near("latent, tension 10", s.Latent(0, 1, 10), 3.3)
+	// Defaults: base 5, wrong weight 2, wait weight 2 over 10 min, tension weight 1.
+	near("latent, fast and right", s.Latent(0, 1, 0), 5)
+	near("latent, wrong", s.Latent(0, 0, 0), 3)
+	near("latent, 10 min wait", s.Latent(10*time.Minute, 1, 0), 5-2*(1-math.Exp(-1)))
+	near("latent, tension 10", s.Latent(0, 1, 10), 4)
 	ratings := []struct {
 		u, z float64
 		want int
-	}{{4.8, 0, 5}, {4.4, 0, 4}, {2.8, -5, 1}, {4.8, 3, 5}, {3.0, 0.9, 4}}
+	}{{4.8, 0, 5}, {4.4, 0, 4}, {2.8, -5, 1}, {4.8, 3, 5}, {3.0, 1.0, 4}, {3.0, 0.9, 3}}
 	for _, r := range ratings {
 		if got := s.Rating(r.u, r.z); got != r.want {
 			t.Errorf("Rating(%v, %v) = %d; want %d", r.u, r.z, got, r.want)
@@ -50,7 +51,7 @@ func TestAgentModel(t *testing.T) {
 	if got := m.HandleTimeFor(sim.CasePresalesQuestion).Mean; got != 3*time.Minute {
 		t.Errorf("HandleTimeFor(presales) mean = %v; want 6m × effort 0.5", got)
 	}
-	if m.AccuracyFor(sim.CaseWrongItem) != 0.5 || m.AccuracyFor(sim.CaseQualityDefect) != 0.9 {
+	if m.AccuracyFor(sim.CaseWrongItem) != 0.5 || m.AccuracyFor(sim.CaseQualityDefect) != 0.93 {
 		t.Errorf("AccuracyFor wrong")
 	}
 	if got := m.Slowdown(3); math.Abs(got-1.2) > 1e-12 {

@@ -89,7 +89,7 @@ func TestScenario_Normalize(t *testing.T) {
 		{"default personas", len(s.Personas) == len(sim.DefaultPersonas())},
 		{"policy", s.Policy != nil && s.Policy.AutoRefundLimit == 10_00},
 		{"agent", s.Agent != nil && len(s.Agent.Capacity) == 5},
-		{"outcome", s.Outcome != nil && s.Outcome.Satisfaction.Base == 4.8},
+		{"outcome", s.Outcome != nil && s.Outcome.Satisfaction.Base == 5},
 		{"concurrency 3", s.Staffing.Concurrency == 3},
 		// Peak hour ≈ 136 contacts; mean handle ≈ 5.3 min; capacity 2.5 at 3 chats.
 		{"staffing from the load", s.Staffing.Peak() == 5 && len(s.Staffing.Intervals) == 1},
