@@ -146,7 +146,7 @@ func TestRun_ExitCodes(t *testing.T) {
 		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file"},
 		{"remaining without months", []string{"refund", "--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5"}, 2, "--terminate-after-months"},
 		{"validate bad contract", []string{"contracts", "validate", badContract}, 2, "unknown KPI"},
-		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: seed-guarantee, seed-tiered, seed-trial"},
+		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: promotion-sla, seed-guarantee, seed-tiered, seed-trial"},
 		{"show without a name", []string{"contracts", "show"}, 2, "accepts 1 arg"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,8 @@ type planOptions struct {
 	agentCost   string
 	json        bool
 	out         string
+	hourSL      float64
+	hourAbandon float64
 }
 
 func newPlanCmd() *cobra.Command {
@@ -73,6 +75,8 @@ charts. The report prints its seed; the same seed gives the same report.`,
 	f.StringVar(&o.agentCost, "agent-cost", "", "cost of one agent, such as 300/day")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
 	f.StringVar(&o.out, "out", "", "directory for CSV tables and PNG/SVG charts")
+	f.Float64Var(&o.hourSL, "hour-sl", plan.DefaultHourTarget.Answered30s, "agents per hour: share of each hour's buyers to answer within 30 s")
+	f.Float64Var(&o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered")
 	return c
 }
 
@@ -121,6 +125,9 @@ func runPlan(c *cobra.Command, o planOptions) error {
 			return usage("--agent-cost %w", err)
 		}
 	}
+	if !(o.hourSL >= 0 && o.hourSL <= 1) || !(o.hourAbandon >= 0 && o.hourAbandon <= 1) {
+		return usage("--hour-sl %v, --hour-abandon %v: want shares from 0 to 1", o.hourSL, o.hourAbandon)
+	}
 	s, m, err := loadModel(o.scenario)
 	if err != nil {
 		return err
@@ -156,7 +163,8 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := plan.Summarize(reps, plan.Options{Seed: o.seed, Reps: o.reps, AgentCostPerDay: cost, Risk: risk})
+	rep := plan.Summarize(reps, plan.Options{Seed: o.seed, Reps: o.reps, AgentCostPerDay: cost, Risk: risk,
+		Hour: plan.HourTarget{Answered30s: o.hourSL, Abandoned: o.hourAbandon}})
 	elapsed := time.Since(start)
 	if o.out != "" {
 		if err := writePlanFiles(o.out, s.Name, rep); err != nil {
@@ -230,16 +238,18 @@ func writePlanTable(w io.Writer, s *sim.Scenario, rep *plan.Report, runs int, el
 		fmt.Fprintf(w, "no level meets %s: try more agents (--agents) or a looser target\n", rep.Risk)
 	}
 	if rep.Cheapest > 0 {
-		fmt.Fprintf(w, "least agent cost plus expected refund: %d agents\n", rep.Cheapest)
+		fmt.Fprintf(w, "least agent cost plus expected contract refund: %d agents\n", rep.Cheapest)
+		fmt.Fprintf(w, "least agent cost plus expected contract refund plus buyer dispute refunds: %d agents\n", rep.CheapestForMerchant)
 	}
 	if len(rep.Hours) > 0 && len(rep.Hours) <= 48 {
-		fmt.Fprintf(w, "\nhour by hour at %d agents (mean over runs):\n", rep.HoursAgents)
+		fmt.Fprintf(w, "\nhour by hour at %d agents (mean over runs); NEEDED is the fewest on duty that meet ≥%.0f%% answered within 30 s and ≤%.0f%% abandoned in that hour:\n",
+			rep.HoursAgents, rep.HourTarget.Answered30s*100, rep.HourTarget.Abandoned*100)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "HOUR\tARRIVALS\tAGENTS\tQUEUE MEAN\tQUEUE MAX\tANSWERED ≤30s\tABANDONED\t")
+		fmt.Fprintln(tw, "HOUR\tARRIVALS\tAGENTS\tQUEUE MEAN\tQUEUE MAX\tANSWERED ≤30s\tABANDONED\tNEEDED\t")
 		start := s.StartTime()
-		for _, h := range rep.Hours {
-			fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.1f\t%.1f\t%.3f\t%.3f\t\n", start.Add(time.Duration(h.Hour)*time.Hour).Format("01-02 15:04"),
-				h.Arrived, h.Agents, h.MeanQueue, h.MaxQueue, h.Answered30s, h.Abandoned)
+		for i, h := range rep.Hours {
+			fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.1f\t%.1f\t%.3f\t%.3f\t%s\t\n", start.Add(time.Duration(h.Hour)*time.Hour).Format("01-02 15:04"),
+				h.Arrived, h.Agents, h.MeanQueue, h.MaxQueue, h.Answered30s, h.Abandoned, needed(rep, i))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -249,6 +259,18 @@ func writePlanTable(w io.Writer, s *sim.Scenario, rep *plan.Report, runs int, el
 		fmt.Fprintf(w, "\nwrote CSV tables and PNG/SVG charts to %s\n", out)
 	}
 	return nil
+}
+
+// needed prints the agents hour i needs, or "> N" when even the most
+// tried (N on duty in that hour) fall short of the hour target.
+func needed(rep *plan.Report, i int) string {
+	if i >= len(rep.Needed) {
+		return "-"
+	}
+	if n := rep.Needed[i]; n.Enough {
+		return strconv.Itoa(n.Agents)
+	}
+	return fmt.Sprintf("> %d", rep.Needed[i].Tried)
 }
 
 func kpiMean(l plan.LevelSummary, id string) string {
@@ -294,9 +316,13 @@ func writePlanFiles(dir, scenario string, rep *plan.Report) error {
 	if err := writeCSV(filepath.Join(dir, "levels.csv"), rows); err != nil {
 		return err
 	}
-	rows = [][]string{{"hour", "agents", "arrived_mean", "queue_mean", "queue_max_mean", "answered_30s", "abandoned"}}
-	for _, h := range rep.Hours {
-		rows = append(rows, []string{strconv.Itoa(h.Hour), strconv.Itoa(h.Agents), ff(h.Arrived), ff(h.MeanQueue), ff(h.MaxQueue), ff(h.Answered30s), ff(h.Abandoned)})
+	rows = [][]string{{"hour", "agents", "arrived_mean", "queue_mean", "queue_max_mean", "answered_30s", "abandoned", "needed_agents", "needed_at_level"}}
+	for i, h := range rep.Hours {
+		need, at := "", ""
+		if i < len(rep.Needed) && rep.Needed[i].Enough {
+			need, at = strconv.Itoa(rep.Needed[i].Agents), strconv.Itoa(rep.Needed[i].Level)
+		}
+		rows = append(rows, []string{strconv.Itoa(h.Hour), strconv.Itoa(h.Agents), ff(h.Arrived), ff(h.MeanQueue), ff(h.MaxQueue), ff(h.Answered30s), ff(h.Abandoned), need, at})
 	}
 	if err := writeCSV(filepath.Join(dir, "hours.csv"), rows); err != nil {
 		return err

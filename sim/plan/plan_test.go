@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,6 +104,26 @@ func TestSummarize_Recommendation(t *testing.T) {
 	if rep.Cheapest != 20 {
 		t.Errorf("cheapest %d; want 20", rep.Cheapest)
 	}
+	// Disputes 0..19 per replication count as 1 CNY each when refunded to
+	// buyers: at 10 agents they add 9.5, which does not move the answer,
+	// but 100 CNY each at 20 agents does.
+	for _, tc := range []struct {
+		perDispute float64
+		want       int
+	}{{0, 20}, {1, 20}, {100, 30}} {
+		lv := slices.Clone(levels)
+		for i := range lv {
+			lv[i].Reps = slices.Clone(lv[i].Reps)
+			for j := range lv[i].Reps {
+				if lv[i].Agents <= 20 {
+					lv[i].Reps[j].DisputeRefunds = sim.Money(tc.perDispute * 100 * float64(lv[i].Reps[j].Disputes))
+				}
+			}
+		}
+		if got := plan.Summarize(lv, plan.Options{AgentCostPerDay: 10}).CheapestForMerchant; got != tc.want {
+			t.Errorf("%v CNY per dispute below 30 agents: cheapest for the merchant %d; want %d", tc.perDispute, got, tc.want)
+		}
+	}
 	risk, _ := plan.ParseRisk("refund_p95<=0")
 	rep = plan.Summarize(levels, plan.Options{Risk: risk})
 	if rep.Recommended != 30 {
@@ -129,4 +150,62 @@ func FuzzParseRisk(f *testing.F) {
 			t.Fatalf("%q parsed to %q, which reparses to %q, %v", s, r.String(), again, err)
 		}
 	})
+}
+
+// hourLevel builds a level of two replications whose hours answer the
+// given shares within 30 s (of 100 arrivals each) with agents on duty
+// scaled from the peak by the hour's share of it.
+func hourLevel(agents int, answered ...int) plan.Level {
+	l := plan.Level{Agents: agents}
+	for i := 0; i < 2; i++ {
+		r := plan.Rep{Index: i}
+		for h, a := range answered {
+			r.Hours = append(r.Hours, plan.Hour{Arrived: 100, Served: 100, AnsweredIn30s: a, Agents: agents * (h + 1) / len(answered)})
+		}
+		l.Reps = append(l.Reps, r)
+	}
+	return l
+}
+
+func TestNeeded(t *testing.T) {
+	// Three hours; the last is the surge. At 10 agents only hour 0 meets
+	// 80 % within 30 s, at 20 hours 0 and 1, at 30 all three, and hour 2
+	// stays short at 20 even though 20 suffices for hour 1.
+	levels := []plan.Level{
+		hourLevel(30, 99, 95, 85),
+		hourLevel(10, 90, 60, 20),
+		hourLevel(20, 95, 85, 50),
+	}
+	got := plan.Needed(levels, plan.DefaultHourTarget)
+	want := []plan.HourNeed{
+		{Hour: 0, Arrived: 100, Agents: 10 * 1 / 3, Level: 10, Enough: true},
+		{Hour: 1, Arrived: 100, Agents: 20 * 2 / 3, Level: 20, Enough: true},
+		{Hour: 2, Arrived: 100, Agents: 30, Level: 30, Enough: true},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d hours; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("hour %d: %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	// A target no level meets says so instead of naming the largest.
+	strict := plan.HourTarget{Answered30s: 0.999, Abandoned: 0}
+	for _, n := range plan.Needed(levels, strict) {
+		if n.Enough || n.Agents != 0 || n.Tried != 30*(n.Hour+1)/3 {
+			t.Errorf("hour %d under an impossible target: %+v; want not enough, tried %d", n.Hour, n, 30*(n.Hour+1)/3)
+		}
+	}
+	quiet := hourLevel(10, 90)
+	for i := range quiet.Reps {
+		quiet.Reps[i].Hours[0].Arrived = 0
+	}
+	if n := plan.Needed([]plan.Level{quiet}, plan.DefaultHourTarget); n[0] != (plan.HourNeed{Enough: true}) {
+		t.Errorf("an hour without arrivals needs %+v; want nobody", n[0])
+	}
+	rep := plan.Summarize(levels, plan.Options{})
+	if rep.HourTarget != plan.DefaultHourTarget || len(rep.Needed) != 3 {
+		t.Errorf("Summarize: hour target %+v, %d hours needed; want the default and 3", rep.HourTarget, len(rep.Needed))
+	}
 }

@@ -134,18 +134,37 @@ func Hours(rep *plan.Report, scenario string) (*plot.Plot, error) {
 		{"queue, max (mean of runs)", red, func(h plan.HourSummary) float64 { return h.MaxQueue }},
 	}
 	for _, s := range series {
+		// Each hour's value holds over [h, h+1): a post-step line with a
+		// closing point at the end of the last hour.
 		var xy plotter.XYs
 		for _, h := range rep.Hours {
 			xy = append(xy, plotter.XY{X: float64(h.Hour), Y: s.f(h)})
 		}
+		last := rep.Hours[len(rep.Hours)-1]
+		xy = append(xy, plotter.XY{X: float64(last.Hour + 1), Y: s.f(last)})
 		l, err := plotter.NewLine(xy)
 		if err != nil {
 			return nil, err
 		}
 		l.Color = s.c
-		l.StepStyle = plotter.PreStep
+		l.StepStyle = plotter.PostStep
 		p.Add(l)
 		p.Legend.Add(s.name, l)
+	}
+	var need plotter.XYs
+	for _, n := range rep.Needed {
+		if n.Enough {
+			need = append(need, plotter.XY{X: float64(n.Hour) + 0.5, Y: float64(n.Agents)})
+		}
+	}
+	if len(need) > 0 {
+		pts, err := plotter.NewScatter(need)
+		if err != nil {
+			return nil, err
+		}
+		pts.Color = color.RGBA{R: 44, G: 160, B: 44, A: 255}
+		p.Add(pts)
+		p.Legend.Add(fmt.Sprintf("agents needed (≥%.0f%% in 30 s, ≤%.0f%% abandoned)", rep.HourTarget.Answered30s*100, rep.HourTarget.Abandoned*100), pts)
 	}
 	p.Legend.Top = true
 	p.Y.Min = 0
