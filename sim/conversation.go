@@ -1,0 +1,166 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Sender is who produced an event of a conversation.
+type Sender string
+
+// The senders. System events are the hub's own (assignment, transfer,
+// timeout), never typed by a person.
+const (
+	SenderCustomer Sender = "customer"
+	SenderAgent    Sender = "agent"
+	SenderSystem   Sender = "system"
+)
+
+// EventKind is what an event of a conversation is.
+type EventKind string
+
+// The event kinds of a conversation record. The live hub records them as
+// they happen; imported transcripts (docs/transcripts.md) use the same.
+const (
+	// EventMessage is text from the customer or the agent.
+	EventMessage EventKind = "message"
+	// EventEvidence is a photo, video or measurement the customer sends;
+	// Text describes it.
+	EventEvidence EventKind = "evidence"
+	// EventAction is a structured agent action (Action is set).
+	EventAction EventKind = "action"
+	// EventAssign: an agent (Agent) took the conversation.
+	EventAssign EventKind = "assign"
+	// EventRequeue: the agent lost it (disconnected past the grace
+	// period); it went back to the queue.
+	EventRequeue EventKind = "requeue"
+	// EventLeave: the customer left (out of patience, or done).
+	EventLeave EventKind = "leave"
+	// EventRating: the customer's 1–5 rating (Rating is set).
+	EventRating EventKind = "rating"
+	// EventDispute: the customer took the case to the platform.
+	EventDispute EventKind = "dispute"
+	// EventPaid: a pre-sales customer placed the order (inquiry
+	// conversion).
+	EventPaid EventKind = "paid"
+	// EventClose: the conversation ended (the close action, or the
+	// customer's leave, or the run's end).
+	EventClose EventKind = "close"
+)
+
+// Action is a structured agent action with its arguments (DOMAIN.md §2).
+type Action struct {
+	Kind ActionKind `json:"kind"`
+	// Amount is the money of refund and compensate.
+	Amount Money `json:"amount,omitempty"`
+	// Payer is the shipping payer of approve_return, exchange and reship.
+	Payer Payer `json:"shipping_payer,omitempty"`
+	// Reason is the reason of escalate and reject.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Check reports whether the action's arguments fit its kind: an amount
+// above zero for refund and compensate, a known payer where one is given,
+// a reason for escalate and reject.
+func (a Action) Check() error {
+	known := false
+	for _, k := range ActionKinds() {
+		known = known || k == a.Kind
+	}
+	switch {
+	case !known:
+		return fmt.Errorf("unknown action %q (want one of %v)", a.Kind, ActionKinds())
+	case (a.Kind == ActRefund || a.Kind == ActCompensate) && a.Amount <= 0:
+		return fmt.Errorf("%s needs an amount above zero", a.Kind)
+	case a.Amount < 0:
+		return fmt.Errorf("amount %v is negative", a.Amount)
+	case a.Payer != PayerNone && a.Payer != PayerBuyer && a.Payer != PayerSeller:
+		return fmt.Errorf("shipping payer %q: want buyer or seller", a.Payer)
+	case (a.Kind == ActEscalate || a.Kind == ActReject) && a.Reason == "":
+		return fmt.Errorf("%s needs a reason", a.Kind)
+	}
+	return nil
+}
+
+// Event is one timestamped event of a conversation. At is the hub's clock
+// (or the transcript's), never the client's.
+type Event struct {
+	At     time.Time
+	Sender Sender
+	Kind   EventKind
+	// Agent names the agent of an agent event or an assignment.
+	Agent  string
+	Text   string
+	Action *Action
+	Rating int
+}
+
+// Order is what an agent sees of the customer's order: the facts a real
+// agent would look up, never the hidden truth of the case.
+type Order struct {
+	ID       string    `json:"id"`
+	Product  string    `json:"product"`
+	Price    Money     `json:"price"`
+	Paid     time.Time `json:"paid"`
+	Shipped  time.Time `json:"shipped,omitzero"`
+	Received time.Time `json:"received,omitzero"`
+	// Logistics is the carrier's last status ("in transit", "signed", ...).
+	Logistics string `json:"logistics,omitempty"`
+	// EarlierRefunds counts the buyer's refunds in the last 90 days.
+	EarlierRefunds int `json:"earlier_refunds"`
+}
+
+// Conversation is the record of one customer's chat: who, what order, the
+// case behind it and every event in order. Case is the hidden truth the
+// scoring compares against; it is empty for imported transcripts whose case
+// is unknown.
+type Conversation struct {
+	ID       string
+	Case     string
+	Persona  string
+	Order    Order
+	Presales bool
+	// Arrived is when the customer's first message reached the hub.
+	Arrived time.Time
+	Events  []Event
+}
+
+// Actions returns the agent's structured actions in order.
+func (c *Conversation) Actions() []Action {
+	var out []Action
+	for _, e := range c.Events {
+		if e.Kind == EventAction && e.Action != nil {
+			out = append(out, *e.Action)
+		}
+	}
+	return out
+}
+
+// Correct reports whether the agent's actions resolve case k: they hold
+// every step the case requires and all actions of one of its resolutions,
+// and no reject unless rejecting is itself a resolution.
+func (k Case) Correct(actions []Action) bool {
+	has := map[ActionKind]bool{}
+	for _, a := range actions {
+		has[a.Kind] = true
+	}
+	for _, s := range k.Steps {
+		if !has[s] {
+			return false
+		}
+	}
+	if k.EscalateAlways && !has[ActEscalate] {
+		return false
+	}
+	for _, r := range k.Resolutions {
+		ok, rejects := true, false
+		for _, a := range r {
+			ok = ok && has[a]
+			rejects = rejects || a == ActReject
+		}
+		if ok && (rejects || !has[ActReject]) {
+			return true
+		}
+	}
+	return false
+}
