@@ -159,3 +159,60 @@ func (o *Outcome) check(fe *fieldErrors, path string) {
 	checkSpan(fe, path+".conversion.scale", c.Scale)
 	checkProbability(fe, path+".conversion.wrong_factor", c.WrongFactor)
 }
+
+// OutcomeDraws are the random numbers one buyer's outcome consumes: three
+// uniforms in [0, 1) and a standard normal. Callers draw them from their
+// seeded source when the buyer arrives, so a buyer's outcome does not
+// depend on how many draws other buyers made meanwhile (common random
+// numbers across staffing levels, and the same buyer in both clocks).
+type OutcomeDraws struct {
+	Rate, Dispute, Conversion float64
+	RatingZ                   float64
+}
+
+// Ending is what the buyer did at the end of a conversation, the input of
+// Decide.
+type Ending struct {
+	// Wait is the buyer's total wait for valid replies; FirstReply the wait
+	// for the first one, negative when none came.
+	Wait, FirstReply time.Duration
+	// Q is the correctness of the resolution in [0, 1]; Tension the
+	// buyer's tension at the end.
+	Q, Tension float64
+	// Left: the buyer abandoned before a resolution.
+	Left     bool
+	Presales bool
+}
+
+// Verdict is the outcome of one conversation: the rating (0 = none), a
+// purchase of a pre-sales buyer, a dispute ruled for an after-sales buyer.
+type Verdict struct {
+	Rating    int
+	Converted bool
+	Dispute   bool
+}
+
+// Decide applies the outcome model to one ending of a buyer of persona p.
+// Both the discrete-event engine and the live customers call it, so a
+// rating or a dispute means the same in a plan and in a live run.
+func (o *Outcome) Decide(p *Persona, d OutcomeDraws, e Ending) Verdict {
+	var v Verdict
+	rateP := p.RateProbability
+	if e.Left {
+		rateP *= o.Rating.AbandonedFactor
+	}
+	if d.Rate < rateP {
+		v.Rating = o.Satisfaction.Rating(o.Satisfaction.Latent(e.Wait, e.Q, e.Tension), d.RatingZ)
+		if e.Left {
+			v.Rating = min(v.Rating, o.Rating.AbandonedMax)
+		}
+	}
+	if e.Presales {
+		if e.FirstReply >= 0 {
+			v.Converted = d.Conversion < o.Conversion.Probability(e.FirstReply, e.Q)
+		}
+	} else {
+		v.Dispute = d.Dispute < o.Dispute.Probability(e.Wait, e.Q, e.Tension)
+	}
+	return v
+}

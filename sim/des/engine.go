@@ -937,27 +937,18 @@ func (e *Engine) score(c *customer, t float64, left bool) {
 		LeftUnanswered: left && !c.replied,
 		LateRound:      c.late, Presales: cm.presales,
 	}
+	first := time.Duration(-1)
 	if c.replied {
 		s.FirstReply = c.firstWait
+		first = time.Duration(c.firstWait * float64(time.Second))
 	}
-	rateP := p.RateProbability
-	if left {
-		rateP *= o.Rating.AbandonedFactor
-	}
-	if c.uRate < rateP {
-		s.Rating = o.Satisfaction.Rating(o.Satisfaction.Latent(wait, q, c.buyer.Tension), c.zRating)
-		if left {
-			s.Rating = min(s.Rating, o.Rating.AbandonedMax)
-		}
-	}
-	if cm.presales {
-		if s.FirstReply >= 0 {
-			s.Converted = c.uConv < o.Conversion.Probability(time.Duration(s.FirstReply*float64(time.Second)), q)
-		}
-	} else {
+	v := o.Decide(p, sim.OutcomeDraws{Rate: c.uRate, RatingZ: c.zRating, Dispute: c.uDispute, Conversion: c.uConv},
+		sim.Ending{Wait: wait, FirstReply: first, Q: q, Tension: c.buyer.Tension, Left: left, Presales: cm.presales})
+	s.Rating, s.Converted = v.Rating, v.Converted
+	if !cm.presales {
 		s.Resolved = q == 1
 		s.ResolvedAfter = t - c.arrive
-		if c.uDispute < o.Dispute.Probability(wait, q, c.buyer.Tension) {
+		if v.Dispute {
 			s.Dispute = true
 			e.res.Disputes++
 			e.res.DisputeRefunds += sim.Money(math.Round(c.price))
