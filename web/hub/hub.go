@@ -1,0 +1,425 @@
+// Package hub is the live sandbox's switchboard: it accepts agents and
+// customers over WebSocket (the protocol of bench/protocol), queues
+// customers, routes them to agents within their concurrency limit, relays
+// messages and actions, stamps every event with its own clock and hands
+// every event to a Recorder and every finished conversation to a callback
+// that scores it.
+//
+// All routing state sits behind one mutex. A relayed message costs a map
+// look-up and a channel send under it, so one lock carries tens of
+// thousands of messages a second; the sockets are written by one
+// goroutine per connection, outside the lock.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// Recorder receives every conversation and event as it happens. The hub
+// calls it with its lock held, so it must not block for long: web/store
+// queues and writes in batches.
+type Recorder interface {
+	StartConversation(ctx context.Context, runID int64, c *sim.Conversation) error
+	AppendEvent(ctx context.Context, runID int64, convID string, seq int, e sim.Event) error
+}
+
+// Identity is who a token belongs to.
+type Identity struct {
+	Name string
+	Role string // admin, supervisor, viewer, agent, customer
+}
+
+// Authenticator turns a token into an identity.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (Identity, error)
+}
+
+// Finished is a conversation that ended: its record, the agents who held
+// it (the last first) and whether the customer abandoned it.
+type Finished struct {
+	Conv   *sim.Conversation
+	Agents []string
+}
+
+// Config configures a hub. Zero durations take the defaults.
+type Config struct {
+	Run      int64
+	Scenario *sim.Scenario
+	Recorder Recorder
+	Auth     Authenticator
+	// OnFinish is called, outside the hub's lock, for every conversation
+	// that ended; the record is the hub's and not changed afterwards.
+	OnFinish func(Finished)
+	// Now is the hub's clock; time.Now when nil.
+	Now func() time.Time
+	// Concurrency is the most chats one agent holds (default: the
+	// scenario's, else sim.DefaultConcurrency).
+	Concurrency int
+	// Grace is how long a disconnected agent keeps its chats (30 s).
+	Grace time.Duration
+	// RatingWindow is how long a customer may rate after the agent closed
+	// before the conversation is finished without one (2 min).
+	RatingWindow time.Duration
+	SendQueue    int           // frames queued per connection (256)
+	WriteTimeout time.Duration // per write (10 s)
+	PingInterval time.Duration // (30 s)
+	PongTimeout  time.Duration // a peer silent this long is gone (60 s)
+	ErrorLimit   int           // protocol errors tolerated per minute (10)
+	Logger       *slog.Logger
+	// Registerer receives the hub's Prometheus metrics; nil registers none.
+	Registerer prometheus.Registerer
+}
+
+// The hub's defaults.
+const (
+	DefaultGrace        = 30 * time.Second
+	DefaultRatingWindow = 2 * time.Minute
+	DefaultSendQueue    = 256
+	DefaultWriteTimeout = 10 * time.Second
+	DefaultPingInterval = 30 * time.Second
+	DefaultErrorLimit   = 10
+)
+
+// Errors of the hub.
+var (
+	// ErrClosed: the hub is shutting down.
+	ErrClosed = errors.New("hub closed")
+)
+
+type convState int
+
+const (
+	stateQueued convState = iota
+	stateAssigned
+	stateEscalated // waiting in the supervisors' queue
+	stateClosed    // the agent closed it; the customer may still rate
+	stateDone
+)
+
+// conv is a live conversation. h.mu guards it.
+type conv struct {
+	rec      *sim.Conversation
+	customer *conn
+	cust     protocol.Customer
+	state    convState
+	agent    *agent
+	held     []string // agents who held it, in order
+	seq      int
+	timer    *timer // the rating window after close
+}
+
+// agent is an agent or supervisor known to the hub, connected or within
+// its grace period. h.mu guards it.
+type agent struct {
+	name   string
+	role   string
+	conn   *conn // nil while disconnected
+	away   bool
+	chats  map[string]*conv
+	idle   time.Time // since when it holds no chat, or its last assignment
+	grace  *timer
+	epoch  int // bumps on every (re)connection, so a stale grace timer does nothing
+	served int
+}
+
+// Hub is the live switchboard. Create it with New; Close shuts it down.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	metrics  *metrics
+	upgrader websocket.Upgrader
+
+	wg sync.WaitGroup // every connection's goroutines and timers
+
+	mu        sync.Mutex
+	closed    bool
+	agents    map[string]*agent
+	convs     map[string]*conv
+	queue     []*conv // customers waiting for an agent, oldest first
+	escalated []*conv
+	conns     map[*conn]struct{}
+	nextConv  int
+}
+
+// New returns a hub for one run.
+func New(cfg Config) (*Hub, error) {
+	if cfg.Recorder == nil || cfg.Auth == nil || cfg.Scenario == nil {
+		return nil, fmt.Errorf("new hub: a recorder, an authenticator and a scenario are required")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = cfg.Scenario.Staffing.Concurrency
+		if cfg.Concurrency <= 0 {
+			cfg.Concurrency = sim.DefaultConcurrency
+		}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Grace, DefaultGrace)
+	def(&cfg.RatingWindow, DefaultRatingWindow)
+	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	def(&cfg.PingInterval, DefaultPingInterval)
+	def(&cfg.PongTimeout, 2*cfg.PingInterval)
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = DefaultSendQueue
+	}
+	if cfg.ErrorLimit <= 0 {
+		cfg.ErrorLimit = DefaultErrorLimit
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Hub{
+		cfg: cfg, log: cfg.Logger, now: cfg.Now,
+		agents: map[string]*agent{}, convs: map[string]*conv{}, conns: map[*conn]struct{}{},
+		upgrader: websocket.Upgrader{
+			ReadBufferSize: 1024, WriteBufferSize: 1024,
+			// Pooling write buffers keeps an idle connection small: the
+			// buffer exists only while a frame is written.
+			WriteBufferPool: &sync.Pool{},
+			// Agents and customers are programs and consoles on any origin;
+			// tokens, not cookies, authenticate, so cross-site requests
+			// carry no ambient authority.
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+	}
+	m, err := newMetrics(cfg.Registerer, h)
+	if err != nil {
+		return nil, err
+	}
+	h.metrics = m
+	return h, nil
+}
+
+// token reads the bearer token from the Authorization header, or from
+// the token query parameter (browsers cannot set headers on WebSockets).
+func token(r *http.Request) string {
+	if a := r.Header.Get("Authorization"); len(a) > 7 && a[:7] == "Bearer " {
+		return a[7:]
+	}
+	return r.URL.Query().Get("token")
+}
+
+// ServeAgent is the /ws/agent endpoint: agents and supervisors.
+func (h *Hub) ServeAgent(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, protocol.FromAgent)
+}
+
+// ServeCustomer is the /ws/customer endpoint.
+func (h *Hub) ServeCustomer(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, protocol.FromCustomer)
+}
+
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) {
+	id, err := h.cfg.Auth.Authenticate(r.Context(), token(r))
+	if err != nil {
+		http.Error(w, "a valid token is required (Authorization: Bearer TOKEN, or ?token=TOKEN)", http.StatusUnauthorized)
+		return
+	}
+	role := id.Role
+	switch {
+	case from == protocol.FromCustomer && (role == "customer" || role == "admin"):
+		role = "customer"
+	case from == protocol.FromAgent && (role == "agent" || role == "supervisor"):
+	case from == protocol.FromAgent && role == "admin":
+		role = "supervisor"
+	default:
+		http.Error(w, fmt.Sprintf("a %s token cannot connect here", id.Role), http.StatusForbidden)
+		return
+	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	h.wg.Add(1) // this handler, which reads
+	h.mu.Unlock()
+	defer h.wg.Done()
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := &conn{h: h, ws: ws, role: role, name: id.Name, send: make(chan outbound, h.cfg.SendQueue), closing: make(chan struct{})}
+	ws.SetReadLimit(protocol.MaxFrame)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		ws.Close()
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		c.writePump()
+	}()
+	if from == protocol.FromAgent {
+		h.agentJoined(c)
+	} else {
+		c.pushFrame(protocol.Frame{Type: protocol.TypeWelcome, Role: "customer", Run: h.cfg.Run, Scenario: h.cfg.Scenario.Name}, time.Time{})
+		h.metrics.customers.Inc()
+	}
+	h.mu.Unlock()
+
+	h.readLoop(c, from)
+
+	h.mu.Lock()
+	delete(h.conns, c)
+	if from == protocol.FromAgent {
+		h.agentLeft(c)
+	} else {
+		h.metrics.customers.Dec()
+		if cv := c.conv; cv != nil && cv.state != stateDone {
+			h.customerGone(cv, "disconnected", time.Time{})
+		}
+	}
+	h.mu.Unlock()
+	c.close(websocket.CloseNormalClosure, "")
+}
+
+func (h *Hub) readLoop(c *conn, from protocol.Role) {
+	c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout))
+	})
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has sent 1009 already.
+				h.metrics.protocolErrors.WithLabelValues("too_big").Inc()
+				c.close(websocket.CloseMessageTooBig, "frame too big")
+			}
+			return
+		}
+		read := time.Now()
+		c.ws.SetReadDeadline(read.Add(h.cfg.PongTimeout))
+		f, err := protocol.Decode(data, from)
+		h.mu.Lock()
+		if err == nil {
+			if from == protocol.FromAgent {
+				err = h.agentFrame(c, f, read)
+			} else {
+				err = h.customerFrame(c, f, read)
+			}
+		}
+		h.mu.Unlock()
+		if err != nil {
+			var pe *protocol.Error
+			if !errors.As(err, &pe) {
+				pe = protocol.Errorf("internal", "", "%v", err)
+			}
+			if pe.Ref == "" {
+				pe.Ref = f.ID
+			}
+			h.metrics.protocolErrors.WithLabelValues(pe.Code).Inc()
+			c.pushFrame(pe.Frame(), time.Time{})
+			if c.tooManyErrors(read) {
+				c.close(websocket.ClosePolicyViolation, fmt.Sprintf("more than %d protocol errors in a minute", h.cfg.ErrorLimit))
+				return
+			}
+		}
+	}
+}
+
+// record appends e to cv's record and hands it to the recorder. mu must be
+// held.
+func (h *Hub) record(cv *conv, e sim.Event) {
+	cv.rec.Events = append(cv.rec.Events, e)
+	cv.seq++
+	if err := h.cfg.Recorder.AppendEvent(context.Background(), h.cfg.Run, cv.rec.ID, cv.seq, e); err != nil {
+		h.log.Error("record event", "conversation", cv.rec.ID, "err", err)
+	}
+}
+
+// Close shuts the hub down: no new connections, a going-away close frame
+// to every connection, then it waits for every connection's goroutines
+// until ctx ends. Conversations still open stay recorded as they are.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	for c := range h.conns {
+		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	for _, a := range h.agents {
+		a.grace.stop()
+	}
+	for _, cv := range h.convs {
+		cv.timer.stop()
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		// Sockets still open are closed under the handlers, which then
+		// return; wait for them too.
+		h.mu.Lock()
+		for c := range h.conns {
+			c.ws.Close()
+		}
+		h.mu.Unlock()
+		<-done
+		return fmt.Errorf("close hub: %w", ctx.Err())
+	}
+}
+
+// Snapshot is the hub's state at one moment, for dashboards and tests.
+type Snapshot struct {
+	Waiting, Escalated, Chatting int
+	Agents                       []AgentState
+}
+
+// AgentState is one agent in a snapshot.
+type AgentState struct {
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	Connected bool   `json:"connected"`
+	Away      bool   `json:"away"`
+	Chats     int    `json:"chats"`
+	Served    int    `json:"served"`
+}
+
+// Snapshot returns the current state.
+func (h *Hub) Snapshot() Snapshot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := Snapshot{Waiting: len(h.queue), Escalated: len(h.escalated)}
+	for _, cv := range h.convs {
+		if cv.state == stateAssigned {
+			s.Chatting++
+		}
+	}
+	for _, a := range h.agents {
+		s.Agents = append(s.Agents, AgentState{Name: a.name, Role: a.role, Connected: a.conn != nil, Away: a.away, Chats: len(a.chats), Served: a.served})
+	}
+	return s
+}

@@ -1,0 +1,495 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/web/hub"
+)
+
+// memRecorder keeps what the hub records, for assertions.
+type memRecorder struct {
+	mu     sync.Mutex
+	convs  map[string]*sim.Conversation
+	events map[string][]sim.Event
+}
+
+func (m *memRecorder) StartConversation(_ context.Context, _ int64, c *sim.Conversation) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.convs[c.ID] = c
+	return nil
+}
+
+func (m *memRecorder) AppendEvent(_ context.Context, _ int64, id string, seq int, e sim.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq != len(m.events[id])+1 {
+		return fmt.Errorf("event %d of %s out of order", seq, id)
+	}
+	m.events[id] = append(m.events[id], e)
+	return nil
+}
+
+func (m *memRecorder) kinds(id string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, e := range m.events[id] {
+		out = append(out, string(e.Sender)+":"+string(e.Kind))
+	}
+	return out
+}
+
+// tokens: the token is "role:name".
+type tokens struct{}
+
+func (tokens) Authenticate(_ context.Context, tok string) (hub.Identity, error) {
+	role, name, ok := strings.Cut(tok, ":")
+	if !ok || name == "" {
+		return hub.Identity{}, errors.New("bad token")
+	}
+	return hub.Identity{Name: name, Role: role}, nil
+}
+
+type fixture struct {
+	t        *testing.T
+	hub      *hub.Hub
+	srv      *httptest.Server
+	rec      *memRecorder
+	finished chan hub.Finished
+}
+
+func newFixture(t *testing.T, mod func(*hub.Config)) *fixture {
+	t.Helper()
+	s, err := scenarios.LoadScenario("pre-hire-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, rec: &memRecorder{convs: map[string]*sim.Conversation{}, events: map[string][]sim.Event{}}, finished: make(chan hub.Finished, 1000)}
+	cfg := hub.Config{
+		Run: 1, Scenario: s, Recorder: f.rec, Auth: tokens{}, Concurrency: 2,
+		OnFinish: func(x hub.Finished) { f.finished <- x },
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	f.hub, err = hub.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ws/agent", f.hub.ServeAgent)
+	mux.HandleFunc("/ws/customer", f.hub.ServeCustomer)
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := f.hub.Close(ctx); err != nil {
+			t.Errorf("close hub: %v", err)
+		}
+		f.srv.Close()
+	})
+	return f
+}
+
+// client is a real WebSocket client of the hub.
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func (f *fixture) dial(path, token string) *client {
+	f.t.Helper()
+	url := "ws" + strings.TrimPrefix(f.srv.URL, "http") + path + "?token=" + token
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		f.t.Fatalf("dial %s: %v", path, err)
+	}
+	c := &client{t: f.t, ws: ws}
+	f.t.Cleanup(func() { ws.Close() })
+	c.expect(protocol.TypeWelcome)
+	return c
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	if err := c.ws.WriteJSON(v); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+func (c *client) sendRaw(s string) {
+	c.t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// expect reads frames until one of type typ arrives, skipping queue, ack
+// and pong frames, within 5 s.
+func (c *client) expect(typ string) protocol.Frame {
+	c.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.ws.SetReadDeadline(deadline)
+		var f protocol.Frame
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.t.Fatalf("hub sent %s: %v", data, err)
+		}
+		if f.At == nil {
+			c.t.Errorf("frame %s has no server time", data)
+		}
+		if f.Type == typ {
+			return f
+		}
+		switch f.Type {
+		case protocol.TypeQueue, protocol.TypeAck, protocol.TypePong, protocol.TypeAssigned:
+			continue
+		}
+		c.t.Fatalf("waiting for %s, got %s", typ, data)
+	}
+}
+
+// closeCode reads until the connection ends and returns its close code.
+func (c *client) closeCode() int {
+	c.t.Helper()
+	c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := c.ws.ReadMessage(); err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				return ce.Code
+			}
+			c.t.Fatalf("connection ended without a close frame: %v", err)
+		}
+	}
+}
+
+func msg(typ string, kv ...any) map[string]any {
+	m := map[string]any{"v": 1, "type": typ}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func start(c *client, caseID, text string) string {
+	c.t.Helper()
+	c.send(msg("start", "case", caseID, "text", text, "customer", map[string]any{"name": "王芳", "phone": "138****5678"},
+		"order", map[string]any{"id": "3021", "product": "连衣裙", "price": "199.00", "paid": "2026-11-11T00:01:00+08:00"}))
+	return c.expect(protocol.TypeStarted).Conversation
+}
+
+func TestHub_ConversationEndToEnd(t *testing.T) {
+	f := newFixture(t, nil)
+	ag := f.dial("/ws/agent", "agent:alice")
+	cu := f.dial("/ws/customer", "customer:c1")
+	id := start(cu, sim.CaseWrongItem, "发错货了，我买的是红色")
+
+	as := ag.expect(protocol.TypeAssign)
+	if as.Conversation != id || as.Order == nil || as.Order.Price != 19900 || len(as.History) != 1 || as.History[0].Text != "发错货了，我买的是红色" {
+		t.Fatalf("assign %+v; want conversation %s with the order and the first message", as, id)
+	}
+	if as.Case != "" {
+		t.Errorf("the agent was told the hidden case %q", as.Case)
+	}
+	if got := cu.expect(protocol.TypeAssigned); got.Agent != "alice" {
+		t.Errorf("assigned to %q; want alice", got.Agent)
+	}
+	ag.send(msg("message", "conversation", id, "text", "抱歉！请发一张收到商品的照片"))
+	if got := cu.expect(protocol.TypeMessage); got.Text != "抱歉！请发一张收到商品的照片" {
+		t.Errorf("customer got %q", got.Text)
+	}
+	cu.send(msg("evidence", "text", "照片：蓝色连衣裙"))
+	if got := ag.expect(protocol.TypeEvidence); got.Conversation != id {
+		t.Errorf("evidence for %q", got.Conversation)
+	}
+	ag.send(msg("action", "conversation", id, "action", map[string]any{"kind": "reship", "shipping_payer": "seller"}))
+	if got := cu.expect(protocol.TypeActionOut); got.Action == nil || got.Action.Kind != sim.ActReship {
+		t.Errorf("customer got action %+v", got.Action)
+	}
+	ag.send(msg("action", "conversation", id, "action", map[string]any{"kind": "close"}))
+	ag.expect(protocol.TypeClosed)
+	cu.expect(protocol.TypeActionOut)
+	cu.expect(protocol.TypeClosed)
+	cu.send(msg("rating", "rating", 5))
+	cu.send(msg("leave", "text", "done"))
+
+	select {
+	case fin := <-f.finished:
+		if fin.Conv.ID != id || len(fin.Agents) != 1 || fin.Agents[0] != "alice" {
+			t.Errorf("finished %s by %v", fin.Conv.ID, fin.Agents)
+		}
+		if acts := fin.Conv.Actions(); len(acts) != 2 || acts[0].Kind != sim.ActReship {
+			t.Errorf("actions %+v", acts)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the conversation never finished")
+	}
+	want := "customer:message system:assign agent:message customer:evidence agent:action agent:action customer:rating customer:leave system:close"
+	if got := strings.Join(f.rec.kinds(id), " "); got != want {
+		t.Errorf("recorded %s\nwant     %s", got, want)
+	}
+}
+
+func TestHub_RoutesToFewestChatsWithinConcurrency(t *testing.T) {
+	f := newFixture(t, nil) // concurrency 2
+	a := f.dial("/ws/agent", "agent:a")
+	b := f.dial("/ws/agent", "agent:b")
+	var custs []*client
+	for i := range 5 {
+		c := f.dial("/ws/customer", fmt.Sprintf("customer:c%d", i))
+		start(c, sim.CaseRefundUnshipped, "没发货退款")
+		custs = append(custs, c)
+	}
+	// Fewest chats first: a, b, a, b; the fifth waits.
+	a.expect(protocol.TypeAssign)
+	b.expect(protocol.TypeAssign)
+	a.expect(protocol.TypeAssign)
+	b.expect(protocol.TypeAssign)
+	for i := 0; i < 4; i++ {
+		custs[i].expect(protocol.TypeAssigned)
+	}
+	if s := f.hub.Snapshot(); s.Waiting != 1 || s.Chatting != 4 {
+		t.Fatalf("waiting %d, chatting %d; want 1 and 4", s.Waiting, s.Chatting)
+	}
+	// The fifth customer leaves the queue by leaving; nobody is assigned it.
+	custs[4].send(msg("leave", "text", "太慢了"))
+	fin := <-f.finished
+	if len(fin.Agents) != 0 || fin.Conv.Events[len(fin.Conv.Events)-2].Kind != sim.EventLeave {
+		t.Errorf("abandoned conversation: agents %v, events %+v", fin.Agents, fin.Conv.Events)
+	}
+}
+
+func TestHub_Errors(t *testing.T) {
+	f := newFixture(t, nil)
+	a := f.dial("/ws/agent", "agent:a")
+	b := f.dial("/ws/agent", "agent:b")
+	cu := f.dial("/ws/customer", "customer:c")
+	id := start(cu, sim.CaseRefundUnshipped, "退款")
+	// Both idle since they connected: a, connected first, has been idle
+	// longest and gets it; b tries to act on it.
+	a.expect(protocol.TypeAssign)
+	mine, other := a, b
+	for _, tc := range []struct {
+		name, frame, code string
+	}{
+		{"garbage", "}}}not json", protocol.CodeBadJSON},
+		{"unknown type", `{"v":1,"type":"dance"}`, protocol.CodeUnknownType},
+		{"missing field", `{"v":1,"type":"message","text":"hi"}`, protocol.CodeMissingField},
+		{"someone else's", `{"v":1,"type":"message","conversation":"` + id + `","text":"hi","id":"x1"}`, protocol.CodeNotYours},
+		{"no such conversation", `{"v":1,"type":"action","conversation":"c999","action":{"kind":"close"}}`, protocol.CodeUnknownConv},
+	} {
+		other.sendRaw(tc.frame)
+		e := other.expect(protocol.TypeError)
+		if e.Code != tc.code || e.Text == "" {
+			t.Errorf("%s: error %+v; want code %s with a text", tc.name, e, tc.code)
+		}
+	}
+	// None of it had an effect: the conversation is still mine and works.
+	mine.send(msg("message", "conversation", id, "text", "您好"))
+	if got := cu.expect(protocol.TypeMessage); got.Text != "您好" {
+		t.Errorf("customer got %q", got.Text)
+	}
+	if k := f.rec.kinds(id); len(k) != 3 {
+		t.Errorf("recorded %v; want the first message, the assignment and one reply", k)
+	}
+}
+
+func TestHub_TooManyErrorsCloses1008(t *testing.T) {
+	f := newFixture(t, nil)
+	bad := f.dial("/ws/agent", "agent:bad")
+	good := f.dial("/ws/agent", "agent:good")
+	for range hub.DefaultErrorLimit + 1 {
+		bad.sendRaw("garbage")
+	}
+	if code := bad.closeCode(); code != websocket.ClosePolicyViolation {
+		t.Errorf("close code %d; want 1008", code)
+	}
+	// Everyone else is served on.
+	cu := f.dial("/ws/customer", "customer:c")
+	start(cu, sim.CaseRefundUnshipped, "退款")
+	good.expect(protocol.TypeAssign)
+}
+
+func TestHub_OversizedFrameCloses1009(t *testing.T) {
+	f := newFixture(t, nil)
+	cu := f.dial("/ws/customer", "customer:c")
+	cu.sendRaw(`{"v":1,"type":"message","text":"` + strings.Repeat("x", protocol.MaxFrame) + `"}`)
+	if code := cu.closeCode(); code != websocket.CloseMessageTooBig {
+		t.Errorf("close code %d; want 1009", code)
+	}
+}
+
+func TestHub_AgentDropsAndComesBack(t *testing.T) {
+	f := newFixture(t, func(c *hub.Config) { c.Grace = 10 * time.Second })
+	ag := f.dial("/ws/agent", "agent:alice")
+	cu := f.dial("/ws/customer", "customer:c")
+	id := start(cu, sim.CaseRefundUnshipped, "还没发货，退款")
+	ag.expect(protocol.TypeAssign)
+	ag.send(msg("message", "conversation", id, "text", "好的，马上处理"))
+	cu.expect(protocol.TypeMessage)
+	ag.ws.Close() // dropped mid-chat
+
+	cu.send(msg("message", "text", "在吗?")) // sent while the agent is away
+	back := f.dial("/ws/agent", "agent:alice")
+	as := back.expect(protocol.TypeAssign)
+	if !as.Resumed || as.Conversation != id {
+		t.Fatalf("assign after reconnect %+v; want conversation %s resumed", as, id)
+	}
+	var texts []string
+	for _, h := range as.History {
+		texts = append(texts, h.Text)
+	}
+	if got := strings.Join(texts, "|"); got != "还没发货，退款|好的，马上处理|在吗?" {
+		t.Errorf("history %q; want everything, including what came while away", got)
+	}
+	back.send(msg("action", "conversation", id, "action", map[string]any{"kind": "refund", "amount": 199}))
+	cu.expect(protocol.TypeActionOut)
+}
+
+func TestHub_GraceOverRequeuesAtHead(t *testing.T) {
+	f := newFixture(t, func(c *hub.Config) { c.Grace = 50 * time.Millisecond; c.Concurrency = 1 })
+	a := f.dial("/ws/agent", "agent:a")
+	c1 := f.dial("/ws/customer", "customer:c1")
+	id1 := start(c1, sim.CaseRefundUnshipped, "first")
+	a.expect(protocol.TypeAssign)
+	c2 := f.dial("/ws/customer", "customer:c2")
+	start(c2, sim.CaseRefundUnshipped, "second")
+	a.ws.Close()
+	// After the grace, c1 goes back to the head of the queue: the next
+	// agent gets it before c2.
+	deadline := time.Now().Add(5 * time.Second)
+	for f.hub.Snapshot().Waiting != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the grace %d waiting; want 2", f.hub.Snapshot().Waiting)
+		}
+		runtime.Gosched()
+	}
+	b := f.dial("/ws/agent", "agent:b")
+	if got := b.expect(protocol.TypeAssign); got.Conversation != id1 {
+		t.Errorf("b got %s first; want %s (requeued at the head)", got.Conversation, id1)
+	}
+	k := f.rec.kinds(id1)
+	if !strings.Contains(strings.Join(k, " "), "system:requeue") {
+		t.Errorf("recorded %v; want a requeue", k)
+	}
+}
+
+func TestHub_EscalationGoesToSupervisor(t *testing.T) {
+	f := newFixture(t, nil)
+	ag := f.dial("/ws/agent", "agent:a")
+	cu := f.dial("/ws/customer", "customer:c")
+	id := start(cu, sim.CaseSafetyInjury, "孩子用了过敏了")
+	ag.expect(protocol.TypeAssign)
+	ag.send(msg("action", "conversation", id, "action", map[string]any{"kind": "escalate", "reason": "safety"}))
+	if got := ag.expect(protocol.TypeUnassign); got.Conversation != id {
+		t.Errorf("unassign %+v", got)
+	}
+	sup := f.dial("/ws/agent", "supervisor:boss")
+	if got := sup.expect(protocol.TypeAssign); got.Conversation != id {
+		t.Errorf("supervisor got %+v", got)
+	}
+	if got := cu.expect(protocol.TypeActionOut); got.Action.Kind != sim.ActEscalate {
+		t.Errorf("customer saw %+v", got.Action)
+	}
+}
+
+func TestHub_SlowConsumerIsDisconnected(t *testing.T) {
+	f := newFixture(t, func(c *hub.Config) { c.SendQueue = 8; c.WriteTimeout = 200 * time.Millisecond })
+	ag := f.dial("/ws/agent", "agent:a")
+	slow := f.dial("/ws/customer", "customer:slow") // never reads after start
+	id := start(slow, sim.CaseRefundUnshipped, "退款")
+	ag.expect(protocol.TypeAssign)
+	big := strings.Repeat("长", protocol.MaxText-10)
+	// Fill the kernel's buffers and then the queue: the hub drops the
+	// slow customer, not the agent.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ag.send(msg("message", "conversation", id, "text", big))
+		if time.Now().After(deadline) {
+			t.Fatal("the slow consumer was never disconnected")
+		}
+		if len(f.rec.kinds(id)) > 0 && strings.HasSuffix(strings.Join(f.rec.kinds(id), " "), "system:close") {
+			break
+		}
+	}
+	// The agent is still connected and served.
+	cu := f.dial("/ws/customer", "customer:ok")
+	next := start(cu, sim.CaseRefundUnshipped, "退款")
+	ag.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		var fr protocol.Frame
+		if err := ag.ws.ReadJSON(&fr); err != nil {
+			t.Fatalf("the agent lost its connection: %v", err)
+		}
+		if fr.Type == protocol.TypeAssign && fr.Conversation == next {
+			break
+		}
+	}
+}
+
+func TestHub_ShutdownClosesEveryoneAndLeaksNothing(t *testing.T) {
+	base := runtime.NumGoroutine()
+	f := newFixture(t, nil)
+	const n = 1000
+	var clients []*client
+	for i := range n {
+		clients = append(clients, f.dial("/ws/customer", fmt.Sprintf("customer:c%d", i)))
+	}
+	for i := range 10 {
+		clients = append(clients, f.dial("/ws/agent", fmt.Sprintf("agent:a%d", i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.hub.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		if code := c.closeCode(); code != websocket.CloseGoingAway {
+			t.Fatalf("close code %d; want 1001", code)
+		}
+		c.ws.Close()
+	}
+	f.srv.Close()
+	// Goroutines wind down after their sockets close; wait for the count
+	// to come back, with a deadline, rather than sleeping.
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > base+5 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after shutdown; baseline %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+	}
+}
+
+func TestHub_RefusesWithoutToken(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tc := range []struct{ path, token string }{{"/ws/agent", ""}, {"/ws/agent", "customer:x"}, {"/ws/customer", "agent:x"}, {"/ws/customer", "viewer:x"}} {
+		url := "ws" + strings.TrimPrefix(f.srv.URL, "http") + tc.path + "?token=" + tc.token
+		_, resp, err := websocket.DefaultDialer.Dial(url, nil)
+		if err == nil || resp == nil || (resp.StatusCode != 401 && resp.StatusCode != 403) {
+			t.Errorf("%s with %q: %v, %v; want 401 or 403", tc.path, tc.token, resp, err)
+		}
+	}
+}

@@ -1,0 +1,468 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// The methods in this file are called with h.mu held.
+
+func (h *Hub) profile() *protocol.Profile {
+	p := h.cfg.Scenario.Platform
+	if p == nil {
+		return nil
+	}
+	return &protocol.Profile{Name: p.Name, AnswerS: p.AnswerThreshold.Seconds(), ReplyS: p.ReplyThreshold.Seconds()}
+}
+
+// agentJoined attaches a new connection to its agent: a new agent, or one
+// coming back within its grace period, who gets its chats again.
+func (h *Hub) agentJoined(c *conn) {
+	a := h.agents[c.name]
+	resumed := false
+	if a == nil {
+		a = &agent{name: c.name, role: c.role, chats: map[string]*conv{}, idle: h.now()}
+		h.agents[c.name] = a
+	} else {
+		if a.conn != nil {
+			// One connection per agent: the newer one wins (a console
+			// reloaded, a bot restarted).
+			old := a.conn
+			old.agent = nil
+			old.close(websocket.ClosePolicyViolation, "replaced by a newer connection of the same agent")
+		}
+		a.grace.stop()
+		a.grace = nil
+		resumed = len(a.chats) > 0
+	}
+	a.epoch++
+	a.conn, a.away = c, false
+	c.agent = a
+	h.metrics.agents.Inc()
+	c.pushFrame(protocol.Frame{
+		Type: protocol.TypeWelcome, Agent: a.name, Role: a.role, Concurrency: h.cfg.Concurrency,
+		Run: h.cfg.Run, Scenario: h.cfg.Scenario.Name, Profile: h.profile(),
+	}, time.Time{})
+	for _, cv := range h.sortedChats(a) {
+		h.sendAssign(a, cv, resumed)
+	}
+	h.sendQueue(c)
+	h.dispatch()
+}
+
+func (h *Hub) sortedChats(a *agent) []*conv {
+	var out []*conv
+	for _, cv := range a.chats {
+		out = append(out, cv)
+	}
+	slices.SortFunc(out, func(x, y *conv) int { return x.rec.Arrived.Compare(y.rec.Arrived) })
+	return out
+}
+
+// agentLeft starts the grace period of a disconnected agent: its chats
+// wait for it, their clocks running; after the grace they go back to the
+// head of the queue.
+func (h *Hub) agentLeft(c *conn) {
+	a := c.agent
+	if a == nil || a.conn != c {
+		return // replaced by a newer connection
+	}
+	a.conn = nil
+	h.metrics.agents.Dec()
+	if len(a.chats) == 0 {
+		delete(h.agents, a.name)
+		return
+	}
+	if h.closed {
+		return
+	}
+	epoch := a.epoch
+	a.grace = h.after(h.cfg.Grace, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if a.conn != nil || a.epoch != epoch || h.closed {
+			return
+		}
+		a.grace = nil
+		var back []*conv
+		for _, cv := range h.sortedChats(a) {
+			delete(a.chats, cv.rec.ID)
+			cv.agent = nil
+			cv.state = stateQueued
+			h.record(cv, sim.Event{At: h.now(), Sender: sim.SenderSystem, Kind: sim.EventRequeue, Agent: a.name,
+				Text: fmt.Sprintf("agent disconnected for more than %v", h.cfg.Grace)})
+			back = append(back, cv)
+		}
+		// The oldest at the very head: these customers have waited longest.
+		h.queue = append(back, h.queue...)
+		delete(h.agents, a.name)
+		h.dispatch()
+		h.broadcastQueue()
+	})
+}
+
+// timer is a time.AfterFunc the hub waits for on Close: a func that runs
+// holds a slot of h.wg, and stopping it before it runs gives the slot back.
+type timer struct {
+	t *time.Timer
+	h *Hub
+}
+
+func (h *Hub) after(d time.Duration, f func()) *timer {
+	h.wg.Add(1)
+	return &timer{h: h, t: time.AfterFunc(d, func() {
+		defer h.wg.Done()
+		f()
+	})}
+}
+
+// stop prevents the func from running if it has not started; safe to call
+// more than once and on nil.
+func (t *timer) stop() {
+	if t != nil && t.t.Stop() {
+		t.h.wg.Done()
+	}
+}
+
+func (h *Hub) available(a *agent) bool {
+	return a.conn != nil && !a.away && len(a.chats) < h.cfg.Concurrency
+}
+
+// pick returns the available agent of the role with the fewest chats,
+// then the longest idle; nil when none.
+func (h *Hub) pick(role string) *agent {
+	var best *agent
+	for _, a := range h.agents {
+		if a.role != role || !h.available(a) {
+			continue
+		}
+		if best == nil || len(a.chats) < len(best.chats) ||
+			len(a.chats) == len(best.chats) && (a.idle.Before(best.idle) || a.idle.Equal(best.idle) && a.name < best.name) {
+			best = a
+		}
+	}
+	return best
+}
+
+// dispatch assigns waiting customers while agents are free: the queue to
+// agents, the escalations to supervisors.
+func (h *Hub) dispatch() {
+	changed := false
+	for len(h.queue) > 0 {
+		a := h.pick("agent")
+		if a == nil {
+			break
+		}
+		cv := h.queue[0]
+		h.queue = h.queue[1:]
+		h.assign(a, cv)
+		changed = true
+	}
+	for len(h.escalated) > 0 {
+		a := h.pick("supervisor")
+		if a == nil {
+			break
+		}
+		cv := h.escalated[0]
+		h.escalated = h.escalated[1:]
+		h.assign(a, cv)
+		changed = true
+	}
+	if changed {
+		h.broadcastQueue()
+	}
+}
+
+func (h *Hub) assign(a *agent, cv *conv) {
+	now := h.now()
+	cv.state, cv.agent = stateAssigned, a
+	cv.held = append(cv.held, a.name)
+	a.chats[cv.rec.ID] = cv
+	a.idle = now
+	a.served++
+	h.record(cv, sim.Event{At: now, Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: a.name})
+	h.sendAssign(a, cv, false)
+	if cv.customer != nil {
+		cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeAssigned, Conversation: cv.rec.ID, Agent: a.name}, time.Time{})
+	}
+}
+
+func (h *Hub) sendAssign(a *agent, cv *conv, resumed bool) {
+	if a.conn == nil {
+		return
+	}
+	order := cv.rec.Order
+	cust := cv.cust
+	f := protocol.Frame{
+		Type: protocol.TypeAssign, Conversation: cv.rec.ID, Customer: &cust, Order: &order,
+		Presales: cv.rec.Presales, Resumed: resumed, Waited: h.now().Sub(cv.rec.Arrived).Seconds(),
+	}
+	for _, e := range cv.rec.Events {
+		if e.Kind == sim.EventAssign || e.Kind == sim.EventRequeue {
+			continue
+		}
+		f.History = append(f.History, protocol.HistoryItem{At: e.At, Sender: string(e.Sender), Kind: string(e.Kind), Text: e.Text, Action: e.Action})
+	}
+	a.conn.pushFrame(f, time.Time{})
+}
+
+// sendQueue tells one agent connection the queue lengths.
+func (h *Hub) sendQueue(c *conn) {
+	w, e := len(h.queue), len(h.escalated)
+	c.pushFrame(protocol.Frame{Type: protocol.TypeQueue, Waiting: &w, Escalated: &e}, time.Time{})
+}
+
+// broadcastQueue tells every connected agent the queue lengths. With many
+// agents this is the costliest thing the hub does per event, so it is
+// sent only when a length changed.
+func (h *Hub) broadcastQueue() {
+	h.metrics.waiting.Set(float64(len(h.queue)))
+	for _, a := range h.agents {
+		if a.conn != nil {
+			h.sendQueue(a.conn)
+		}
+	}
+}
+
+func (h *Hub) ack(c *conn, f protocol.Frame) {
+	if f.ID != "" {
+		c.pushFrame(protocol.Frame{Type: protocol.TypeAck, Ref: f.ID, Conversation: f.Conversation}, time.Time{})
+	}
+}
+
+// agentFrame applies one frame of an agent or supervisor.
+func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
+	a := c.agent
+	if a == nil {
+		return protocol.Errorf(protocol.CodeState, "", "this connection was replaced by a newer one")
+	}
+	switch f.Type {
+	case protocol.TypePing:
+		c.pushFrame(protocol.Frame{Type: protocol.TypePong, Ref: f.ID}, time.Time{})
+		return nil
+	case protocol.TypeStatus:
+		a.away = f.Status == "away"
+		h.ack(c, f)
+		if !a.away {
+			h.dispatch()
+		}
+		return nil
+	case protocol.TypeTake:
+		if a.role != "supervisor" {
+			return protocol.Errorf(protocol.CodeForbidden, "type", "only supervisors take escalated conversations")
+		}
+		i := slices.IndexFunc(h.escalated, func(cv *conv) bool { return cv.rec.ID == f.Conversation })
+		if i < 0 {
+			return protocol.Errorf(protocol.CodeUnknownConv, "conversation", "%q is not in the escalation queue", f.Conversation)
+		}
+		cv := h.escalated[i]
+		h.escalated = slices.Delete(h.escalated, i, i+1)
+		h.assign(a, cv)
+		h.ack(c, f)
+		h.broadcastQueue()
+		return nil
+	}
+	cv := h.convs[f.Conversation]
+	if cv == nil {
+		return protocol.Errorf(protocol.CodeUnknownConv, "conversation", "no conversation %q", f.Conversation)
+	}
+	if cv.agent != a {
+		return protocol.Errorf(protocol.CodeNotYours, "conversation", "%q is not assigned to you", f.Conversation)
+	}
+	if cv.state != stateAssigned {
+		return protocol.Errorf(protocol.CodeState, "conversation", "%q is closed", f.Conversation)
+	}
+	now := h.now()
+	switch f.Type {
+	case protocol.TypeMessage:
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: a.name, Text: f.Text})
+		if cv.customer != nil {
+			cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeMessage, Conversation: cv.rec.ID, Text: f.Text, Agent: a.name, At: &now}, read)
+		}
+	case protocol.TypeAction:
+		act := *f.Action
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: a.name, Text: f.Text, Action: &act})
+		if cv.customer != nil {
+			cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeActionOut, Conversation: cv.rec.ID, Action: &act, Text: f.Text, Agent: a.name, At: &now}, read)
+		}
+		switch act.Kind {
+		case sim.ActEscalate:
+			if a.role != "supervisor" {
+				h.release(a, cv, "escalated to a supervisor")
+				cv.state = stateEscalated
+				h.escalated = append(h.escalated, cv)
+				h.dispatch()
+				h.broadcastQueue()
+			}
+		case sim.ActClose:
+			h.closeConv(cv, now)
+		}
+	}
+	h.ack(c, f)
+	return nil
+}
+
+// release takes cv away from a and tells a's console why.
+func (h *Hub) release(a *agent, cv *conv, why string) {
+	delete(a.chats, cv.rec.ID)
+	cv.agent = nil
+	if len(a.chats) == 0 {
+		a.idle = h.now()
+	}
+	if a.conn != nil {
+		a.conn.pushFrame(protocol.Frame{Type: protocol.TypeUnassign, Conversation: cv.rec.ID, Text: why}, time.Time{})
+	}
+}
+
+// closeConv ends the agent's part: the customer may still rate and
+// dispute within the rating window.
+func (h *Hub) closeConv(cv *conv, now time.Time) {
+	a := cv.agent
+	cv.state = stateClosed
+	if a != nil {
+		delete(a.chats, cv.rec.ID)
+		cv.agent = nil
+		if len(a.chats) == 0 {
+			a.idle = now
+		}
+		if a.conn != nil {
+			a.conn.pushFrame(protocol.Frame{Type: protocol.TypeClosed, Conversation: cv.rec.ID}, time.Time{})
+		}
+	}
+	if cv.customer != nil {
+		cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeClosed, Conversation: cv.rec.ID}, time.Time{})
+	}
+	if !h.closed {
+		cv.timer = h.after(h.cfg.RatingWindow, func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if cv.state == stateClosed {
+				h.finish(cv, "rating window over")
+			}
+		})
+	}
+	h.dispatch()
+}
+
+// customerFrame applies one frame of a customer.
+func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
+	if f.Type == protocol.TypePing {
+		c.pushFrame(protocol.Frame{Type: protocol.TypePong, Ref: f.ID}, time.Time{})
+		return nil
+	}
+	now := h.now()
+	if f.Type == protocol.TypeStart {
+		if c.conv != nil {
+			return protocol.Errorf(protocol.CodeState, "type", "this connection already has conversation %s; open another connection for another", c.conv.rec.ID)
+		}
+		h.nextConv++
+		id := fmt.Sprintf("c%06d", h.nextConv)
+		rec := &sim.Conversation{ID: id, Case: f.Case, Persona: f.Persona, Presales: f.Presales, Arrived: now}
+		if f.Order != nil {
+			rec.Order = *f.Order
+		}
+		if f.Case != "" {
+			k, _ := sim.LookupCase(f.Case)
+			rec.Presales = rec.Presales || k.Presales
+		}
+		cv := &conv{rec: rec, customer: c, cust: *f.Customer}
+		h.convs[id] = cv
+		c.conv = cv
+		if err := h.cfg.Recorder.StartConversation(context.Background(), h.cfg.Run, rec); err != nil {
+			h.log.Error("record conversation", "conversation", id, "err", err)
+		}
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: f.Text})
+		c.pushFrame(protocol.Frame{Type: protocol.TypeStarted, Conversation: id, Ref: f.ID}, time.Time{})
+		h.queue = append(h.queue, cv)
+		h.dispatch()
+		if cv.state == stateQueued {
+			h.broadcastQueue()
+		}
+		return nil
+	}
+	cv := c.conv
+	if cv == nil {
+		return protocol.Errorf(protocol.CodeState, "type", "start the conversation first (type start)")
+	}
+	if cv.state == stateDone {
+		return protocol.Errorf(protocol.CodeState, "type", "conversation %s has ended", cv.rec.ID)
+	}
+	switch f.Type {
+	case protocol.TypeMessage, protocol.TypeEvidence:
+		kind := sim.EventMessage
+		if f.Type == protocol.TypeEvidence {
+			kind = sim.EventEvidence
+		}
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: kind, Text: f.Text})
+		if a := cv.agent; a != nil && a.conn != nil {
+			a.conn.pushFrame(protocol.Frame{Type: f.Type, Conversation: cv.rec.ID, Text: f.Text, At: &now}, read)
+		}
+	case protocol.TypeRating:
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: f.Rating, Text: f.Text})
+	case protocol.TypeDispute:
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventDispute, Text: f.Text})
+	case protocol.TypePaid:
+		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventPaid, Text: f.Text})
+	case protocol.TypeLeave:
+		h.customerGone(cv, f.Text, now)
+		h.ack(c, f)
+		return nil
+	}
+	h.ack(c, f)
+	return nil
+}
+
+// customerGone ends a conversation from the customer's side: after a
+// close it finishes it; before, the customer abandoned.
+func (h *Hub) customerGone(cv *conv, why string, now time.Time) {
+	if now.IsZero() {
+		now = h.now()
+	}
+	h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: why})
+	switch cv.state {
+	case stateQueued:
+		h.queue = slices.DeleteFunc(h.queue, func(x *conv) bool { return x == cv })
+		h.broadcastQueue()
+	case stateEscalated:
+		h.escalated = slices.DeleteFunc(h.escalated, func(x *conv) bool { return x == cv })
+		h.broadcastQueue()
+	case stateAssigned:
+		a := cv.agent
+		h.release(a, cv, "customer left")
+		if a.conn != nil {
+			a.conn.pushFrame(protocol.Frame{Type: protocol.TypeLeft, Conversation: cv.rec.ID, Text: why}, time.Time{})
+		}
+		h.dispatch()
+	}
+	h.finish(cv, "")
+}
+
+// finish records the end of cv and hands it to OnFinish.
+func (h *Hub) finish(cv *conv, why string) {
+	if cv.state == stateDone {
+		return
+	}
+	cv.timer.stop()
+	cv.state = stateDone
+	h.record(cv, sim.Event{At: h.now(), Sender: sim.SenderSystem, Kind: sim.EventClose, Text: why})
+	delete(h.convs, cv.rec.ID)
+	if cv.customer != nil {
+		cv.customer.conv = cv // keep, so later frames get "has ended"
+	}
+	if h.cfg.OnFinish != nil {
+		f := Finished{Conv: cv.rec, Agents: slices.Clone(cv.held)}
+		slices.Reverse(f.Agents)
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.cfg.OnFinish(f)
+		}()
+	}
+}
