@@ -51,19 +51,19 @@ const (
 	// Both → hub.
 	TypePing = "ping" // id: the hub answers pong with the same id and its clock
 	// Hub → clients.
-	TypeWelcome   = "welcome"   // who you are, your limits, the server clock
-	TypeAssign    = "assign"    // hub → agent: a conversation, its customer, order and history
-	TypeAssigned  = "assigned"  // hub → customer: an agent took the conversation
-	TypeStarted   = "started"   // hub → customer: the conversation's id
-	TypeUnassign  = "unassign"  // hub → agent: the conversation left you (escalated, requeued, ended)
-	TypeLeft      = "left"      // hub → agent: the customer left
-	TypeClosed    = "closed"    // hub → both: the conversation is closed
-	TypeScore     = "score"     // hub → agent (and dashboards): the conversation's score
-	TypeQueue     = "queue"     // hub → agent: queue lengths, sent when they change
-	TypePong      = "pong"      // hub → client: answer to ping
-	TypeAck       = "ack"       // hub → client: a frame with an id was applied at "at"
-	TypeError     = "error"     // hub → client: code, text, ref, field
-	TypeActionOut = "action"    // hub → customer: the agent's structured action
+	TypeWelcome   = "welcome"  // who you are, your limits, the server clock
+	TypeAssign    = "assign"   // hub → agent: a conversation, its customer, order and history
+	TypeAssigned  = "assigned" // hub → customer: an agent took the conversation
+	TypeStarted   = "started"  // hub → customer: the conversation's id
+	TypeUnassign  = "unassign" // hub → agent: the conversation left you (escalated, requeued, ended)
+	TypeLeft      = "left"     // hub → agent: the customer left
+	TypeClosed    = "closed"   // hub → both: the conversation is closed
+	TypeScore     = "score"    // hub → agent (and dashboards): the conversation's score
+	TypeQueue     = "queue"    // hub → agent: queue lengths, sent when they change
+	TypePong      = "pong"     // hub → client: answer to ping
+	TypeAck       = "ack"      // hub → client: a frame with an id was applied at "at"
+	TypeError     = "error"    // hub → client: code, text, ref, field
+	TypeActionOut = "action"   // hub → customer: the agent's structured action
 )
 
 // Error codes.
