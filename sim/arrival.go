@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"time"
 )
 
@@ -164,4 +165,24 @@ func (a *ArrivalRate) Pieces(from, to time.Time) []RatePiece {
 		t = n
 	}
 	return out
+}
+
+// NextArrival returns the first arrival after t of the non-homogeneous
+// Poisson process with rate λ, sampled exactly: λ is constant between the
+// instants next returns, and an exponential gap that overshoots its piece
+// is simply redrawn from the piece's end (the process is memoryless). ok
+// is false when no arrival comes before to. The live customers use it;
+// the engine samples whole pieces at once from the same rate.
+func (a *ArrivalRate) NextArrival(t, to time.Time, r *rand.Rand) (next time.Time, ok bool) {
+	for t.Before(to) {
+		end := a.next(t, to)
+		if lambda := a.Rate(t); lambda > 0 {
+			gap := time.Duration(r.ExpFloat64() / lambda * float64(time.Hour))
+			if at := t.Add(gap); at.Before(end) {
+				return at, true
+			}
+		}
+		t = end
+	}
+	return time.Time{}, false
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 	_ "time/tzdata" // the daylight-saving cases load America/New_York
@@ -201,5 +202,47 @@ func TestArrivalRate_Mix(t *testing.T) {
 		if got := a.Mix(tt.t); got[tt.want] != 1 || len(got) != 1 {
 			t.Errorf("Mix(%v) = %v; want only %s", tt.t.Format("15:04"), got, tt.want)
 		}
+	}
+}
+
+func TestArrivalRate_NextArrival(t *testing.T) {
+	// A day with the default shape and a 3× surge from 20:00 to 22:00:
+	// counts per window agree with the exact integral of λ within 4
+	// standard deviations of a Poisson count (sd = √mean), summed over
+	// 20 days drawn from one seed.
+	s := rateScenario(cst, 200, sim.DefaultHourShape(),
+		surge("evening", sim.Date(2026, 11, 11, 20, 0), sim.Date(2026, 11, 11, 22, 0), 3, nil))
+	a := s.ArrivalRate()
+	from := s.StartTime()
+	to := from.Add(24 * time.Hour)
+	r := rand.New(rand.NewPCG(7, 8))
+	surgeFrom, surgeTo := from.Add(20*time.Hour), from.Add(22*time.Hour)
+	const days = 20
+	total, surge := 0, 0
+	for range days {
+		for at, ok := a.NextArrival(from, to, r); ok; at, ok = a.NextArrival(at, to, r) {
+			if at.Before(from) || !at.Before(to) {
+				t.Fatalf("arrival %v outside [%v, %v)", at, from, to)
+			}
+			total++
+			if !at.Before(surgeFrom) && at.Before(surgeTo) {
+				surge++
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		got  int
+		want float64
+	}{
+		{"day", total, days * a.Expected(from, to)},
+		{"surge", surge, days * a.Expected(surgeFrom, surgeTo)},
+	} {
+		if d := math.Abs(float64(c.got) - c.want); d > 4*math.Sqrt(c.want) {
+			t.Errorf("%s: %d arrivals; want %.0f ± %.0f (4 sd)", c.name, c.got, c.want, 4*math.Sqrt(c.want))
+		}
+	}
+	if _, ok := a.NextArrival(to, to, r); ok {
+		t.Error("an arrival in an empty window")
 	}
 }

@@ -475,11 +475,11 @@ func (e *Engine) arrival() {
 	c.caseIdx = mix.cases[pick(mix.cum, r.Float64())]
 	c.persona = int32(pick(m.pcum, r.Float64()))
 	cm := &m.cases[c.caseIdx]
-	h := cm.handle.draw(r)
-	c.first = math.Min(m.firstReply.draw(r), h)
+	h := cm.handle.Draw(r)
+	c.first = math.Min(m.firstReply.Draw(r), h)
 	c.rounds = 1
 	if m.rounds > 1 {
-		c.rounds += int32(poisson(r, m.rounds-1))
+		c.rounds += int32(sim.Poisson(r, m.rounds-1))
 	}
 	if c.rounds > 1 {
 		c.seg = (h - c.first) / float64(c.rounds-1)
@@ -494,7 +494,7 @@ func (e *Engine) arrival() {
 		c.price = math.Exp(m.aovMu + m.aovSig*r.NormFloat64())
 	}
 	c.buyer = sim.NewBuyer(&m.personas[c.persona])
-	patience := m.patience[c.persona].draw(r)
+	patience := m.patience[c.persona].Draw(r)
 	e.store(c)
 
 	if c.counted {
@@ -804,8 +804,8 @@ func (e *Engine) reply(id int32, c *customer) {
 		// that takes the agent a first-reply's work at its current pace.
 		s := e.slow[e.agents[c.agent].load]
 		e.load(c)
-		work := math.Min(e.m.firstReply.draw(e.r), c.seg)
-		p := e.m.patience[c.persona].draw(e.r)
+		work := math.Min(e.m.firstReply.Draw(e.r), c.seg)
+		p := e.m.patience[c.persona].Draw(e.r)
 		e.store(c)
 		c.round++
 		c.roundStart = t + (c.seg-work)*s
@@ -853,7 +853,7 @@ func (e *Engine) outOfPatience(id int32, c *customer) {
 	}
 	e.trace(EvNudge, c.idx, c.agent)
 	e.load(c)
-	p := e.m.patience[c.persona].draw(e.r)
+	p := e.m.patience[c.persona].Draw(e.r)
 	e.store(c)
 	c.pgen++
 	if c.st == stQueued || t+p < c.replyAt {

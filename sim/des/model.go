@@ -23,9 +23,9 @@ type Model struct {
 	cases    []caseModel
 	personas []sim.Persona
 	pcum     []float64 // cumulative persona weights, normalised
-	patience []sampler // per persona
+	patience []sim.Sampler // per persona
 
-	firstReply  sampler
+	firstReply  sim.Sampler
 	rounds      float64
 	escWork     float64
 	capacity    []float64
@@ -56,7 +56,7 @@ type caseMix struct {
 
 type caseModel struct {
 	id       string
-	handle   sampler
+	handle   sim.Sampler
 	accuracy float64
 	presales bool
 }
@@ -75,7 +75,7 @@ func Compile(s *sim.Scenario) (*Model, error) {
 		scenario:    s,
 		start:       start,
 		horizon:     end.Sub(start).Seconds(),
-		firstReply:  newSampler(s.Agent.FirstReply),
+		firstReply:  sim.NewSampler(s.Agent.FirstReply),
 		rounds:      s.Agent.Rounds,
 		escWork:     s.Agent.EscalationWork.Seconds(),
 		capacity:    s.Agent.Capacity,
@@ -91,7 +91,7 @@ func Compile(s *sim.Scenario) (*Model, error) {
 	for _, c := range sim.Cases() {
 		caseIndex[c.ID] = int32(len(m.cases))
 		m.cases = append(m.cases, caseModel{
-			id: c.ID, handle: newSampler(s.Agent.HandleTimeFor(c.ID)),
+			id: c.ID, handle: sim.NewSampler(s.Agent.HandleTimeFor(c.ID)),
 			accuracy: s.Agent.AccuracyFor(c.ID), presales: c.Presales,
 		})
 	}
@@ -115,7 +115,7 @@ func Compile(s *sim.Scenario) (*Model, error) {
 	for i, p := range s.Personas {
 		acc += shares[i]
 		m.pcum = append(m.pcum, acc)
-		m.patience = append(m.patience, newSampler(p.Patience))
+		m.patience = append(m.patience, sim.NewSampler(p.Patience))
 	}
 	m.pcum[len(m.pcum)-1] = 1
 	// Order values are lognormal with CV 1 around the store's mean.
@@ -174,11 +174,11 @@ func Stationary(c StationaryConfig) (*Model, error) {
 		horizon:     math.Inf(1),
 		pieces:      []piece{{end: math.Inf(1), rate: c.ArrivalsPerHour / 3600}},
 		mixes:       []caseMix{{cum: []float64{1}, cases: []int32{0}}},
-		cases:       []caseModel{{id: "stationary", handle: newSampler(sim.Exponential(c.AHT)), accuracy: 1}},
+		cases:       []caseModel{{id: "stationary", handle: sim.NewSampler(sim.Exponential(c.AHT)), accuracy: 1}},
 		personas:    []sim.Persona{p},
 		pcum:        []float64{1},
-		patience:    []sampler{newSampler(p.Patience)},
-		firstReply:  newSampler(sim.Constant(0)),
+		patience:    []sim.Sampler{sim.NewSampler(p.Patience)},
+		firstReply:  sim.NewSampler(sim.Constant(0)),
 		rounds:      1,
 		capacity:    []float64{1},
 		concurrency: 1,

@@ -1,4 +1,4 @@
-package des
+package sim
 
 import (
 	"math"
@@ -6,14 +6,15 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/deskdrill/deskdrill/sim"
 )
 
-// sampler draws durations, in seconds, from a sim.Dist. Exponential and
-// lognormal are the hot ones and are drawn inline; gamma and Weibull go
-// through gonum's distuv with the engine's source.
-type sampler struct {
-	kind     sim.DistKind
+// Sampler draws durations, in seconds, from a Dist with a caller's seeded
+// source. Exponential and lognormal are the hot ones and are drawn inline;
+// gamma and Weibull go through gonum's distuv with the caller's source.
+// The discrete-event engine and the live customers share it, so a
+// persona's patience is the same distribution in both clocks.
+type Sampler struct {
+	kind     DistKind
 	mean     float64
 	mu, sig  float64 // lognormal
 	shape    float64 // gamma alpha, Weibull k
@@ -22,19 +23,20 @@ type sampler struct {
 	inf      bool    // never fires (no patience)
 }
 
-func newSampler(d sim.Dist) sampler {
-	s := sampler{kind: d.Kind, mean: d.Mean.Seconds(), min: d.Min.Seconds(), max: d.Max.Seconds()}
+// NewSampler prepares d for drawing.
+func NewSampler(d Dist) Sampler {
+	s := Sampler{kind: d.Kind, mean: d.Mean.Seconds(), min: d.Min.Seconds(), max: d.Max.Seconds()}
 	switch d.Kind {
-	case sim.DistLognormal:
+	case DistLognormal:
 		s.sig = math.Sqrt(math.Log1p(d.CV * d.CV))
 		s.mu = math.Log(s.mean) - s.sig*s.sig/2
-	case sim.DistGamma:
+	case DistGamma:
 		s.shape = 1 / (d.CV * d.CV)
 		s.scale = s.shape / s.mean
-	case sim.DistWeibull:
+	case DistWeibull:
 		s.shape = weibullShape(d.CV)
 		s.scale = s.mean / math.Gamma(1+1/s.shape)
-	case sim.DistUniform:
+	case DistUniform:
 		s.mean = (s.min + s.max) / 2
 	}
 	return s
@@ -59,20 +61,22 @@ func weibullShape(cv float64) float64 {
 	return math.Exp((lo + hi) / 2)
 }
 
-func (s *sampler) draw(r *rand.Rand) float64 {
+// Draw returns one duration in seconds; +Inf for a distribution that
+// never fires (no patience).
+func (s *Sampler) Draw(r *rand.Rand) float64 {
 	var x float64
 	switch s.kind {
-	case sim.DistConstant:
+	case DistConstant:
 		x = s.mean
-	case sim.DistExponential:
+	case DistExponential:
 		x = r.ExpFloat64() * s.mean
-	case sim.DistLognormal:
+	case DistLognormal:
 		x = math.Exp(s.mu + s.sig*r.NormFloat64())
-	case sim.DistGamma:
+	case DistGamma:
 		x = distuv.Gamma{Alpha: s.shape, Beta: s.scale, Src: r}.Rand()
-	case sim.DistWeibull:
+	case DistWeibull:
 		x = distuv.Weibull{K: s.shape, Lambda: s.scale, Src: r}.Rand()
-	case sim.DistUniform:
+	case DistUniform:
 		return s.min + r.Float64()*(s.max-s.min)
 	default:
 		return math.Inf(1)
@@ -86,8 +90,8 @@ func (s *sampler) draw(r *rand.Rand) float64 {
 	return x
 }
 
-// poisson draws a Poisson count with mean m through gonum.
-func poisson(r *rand.Rand, m float64) int {
+// Poisson draws a Poisson count with mean m through gonum.
+func Poisson(r *rand.Rand, m float64) int {
 	if m <= 0 {
 		return 0
 	}
