@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/stat/distuv"
-
 )
 
 // Sampler draws durations, in seconds, from a Dist with a caller's seeded

@@ -22,7 +22,7 @@ type Model struct {
 	mixes    []caseMix
 	cases    []caseModel
 	personas []sim.Persona
-	pcum     []float64 // cumulative persona weights, normalised
+	pcum     []float64     // cumulative persona weights, normalised
 	patience []sim.Sampler // per persona
 
 	firstReply  sim.Sampler
