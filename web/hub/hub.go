@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -245,6 +246,16 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 		http.Error(w, fmt.Sprintf("a %s token cannot connect here", id.Role), http.StatusForbidden)
 		return
 	}
+	name := id.Name
+	if seat := r.URL.Query().Get("seat"); seat != "" {
+		// One token may seat a team (a vendor's bots): each seat is its
+		// own agent, named token-name/seat.
+		if len(seat) > 64 || strings.ContainsFunc(seat, func(r rune) bool { return r < ' ' || r == '/' }) {
+			http.Error(w, "seat: at most 64 printable characters without /", http.StatusBadRequest)
+			return
+		}
+		name += "/" + seat
+	}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -258,7 +269,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, role: role, name: id.Name, send: make(chan outbound, h.cfg.SendQueue), closing: make(chan struct{})}
+	c := &conn{h: h, ws: ws, role: role, name: name, send: make(chan outbound, h.cfg.SendQueue), closing: make(chan struct{})}
 	ws.SetReadLimit(protocol.MaxFrame)
 	h.mu.Lock()
 	if h.closed {
@@ -345,8 +356,9 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 // held.
 func (h *Hub) record(cv *conv, e sim.Event) {
 	cv.rec.Events = append(cv.rec.Events, e)
+	seq := cv.seq
 	cv.seq++
-	if err := h.cfg.Recorder.AppendEvent(context.Background(), h.cfg.Run, cv.rec.ID, cv.seq, e); err != nil {
+	if err := h.cfg.Recorder.AppendEvent(context.Background(), h.cfg.Run, cv.rec.ID, seq, e); err != nil {
 		h.log.Error("record event", "conversation", cv.rec.ID, "err", err)
 	}
 }

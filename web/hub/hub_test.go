@@ -38,7 +38,7 @@ func (m *memRecorder) StartConversation(_ context.Context, _ int64, c *sim.Conve
 func (m *memRecorder) AppendEvent(_ context.Context, _ int64, id string, seq int, e sim.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if seq != len(m.events[id])+1 {
+	if seq != len(m.events[id]) {
 		return fmt.Errorf("event %d of %s out of order", seq, id)
 	}
 	m.events[id] = append(m.events[id], e)

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// StartConversation records conversation c of run runID: its ID, case,
+// persona, order, presales flag and arrival, and the events already in
+// c.Events with seq 0, 1, …; later AppendEvent calls continue the
+// numbering at len(c.Events). The conversation and its events are stored
+// together or not at all.
+//
+// It is batched: it returns once queued, before the row is on disk (see
+// AppendEvent). It copies what it needs from c, so the caller may go on
+// changing c.
+func (s *Store) StartConversation(ctx context.Context, runID int64, c *sim.Conversation) error {
+	cp := *c
+	cp.Events = slices.Clone(c.Events)
+	err := errors.Join(checkTime(c.Arrived), checkTime(c.Order.Paid), checkTime(c.Order.Shipped), checkTime(c.Order.Received))
+	for i := range cp.Events {
+		e := &cp.Events[i]
+		err = errors.Join(err, checkTime(e.At))
+		if e.Action != nil {
+			a := *e.Action
+			e.Action = &a
+		}
+	}
+	if err == nil {
+		err = s.enqueue(ctx, op{kind: opConversation, run: runID, c: &cp})
+	}
+	if err != nil {
+		return fmt.Errorf("start conversation %q: %w", c.ID, err)
+	}
+	return nil
+}
+
+// AppendEvent records event e of conversation convID of run runID with
+// number seq. Within a conversation seq orders the events and must be
+// unique; it need not be dense. The conversation must have been started
+// (StartConversation) before.
+//
+// It is batched: it returns once the event is queued. The writer commits it
+// within Options.FlushInterval (see the package doc, Durability). If the
+// queue is full it waits for room until ctx is done, and then returns
+// ctx's error: an event is never dropped without an error. A row the
+// database refuses (a duplicate seq, an unknown conversation) is reported
+// by the next Flush as a *RowError.
+func (s *Store) AppendEvent(ctx context.Context, runID int64, convID string, seq int, e sim.Event) error {
+	err := checkTime(e.At)
+	if err == nil {
+		if e.Action != nil {
+			a := *e.Action
+			e.Action = &a
+		}
+		err = s.enqueue(ctx, op{kind: opEvent, run: runID, conv: convID, seq: seq, ev: e})
+	}
+	if err != nil {
+		return fmt.Errorf("append event %s#%d: %w", convID, seq, err)
+	}
+	return nil
+}
+
+// SaveScore records the score agent earned on conversation convID of run
+// runID: score is its JSON, total its total. A later score of the same
+// conversation and agent replaces it. It is batched (see AppendEvent).
+func (s *Store) SaveScore(ctx context.Context, runID int64, convID, agent string, score []byte, total float64) error {
+	var err error
+	if !json.Valid(score) {
+		err = errors.New("score is not valid JSON")
+	} else {
+		err = s.enqueue(ctx, op{kind: opScore, run: runID, conv: convID, name: agent, total: total, score: slices.Clone(score)})
+	}
+	if err != nil {
+		return fmt.Errorf("save score %s/%s: %w", convID, agent, err)
+	}
+	return nil
+}
+
+// ScoreRow is a stored score.
+type ScoreRow struct {
+	ConvID, Agent string
+	Total         float64
+	// JSON is the score as SaveScore got it.
+	JSON []byte
+}
+
+// Scores returns the committed scores of run runID by conversation and
+// agent, or an error wrapping ErrNotFound if there is no such run.
+func (s *Store) Scores(ctx context.Context, runID int64) ([]ScoreRow, error) {
+	if err := s.rlock(); err != nil {
+		return nil, fmt.Errorf("list scores: %w", err)
+	}
+	defer s.mu.RUnlock()
+	if err := s.runExists(ctx, runID); err != nil {
+		return nil, fmt.Errorf("list scores: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT conv_id, agent, total, score FROM scores
+		WHERE run_id = ? ORDER BY conv_id, agent`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list scores: %w", err)
+	}
+	defer rows.Close()
+	var out []ScoreRow
+	for rows.Next() {
+		var (
+			r    ScoreRow
+			text string
+		)
+		if err := rows.Scan(&r.ConvID, &r.Agent, &r.Total, &text); err != nil {
+			return nil, fmt.Errorf("list scores: %w", err)
+		}
+		r.JSON = []byte(text)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list scores: %w", err)
+	}
+	return out, nil
+}
+
+// conversationQuery reads conversations with their events, one row per
+// event (a conversation without events gives one row of NULLs), in key
+// order so that SQLite needs no sort. It is one statement, so it reads one
+// snapshot even while the writer commits.
+const conversationQuery = `
+SELECT c.id, c.case_name, c.persona, c.presales, c.arrived,
+	c.order_id, c.product, c.price_fen, c.paid, c.shipped, c.received, c.logistics, c.earlier_refunds,
+	e.seq, e.at, e.sender, e.kind, e.agent, e.text, e.action, e.amount_fen, e.payer, e.reason, e.rating
+FROM conversations c LEFT JOIN events e ON e.run_id = c.run_id AND e.conv_id = c.id
+WHERE c.run_id = ?`
+
+// Conversations returns the committed conversations of run runID, ordered
+// by arrival and then ID, each with its events in seq order. It returns an
+// error wrapping ErrNotFound if there is no such run.
+func (s *Store) Conversations(ctx context.Context, runID int64) ([]*sim.Conversation, error) {
+	if err := s.rlock(); err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	defer s.mu.RUnlock()
+	if err := s.runExists(ctx, runID); err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	out, err := s.conversations(ctx, conversationQuery+` ORDER BY c.id, e.seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	slices.SortStableFunc(out, func(a, b *sim.Conversation) int { return a.Arrived.Compare(b.Arrived) })
+	return out, nil
+}
+
+// Conversation returns committed conversation id of run runID with its
+// events in seq order, or an error wrapping ErrNotFound.
+func (s *Store) Conversation(ctx context.Context, runID int64, id string) (*sim.Conversation, error) {
+	if err := s.rlock(); err != nil {
+		return nil, fmt.Errorf("read conversation %q: %w", id, err)
+	}
+	defer s.mu.RUnlock()
+	out, err := s.conversations(ctx, conversationQuery+` AND c.id = ? ORDER BY e.seq`, runID, id)
+	if err == nil && len(out) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read conversation %q: %w", id, err)
+	}
+	return out[0], nil
+}
+
+// conversations runs a conversationQuery ordered by conversation and seq.
+// mu must be held for reading.
+func (s *Store) conversations(ctx context.Context, query string, args ...any) ([]*sim.Conversation, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		out []*sim.Conversation
+		cur *sim.Conversation
+	)
+	for rows.Next() {
+		var (
+			c                            sim.Conversation
+			price                        int64
+			arrived, paid, shipped, recv sql.NullInt64
+			seq, at, amount, rating      sql.NullInt64
+			sender, kind, agent, text    sql.NullString
+			action, payer, reason        sql.NullString
+		)
+		err := rows.Scan(&c.ID, &c.Case, &c.Persona, &c.Presales, &arrived,
+			&c.Order.ID, &c.Order.Product, &price, &paid, &shipped, &recv, &c.Order.Logistics, &c.Order.EarlierRefunds,
+			&seq, &at, &sender, &kind, &agent, &text, &action, &amount, &payer, &reason, &rating)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil || cur.ID != c.ID {
+			c.Arrived = fromNanos(arrived)
+			c.Order.Price = sim.Money(price)
+			c.Order.Paid, c.Order.Shipped, c.Order.Received = fromNanos(paid), fromNanos(shipped), fromNanos(recv)
+			cur = &c
+			out = append(out, cur)
+		}
+		if !seq.Valid { // no events
+			continue
+		}
+		e := sim.Event{
+			At:     fromNanos(at),
+			Sender: sim.Sender(sender.String),
+			Kind:   sim.EventKind(kind.String),
+			Agent:  agent.String,
+			Text:   text.String,
+			Rating: int(rating.Int64),
+		}
+		if action.Valid {
+			e.Action = &sim.Action{
+				Kind:   sim.ActionKind(action.String),
+				Amount: sim.Money(amount.Int64),
+				Payer:  sim.Payer(payer.String),
+				Reason: reason.String,
+			}
+		}
+		cur.Events = append(cur.Events, e)
+	}
+	return out, rows.Err()
+}

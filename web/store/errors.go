@@ -1,0 +1,44 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Match them with errors.Is; the store wraps them with
+// context ("run 7: not found").
+var (
+	// ErrNotFound is returned when a run, conversation or token does not
+	// exist.
+	ErrNotFound = errors.New("not found")
+	// ErrBadToken is returned by Authenticate for a token that is malformed,
+	// unknown or revoked. It does not say which, on purpose.
+	ErrBadToken = errors.New("bad token")
+	// ErrClosed is returned by every method called after Close.
+	ErrClosed = errors.New("store closed")
+)
+
+// RowError is a batched row the database refused: a constraint failed, such
+// as a duplicate event seq, an event or score of a conversation that was
+// never started, or a row of an unknown run. The rest of its batch is stored.
+// Because batched writes return before they reach the database, a RowError
+// surfaces later: it is logged, counted in Stats.Rejected and returned (with
+// the others of its flush, joined) by the next Flush, or by Close.
+type RowError struct {
+	// Op is the write: "start conversation", "append event", "save score"
+	// or "upsert agent".
+	Op string
+	// Run is the run ID of the row.
+	Run int64
+	// Key names the row within the run: the conversation ID, with
+	// "#seq" for an event, "/agent" for a score, or the agent's name.
+	Key string
+	// Err is the database's error.
+	Err error
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("%s (run %d, %s): %v", e.Op, e.Run, e.Key, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }

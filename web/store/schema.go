@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations holds the schema, one entry per version: migrations[i] takes a
+// database from user_version i to i+1. Append new entries; never edit one
+// that has shipped.
+//
+// Conventions: times are INTEGER Unix nanoseconds UTC, NULL for the zero
+// time; money is INTEGER fen; JSON is TEXT. Tables are STRICT, so a value of
+// the wrong type is an error instead of a silent conversion.
+//
+// Events are one table with a kind column, not messages + actions: a
+// conversation is one ordered stream (the hub numbers it with seq), every
+// read wants it whole and in order, and the hot path is then one INSERT
+// statement. The action columns are NULL unless the event carries an action;
+// WITHOUT ROWID keeps a conversation's events together on disk in seq order,
+// so reading one is a single range scan.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE runs (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	scenario TEXT    NOT NULL,
+	seed     INTEGER NOT NULL, -- the uint64 seed's bits as int64
+	speed    REAL    NOT NULL,
+	contract TEXT    NOT NULL,
+	started  INTEGER,
+	ended    INTEGER,          -- NULL while the run is going
+	config   TEXT              -- JSON
+) STRICT;
+
+CREATE TABLE agents (
+	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	name   TEXT    NOT NULL,
+	role   TEXT    NOT NULL,
+	PRIMARY KEY (run_id, name)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE conversations (
+	run_id          INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	id              TEXT    NOT NULL,
+	case_name       TEXT    NOT NULL,
+	persona         TEXT    NOT NULL,
+	presales        INTEGER NOT NULL,
+	arrived         INTEGER,
+	order_id        TEXT    NOT NULL,
+	product         TEXT    NOT NULL,
+	price_fen       INTEGER NOT NULL,
+	paid            INTEGER,
+	shipped         INTEGER,
+	received        INTEGER,
+	logistics       TEXT    NOT NULL,
+	earlier_refunds INTEGER NOT NULL,
+	PRIMARY KEY (run_id, id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE events (
+	run_id     INTEGER NOT NULL,
+	conv_id    TEXT    NOT NULL,
+	seq        INTEGER NOT NULL,
+	at         INTEGER,
+	sender     TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,
+	agent      TEXT    NOT NULL,
+	text       TEXT    NOT NULL,
+	action     TEXT,             -- the action's kind; NULL when there is no action
+	amount_fen INTEGER,
+	payer      TEXT,
+	reason     TEXT,
+	rating     INTEGER NOT NULL,
+	PRIMARY KEY (run_id, conv_id, seq),
+	FOREIGN KEY (run_id, conv_id) REFERENCES conversations (run_id, id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE scores (
+	run_id  INTEGER NOT NULL,
+	conv_id TEXT    NOT NULL,
+	agent   TEXT    NOT NULL,
+	total   REAL    NOT NULL,
+	score   TEXT    NOT NULL, -- JSON of the score
+	PRIMARY KEY (run_id, conv_id, agent),
+	FOREIGN KEY (run_id, conv_id) REFERENCES conversations (run_id, id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tokens (
+	id      INTEGER PRIMARY KEY AUTOINCREMENT,
+	name    TEXT    NOT NULL,
+	role    TEXT    NOT NULL CHECK (role IN ('admin', 'supervisor', 'viewer', 'agent', 'customer')),
+	hash    BLOB    NOT NULL UNIQUE, -- SHA-256 of the plain token
+	created INTEGER NOT NULL,
+	revoked INTEGER                  -- NULL while the token is valid
+) STRICT;
+`,
+}
+
+// SchemaVersion is the schema version this package writes, kept in the
+// database file as PRAGMA user_version. Open migrates older files up to it
+// and refuses newer ones. It equals len(migrations) (a test checks).
+const SchemaVersion = 1
+
+// migrate brings the database at db up to SchemaVersion in one transaction.
+// BEGIN IMMEDIATE takes the write lock first, so two processes opening the
+// same new file cannot both create the schema.
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	var v int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this program's %d", v, SchemaVersion)
+	}
+	for i := v; i < SchemaVersion; i++ {
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", i+1, err)
+		}
+	}
+	if v < SchemaVersion {
+		// PRAGMA takes no bind parameters; the value is our own int.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
+			return fmt.Errorf("set schema version: %w", err)
+		}
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}

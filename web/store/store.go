@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Defaults of Options.
+const (
+	// DefaultFlushInterval is the longest a batched write waits in memory
+	// before the writer commits it.
+	DefaultFlushInterval = 250 * time.Millisecond
+	// DefaultQueueSize is the capacity, in operations, of the queue between
+	// the batched methods and the writer.
+	DefaultQueueSize = 8192
+	// DefaultMaxBatch is the most operations the writer commits in one
+	// transaction.
+	DefaultMaxBatch = 1024
+)
+
+// busyTimeout is how long a connection waits for another's write lock
+// before SQLITE_BUSY. The batch writer and the direct writes (CreateRun,
+// tokens) share the one write lock; each holds it for milliseconds.
+const busyTimeout = 5 * time.Second
+
+// maxReaders bounds the connections used for reads and direct writes; the
+// batch writer holds one more for the Store's lifetime. Every connection is
+// a file handle with its own page cache; WAL lets readers run beside the
+// writer, so a few are plenty.
+const maxReaders = 8
+
+// Options configures a Store. The zero value gives the defaults.
+type Options struct {
+	// FlushInterval bounds how long a batched write waits in memory: the
+	// writer commits a batch at the latest FlushInterval after its oldest
+	// operation was appended (see the package doc, Durability). Zero
+	// means DefaultFlushInterval.
+	FlushInterval time.Duration
+	// QueueSize is the capacity, in operations, of the queue between the
+	// batched methods and the writer. When it is full the batched methods
+	// wait, as long as their ctx allows. Zero means DefaultQueueSize.
+	QueueSize int
+	// MaxBatch is the most operations committed in one transaction; a full
+	// batch commits at once. Zero means DefaultMaxBatch.
+	MaxBatch int
+	// Logger receives rows the database refused and failed commits. Nil
+	// discards them (they are still counted and returned by Flush).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() (Options, error) {
+	switch {
+	case o.FlushInterval < 0:
+		return o, fmt.Errorf("flush interval %v is negative", o.FlushInterval)
+	case o.QueueSize < 0:
+		return o, fmt.Errorf("queue size %d is negative", o.QueueSize)
+	case o.MaxBatch < 0:
+		return o, fmt.Errorf("max batch %d is negative", o.MaxBatch)
+	}
+	if o.FlushInterval == 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
+	if o.QueueSize == 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// Store is the server's storage: one SQLite file in WAL mode. It is safe
+// for concurrent use. The caller of Open must call Close, which flushes.
+//
+// Batched writes (StartConversation, AppendEvent, SaveScore, UpsertAgent)
+// go through a queue to one writer goroutine and return before they are on
+// disk; everything else commits before it returns. Reads see committed
+// data only: call Flush first to read what was just appended.
+type Store struct {
+	db   *sql.DB
+	opts Options
+	log  *slog.Logger
+
+	// mu guards closed and the send side of queue. Every method holds it
+	// for reading while it works (the batched ones while they send); Close
+	// holds it for writing to set closed and close queue, so no send races
+	// the close and no query runs on a closed *sql.DB.
+	mu     sync.RWMutex
+	closed bool
+	queue  chan op
+
+	// w is the batch writer; only its goroutine touches it until wg.Wait
+	// in Close returns.
+	w *writer
+	// cancel tells the writer the Store is closing: it then gives up on a
+	// batch after a few failed commits instead of retrying forever.
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+
+	stats counters
+}
+
+// counters are the Store's running totals (see Stats).
+type counters struct {
+	appended, committed, rejected, lost, queueFull, batches atomic.Uint64
+}
+
+// Stats are a Store's running totals since Open, counted in rows (a
+// StartConversation with n events is 1+n rows).
+type Stats struct {
+	// Appended is the rows the batched methods queued.
+	Appended uint64
+	// Committed is the rows committed to the database.
+	Committed uint64
+	// Rejected is the rows the database refused (see RowError).
+	Rejected uint64
+	// Lost is the rows dropped because their batch failed to commit
+	// repeatedly while the Store was closing; Close returned the error.
+	Lost uint64
+	// QueueFull counts batched calls that found the queue full and had to
+	// wait for room.
+	QueueFull uint64
+	// Batches is the transactions the writer committed.
+	Batches uint64
+	// Queued is the operations in the queue now, not yet taken by the
+	// writer.
+	Queued int
+}
+
+// Stats returns the running totals. Appended − Committed − Rejected − Lost
+// is the rows not yet committed.
+func (s *Store) Stats() Stats {
+	return Stats{
+		Appended:  s.stats.appended.Load(),
+		Committed: s.stats.committed.Load(),
+		Rejected:  s.stats.rejected.Load(),
+		Lost:      s.stats.lost.Load(),
+		QueueFull: s.stats.queueFull.Load(),
+		Batches:   s.stats.batches.Load(),
+		Queued:    len(s.queue),
+	}
+}
+
+// Open opens the SQLite file at path, creating it if needed, migrates its
+// schema to SchemaVersion and starts the batch writer. Every connection runs
+// with journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a busy
+// timeout. path must name a file (not ":memory:") and must not contain '?'.
+func Open(ctx context.Context, path string, o Options) (*Store, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open store: path %q: want a file name without '?'", path)
+	}
+	// The pragmas run on every new connection. synchronous=FULL makes a
+	// COMMIT fsync the WAL before it returns (see doc.go, Durability).
+	dsn := path + "?_pragma=busy_timeout(" + fmt.Sprint(busyTimeout.Milliseconds()) + ")" +
+		"&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	n := min(runtime.GOMAXPROCS(0), maxReaders) + 1
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	s, err := open(ctx, db, o)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return nil, fmt.Errorf("read journal mode: %w", err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		// Some file systems (network mounts) cannot do WAL; the
+		// durability promises assume it.
+		return nil, fmt.Errorf("journal mode is %q, want wal", mode)
+	}
+	if err := migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, opts: o, log: o.Logger, queue: make(chan op, o.QueueSize)}
+	w, err := newWriter(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	s.w = w
+	wctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		w.run(wctx)
+	}()
+	return s, nil
+}
+
+// Close stops taking writes, commits everything queued, stops the writer
+// and closes the database. Batched calls already waiting for room in the
+// queue are let in first. It returns the rows refused since the last Flush
+// and the error of a batch it could not commit. Close is idempotent: later
+// calls return the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		// Cancel first: from now on the writer gives up on a failing
+		// batch instead of retrying forever, so senders blocked on a
+		// full queue (holding mu for reading) can finish.
+		s.cancel()
+		s.mu.Lock()
+		s.closed = true
+		close(s.queue)
+		s.mu.Unlock()
+		s.wg.Wait()
+		err := s.w.close()
+		if cerr := s.db.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("close store: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// rlock takes mu for reading for one method call, or returns ErrClosed.
+// The caller must call s.mu.RUnlock when it returns nil.
+func (s *Store) rlock() error {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// Times are stored as Unix nanoseconds UTC, which cover the years 1678 to
+// 2262; the zero time is NULL.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// checkTime reports whether t can be stored.
+func checkTime(t time.Time) error {
+	if !t.IsZero() && (t.Before(minTime) || t.After(maxTime)) {
+		return fmt.Errorf("time %v is outside the storable years 1678–2262", t)
+	}
+	return nil
+}
+
+// nanos returns t as a bind value: nil for the zero time, else Unix
+// nanoseconds. checkTime must have accepted t.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos: the time in UTC, or the zero time for
+// NULL.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+func TestSchemaVersion(t *testing.T) {
+	if SchemaVersion != len(migrations) {
+		t.Errorf("SchemaVersion = %d; want len(migrations) = %d", SchemaVersion, len(migrations))
+	}
+}
+
+func openInternal(t *testing.T, o Options) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "i.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Every connection, the writer's and the pool's, runs with the durability
+// settings the package doc promises.
+func TestOpen_Pragmas(t *testing.T) {
+	ctx := t.Context()
+	s := openInternal(t, Options{})
+	want := map[string]int64{"synchronous": 2 /* FULL */, "foreign_keys": 1, "busy_timeout": busyTimeout.Milliseconds()}
+	for name, v := range want {
+		var got int64
+		if err := s.w.conn.QueryRowContext(ctx, "PRAGMA "+name).Scan(&got); err != nil || got != v {
+			t.Errorf("writer: PRAGMA %s = %d, %v; want %d", name, got, err, v)
+		}
+		if err := s.db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&got); err != nil || got != v {
+			t.Errorf("pool: PRAGMA %s = %d, %v; want %d", name, got, err, v)
+		}
+	}
+}
+
+// setReadOnly makes the writer's connection refuse writes, so its commits
+// fail with an error that is not a constraint.
+func setReadOnly(t *testing.T, s *Store, on bool) {
+	t.Helper()
+	v := "0"
+	if on {
+		v = "1"
+	}
+	if _, err := s.w.conn.ExecContext(t.Context(), "PRAGMA query_only = "+v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func startConv(t *testing.T, s *Store) int64 {
+	t.Helper()
+	ctx := t.Context()
+	run, err := s.CreateRun(ctx, Run{Scenario: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartConversation(ctx, run, &sim.Conversation{ID: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// A batch that fails to commit is kept and retried; Flush reports the
+// failure meanwhile and succeeds once the database takes writes again.
+func TestWriter_RetriesFailedCommit(t *testing.T) {
+	ctx := t.Context()
+	s := openInternal(t, Options{FlushInterval: 10 * time.Millisecond})
+	run := startConv(t, s)
+	setReadOnly(t, s, true)
+	if err := s.AppendEvent(ctx, run, "c1", 0, sim.Event{Text: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Flush(ctx)
+	var re *RowError
+	if err == nil || errors.As(err, &re) {
+		t.Fatalf("Flush with a read-only writer = %v; want a commit error", err)
+	}
+	// The writer may be retrying right now; *sql.Conn serialises its
+	// statements and ours, and either way a later attempt succeeds.
+	setReadOnly(t, s, false)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("Flush after the database takes writes again = %v; want nil", err)
+	}
+	c, err := s.Conversation(ctx, run, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Events) != 1 || c.Events[0].Text != "kept" {
+		t.Errorf("events = %+v; want the retried one", c.Events)
+	}
+	if st := s.Stats(); st.Lost != 0 || st.Committed != 2 {
+		t.Errorf("Stats = %+v; want 2 committed, none lost", st)
+	}
+}
+
+// Once closing, a batch that keeps failing is dropped after a few attempts,
+// counted as lost and reported by Close, so Close always ends.
+func TestWriter_CloseDropsFailingBatch(t *testing.T) {
+	ctx := t.Context()
+	s := openInternal(t, Options{FlushInterval: 5 * time.Millisecond})
+	run := startConv(t, s)
+	setReadOnly(t, s, true)
+	if err := s.AppendEvent(ctx, run, "c1", 0, sim.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	// A flush round trip proves the batch has failed at least once.
+	if err := s.Flush(ctx); err == nil {
+		t.Fatal("Flush with a read-only writer = nil; want an error")
+	}
+	err := s.Close()
+	if err == nil {
+		t.Fatal("Close with a batch it cannot commit = nil; want an error")
+	}
+	t.Logf("Close: %v", err)
+	if st := s.Stats(); st.Lost != 1 {
+		t.Errorf("Stats.Lost = %d; want 1", st.Lost)
+	}
+}
+
+func TestEnqueue_CanceledContext(t *testing.T) {
+	s := openInternal(t, Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.AppendEvent(ctx, 1, "c1", 0, sim.Event{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("AppendEvent with a canceled ctx = %v; want context.Canceled", err)
+	}
+	if st := s.Stats(); st.Appended != 0 {
+		t.Errorf("Stats.Appended = %d; want 0", st.Appended)
+	}
+}

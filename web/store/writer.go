@@ -1,0 +1,441 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// opKind is what a queued operation writes.
+type opKind uint8
+
+const (
+	opFlush opKind = iota
+	opConversation
+	opEvent
+	opScore
+	opAgent
+)
+
+// op is one queued write, or a flush marker. The fields used depend on kind;
+// everything is a private copy, so callers may reuse their values.
+type op struct {
+	kind opKind
+	// enq is when the operation was queued (with the monotonic clock);
+	// the writer commits it by enq + FlushInterval.
+	enq  time.Time
+	run  int64
+	conv string // event, score: the conversation ID
+	seq  int    // event
+	ev   sim.Event
+	c    *sim.Conversation // conversation
+	name string            // score: the agent; agent: the name
+	role string            // agent
+	// total and score are a score's.
+	total float64
+	score []byte
+	// done receives the flush's result; it has room for one value so the
+	// writer never blocks on it.
+	done chan error
+}
+
+// rows is the number of rows the operation writes.
+func (o *op) rows() uint64 {
+	switch o.kind {
+	case opFlush:
+		return 0
+	case opConversation:
+		return 1 + uint64(len(o.c.Events))
+	}
+	return 1
+}
+
+// enqueue hands o to the writer. It waits for room in the queue as long as
+// ctx allows, and counts the wait in Stats.QueueFull.
+func (s *Store) enqueue(ctx context.Context, o op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.rlock(); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	o.enq = time.Now()
+	select {
+	case s.queue <- o:
+	default:
+		s.stats.queueFull.Add(1)
+		select {
+		case s.queue <- o:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.stats.appended.Add(o.rows())
+	return nil
+}
+
+// Flush commits every batched write queued before the call and returns when
+// they are on disk, or when ctx is done. It returns the rows the database
+// refused since the previous Flush (RowErrors, joined) and the error of a
+// commit that failed; the writer retries a failed batch, so a later Flush
+// may succeed.
+func (s *Store) Flush(ctx context.Context) error {
+	done := make(chan error, 1)
+	if err := s.enqueue(ctx, op{kind: opFlush, done: done}); err != nil {
+		return fmt.Errorf("flush store: %w", err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("flush store: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("flush store: %w", ctx.Err())
+	}
+}
+
+// maxRowErrors bounds the RowErrors kept between two flushes; the rest are
+// only counted.
+const maxRowErrors = 16
+
+// closingAttempts is how often the writer tries to commit a batch once the
+// Store is closing, before it drops the batch and reports it lost.
+const closingAttempts = 3
+
+// writer is the batch writer. It owns one connection and the prepared
+// statements on it; it is used by its goroutine only, and by Close after
+// that goroutine has ended.
+type writer struct {
+	s     *Store
+	conn  *sql.Conn
+	stmts [opAgent + 1]*sql.Stmt
+
+	timer *time.Timer
+	batch []op         // writes waiting for the next commit, in queue order
+	flush []chan error // flush markers seen since the last commit
+
+	// failures counts the consecutive failed commits of batch; retryAt is
+	// when the next attempt may start.
+	failures int
+	retryAt  time.Time
+
+	// errs are the RowErrors (and drops) to report at the next flush;
+	// more counts those beyond maxRowErrors.
+	errs []error
+	more int
+}
+
+func newWriter(ctx context.Context, s *Store) (*writer, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
+	w := &writer{s: s, conn: conn, timer: time.NewTimer(time.Hour)}
+	w.timer.Stop()
+	queries := map[opKind]string{
+		opConversation: `INSERT INTO conversations (run_id, id, case_name, persona, presales, arrived,
+			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opEvent: `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text,
+			action, amount_fen, payer, reason, rating)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opScore: `INSERT INTO scores (run_id, conv_id, agent, total, score) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (run_id, conv_id, agent) DO UPDATE SET total = excluded.total, score = excluded.score`,
+		opAgent: `INSERT INTO agents (run_id, name, role) VALUES (?, ?, ?)
+			ON CONFLICT (run_id, name) DO UPDATE SET role = excluded.role`,
+	}
+	for k, q := range queries {
+		if w.stmts[k], err = conn.PrepareContext(ctx, q); err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare writer: %w", err)
+		}
+	}
+	return w, nil
+}
+
+// close releases the statements and the connection, and returns what is
+// left to report.
+func (w *writer) close() error {
+	for _, st := range w.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+	err := w.takeErrs()
+	if cerr := w.conn.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+// run is the writer's loop. It ends when the queue is closed and drained
+// and the last batch is committed (or dropped). ctx is cancelled when the
+// Store starts closing.
+func (w *writer) run(ctx context.Context) {
+	open := true
+	for {
+		if len(w.batch) == 0 && len(w.flush) == 0 {
+			if !open {
+				return
+			}
+			o, ok := <-w.s.queue
+			if !ok {
+				open = false
+				continue
+			}
+			w.add(o)
+		}
+		if open {
+			open = w.gather()
+		}
+		w.commit(ctx)
+	}
+}
+
+// add puts o into the batch, or a flush marker into flush.
+func (w *writer) add(o op) {
+	if o.kind == opFlush {
+		w.flush = append(w.flush, o.done)
+		return
+	}
+	w.batch = append(w.batch, o)
+}
+
+// gather takes more operations from the queue until the batch is full, a
+// flush is asked for, the batch is due (its oldest operation is
+// FlushInterval old, or a retry's wait is over) or the queue is closed. It
+// reports whether the queue is still open.
+//
+// It always takes what is already queued before it looks at the clock: when
+// the writer lags behind, the batches fill up to MaxBatch instead of being
+// committed a few rows at a time, which would make it lag further.
+func (w *writer) gather() bool {
+	if len(w.flush) > 0 || len(w.batch) >= w.s.opts.MaxBatch {
+		return true
+	}
+	due := w.batch[0].enq.Add(w.s.opts.FlushInterval)
+	if w.retryAt.After(due) {
+		due = w.retryAt
+	}
+	w.timer.Reset(time.Until(due))
+	defer w.timer.Stop()
+	for len(w.batch) < w.s.opts.MaxBatch && len(w.flush) == 0 {
+		var o op
+		var ok bool
+		select {
+		case o, ok = <-w.s.queue:
+		default:
+			select {
+			case o, ok = <-w.s.queue:
+			case <-w.timer.C:
+				return true
+			}
+		}
+		if !ok {
+			return false
+		}
+		w.add(o)
+	}
+	return true
+}
+
+// commit writes the batch in one transaction and answers the flush markers.
+// A batch that fails to commit stays for a retry one FlushInterval later;
+// once ctx is done (the Store is closing) it is dropped after
+// closingAttempts failures, counted in Stats.Lost and reported.
+func (w *writer) commit(ctx context.Context) {
+	var err error
+	if len(w.batch) > 0 {
+		if wait := time.Until(w.retryAt); wait > 0 {
+			// A full batch (or a flush) skipped gather's wait.
+			w.timer.Reset(wait)
+			<-w.timer.C
+		}
+		var rows uint64
+		if rows, err = w.tx(context.WithoutCancel(ctx)); err == nil {
+			w.s.stats.committed.Add(rows)
+			w.s.stats.batches.Add(1)
+			w.failures, w.retryAt = 0, time.Time{}
+			clear(w.batch) // drop references for the GC
+			w.batch = w.batch[:0]
+		} else {
+			w.failures++
+			n := 0
+			for i := range w.batch {
+				n += int(w.batch[i].rows())
+			}
+			err = fmt.Errorf("commit batch of %d rows (attempt %d): %w", n, w.failures, err)
+			w.s.log.Error("store: commit failed", "err", err)
+			if ctx.Err() != nil && w.failures >= closingAttempts {
+				w.s.stats.lost.Add(uint64(n))
+				w.report(fmt.Errorf("drop %d rows: %w", n, err))
+				w.failures, w.retryAt = 0, time.Time{}
+				clear(w.batch)
+				w.batch = w.batch[:0]
+			} else {
+				w.retryAt = time.Now().Add(w.s.opts.FlushInterval)
+			}
+		}
+	}
+	if len(w.flush) == 0 {
+		return
+	}
+	if err == nil {
+		err = w.takeErrs()
+	}
+	for _, done := range w.flush {
+		done <- err
+	}
+	clear(w.flush)
+	w.flush = w.flush[:0]
+}
+
+// tx runs the batch in one transaction and returns the rows it stored. A row
+// the database refuses with a constraint error is reported and skipped (a
+// failed statement undoes only itself); any other error rolls the whole
+// transaction back.
+func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
+	// IMMEDIATE takes the write lock now, waiting under busy_timeout,
+	// rather than failing to upgrade a read lock halfway through.
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			// After some errors SQLite has rolled back already; then
+			// this fails harmlessly.
+			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		}
+	}()
+	type refusal struct {
+		i   int
+		err error
+	}
+	var refused []refusal
+	for i := range w.batch {
+		o := &w.batch[i]
+		if err := w.exec(ctx, o); err != nil {
+			if !isConstraint(err) {
+				return 0, err
+			}
+			refused = append(refused, refusal{i, err})
+			continue
+		}
+		rows += o.rows()
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return 0, err
+	}
+	// Report the refused rows only now: had the commit failed, the retry
+	// would meet them again.
+	for _, r := range refused {
+		w.reject(&w.batch[r.i], r.err)
+	}
+	return rows, nil
+}
+
+// exec writes one operation. A conversation with events runs under a
+// savepoint, so it is stored whole or not at all.
+func (w *writer) exec(ctx context.Context, o *op) error {
+	switch o.kind {
+	case opEvent:
+		return w.event(ctx, o.run, o.conv, o.seq, &o.ev)
+	case opScore:
+		_, err := w.stmts[opScore].ExecContext(ctx, o.run, o.conv, o.name, o.total, string(o.score))
+		return err
+	case opAgent:
+		_, err := w.stmts[opAgent].ExecContext(ctx, o.run, o.name, o.role)
+		return err
+	case opConversation:
+		return w.conversation(ctx, o.run, o.c)
+	}
+	panic(fmt.Sprintf("store: op kind %d in a batch", o.kind))
+}
+
+func (w *writer) conversation(ctx context.Context, run int64, c *sim.Conversation) (err error) {
+	if len(c.Events) > 0 {
+		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT conversation"); err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				_, _ = w.conn.ExecContext(ctx, "ROLLBACK TO conversation")
+			}
+			_, _ = w.conn.ExecContext(ctx, "RELEASE conversation")
+		}()
+	}
+	o := &c.Order
+	_, err = w.stmts[opConversation].ExecContext(ctx, run, c.ID, c.Case, c.Persona, c.Presales, nanos(c.Arrived),
+		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds)
+	if err != nil {
+		return err
+	}
+	for i := range c.Events {
+		if err := w.event(ctx, run, c.ID, i, &c.Events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) event(ctx context.Context, run int64, conv string, seq int, e *sim.Event) error {
+	var action, amount, payer, reason any
+	if a := e.Action; a != nil {
+		action, amount, payer, reason = string(a.Kind), int64(a.Amount), string(a.Payer), a.Reason
+	}
+	_, err := w.stmts[opEvent].ExecContext(ctx, run, conv, seq, nanos(e.At), string(e.Sender), string(e.Kind),
+		e.Agent, e.Text, action, amount, payer, reason, e.Rating)
+	return err
+}
+
+// reject counts, logs and keeps the RowError of a refused operation.
+func (w *writer) reject(o *op, err error) {
+	w.s.stats.rejected.Add(o.rows())
+	re := &RowError{Run: o.run, Err: err}
+	switch o.kind {
+	case opConversation:
+		re.Op, re.Key = "start conversation", o.c.ID
+	case opEvent:
+		re.Op, re.Key = "append event", fmt.Sprintf("%s#%d", o.conv, o.seq)
+	case opScore:
+		re.Op, re.Key = "save score", o.conv+"/"+o.name
+	case opAgent:
+		re.Op, re.Key = "upsert agent", o.name
+	}
+	w.s.log.Warn("store: row refused", "err", re)
+	w.report(re)
+}
+
+func (w *writer) report(err error) {
+	if len(w.errs) < maxRowErrors {
+		w.errs = append(w.errs, err)
+	} else {
+		w.more++
+	}
+}
+
+// takeErrs returns the kept errors, joined, and forgets them.
+func (w *writer) takeErrs() error {
+	errs := w.errs
+	if w.more > 0 {
+		errs = append(errs, fmt.Errorf("and %d more refused rows", w.more))
+	}
+	w.errs, w.more = nil, 0
+	return errors.Join(errs...)
+}
+
+// isConstraint reports whether err is SQLite's SQLITE_CONSTRAINT (any
+// extended code: primary key, foreign key, check, not null).
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
