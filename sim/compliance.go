@@ -1,0 +1,379 @@
+package sim
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// ComplianceHit is one match of the compliance lexicon in a text: the rule
+// broken, the text that matched (after normalisation: full-width letters
+// and digits folded to ASCII, lower case, and for Chinese terms the spaces
+// removed) and whether the rule fails a conversation outright.
+type ComplianceHit struct {
+	Rule     string
+	Match    string
+	HardFail bool
+}
+
+// The compliance rules (DOMAIN.md §4). Absolute claims and false promises
+// are soft on their own; scoring makes them hard fails in pre-sales
+// conversations, where DOMAIN.md §2 #16 fails "guaranteeing fit, absolute
+// claims (极限词)".
+const (
+	RuleAbsoluteClaim   = "absolute_claim"       // 极限词: 最好的, 第一, 绝对, 100%
+	RuleFalsePromise    = "false_promise"        // promising what the agent cannot control: 保证合身, 明天一定到
+	RuleOffPlatform     = "off_platform_contact" // 微信, 加我, QQ, phone numbers, e-mail addresses
+	RulePrivateCashback = "private_cashback"     // 返现, 好评返, private transfers
+	RuleReviewPressure  = "review_manipulation"  // 改评价, 删差评, change your review
+	RuleInsult          = "insult"               // insults, blaming or provoking the buyer
+	RulePersonalData    = "personal_data"        // resident id numbers, bank card numbers
+)
+
+// complianceRule is one rule of the lexicon. Chinese terms match the
+// compact text (no spaces, so "微 信" is still 微信); English patterns match
+// the folded text with its spaces, at word boundaries, and report their
+// group "m" when they have one. A match overlapping one of the rule's
+// exceptions is no hit: 第一时间 ("at once") is not the claim 第一, 100%纯棉
+// is a material, not a promise, "not your fault" no blame.
+type complianceRule struct {
+	name    string
+	hard    bool
+	terms   []*regexp.Regexp // on the compact text
+	english []*regexp.Regexp // on the folded text
+	except  []string         // phrases that excuse an overlapping match
+	// detect finds numbers and addresses in the folded text: [start, end)
+	// byte spans.
+	detect func(folded string) [][2]int
+}
+
+func patterns(exprs ...string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(exprs))
+	for i, p := range exprs {
+		out[i] = regexp.MustCompile(p)
+	}
+	return out
+}
+
+// near is a short gap inside one clause: up to n characters, no
+// punctuation, so a pattern does not reach into the next sentence.
+func near(n int) string { return fmt.Sprintf(`[^，。！？；,.!?;]{0,%d}?`, n) }
+
+// complianceRules is the lexicon, in the order hits at one position are
+// reported. The lists start from platform rules and DOMAIN.md; a false
+// positive costs a reviewer a look, a miss may cost a store its rating, so
+// everyday words that only look like a breach (最好 "had better", 一点 "a
+// bit", "absolutely" as a yes, 第一时间 "at once") are left out or fenced
+// by exceptions.
+var complianceRules = []complianceRule{
+	{
+		name: RuleAbsoluteClaim,
+		terms: patterns(`最好的`, `最好用`, `全网最`, `史上最`, `最佳`, `第一`, `绝对`, `100%`, `百分百`, `百分之百`,
+			`最低价`, `最便宜`, `最高级`, `顶级`, `国家级`, `独一无二`),
+		english: patterns(`\bbest (in|on) the (world|market|internet)\b`, `\bnumber one\b`, `\blowest price\b`,
+			`\bcheapest\b`, `\bworld'?s best\b`, `\bbest ever\b`),
+		except: []string{"第一时间", "第一次", "第一步", "第一天", "第一个", "第一件", "第一条", "第一单", "第一张", "第一批",
+			"最佳赏味", "最佳食用", "最好的办法", "最好的方法", "最好的方式", "最好的处理",
+			"100%棉", "100%纯", "100%羊", "100%真丝", "100%桑蚕丝", "100%聚酯", "100%涤纶", "100%亚麻", "100%退",
+			"100% cotton", "100% wool", "100% silk", "100% polyester", "100% linen", "100% cashmere", "100% refund"},
+	},
+	{
+		name: RuleFalsePromise,
+		terms: patterns(`保证`+near(4)+`(合身|能穿|到货|送到|明天到|今天到|按时到|不会|没问题|满意|正品|有效|好用|不坏)`,
+			`(一定|肯定)(能|会)?(到|送达|送到)`, `包您满意`, `包满意`, `永不(褪色|掉色|起球|变形|坏)`),
+		english: patterns(`\bguarantee(d)?\b.{0,20}\b(fit|fits|arrive|arrives|work|works)\b`, `\bwill definitely (arrive|fit|work)\b`,
+			`\bi promise\b`, `\bnever (fades?|breaks?|shrinks?)\b`),
+		except: []string{"保证金"},
+	},
+	{
+		name: RuleOffPlatform,
+		hard: true,
+		terms: patterns(`微信`, `威信`, `薇信`, `徽信`, `v信`, `加我`, `加个好友`, `加好友`, `扣扣`, `私聊`, `私下`,
+			`打我电话`, `给我打电话`, `我的电话`, `我的手机`, `钉钉`),
+		english: patterns(`(?:^|[^a-z])(?P<m>qq|vx|wx|weixin|wechat|whatsapp|telegram)(?:[^a-z]|$)`, `\b(call|text|email) me\b`,
+			`\b(add|contact|reach) me (on|at|via)\b`),
+		except: []string{"微信支付", "加我们", "不要私下", "请勿私下", "切勿私下", "不私下"},
+		detect: contactNumbers,
+	},
+	{
+		name: RulePrivateCashback,
+		hard: true,
+		terms: patterns(`返现`, `好评返`, `晒图返`, `五星返`, `返红包`, `好评`+near(6)+`(送|红包|现金|补偿|返)`, `五星`+near(6)+`(送|红包|现金|返)`,
+			`转账给您`, `给您转账`, `支付宝转`, `微信转账`, `私下补偿`, `私下退`, `线下补偿`, `线下退款`),
+		english: patterns(`\bcash ?back\b`,
+			`\b(refund|pay|give|send|transfer)\b.{0,30}\bfor (a|your) (good|positive|5[- ]star|five[- ]star) (review|rating)\b`,
+			`\b(send|transfer|pay) you\b.{0,20}\b(directly|privately|outside)\b`, `\bpaypal you\b`),
+	},
+	{
+		name: RuleReviewPressure,
+		hard: true,
+		terms: patterns(`(改|修改|更改|删|删除|删掉|撤销|撤回|撤掉)`+near(4)+`(评价|差评|中评|好评|评论|评分)`,
+			`(差评|中评|评价|评论)(能不能|能|可以|可不可以|麻烦|帮忙|给)?(改|删|撤)`),
+		english: patterns(`\b(change|delete|remove|edit|update|modify|revise|withdraw|take down)\s+(your|the|that|this)\s+(\w+\s+)?(review|rating|feedback)\b`),
+		except:  []string{"改进", "改善"},
+	},
+	{
+		name: RuleInsult,
+		hard: true,
+		terms: patterns(`傻`, `蠢`, `笨蛋`, `白痴`, `脑残`, `神经病`, `有病`, `滚`, `活该`, `去死`, `骗子`, `买不起`, `穷鬼`,
+			`爱买不买`, `不会用就别买`, `随便投诉`, `随便你投诉`, `投诉也没用`, `投诉没用`, `有本事`, `眼瞎`, `瞎了`,
+			`闭嘴`, `烦不烦`, `(你|您)自己的(问题|原因|责任)`, `怪(你|您)自己`),
+		english: patterns(`\b(idiot|stupid|moron|dumb|liar|scammer|loser)\b`, `\bshut up\b`, `\byour (own )?fault\b`,
+			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`),
+		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+	},
+	{
+		name:   RulePersonalData,
+		hard:   true,
+		detect: personalNumbers,
+	},
+}
+
+var (
+	phoneRe    = regexp.MustCompile(`1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[1-9][0-9]{1,2}-[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}`)
+	emailRe    = regexp.MustCompile(`[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}`)
+	residentRe = regexp.MustCompile(`[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x]`)
+	cardRe     = regexp.MustCompile(`(?:卡号|银行卡|card number|card no\.?)[^0-9]{0,6}([0-9][0-9 ]{10,22}[0-9])`)
+)
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// alone reports whether s[i:j] stands apart from other digits and
+// letters: a phone number inside an 18-digit order number is no phone
+// number.
+func alone(s string, i, j int) bool {
+	word := func(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' }
+	return (i == 0 || !word(s[i-1])) && (j == len(s) || !word(s[j]))
+}
+
+// contactNumbers finds mainland mobile numbers (11 digits, perhaps grouped
+// 3-4-4), landlines with an area code, 400/800 hotlines and e-mail
+// addresses.
+func contactNumbers(folded string) [][2]int {
+	var out [][2]int
+	for _, l := range phoneRe.FindAllStringIndex(folded, -1) {
+		if alone(folded, l[0], l[1]) {
+			out = append(out, [2]int{l[0], l[1]})
+		}
+	}
+	for _, l := range emailRe.FindAllStringIndex(folded, -1) {
+		out = append(out, [2]int{l[0], l[1]})
+	}
+	return out
+}
+
+// personalNumbers finds resident id numbers with a valid birth date and
+// check character (an 18-digit order number passes both about once in a
+// few hundred) and bank card numbers named as such that pass the Luhn
+// check.
+func personalNumbers(folded string) [][2]int {
+	var out [][2]int
+	for _, l := range residentRe.FindAllStringIndex(folded, -1) {
+		if alone(folded, l[0], l[1]) && residentChecksum(folded[l[0]:l[1]]) {
+			out = append(out, [2]int{l[0], l[1]})
+		}
+	}
+	for _, l := range cardRe.FindAllStringSubmatchIndex(folded, -1) {
+		n := strings.ReplaceAll(folded[l[2]:l[3]], " ", "")
+		if len(n) >= 12 && len(n) <= 19 && luhn(n) {
+			out = append(out, [2]int{l[2], l[3]})
+		}
+	}
+	return out
+}
+
+// residentChecksum checks the ISO 7064 MOD 11-2 check character of an
+// 18-character resident id number (GB 11643).
+func residentChecksum(id string) bool {
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(id[i]-'0') * w
+	}
+	return "10x98765432"[sum%11] == id[17]
+}
+
+func luhn(n string) bool {
+	sum := 0
+	for i := range len(n) {
+		d := int(n[len(n)-1-i] - '0')
+		if i%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// foldText folds full-width ASCII (ＱＱ, １３８, ％) and the ideographic
+// space to ASCII and lower-cases, so look-alike spellings match the
+// lexicon.
+func foldText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		case r == 0x3000:
+			r = ' '
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// compactText removes white space, so "微 信" and "加 我" match.
+func compactText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// ComplianceHits returns the compliance lexicon's matches in text (zh-CN
+// and English), in order of position, each rule and match once. It judges
+// the text alone; who wrote it and in which conversation is the caller's
+// concern (scoring checks the agent's messages and action reasons).
+func ComplianceHits(text string) []ComplianceHit {
+	return scanRules(complianceRules, text)
+}
+
+// occurrences returns the spans of every occurrence of each phrase in s.
+func occurrences(s string, phrases []string) [][2]int {
+	var out [][2]int
+	for _, p := range phrases {
+		if p == "" {
+			continue
+		}
+		for i := 0; ; {
+			j := strings.Index(s[i:], p)
+			if j < 0 {
+				break
+			}
+			out = append(out, [2]int{i + j, i + j + len(p)})
+			i += j + 1
+		}
+	}
+	return out
+}
+
+func overlaps(spans [][2]int, i, j int) bool {
+	for _, x := range spans {
+		if x[0] < j && i < x[1] {
+			return true
+		}
+	}
+	return false
+}
+
+func scanRules(rules []complianceRule, text string) []ComplianceHit {
+	folded := foldText(text)
+	compact := compactText(folded)
+	type hitAt struct {
+		// pos and end order and fence hits; compact and folded offsets
+		// differ by the spaces removed, which only shifts hits within one
+		// text. folded tells which of the two texts they index.
+		pos, end, rule int
+		folded         bool
+		hit            ComplianceHit
+	}
+	var hits []hitAt
+	for ri, r := range rules {
+		add := func(pos, end int, folded bool, m string) {
+			hits = append(hits, hitAt{pos: pos, end: end, rule: ri, folded: folded, hit: ComplianceHit{Rule: r.name, Match: m, HardFail: r.hard}})
+		}
+		compactEx := make([]string, len(r.except))
+		for i, e := range r.except {
+			compactEx[i] = compactText(e)
+		}
+		exC, exF := occurrences(compact, compactEx), occurrences(folded, r.except)
+		for _, re := range r.terms {
+			for _, l := range re.FindAllStringIndex(compact, -1) {
+				if !overlaps(exC, l[0], l[1]) {
+					add(l[0], l[1], false, compact[l[0]:l[1]])
+				}
+			}
+		}
+		for _, re := range r.english {
+			m := re.SubexpIndex("m")
+			for _, l := range re.FindAllStringSubmatchIndex(folded, -1) {
+				i, j := l[0], l[1]
+				if m > 0 && l[2*m] >= 0 {
+					i, j = l[2*m], l[2*m+1]
+				}
+				if !overlaps(exF, i, j) {
+					add(i, j, true, folded[i:j])
+				}
+			}
+		}
+		if r.detect != nil {
+			for _, l := range r.detect(folded) {
+				add(l[0], l[1], true, folded[l[0]:l[1]])
+			}
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool {
+		if hits[a].pos != hits[b].pos {
+			return hits[a].pos < hits[b].pos
+		}
+		return hits[a].rule < hits[b].rule
+	})
+	// One hit per rule and match, and none overlapping an earlier hit of
+	// its rule (再等几天 holds 等几天).
+	var out []ComplianceHit
+	var kept []hitAt
+	seen := map[ComplianceHit]bool{}
+next:
+	for _, h := range hits {
+		if seen[h.hit] {
+			continue
+		}
+		for _, k := range kept {
+			if k.rule == h.rule && k.folded == h.folded && k.pos < h.end && h.pos < k.end {
+				continue next
+			}
+		}
+		seen[h.hit] = true
+		kept = append(kept, h)
+		out = append(out, h.hit)
+	}
+	return out
+}
+
+// caseRules are the decision table's hard fails that show in the agent's
+// words (DOMAIN.md §2): refusing what the case grants, "cannot cancel" for
+// a parcel in transit, "wait a few more days" for a stalled parcel.
+var caseRules = map[string][]complianceRule{
+	CaseRefundUnshipped: {refusalRule},
+	CaseNoReasonReturn:  {refusalRule},
+	CasePriceProtection: {refusalRule},
+	CaseCancelInTransit: {{
+		name: "cannot_cancel", hard: true,
+		terms:   patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
+		english: patterns(`\b(cannot|can'?t|unable to) cancel\b`),
+	}},
+	CaseLogisticsStalled: {{
+		name: "stalling", hard: true,
+		terms:   patterns(`再等(等|几天|两天|三天|一段时间)`, `多等几天`, `等几天`),
+		english: patterns(`\bwait (a few|a couple of|some) (more )?days\b`),
+	}},
+}
+
+var refusalRule = complianceRule{
+	name: "refusal", hard: true,
+	terms:   patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`),
+	english: patterns(`\b(cannot|can'?t|won'?t|will not) (refund|accept (the|your) return)\b`),
+}
+
+// caseHits returns the hits of case id's own hard-fail phrases in text.
+func caseHits(id, text string) []ComplianceHit {
+	rs, ok := caseRules[id]
+	if !ok {
+		return nil
+	}
+	return scanRules(rs, text)
+}

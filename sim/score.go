@@ -1,0 +1,694 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ScoreWeights are the points of each scoring dimension (DOMAIN.md §4).
+// The defaults add up to 100; other weights are fine, since the total is
+// taken as a share of the weights judged. A negative weight counts as 0.
+type ScoreWeights struct{ Timeliness, Resolution, Compliance, Communication, Efficiency float64 }
+
+// DefaultScoreWeights returns DOMAIN.md §4's weights: timeliness 25,
+// resolution 35, compliance 15, communication 15, efficiency 10.
+func DefaultScoreWeights() ScoreWeights {
+	return ScoreWeights{Timeliness: 25, Resolution: 35, Compliance: 15, Communication: 15, Efficiency: 10}
+}
+
+// The dimension names of Deduction.Dimension.
+const (
+	DimTimeliness    = "timeliness"
+	DimResolution    = "resolution"
+	DimCompliance    = "compliance"
+	DimCommunication = "communication"
+	DimEfficiency    = "efficiency"
+)
+
+// HardFailCap is the highest total of a conversation with a hard fail
+// (DOMAIN.md §4): below a pass mark of 60 whatever else went well.
+const HardFailCap = 59.0
+
+// Par of a case of effort 1, matching DefaultAgentModel: four buyer turns
+// and six minutes from the first reply to the close. A case's par is these
+// times its Effort.
+const (
+	ParRounds     = 4.0
+	ParHandleTime = 6 * time.Minute
+)
+
+// Deduction is points lost in one dimension, with the event where they
+// were lost (an index into Conversation.Events, -1 when the loss belongs to
+// the conversation as a whole) and a readable reason.
+type Deduction struct {
+	Dimension string
+	Points    float64
+	Event     int
+	Reason    string
+}
+
+// Score is a conversation's score (DOMAIN.md §4). The dimensions hold the
+// points kept, from 0 to their weight; Total is out of 100. HardFail caps
+// Total at HardFailCap. Correct is whether the handling resolves the case
+// (the Tally's Resolved and the outcome model's q), false when the case is
+// not judged.
+type Score struct {
+	Total                                                         float64
+	Timeliness, Resolution, Compliance, Communication, Efficiency float64
+	HardFail                                                      bool
+	Correct                                                       bool
+	// ResolutionJudged is false when the conversation names no known case
+	// (an imported transcript): Resolution is then 0 and left out of Total.
+	ResolutionJudged bool
+	// Deductions are ordered by event; conversation-wide ones (Event -1)
+	// come last.
+	Deductions []Deduction
+	// Notes say what was not judged and why; they cost no points.
+	Notes []string
+}
+
+// ResolutionQuality returns the resolution's points as a share of its
+// weight, in [0, 1]: the q of the outcome model. It is 1 when the
+// resolution was not judged, so an unknown case neither helps nor hurts.
+func ResolutionQuality(s Score, w ScoreWeights) float64 {
+	if !s.ResolutionJudged || !(w.Resolution > 0) {
+		return 1
+	}
+	return min(1, max(0, s.Resolution/w.Resolution))
+}
+
+// Shares of each dimension's weight per check. Checks that do not apply
+// to a conversation keep their share.
+const (
+	shareFirstResponse = 0.4 // timeliness: first response within the answer threshold
+	shareRounds        = 0.6 // timeliness: every round within the reply threshold, split evenly
+
+	shareOutcome    = 0.5  // resolution: the actions hold one of the case's resolutions
+	shareEvidence   = 0.15 // resolution: evidence asked for before deciding
+	sharePayer      = 0.15 // resolution: shipping payer as the table says
+	shareAmount     = 0.1  // resolution: refunds within the price, full where due
+	shareEscalation = 0.1  // resolution: escalated when required, not otherwise
+
+	shareSoftHit = 1.0 / 3 // compliance: each soft hit
+
+	shareApology  = 0.35 // communication: acknowledgement or apology when at fault
+	shareNextStep = 0.35 // communication: a next step with a time
+	shareAskTwice = 0.15 // communication: per repeated request for the order number
+	shareCanned   = 0.15 // communication: the same reply sent again
+
+	shareTurns  = 0.5 // efficiency: rounds within par
+	shareHandle = 0.5 // efficiency: handle time within par
+)
+
+// Decision-table facts the case rows do not carry as fields (DOMAIN.md §2).
+var (
+	// atFault: after-sales cases where the seller (or its courier) is at
+	// fault, so the agent should acknowledge or apologise.
+	atFault = map[string]bool{
+		CaseSizeChartMismatch: true, CaseQualityDefect: true, CaseNotAsDescribed: true, CaseWrongItem: true,
+		CaseMissingParts: true, CaseLogisticsStalled: true, CaseSignedNotReceived: true, CaseAngryThreat: true,
+		CaseBatchQuality: true, CaseSafetyInjury: true,
+	}
+	// fullRefund: cases whose refund, when the agent refunds, is the whole
+	// order price.
+	fullRefund = map[string]bool{
+		CaseRefundUnshipped: true, CaseNotAsDescribed: true, CaseWrongItem: true,
+		CaseLogisticsStalled: true, CaseSignedNotReceived: true,
+	}
+	// refusalFails: cases where a reject is a hard fail ("refusing",
+	// "refusing a valid return", "refusing in window", "cannot cancel").
+	refusalFails = map[string]bool{
+		CaseRefundUnshipped: true, CaseNoReasonReturn: true, CasePriceProtection: true, CaseCancelInTransit: true,
+	}
+	// buyerShippingFails: cases where making the buyer pay shipping is a
+	// hard fail ("charging the buyer shipping").
+	buyerShippingFails = map[string]bool{
+		CaseSizeChartMismatch: true, CaseQualityDefect: true, CaseBatchQuality: true,
+	}
+)
+
+// Lexicons of the communication and resolution checks, matched like the
+// compliance lexicon (see ComplianceHits).
+var (
+	apologyWords = []complianceRule{{
+		name:    "apology",
+		terms:   patterns(`抱歉`, `对不起`, `不好意思`, `歉意`, `致歉`, `添麻烦`, `带来不便`, `给您带来`, `理解您`, `非常理解`, `让您久等`, `辛苦您`, `委屈您`),
+		english: patterns(`\b(sorry|apologi[sz]e|apologies|inconvenience)\b`, `\b(i|we) (fully |completely )?understand\b`),
+	}}
+	timeWords = []complianceRule{{
+		name: "time",
+		terms: patterns(`[0-9]+(\.[0-9]+)?(分钟|小时|个小时|天|日内|个工作日|工作日)`, `[一二两三四五六七八九十半]+个?(分钟|小时|天|工作日)`,
+			`今天|明天|后天|今晚|明早|明晚|本周|周[一二三四五六日天]|星期[一二三四五六日天]`, `[0-9]{1,2}[:：][0-9]{2}`, `[0-9]{1,2}点(前|之前|以前|左右|半|钟)?`),
+		english: patterns(`\b(today|tonight|tomorrow)\b`, `\bwithin (\d+|an?|one|two|three)\b`, `\b\d+ ?(hours?|hrs?|minutes?|mins?|days?|business days?)\b`,
+			`\bby \d{1,2}(:\d\d)? ?(am|pm)?\b`, `\b\d{1,2}:\d\d\b`, `\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`),
+		// A policy's name is no time for a next step.
+		except: []string{"7天无理由", "七天无理由", "7-day", "7 day"},
+	}}
+	evidenceWords = []complianceRule{{
+		name:    "evidence",
+		terms:   patterns(`照片`, `图片`, `拍照`, `拍张`, `拍个`, `拍一下`, `拍一张`, `拍下来`, `视频`, `截图`, `实物图`, `发图`, `上传`, `凭证`, `测量`, `量一下`, `量下`),
+		english: patterns(`\b(photos?|pictures?|pics?|videos?|images?|screenshots?|measure|measurements?)\b`),
+	}}
+	orderNumberWords = []complianceRule{{
+		name:    "order_number",
+		terms:   patterns(`订单号`, `订单编号`),
+		english: patterns(`\border (number|no\.?|id)\b`),
+	}}
+	askWords = []complianceRule{{
+		name:    "ask",
+		terms:   patterns(`[?？吗]`, `提供`, `发一下`, `发下`, `发给`, `告诉`, `麻烦`, `请`),
+		english: patterns(`\?`, `\b(please|could you|can you|send|share)\b`),
+	}}
+	longDigits = regexp.MustCompile(`[0-9]{12,}`)
+)
+
+func says(rules []complianceRule, text string) bool {
+	return text != "" && len(scanRules(rules, text)) > 0
+}
+
+// withTextEvidence returns acts with a request_evidence added when the
+// agent did not take that action but evidence was asked for in words, or
+// sent by the buyer, at or before event upto: the decision table wants the
+// evidence, not the button.
+func withTextEvidence(c *Conversation, acts []Action, upto int) []Action {
+	for _, a := range acts {
+		if a.Kind == ActRequestEvidence {
+			return acts
+		}
+	}
+	if evidenceAt(c, upto) < 0 {
+		return acts
+	}
+	return append(append([]Action(nil), acts...), Action{Kind: ActRequestEvidence})
+}
+
+// evidenceAt returns the index of the first event at or before upto that
+// obtains evidence: a request_evidence action, an agent message asking for
+// photos, video or measurements, or evidence the buyer sent; -1 if none.
+func evidenceAt(c *Conversation, upto int) int {
+	for i, e := range c.Events {
+		if i > upto {
+			break
+		}
+		switch {
+		case e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActRequestEvidence,
+			e.Sender == SenderCustomer && e.Kind == EventEvidence,
+			e.Sender == SenderAgent && e.Kind == EventMessage && says(evidenceWords, e.Text):
+			return i
+		}
+	}
+	return -1
+}
+
+// deciding reports whether an action settles the case one way or the
+// other (as opposed to asking, escalating or closing).
+func deciding(k ActionKind) bool {
+	switch k {
+	case ActRefund, ActApproveReturn, ActExchange, ActReship, ActIntercept, ActCompensate, ActReject:
+		return true
+	}
+	return false
+}
+
+// limits are the profile's thresholds in seconds.
+type limits struct{ answer, reply, timeout, unanswered float64 }
+
+// limitsOf reads p's thresholds; a nil profile or a zero field takes the
+// defaults of DOMAIN.md §1 (30 s, 3 min, 3 min, 600 s).
+func limitsOf(p *PlatformProfile) limits {
+	l := limits{answer: 30, reply: 180, timeout: DefaultTimeoutThreshold.Seconds(), unanswered: 600}
+	if p == nil {
+		return l
+	}
+	set := func(v *float64, d time.Duration) {
+		if d > 0 {
+			*v = d.Seconds()
+		}
+	}
+	set(&l.answer, p.AnswerThreshold)
+	set(&l.reply, p.ReplyThreshold)
+	set(&l.timeout, p.TimeoutThreshold)
+	set(&l.unanswered, p.RoundCap)
+	set(&l.unanswered, p.UnansweredRound)
+	return l
+}
+
+func secs(s float64) string {
+	return FormatDuration(time.Duration(math.Round(s)) * time.Second)
+}
+
+// scorer holds the state of one ScoreConversation call.
+type scorer struct {
+	c      *Conversation
+	w      [5]float64 // weights by dimension index
+	kept   [5]float64
+	d      []Deduction
+	hard   bool
+	notes  []string
+	k      Case
+	known  bool
+	sp     []span
+	acts   []int // indices of action events
+	decide int   // index of the first deciding action, -1 when none
+}
+
+const (
+	iTime = iota
+	iRes
+	iComp
+	iComm
+	iEff
+)
+
+var dimNames = [5]string{DimTimeliness, DimResolution, DimCompliance, DimCommunication, DimEfficiency}
+
+// deduct takes pts (rounded to the cent of a point) from dimension dim, no
+// more than it has left, and records why.
+func (s *scorer) deduct(dim int, pts float64, ev int, format string, args ...any) {
+	pts = math.Round(max(0, pts)*100) / 100
+	pts = min(pts, s.kept[dim])
+	s.kept[dim] = math.Round((s.kept[dim]-pts)*100) / 100
+	s.d = append(s.d, Deduction{Dimension: dimNames[dim], Points: pts, Event: ev, Reason: fmt.Sprintf(format, args...)})
+}
+
+// at describes event i for a reason: "10:02:31".
+func (s *scorer) at(i int) string { return s.c.Events[i].At.Format("15:04:05") }
+
+// ScoreConversation scores c under profile p (nil: DOMAIN.md §1's default
+// thresholds) with weights w (DOMAIN.md §4). It is deterministic and pure.
+//
+// # Timeliness
+//
+// Rounds are those of [SessionOf]. The first response keeps 40 % of the
+// weight when it comes within the answer threshold (30 s); after it, the
+// loss grows linearly to all of that 40 % at the reply threshold (3 min),
+// and a first message never answered (or only welcomed) loses it all. The
+// other 60 % is split evenly over the rounds, the first included: a round
+// answered after the reply threshold loses half its part at once, and past
+// the timeout threshold the rest linearly up to the unanswered-round value
+// (600 s); an unanswered round loses its whole part.
+//
+// # Resolution
+//
+// Judged against the case's row of the decision table (LookupCase):
+// 50 % for actions that hold one of the case's resolutions (a reject only
+// where rejecting is one); 15 % for evidence obtained before the first
+// deciding action where the case requires it (a request_evidence action,
+// an agent message asking for photos, video or measurements, or evidence
+// the buyer sent); 15 % for the shipping payer of approve_return, exchange
+// and reship matching the case's; 10 % for refunds totalling at most the
+// order price, and exactly the price in full-refund cases; 10 % for
+// escalating where the case always requires it and not where it never
+// does. Hard fails: a reject where the table calls refusing one, a reject
+// of suspected abuse before asking for evidence, the buyer paying shipping
+// where the table forbids it, and the case's own phrases ("不能取消",
+// "再等几天").
+//
+// When the case is empty or unknown (an imported transcript), the
+// resolution is not judged: Resolution is 0, ResolutionJudged false, a note
+// says so, and Total is the other dimensions' points as a share of their
+// weights, so it still runs to 100.
+//
+// # Compliance
+//
+// [ComplianceHits] on every agent message and action reason. A hard-fail
+// rule takes the whole weight and sets HardFail; a soft one takes a third.
+// In pre-sales conversations absolute claims and false promises are hard
+// fails too (DOMAIN.md §2 #16).
+//
+// # Communication
+//
+// 35 % for an acknowledgement or apology in cases where the seller is at
+// fault; 35 % for a next step with a time ("24小时内", "明天", "by 5 pm")
+// in after-sales conversations; 15 % lost per request for the order number
+// after the buyer gave it; 15 % for not repeating the same reply.
+//
+// # Efficiency
+//
+// Half for rounds within par (ParRounds × the case's Effort, rounded),
+// half for the time from the first reply to the close within par
+// (ParHandleTime × Effort); each part is lost linearly up to twice par.
+//
+// # Total
+//
+// Total = 100 × Σ points ÷ Σ weights judged, rounded to 0.01; with a hard
+// fail at most HardFailCap.
+func ScoreConversation(c *Conversation, p *PlatformProfile, w ScoreWeights) Score {
+	s := &scorer{c: c, decide: -1}
+	s.w = [5]float64{w.Timeliness, w.Resolution, w.Compliance, w.Communication, w.Efficiency}
+	for i := range s.w {
+		s.w[i] = max(0, s.w[i])
+		if math.IsNaN(s.w[i]) || math.IsInf(s.w[i], 0) {
+			s.w[i] = 0
+		}
+		s.kept[i] = s.w[i]
+	}
+	s.k, s.known = LookupCase(c.Case)
+	s.sp = spans(c)
+	for i, e := range c.Events {
+		if e.Kind == EventAction && e.Action != nil {
+			s.acts = append(s.acts, i)
+			if s.decide < 0 && deciding(e.Action.Kind) {
+				s.decide = i
+			}
+		}
+	}
+
+	s.timeliness(limitsOf(p))
+	correct := s.resolution()
+	s.compliance()
+	s.communication()
+	s.efficiency()
+
+	judged := s.w[iTime] + s.w[iComp] + s.w[iComm] + s.w[iEff]
+	sum := s.kept[iTime] + s.kept[iComp] + s.kept[iComm] + s.kept[iEff]
+	if s.known {
+		judged += s.w[iRes]
+		sum += s.kept[iRes]
+	} else {
+		s.kept[iRes] = 0
+	}
+	total := 0.0
+	if judged > 0 {
+		total = math.Round(100*sum/judged*100) / 100
+	}
+	if s.hard {
+		total = min(total, HardFailCap)
+	}
+	// Conversation-wide deductions (Event -1) go last; ties keep the
+	// order of the checks.
+	sort.SliceStable(s.d, func(a, b int) bool {
+		ea, eb := s.d[a].Event, s.d[b].Event
+		if ea < 0 {
+			ea = math.MaxInt
+		}
+		if eb < 0 {
+			eb = math.MaxInt
+		}
+		return ea < eb
+	})
+	return Score{
+		Total:      total,
+		Timeliness: s.kept[iTime], Resolution: s.kept[iRes], Compliance: s.kept[iComp],
+		Communication: s.kept[iComm], Efficiency: s.kept[iEff],
+		HardFail: s.hard, Correct: correct, ResolutionJudged: s.known,
+		Deductions: s.d, Notes: s.notes,
+	}
+}
+
+func (s *scorer) timeliness(l limits) {
+	if len(s.sp) == 0 {
+		return
+	}
+	wt := s.w[iTime]
+	first := s.sp[0]
+	share := shareFirstResponse * wt
+	if !first.answered() {
+		s.deduct(iTime, share, first.open, "the buyer's first message (%s) never got a valid reply", s.at(first.open))
+	} else if wait := first.wait(s.c); wait > l.answer {
+		frac := 1.0
+		if l.reply > l.answer {
+			frac = min(1, (wait-l.answer)/(l.reply-l.answer))
+		}
+		s.deduct(iTime, share*frac, first.reply, "first response after %s, over the %s answer threshold", secs(wait), secs(l.answer))
+	}
+	part := shareRounds * wt / float64(len(s.sp))
+	timeout := max(l.timeout, l.reply)
+	for n, r := range s.sp {
+		if !r.answered() {
+			s.deduct(iTime, part, r.open, "round %d (buyer at %s) never got a valid reply", n+1, s.at(r.open))
+			continue
+		}
+		wait := r.wait(s.c)
+		switch {
+		case wait <= l.reply:
+		case wait <= timeout:
+			s.deduct(iTime, part/2, r.reply, "round %d: reply after %s, over the %s reply threshold", n+1, secs(wait), secs(l.reply))
+		default:
+			frac := 1.0
+			if l.unanswered > timeout {
+				frac = min(1, (wait-timeout)/(l.unanswered-timeout))
+			}
+			s.deduct(iTime, part/2+part/2*frac, r.reply, "round %d: reply after %s, a response timeout (over %s)", n+1, secs(wait), secs(timeout))
+		}
+	}
+}
+
+// resolution scores the resolution dimension and returns whether the
+// handling is correct.
+func (s *scorer) resolution() bool {
+	c, k := s.c, s.k
+	if !s.known {
+		if c.Case == "" {
+			s.notes = append(s.notes, "resolution not judged: the conversation names no case; the other dimensions are scaled to 100")
+		} else {
+			s.notes = append(s.notes, fmt.Sprintf("resolution not judged: unknown case %q; the other dimensions are scaled to 100", c.Case))
+		}
+		return false
+	}
+	wr := s.w[iRes]
+	acts := c.Actions()
+	has := map[ActionKind]bool{}
+	var kinds []string
+	for _, a := range acts {
+		has[a.Kind] = true
+		kinds = append(kinds, string(a.Kind))
+	}
+	lastAct := -1
+	if len(s.acts) > 0 {
+		lastAct = s.acts[len(s.acts)-1]
+	}
+
+	// Outcome: one of the resolutions, whole.
+	matched := false
+	var want []string
+	for _, r := range k.Resolutions {
+		ok, rejects := true, false
+		var names []string
+		for _, a := range r {
+			ok = ok && has[a]
+			rejects = rejects || a == ActReject
+			names = append(names, string(a))
+		}
+		want = append(want, strings.Join(names, " + "))
+		matched = matched || ok && (rejects || !has[ActReject])
+	}
+	if !matched {
+		got := "no action"
+		if len(kinds) > 0 {
+			got = "actions " + strings.Join(kinds, ", ")
+		}
+		ev := s.decide
+		if ev < 0 {
+			ev = lastAct
+		}
+		s.deduct(iRes, shareOutcome*wr, ev, "%s do not resolve %s (want %s)", got, k.ID, strings.Join(want, " or "))
+	}
+
+	// Evidence before deciding.
+	if k.EvidenceRequired {
+		upto := len(c.Events) - 1
+		if s.decide >= 0 {
+			upto = s.decide
+		}
+		if evidenceAt(c, upto) < 0 {
+			if s.decide >= 0 {
+				s.deduct(iRes, shareEvidence*wr, s.decide, "decided (%s) without first asking for evidence (%s)", c.Events[s.decide].Action.Kind, k.Evidence)
+			} else {
+				s.deduct(iRes, shareEvidence*wr, -1, "never asked for evidence (%s)", k.Evidence)
+			}
+		}
+	}
+
+	// Shipping payer, refund amounts, reject hard fails.
+	var refunded Money
+	lastRefund := -1
+	payerLost := false
+	for _, i := range s.acts {
+		a := c.Events[i].Action
+		switch a.Kind {
+		case ActApproveReturn, ActExchange, ActReship:
+			if k.ShippingPayer == PayerNone || a.Payer == k.ShippingPayer {
+				break
+			}
+			if a.Payer == PayerBuyer && buyerShippingFails[k.ID] {
+				s.hard = true
+				s.deduct(iRes, shareOutcome*wr, i, "hard fail: %s charges the buyer shipping; in %s the seller pays", a.Kind, k.ID)
+				payerLost = true
+				break
+			}
+			if payerLost {
+				break
+			}
+			payerLost = true
+			if a.Payer == PayerNone {
+				s.deduct(iRes, sharePayer*wr, i, "%s names no shipping payer; in %s the %s pays", a.Kind, k.ID, k.ShippingPayer)
+			} else {
+				s.deduct(iRes, sharePayer*wr, i, "%s with shipping paid by the %s; in %s the %s pays", a.Kind, a.Payer, k.ID, k.ShippingPayer)
+			}
+		case ActRefund:
+			refunded += a.Amount
+			lastRefund = i
+		case ActReject:
+			switch {
+			case refusalFails[k.ID]:
+				s.hard = true
+				s.deduct(iRes, shareOutcome*wr, i, "hard fail: rejected %s, which the table grants (%s)", k.ID, k.HardFail)
+			case k.ID == CaseSuspectedAbuse && evidenceAt(c, i) < 0:
+				s.hard = true
+				s.deduct(iRes, shareOutcome*wr, i, "hard fail: rejected suspected abuse without first asking for evidence")
+			}
+		}
+	}
+	if price := c.Order.Price; price > 0 && lastRefund >= 0 {
+		switch {
+		case refunded > price:
+			s.deduct(iRes, shareAmount*wr, lastRefund, "refunds total %s, above the order price %s", refunded, price)
+		case fullRefund[k.ID] && refunded != price:
+			s.deduct(iRes, shareAmount*wr, lastRefund, "refunds total %s; %s is refunded in full (%s)", refunded, k.ID, price)
+		}
+	}
+
+	// Escalation.
+	switch {
+	case k.EscalateAlways && !has[ActEscalate]:
+		s.deduct(iRes, shareEscalation*wr, -1, "not escalated; %s is always escalated (%s)", k.ID, k.EscalateWhen)
+	case has[ActEscalate] && !k.EscalateAlways && k.EscalateWhen == "":
+		for _, i := range s.acts {
+			if c.Events[i].Action.Kind == ActEscalate {
+				s.deduct(iRes, shareEscalation*wr, i, "escalated %s, which the agent decides alone", k.ID)
+				break
+			}
+		}
+	}
+
+	// The case's own hard-fail phrases.
+	for i, e := range c.Events {
+		for _, t := range agentTexts(e) {
+			for _, h := range caseHits(k.ID, t) {
+				s.hard = true
+				s.deduct(iRes, shareOutcome*wr, i, "hard fail: agent wrote %q (%s: %s)", h.Match, k.ID, k.HardFail)
+			}
+		}
+	}
+	return k.Correct(withTextEvidence(c, acts, len(c.Events)-1))
+}
+
+// agentTexts returns what the agent wrote in e: a message's text, an
+// action's text and reason. System messages are not the agent's words.
+func agentTexts(e Event) []string {
+	if e.Sender != SenderAgent {
+		return nil
+	}
+	var out []string
+	if e.Text != "" {
+		out = append(out, e.Text)
+	}
+	if e.Action != nil && e.Action.Reason != "" {
+		out = append(out, e.Action.Reason)
+	}
+	return out
+}
+
+func (s *scorer) compliance() {
+	presales := s.c.isPresales()
+	wc := s.w[iComp]
+	for i, e := range s.c.Events {
+		seen := map[string]bool{}
+		for _, t := range agentTexts(e) {
+			for _, h := range ComplianceHits(t) {
+				if seen[h.Rule] {
+					continue
+				}
+				seen[h.Rule] = true
+				hard := h.HardFail || presales && (h.Rule == RuleAbsoluteClaim || h.Rule == RuleFalsePromise)
+				if hard {
+					s.hard = true
+					why := ""
+					if !h.HardFail {
+						why = " in a pre-sales conversation"
+					}
+					s.deduct(iComp, wc, i, "hard fail: agent wrote %q (%s%s)", h.Match, strings.ReplaceAll(h.Rule, "_", " "), why)
+				} else {
+					s.deduct(iComp, shareSoftHit*wc, i, "agent wrote %q (%s)", h.Match, strings.ReplaceAll(h.Rule, "_", " "))
+				}
+			}
+		}
+	}
+}
+
+func (s *scorer) communication() {
+	c, wm := s.c, s.w[iComm]
+	apologised, timed := false, false
+	given := -1
+	replies := map[string]int{}
+	repeats, firstRepeat := 0, -1
+	for i, e := range c.Events {
+		if given < 0 && e.Sender == SenderCustomer && (e.Kind == EventMessage || e.Kind == EventEvidence) &&
+			(len(c.Order.ID) >= 4 && strings.Contains(e.Text, c.Order.ID) || longDigits.MatchString(e.Text)) {
+			given = i
+		}
+		if e.Sender != SenderAgent || e.Kind != EventMessage || e.Text == "" {
+			continue
+		}
+		apologised = apologised || says(apologyWords, e.Text)
+		timed = timed || says(timeWords, e.Text)
+		if given >= 0 && says(orderNumberWords, e.Text) && says(askWords, e.Text) {
+			s.deduct(iComm, shareAskTwice*wm, i, "asked for the order number again; the buyer gave it at %s", s.at(given))
+		}
+		if t := strings.TrimSpace(e.Text); len([]rune(t)) >= 8 {
+			replies[t]++
+			if replies[t] > 1 {
+				repeats++
+				if firstRepeat < 0 {
+					firstRepeat = i
+				}
+			}
+		}
+	}
+	if firstRepeat >= 0 {
+		s.deduct(iComm, shareCanned*wm*min(1, float64(repeats)/2), firstRepeat, "the same reply sent again (%d repeats): a canned answer instead of one to the buyer", repeats)
+	}
+	if s.known && atFault[s.k.ID] && !apologised {
+		s.deduct(iComm, shareApology*wm, -1, "no acknowledgement or apology, though in %s the seller is at fault", s.k.ID)
+	}
+	afterSales := s.known && !s.k.Presales || !s.known && !c.isPresales() && s.decide >= 0
+	if afterSales && len(s.sp) > 0 && !timed {
+		s.deduct(iComm, shareNextStep*wm, s.decide, "no next step with a time (such as 24小时内 or 明天) in the agent's messages")
+	}
+}
+
+func (s *scorer) efficiency() {
+	c, we := s.c, s.w[iEff]
+	effort := 1.0
+	if s.known && s.k.Effort > 0 {
+		effort = s.k.Effort
+	}
+	par := max(1, math.Round(ParRounds*effort))
+	if n := float64(len(s.sp)); n > par {
+		s.deduct(iEff, shareTurns*we*min(1, (n-par)/par), -1, "%d rounds against a par of %d (effort %.1f)", len(s.sp), int(par), effort)
+	}
+	first := -1
+	for _, r := range s.sp {
+		if r.answered() {
+			first = r.reply
+			break
+		}
+	}
+	if first < 0 || len(c.Events) == 0 {
+		return
+	}
+	end := c.Events[len(c.Events)-1].At
+	if i := firstIndex(c, EventClose); i >= 0 {
+		end = c.Events[i].At
+	}
+	h := end.Sub(c.Events[first].At).Seconds()
+	parH := ParHandleTime.Seconds() * effort
+	if h > parH {
+		s.deduct(iEff, shareHandle*we*min(1, (h-parH)/parH), -1, "handled for %s from the first reply to the close, against a par of %s", secs(h), secs(parH))
+	}
+}

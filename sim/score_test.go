@@ -1,0 +1,452 @@
+package sim_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+var scoreZone = time.FixedZone("CST", 8*3600)
+
+// chatStart is 10:00 on Double 11, inside every profile's business hours.
+var chatStart = time.Date(2026, 11, 11, 10, 0, 0, 0, scoreZone)
+
+func atSec(s float64) time.Time { return chatStart.Add(time.Duration(s * float64(time.Second))) }
+
+func custMsg(s float64, text string) sim.Event {
+	return sim.Event{At: atSec(s), Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: text}
+}
+
+func agentMsg(s float64, text string) sim.Event {
+	return sim.Event{At: atSec(s), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "a1", Text: text}
+}
+
+func agentAct(s float64, kind sim.ActionKind, opts ...func(*sim.Action)) sim.Event {
+	a := &sim.Action{Kind: kind}
+	for _, o := range opts {
+		o(a)
+	}
+	return sim.Event{At: atSec(s), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a1", Action: a}
+}
+
+func withPayer(p sim.Payer) func(*sim.Action)  { return func(a *sim.Action) { a.Payer = p } }
+func withAmount(m sim.Money) func(*sim.Action) { return func(a *sim.Action) { a.Amount = m } }
+func withReason(r string) func(*sim.Action)    { return func(a *sim.Action) { a.Reason = r } }
+
+func sysEvent(s float64, kind sim.EventKind) sim.Event {
+	return sim.Event{At: atSec(s), Sender: sim.SenderSystem, Kind: kind, Agent: "a1"}
+}
+
+func eventBy(s float64, sender sim.Sender, kind sim.EventKind) sim.Event {
+	return sim.Event{At: atSec(s), Sender: sender, Kind: kind}
+}
+
+func ratingEvent(s float64, r int) sim.Event {
+	return sim.Event{At: atSec(s), Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: r}
+}
+
+// goodDefect is a model handling of a quality defect: quick replies, an
+// apology, photos asked for in words, the return on the seller, a full
+// refund with a time, a reply to the buyer's thanks, the close.
+func goodDefect() *sim.Conversation {
+	return &sim.Conversation{
+		ID: "c1", Case: sim.CaseQualityDefect, Persona: "calm",
+		Order:   sim.Order{ID: "2026111100012345678", Product: "玻璃杯", Price: 5900},
+		Arrived: atSec(0),
+		Events: []sim.Event{
+			custMsg(0, "你好，收到的杯子有裂纹"),
+			sysEvent(10, sim.EventAssign),
+			agentMsg(15, "非常抱歉给您带来不便，麻烦拍张照片给我看一下裂纹"),
+			{At: atSec(60), Sender: sim.SenderCustomer, Kind: sim.EventEvidence, Text: "照片：杯身裂纹"},
+			agentMsg(90, "收到，给您办理退货退款，运费由我们承担，收到退货后24小时内退款"),
+			agentAct(95, sim.ActApproveReturn, withPayer(sim.PayerSeller)),
+			agentAct(100, sim.ActRefund, withAmount(5900)),
+			custMsg(130, "好的谢谢"),
+			agentMsg(140, "不客气，祝您生活愉快"),
+			agentAct(150, sim.ActClose),
+			sysEvent(160, sim.EventClose),
+			ratingEvent(170, 5),
+		},
+	}
+}
+
+func taobaoProfile() *sim.PlatformProfile {
+	p := &sim.PlatformProfile{
+		Name:            "taobao-like",
+		BusinessHours:   sim.ClockRange{From: sim.Clock(8, 0), To: sim.Clock(23, 0)},
+		AnswerThreshold: 30 * time.Second, ReplyThreshold: 3 * time.Minute,
+		RoundCap: 10 * time.Minute, UnansweredRound: 10 * time.Minute, RollingWindow: 30 * 24 * time.Hour,
+	}
+	p.Normalize()
+	return p
+}
+
+// edit returns goodDefect changed by f.
+func editDefect(f func(c *sim.Conversation)) *sim.Conversation {
+	c := goodDefect()
+	f(c)
+	return c
+}
+
+// replace swaps event i of c.
+func replaceEvent(i int, e sim.Event) func(*sim.Conversation) {
+	return func(c *sim.Conversation) { c.Events[i] = e }
+}
+
+func scoreLine(s sim.Score) string {
+	return fmt.Sprintf("total %.2f (timeliness %.2f, resolution %.2f, compliance %.2f, communication %.2f, efficiency %.2f, hard fail %v, correct %v)",
+		s.Total, s.Timeliness, s.Resolution, s.Compliance, s.Communication, s.Efficiency, s.HardFail, s.Correct)
+}
+
+func TestScoreConversation(t *testing.T) {
+	type want struct {
+		total    float64
+		hardFail bool
+		correct  bool
+		// deductions as "dimension@event" in order, with a word of the
+		// reason: "timeliness@2:first response".
+		deductions []string
+	}
+	for _, tc := range []struct {
+		name string
+		c    *sim.Conversation
+		want want
+	}{
+		{"a model handling keeps every point", goodDefect(), want{100, false, true, nil}},
+		{
+			// 60 s: (60 − 30) ÷ (180 − 30) × 40 % × 25 = 2 points.
+			"slow first response loses linearly from the answer threshold",
+			editDefect(func(c *sim.Conversation) { c.Events[2].At = atSec(60); c.Events[1].At = atSec(55) }),
+			want{98, false, true, []string{"timeliness@2:first response after 1m, over the 30s answer threshold"}},
+		},
+		{
+			// Round 2 of 3 answered after 200 s: half its 5 points at once,
+			// the rest by (200 − 180) ÷ (600 − 180).
+			"a late round is a response timeout",
+			editDefect(func(c *sim.Conversation) {
+				for i := 4; i < len(c.Events); i++ {
+					c.Events[i].At = c.Events[i].At.Add(170 * time.Second)
+				}
+			}),
+			want{100 - 2.5 - 0.12, false, true, []string{"timeliness@4:round 2: reply after 3m20s"}},
+		},
+		{
+			"the buyer's last message needs a reply too (the close action is one)",
+			editDefect(func(c *sim.Conversation) { c.Events = slices.Delete(c.Events, 8, 10) }),
+			want{95, false, true, []string{"timeliness@7:round 3"}},
+		},
+		{
+			"deciding before asking for evidence",
+			editDefect(func(c *sim.Conversation) {
+				c.Events[2].Text = "非常抱歉给您带来不便"
+				c.Events = slices.Delete(c.Events, 3, 4)
+			}),
+			// Correct still fails: the table's request_evidence step is missing.
+			want{100 - 5.25, false, false, []string{"resolution@4:without first asking for evidence"}},
+		},
+		{
+			"the buyer paying return shipping for a defect is a hard fail",
+			editDefect(replaceEvent(5, agentAct(95, sim.ActApproveReturn, withPayer(sim.PayerBuyer)))),
+			want{59, true, true, []string{"resolution@5:hard fail: approve_return charges the buyer shipping"}},
+		},
+		{
+			"a return without a named payer",
+			editDefect(replaceEvent(5, agentAct(95, sim.ActApproveReturn))),
+			want{100 - 5.25, false, true, []string{"resolution@5:names no shipping payer"}},
+		},
+		{
+			"refund above the price",
+			editDefect(replaceEvent(6, agentAct(100, sim.ActRefund, withAmount(6900)))),
+			want{100 - 3.5, false, true, []string{"resolution@6:above the order price 59.00"}},
+		},
+		{
+			"a wrong resolution",
+			editDefect(func(c *sim.Conversation) {
+				c.Events[5] = agentAct(95, sim.ActCompensate, withAmount(500))
+				c.Events = slices.Delete(c.Events, 6, 7)
+			}),
+			want{100 - 17.5, false, false, []string{"resolution@5:do not resolve quality_defect"}},
+		},
+		{
+			"off-platform contact is a hard fail",
+			editDefect(replaceEvent(8, agentMsg(140, "以后有问题加我微信 abc123"))),
+			want{59, true, true, []string{"compliance@8:hard fail: agent wrote \"加我\""}},
+		},
+		{
+			"an absolute claim costs a third of compliance",
+			editDefect(replaceEvent(8, agentMsg(140, "不客气，我们家的杯子绝对耐用"))),
+			want{95, false, true, []string{"compliance@8:\"绝对\" (absolute claim)"}},
+		},
+		{
+			"no apology where the seller is at fault",
+			editDefect(replaceEvent(2, agentMsg(15, "麻烦拍张照片给我看一下裂纹"))),
+			want{100 - 5.25, false, true, []string{"communication@-1:no acknowledgement or apology"}},
+		},
+		{
+			"no next step with a time",
+			editDefect(replaceEvent(4, agentMsg(90, "收到，给您办理退货退款，运费由我们承担"))),
+			want{100 - 5.25, false, true, []string{"communication@5:no next step with a time"}},
+		},
+		{
+			"asking for the order number after the buyer gave it",
+			editDefect(func(c *sim.Conversation) {
+				c.Events[0].Text = "你好，订单2026111100012345678的杯子有裂纹"
+				c.Events[2].Text = "非常抱歉，请提供一下订单号，并拍张照片"
+			}),
+			want{100 - 2.25, false, true, []string{"communication@2:asked for the order number again"}},
+		},
+		{
+			"too many rounds and too long",
+			editDefect(func(c *sim.Conversation) {
+				var ev []sim.Event
+				for i := range 8 {
+					s := 200 + float64(i)*120
+					ev = append(ev, custMsg(s, fmt.Sprintf("还有问题 %d", i)), agentMsg(s+10, fmt.Sprintf("好的，这就处理第%d个", i)))
+				}
+				tail := append([]sim.Event(nil), c.Events[9:]...)
+				for i := range tail {
+					tail[i].At = tail[i].At.Add(20 * time.Minute)
+				}
+				c.Events = append(append(c.Events[:9], ev...), tail...)
+			}),
+			// 11 rounds against par 5: 5 × min(1, 6/5); 22m25s from the
+			// first reply to the close against 7m48s: 5 × min(1, ...) = 5.
+			want{90, false, true, []string{"efficiency@-1:11 rounds against a par of 5", "efficiency@-1:handled for 22m25s"}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.ScoreConversation(tc.c, taobaoProfile(), sim.DefaultScoreWeights())
+			if math.Abs(s.Total-tc.want.total) > 0.005 || s.HardFail != tc.want.hardFail || s.Correct != tc.want.correct {
+				t.Errorf("%s; want total %.2f, hard fail %v, correct %v\n%v", scoreLine(s), tc.want.total, tc.want.hardFail, tc.want.correct, s.Deductions)
+			}
+			if len(s.Deductions) != len(tc.want.deductions) {
+				t.Fatalf("deductions %v; want %v", s.Deductions, tc.want.deductions)
+			}
+			for i, d := range s.Deductions {
+				w := tc.want.deductions[i]
+				head, reason, _ := strings.Cut(w, ":")
+				if got := fmt.Sprintf("%s@%d", d.Dimension, d.Event); got != head || !strings.Contains(d.Reason, reason) {
+					t.Errorf("deduction %d: %s %q; want %s containing %q", i, got, d.Reason, head, reason)
+				}
+			}
+			sum := s.Timeliness + s.Resolution + s.Compliance + s.Communication + s.Efficiency
+			if !s.HardFail && math.Abs(sum-s.Total) > 0.005 {
+				t.Errorf("dimensions add up to %.2f; total %.2f", sum, s.Total)
+			}
+			if s.Notes != nil {
+				t.Errorf("notes %v for a known case", s.Notes)
+			}
+		})
+	}
+}
+
+func TestScoreConversation_Cases(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		c        *sim.Conversation
+		hardFail bool
+		correct  bool
+		reason   string // a word of some deduction's reason, "" for none
+	}{
+		{
+			"safety case not escalated",
+			&sim.Conversation{Case: sim.CaseSafetyInjury, Events: []sim.Event{
+				custMsg(0, "孩子用了起疹子了"), agentMsg(5, "非常抱歉，我们马上处理，1小时内回复您"), agentAct(10, sim.ActRefund, withAmount(100)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "not escalated",
+		},
+		{
+			"needless escalation of a no-reason return",
+			&sim.Conversation{Case: sim.CaseNoReasonReturn, Events: []sim.Event{
+				custMsg(0, "尺码不合适想退"), agentMsg(5, "好的，已为您申请退货，运费由您承担，审核今天完成"),
+				agentAct(6, sim.ActApproveReturn, withPayer(sim.PayerBuyer)), agentAct(7, sim.ActEscalate, withReason("not sure")), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "escalated no_reason_return",
+		},
+		{
+			"rejecting a no-reason return is a hard fail",
+			&sim.Conversation{Case: sim.CaseNoReasonReturn, Events: []sim.Event{
+				custMsg(0, "尺码不合适想退"), agentMsg(5, "今天处理"), agentAct(6, sim.ActReject, withReason("worn")), sysEvent(20, sim.EventClose),
+			}},
+			true, false, "hard fail: rejected no_reason_return",
+		},
+		{
+			"cannot cancel in transit is a hard fail",
+			&sim.Conversation{Case: sim.CaseCancelInTransit, Events: []sim.Event{
+				custMsg(0, "我不要了能取消吗"), agentMsg(5, "已经发货了不能取消哦"), agentAct(6, sim.ActIntercept), sysEvent(20, sim.EventClose),
+			}},
+			true, true, `"不能取消"`,
+		},
+		{
+			"stalling a stalled parcel is a hard fail",
+			&sim.Conversation{Case: sim.CaseLogisticsStalled, Events: []sim.Event{
+				custMsg(0, "五天没动了"), agentMsg(5, "抱歉，您再等几天看看，明天给您回复"), sysEvent(20, sim.EventClose),
+			}},
+			true, false, `"再等几天"`,
+		},
+		{
+			"an absolute claim before the sale is a hard fail",
+			&sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
+				custMsg(0, "这款好吗"), agentMsg(5, "这款是全网最低价"), agentAct(6, sim.ActClose), sysEvent(20, sim.EventClose),
+			}},
+			true, true, "in a pre-sales conversation",
+		},
+		{
+			"rejecting suspected abuse after asking for evidence: wrong, but no hard fail",
+			&sim.Conversation{Case: sim.CaseSuspectedAbuse, Events: []sim.Event{
+				custMsg(0, "东西坏了退款"), agentAct(5, sim.ActRequestEvidence), agentMsg(6, "请在24小时内上传照片"),
+				agentAct(100, sim.ActReject, withReason("no evidence after 24 h")), sysEvent(120, sim.EventClose),
+			}},
+			false, false, "do not resolve",
+		},
+		{
+			"rejecting suspected abuse without asking is a hard fail",
+			&sim.Conversation{Case: sim.CaseSuspectedAbuse, Events: []sim.Event{
+				custMsg(0, "东西坏了退款"), agentMsg(5, "今天处理"), agentAct(6, sim.ActReject, withReason("abuse")), sysEvent(120, sim.EventClose),
+			}},
+			true, false, "without first asking for evidence",
+		},
+		{
+			"a partial refund of a not-as-described item",
+			&sim.Conversation{Case: sim.CaseNotAsDescribed, Order: sim.Order{Price: 10000}, Events: []sim.Event{
+				custMsg(0, "和描述完全不一样"), agentMsg(5, "非常抱歉，麻烦发图看一下"), eventBy(30, sim.SenderCustomer, sim.EventEvidence),
+				agentMsg(40, "已退款并补偿，1小时内到账"), agentAct(41, sim.ActRefund, withAmount(5000)), agentAct(42, sim.ActCompensate, withAmount(1000)), sysEvent(60, sim.EventClose),
+			}},
+			false, true, "refunded in full",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.ScoreConversation(tc.c, nil, sim.DefaultScoreWeights())
+			if s.HardFail != tc.hardFail || s.Correct != tc.correct {
+				t.Errorf("%s; want hard fail %v, correct %v\n%v", scoreLine(s), tc.hardFail, tc.correct, s.Deductions)
+			}
+			if tc.hardFail && s.Total > sim.HardFailCap {
+				t.Errorf("total %.2f above the hard-fail cap", s.Total)
+			}
+			found := tc.reason == ""
+			for _, d := range s.Deductions {
+				found = found || strings.Contains(d.Reason, tc.reason)
+			}
+			if !found {
+				t.Errorf("no deduction says %q: %v", tc.reason, s.Deductions)
+			}
+		})
+	}
+}
+
+func TestScoreConversation_Unjudged(t *testing.T) {
+	for _, id := range []string{"", "no_such_case"} {
+		t.Run("case="+id, func(t *testing.T) {
+			c := goodDefect()
+			c.Case = id
+			// A slow first response: 2 of the 65 judged points.
+			c.Events[2].At = atSec(60)
+			s := sim.ScoreConversation(c, taobaoProfile(), sim.DefaultScoreWeights())
+			if s.ResolutionJudged || s.Resolution != 0 || s.Correct {
+				t.Errorf("judged %v, resolution %v, correct %v; want not judged, 0, false", s.ResolutionJudged, s.Resolution, s.Correct)
+			}
+			if want := math.Round(100*63/65.0*100) / 100; s.Total != want {
+				t.Errorf("total %.2f; want %.2f (63 of 65 points, scaled to 100)", s.Total, want)
+			}
+			if len(s.Notes) != 1 || !strings.Contains(s.Notes[0], "not judged") {
+				t.Errorf("notes %q; want one saying the resolution is not judged", s.Notes)
+			}
+			if q := sim.ResolutionQuality(s, sim.DefaultScoreWeights()); q != 1 {
+				t.Errorf("ResolutionQuality %v; want 1 when not judged", q)
+			}
+		})
+	}
+}
+
+func TestScoreConversation_Deterministic(t *testing.T) {
+	c := editDefect(func(c *sim.Conversation) {
+		c.Events[2].At = atSec(400)
+		c.Events[8].Text = "加我微信，好评返现，你是不是傻"
+	})
+	a := sim.ScoreConversation(c, taobaoProfile(), sim.DefaultScoreWeights())
+	for range 20 {
+		b := sim.ScoreConversation(c, taobaoProfile(), sim.DefaultScoreWeights())
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("two scores of one conversation differ:\n%v\n%v", a, b)
+		}
+	}
+	for i := 1; i < len(a.Deductions); i++ {
+		p, q := a.Deductions[i-1].Event, a.Deductions[i].Event
+		if q >= 0 && (p < 0 || p > q) {
+			t.Errorf("deductions out of event order: %v", a.Deductions)
+		}
+	}
+}
+
+func TestResolutionQuality(t *testing.T) {
+	w := sim.DefaultScoreWeights()
+	for _, tc := range []struct {
+		s    sim.Score
+		want float64
+	}{
+		{sim.Score{ResolutionJudged: true, Resolution: 35}, 1},
+		{sim.Score{ResolutionJudged: true, Resolution: 17.5}, 0.5},
+		{sim.Score{ResolutionJudged: true, Resolution: 0}, 0},
+		{sim.Score{ResolutionJudged: false, Resolution: 0}, 1},
+	} {
+		if got := sim.ResolutionQuality(tc.s, w); got != tc.want {
+			t.Errorf("ResolutionQuality(%+v) = %v; want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestComplianceHits(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string // "rule:match", "!" marks a hard fail
+	}{
+		// Everyday words that only look like breaches.
+		{"我们会第一时间处理", nil},
+		{"这款是100%纯棉的", nil},
+		{"您最好拍张照片给我们", nil},
+		{"您的订单 2026111112345678901 已查到", nil},
+		{"It's not your fault at all.", nil},
+		{"请勿私下交易，平台上沟通更有保障", nil},
+		{"滚动页面可以看到尺码表", nil},
+		{"评价后我们会改进", nil},
+		{"由于我们自己的原因给您添麻烦了", nil},
+		// Absolute claims and false promises: soft.
+		// 最低价 overlaps 全网最: one hit of a rule per stretch of text.
+		{"这款绝对是全网最低价", []string{"absolute_claim:绝对", "absolute_claim:全网最"}},
+		{"保证合身，明天一定到", []string{"false_promise:保证合身", "false_promise:一定到"}},
+		{"We guarantee it will fit", []string{"false_promise:guarantee it will fit"}},
+		// Hard fails.
+		{"加 我 微信", []string{"!off_platform_contact:加我", "!off_platform_contact:微信"}},
+		{"ＱＱ：12345", []string{"!off_platform_contact:qq"}},
+		{"打 138-1234-5678 找我", []string{"!off_platform_contact:138-1234-5678"}},
+		{"mail foo@example.com", []string{"!off_platform_contact:foo@example.com"}},
+		{"add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
+		{"好评返现5元", []string{"!private_cashback:好评返"}},
+		{"麻烦把差评改一下", []string{"!review_manipulation:差评改"}},
+		{"Could you change your review please", []string{"!review_manipulation:change your review"}},
+		{"你是不是傻", []string{"!insult:傻"}},
+		{"That's your own fault", []string{"!insult:your own fault"}},
+		{"身份证 11010519491231002X", []string{"!personal_data:11010519491231002x"}},
+		{"银行卡号 4111 1111 1111 1111", []string{"!personal_data:4111 1111 1111 1111"}},
+		{"银行卡号 4111 1111 1111 1112", nil}, // fails the Luhn check
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			var got []string
+			for _, h := range sim.ComplianceHits(tc.text) {
+				s := h.Rule + ":" + h.Match
+				if h.HardFail {
+					s = "!" + s
+				}
+				got = append(got, s)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q; want %q", got, tc.want)
+			}
+		})
+	}
+}

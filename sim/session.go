@@ -1,0 +1,235 @@
+package sim
+
+import "time"
+
+// Round is one round of a conversation as the KPIs count it (DOMAIN.md §1):
+// Start is when the buyer's first message of the round arrived and Wait how
+// long the first valid reply took, both in seconds; Start is measured from
+// the run's start. A negative Wait means the round was never answered.
+type Round struct{ Start, Wait float64 }
+
+// span is a round with the events behind it. SessionOf and
+// ScoreConversation both derive rounds through spans, so the KPIs and the
+// score count the same rounds.
+type span struct {
+	open  int // index of the buyer's message that opened the round
+	reply int // index of the first valid reply; -1 when none came
+	// end is the index of the leave that ended an unanswered round, or -1
+	// when the conversation ended (closed) with the round still open.
+	end int
+}
+
+func (s span) answered() bool { return s.reply >= 0 }
+
+// wait returns the round's wait in seconds, or -1 when unanswered. An
+// event list out of time order cannot make a wait negative.
+func (s span) wait(c *Conversation) float64 {
+	if !s.answered() {
+		return -1
+	}
+	return max(0, c.Events[s.reply].At.Sub(c.Events[s.open].At).Seconds())
+}
+
+// opensRound reports whether e can open a round: the buyer wrote or sent
+// evidence.
+func opensRound(e Event) bool {
+	return e.Sender == SenderCustomer && (e.Kind == EventMessage || e.Kind == EventEvidence)
+}
+
+// validReply reports whether e ends a round: an agent's message or
+// structured action. Events from SenderSystem (welcome messages, automatic
+// greetings, assignments) never do.
+func validReply(e Event) bool {
+	return e.Sender == SenderAgent && (e.Kind == EventMessage || e.Kind == EventAction)
+}
+
+// spans splits c into rounds. A round opens at the buyer's first message
+// or evidence after the last valid reply (or at the start) and ends at the
+// next valid reply. A leave ends an open round unanswered. A close ends the
+// conversation: a round still open counts as unanswered (the platforms
+// count a buyer's last message that got no reply, so a polite "谢谢" needs
+// an answer too), and buyer messages after the close open no round, since
+// the hub starts a new conversation for them. Events are taken in slice
+// order, which is time order for the hub's records and for ReadTranscripts.
+func spans(c *Conversation) []span {
+	var out []span
+	open := -1
+	for i, e := range c.Events {
+		switch {
+		case opensRound(e):
+			if open < 0 {
+				open = i
+			}
+		case validReply(e):
+			if open >= 0 {
+				out = append(out, span{open: open, reply: i, end: -1})
+				open = -1
+			}
+		case e.Kind == EventLeave:
+			if open >= 0 {
+				out = append(out, span{open: open, reply: -1, end: i})
+				open = -1
+			}
+		case e.Kind == EventClose:
+			if open >= 0 {
+				out = append(out, span{open: open, reply: -1, end: -1})
+			}
+			return out
+		}
+	}
+	if open >= 0 {
+		out = append(out, span{open: open, reply: -1, end: -1})
+	}
+	return out
+}
+
+// firstIndex returns the index of c's first event of kind k, or -1.
+func firstIndex(c *Conversation, k EventKind) int {
+	for i, e := range c.Events {
+		if e.Kind == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// isPresales reports whether c is a pre-sales conversation: flagged so, or
+// its case is the pre-sales question.
+func (c *Conversation) isPresales() bool {
+	if c.Presales {
+		return true
+	}
+	k, ok := LookupCase(c.Case)
+	return ok && k.Presales
+}
+
+// SessionOf derives what the KPIs need of a finished conversation: the
+// session and its rounds, times in seconds from runStart. correct is
+// whether the agent's handling resolved the case (Score.Correct).
+//
+// The fields mean what the discrete-event engine (sim/des) fills in:
+//
+//   - Start: c.Arrived, or the buyer's first message when Arrived is zero.
+//   - FirstReply: the wait of the first round; -1 when it got no valid
+//     reply (including a session with only a welcome message).
+//   - Served: the conversation was assigned to an agent (EventAssign), or
+//     an agent sent a valid reply. The second half goes beyond the
+//     engine, whose buyers are always picked up first: imported transcripts
+//     often record no assignment, and an agent who replied did serve.
+//   - Abandoned: the buyer left (EventLeave) before the conversation was
+//     closed. LeftUnanswered: abandoned before any valid reply.
+//   - LateRound: some round went unanswered. SessionOf knows no reply
+//     threshold; [Tally.AddConversation] also sets it for rounds later than
+//     the tally's threshold, as the engine does.
+//   - Rating: the last 1–5 rating (EventRating); 0 when none.
+//   - Dispute: an EventDispute. Converted: an EventPaid.
+//   - Resolved (after-sales only): correct, closed and not abandoned, as
+//     the engine counts only correct handlings the buyer stayed for.
+//   - ResolvedAfter: seconds from the buyer's first message to the
+//     deciding action, the first action after which the case's actions are
+//     correct (the last action when the case is unknown, the close when
+//     there is none). The engine measures to the close instead; in a live
+//     chat the solution is given when the agent acts, and the chat may stay
+//     open for thanks and the rating.
+func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Round) {
+	off := func(t time.Time) float64 { return t.Sub(runStart).Seconds() }
+	sp := spans(c)
+	rounds := make([]Round, len(sp))
+	s := Session{FirstReply: -1, Presales: c.isPresales()}
+	anyReply := false
+	for i, r := range sp {
+		rounds[i] = Round{Start: off(c.Events[r.open].At), Wait: r.wait(c)}
+		anyReply = anyReply || r.answered()
+		if !r.answered() {
+			s.LateRound = true
+		}
+	}
+	first := time.Time{}
+	switch {
+	case len(sp) > 0:
+		first = c.Events[sp[0].open].At
+	case len(c.Events) > 0:
+		first = c.Events[0].At
+	default:
+		first = c.Arrived
+	}
+	s.Start = off(first)
+	if !c.Arrived.IsZero() {
+		s.Start = off(c.Arrived)
+	}
+	if len(sp) > 0 && sp[0].answered() {
+		s.FirstReply = rounds[0].Wait
+	}
+
+	leave, closeAt := firstIndex(c, EventLeave), firstIndex(c, EventClose)
+	s.Abandoned = leave >= 0 && (closeAt < 0 || leave < closeAt)
+	if s.Abandoned {
+		s.LeftUnanswered = true
+		for _, r := range sp {
+			if r.answered() && r.reply < leave {
+				s.LeftUnanswered = false
+				break
+			}
+		}
+	}
+	s.Served = anyReply || firstIndex(c, EventAssign) >= 0
+	for _, e := range c.Events {
+		switch e.Kind {
+		case EventRating:
+			if e.Rating >= 1 && e.Rating <= 5 {
+				s.Rating = e.Rating
+			}
+		case EventDispute:
+			s.Dispute = true
+		case EventPaid:
+			s.Converted = true
+		}
+	}
+	if !s.Presales {
+		s.Resolved = correct && closeAt >= 0 && !s.Abandoned
+		if s.Resolved {
+			at := c.Events[closeAt].At
+			if d := decidingAction(c); d >= 0 {
+				at = c.Events[d].At
+			}
+			s.ResolvedAfter = max(0, at.Sub(first).Seconds())
+		}
+	}
+	return s, rounds
+}
+
+// decidingAction returns the index of the action that decided c: the first
+// after which the actions so far resolve the case (counting a request for
+// evidence in the agent's text, as scoring does), else the last action, or
+// -1 when the agent took none.
+func decidingAction(c *Conversation) int {
+	k, known := LookupCase(c.Case)
+	var acts []Action
+	last := -1
+	for i, e := range c.Events {
+		if e.Kind != EventAction || e.Action == nil {
+			continue
+		}
+		last = i
+		acts = append(acts, *e.Action)
+		if known && k.Correct(withTextEvidence(c, acts, i)) {
+			return i
+		}
+	}
+	return last
+}
+
+// AddConversation feeds c to t: every round through t.Round, then the
+// session through t.Add, so the live hub and imported transcripts yield
+// the same KPIs as the discrete-event engine. runStart is the time offsets
+// are measured from: the start of the Calendar t was made with. correct is
+// whether the handling resolved the case (Score.Correct).
+func (t *Tally) AddConversation(c *Conversation, runStart time.Time, correct bool) {
+	s, rounds := SessionOf(c, runStart, correct)
+	for _, r := range rounds {
+		if !t.Round(r.Start, r.Wait) {
+			s.LateRound = true
+		}
+	}
+	t.Add(&s)
+}
