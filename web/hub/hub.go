@@ -404,6 +404,9 @@ func (h *Hub) Close(ctx context.Context) error {
 	}
 }
 
+// Scenario returns the scenario the hub serves.
+func (h *Hub) Scenario() *sim.Scenario { return h.cfg.Scenario }
+
 // Snapshot is the hub's state at one moment, for dashboards and tests.
 type Snapshot struct {
 	Waiting, Escalated, Chatting int

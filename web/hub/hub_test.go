@@ -194,7 +194,7 @@ func msg(typ string, kv ...any) map[string]any {
 
 func start(c *client, caseID, text string) string {
 	c.t.Helper()
-	c.send(msg("start", "case", caseID, "text", text, "customer", map[string]any{"name": "王芳", "phone": "138****5678"},
+	c.send(msg("start", "case", caseID, "text", text, "customer", map[string]any{"name": "王芳", "phone": "13812345678", "address": "浙江省杭州市西湖区文三路90号"},
 		"order", map[string]any{"id": "3021", "product": "连衣裙", "price": "199.00", "paid": "2026-11-11T00:01:00+08:00"}))
 	return c.expect(protocol.TypeStarted).Conversation
 }
@@ -209,8 +209,11 @@ func TestHub_ConversationEndToEnd(t *testing.T) {
 	if as.Conversation != id || as.Order == nil || as.Order.Price != 19900 || len(as.History) != 1 || as.History[0].Text != "发错货了，我买的是红色" {
 		t.Fatalf("assign %+v; want conversation %s with the order and the first message", as, id)
 	}
-	if as.Case != "" {
-		t.Errorf("the agent was told the hidden case %q", as.Case)
+	if as.Case != "" || as.Persona != "" {
+		t.Errorf("the agent was told the hidden case %q or persona %q", as.Case, as.Persona)
+	}
+	if as.Customer == nil || as.Customer.Phone != "138****5678" || as.Customer.Address != "浙江省杭州市****" {
+		t.Errorf("customer %+v; want the phone and address masked", as.Customer)
 	}
 	if got := cu.expect(protocol.TypeAssigned); got.Agent != "alice" {
 		t.Errorf("assigned to %q; want alice", got.Agent)
@@ -415,35 +418,63 @@ func TestHub_EscalationGoesToSupervisor(t *testing.T) {
 }
 
 func TestHub_SlowConsumerIsDisconnected(t *testing.T) {
-	f := newFixture(t, func(c *hub.Config) { c.SendQueue = 8; c.WriteTimeout = 200 * time.Millisecond })
+	f := newFixture(t, func(c *hub.Config) {
+		c.SendQueue, c.WriteTimeout = 8, 200*time.Millisecond
+	})
 	ag := f.dial("/ws/agent", "agent:a")
 	slow := f.dial("/ws/customer", "customer:slow") // never reads after start
 	id := start(slow, sim.CaseRefundUnshipped, "退款")
 	ag.expect(protocol.TypeAssign)
-	big := strings.Repeat("长", protocol.MaxText-10)
-	// Fill the kernel's buffers and then the queue: the hub drops the
-	// slow customer, not the agent.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ag.send(msg("message", "conversation", id, "text", big))
-		if time.Now().After(deadline) {
-			t.Fatal("the slow consumer was never disconnected")
+	// The agent reads everything it is sent, as a good client does.
+	frames := make(chan protocol.Frame, 1024)
+	go func() {
+		defer close(frames)
+		for {
+			var fr protocol.Frame
+			if err := ag.ws.ReadJSON(&fr); err != nil {
+				return
+			}
+			frames <- fr
 		}
-		if len(f.rec.kinds(id)) > 0 && strings.HasSuffix(strings.Join(f.rec.kinds(id), " "), "system:close") {
-			break
+	}()
+	big := strings.Repeat("长", protocol.MaxText-10)
+	// Fill the kernel's buffers and then the customer's queue: the hub
+	// drops the slow customer, and the agent hears that the customer left.
+	// The agent waits for each message's ack before the next, as a
+	// well-behaved client does; the customer is the only one not reading.
+	deadline := time.After(10 * time.Second)
+	ag.send(msg("message", "conversation", id, "text", big, "id", "m"))
+flood:
+	for {
+		select {
+		case fr, ok := <-frames:
+			if !ok {
+				t.Fatal("the agent lost its connection")
+			}
+			switch {
+			case fr.Type == protocol.TypeLeft && fr.Conversation == id:
+				break flood
+			case fr.Type == protocol.TypeAck:
+				ag.send(msg("message", "conversation", id, "text", big, "id", "m"))
+			}
+		case <-deadline:
+			t.Fatal("the slow consumer was never disconnected")
 		}
 	}
 	// The agent is still connected and served.
 	cu := f.dial("/ws/customer", "customer:ok")
 	next := start(cu, sim.CaseRefundUnshipped, "退款")
-	ag.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
-		var fr protocol.Frame
-		if err := ag.ws.ReadJSON(&fr); err != nil {
-			t.Fatalf("the agent lost its connection: %v", err)
-		}
-		if fr.Type == protocol.TypeAssign && fr.Conversation == next {
-			break
+		select {
+		case fr, ok := <-frames:
+			if !ok {
+				t.Fatal("the agent lost its connection")
+			}
+			if fr.Type == protocol.TypeAssign && fr.Conversation == next {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the agent got no new customer")
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/scenarios/people"
 	"github.com/deskdrill/deskdrill/sim"
 )
 
@@ -372,7 +373,11 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 			k, _ := sim.LookupCase(f.Case)
 			rec.Presales = rec.Presales || k.Presales
 		}
-		cv := &conv{rec: rec, customer: c, cust: *f.Customer}
+		// Agents see contact details as platform consoles show them,
+		// whatever the customer client sent.
+		cust := *f.Customer
+		cust.Phone, cust.Address = people.MaskPhone(cust.Phone), people.MaskAddress(cust.Address)
+		cv := &conv{rec: rec, customer: c, cust: cust}
 		h.convs[id] = cv
 		c.conv = cv
 		if err := h.cfg.Recorder.StartConversation(context.Background(), h.cfg.Run, rec); err != nil {
