@@ -52,5 +52,40 @@ func newKPIsCmd() *cobra.Command {
 		},
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print full definitions as JSON")
-	return groupCmd("kpis", "The KPI catalogue that contracts and KPI files refer to", "  deskdrill kpis list", list)
+	var (
+		transcripts, profile, contract, period string
+		paid                                   float64
+		jsonOut                                bool
+	)
+	c := &cobra.Command{
+		Use:   "kpis [--transcripts FILE.jsonl [--profile taobao] [--contract NAME|FILE] [--json]] | kpis list",
+		Short: "The KPI catalogue, and the KPIs (and refund) of recorded or imported chat logs",
+		Long: `kpis --transcripts reads chat logs in deskdrill's JSON-lines format (docs/transcripts.md: one
+event per line), scores every conversation, and computes the KPIs by the platform profile's
+rules, so a merchant can check a vendor's real chats by the platform's own rules; with
+--contract it also prints the refund statement, each line with the conversations behind it.
+kpis list shows the catalogue of KPI ids.`,
+		Example: `  deskdrill kpis --transcripts chats.jsonl --profile taobao --contract seed-tiered
+  deskdrill kpis --transcripts chats.jsonl --paid-orders 12000 --json
+  deskdrill kpis list`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if transcripts == "" {
+				return c.Help()
+			}
+			if paid < 0 {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--paid-orders %v: cannot be negative", paid)}
+			}
+			return kpisFromTranscripts(c, transcripts, profile, contract, period, paid, jsonOut)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&transcripts, "transcripts", "", "JSON-lines transcripts to judge")
+	f.StringVar(&profile, "profile", "taobao", "platform profile: built-in name or file")
+	f.StringVar(&contract, "contract", "", "contract for the refund statement: built-in name or file")
+	f.StringVar(&period, "period", "", "the contract period the chats stand for (default: the month of the first)")
+	f.Float64Var(&paid, "paid-orders", 0, "paid orders over the chats' span (the dispute-refund rate's denominator)")
+	f.BoolVar(&jsonOut, "json", false, "print as JSON")
+	c.AddCommand(list)
+	return c
 }

@@ -33,6 +33,12 @@ are missed, clause by clause, with the evidence behind each line.`,
 		newErlangCmd(),
 		newSimulateCmd(),
 		newPlanCmd(),
+		newServeCmd(),
+		newCustomersCmd(),
+		newAgentCmd(),
+		newTokensCmd(),
+		newReportCmd(),
+		newExportCmd(),
 		newVersionCmd(),
 	)
 	// Unknown subcommands and wrong argument counts are usage errors too.

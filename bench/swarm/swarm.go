@@ -1,0 +1,200 @@
+// Package swarm runs synthetic customers against a deskdrill hub over
+// WebSocket: they arrive by the scenario's arrival process (surges
+// included, time compressed by a speed), and each behaves by the sim
+// customer model (persona, patience per turn, nudges, disclosure only when
+// asked, tension, acceptance or dispute, a rating at the end), speaking
+// zh-CN or English from the phrase banks. The swarm is open-loop: a
+// customer arrives when the arrival process says, whether or not the hub
+// keeps up, so overload shows as waiting, not as a slower load.
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/scenarios/phrases"
+	"github.com/deskdrill/deskdrill/sim"
+)
+
+// Config configures a swarm.
+type Config struct {
+	// URL is the hub's customer endpoint, ws://HOST/ws/customer.
+	URL   string
+	Token string
+	// Scenario drives arrivals, the contact mix, personas and the outcome
+	// model.
+	Scenario *sim.Scenario
+	Seed     uint64
+	// Speed compresses the scenario's clock for arrivals: 60 runs an hour
+	// of arrivals in a minute. 0 takes the scenario's own speed.
+	Speed float64
+	// Count stops after this many customers (0: the scenario's whole
+	// duration).
+	Count int
+	// ZhShare is the share of customers writing zh-CN, the rest English
+	// (default 0.85).
+	ZhShare float64
+	// PatienceScale multiplies every patience draw (default 1). Demos with
+	// people may lengthen patience; capacity tests leave it.
+	PatienceScale float64
+	// Bank holds the phrase banks (default phrases.Default()).
+	Bank   *phrases.Bank
+	Logger *slog.Logger
+	// OnArrive and OnDone, when set, are called as customers start and end
+	// (progress bars).
+	OnArrive, OnDone func()
+}
+
+// Summary is a swarm's result.
+type Summary struct {
+	Seed      uint64        `json:"seed"`
+	Arrived   int64         `json:"arrived"`
+	Finished  int64         `json:"finished"`
+	Abandoned int64         `json:"abandoned"`
+	Failed    int64         `json:"failed"`
+	Sent      int64         `json:"frames_sent"`
+	Received  int64         `json:"frames_received"`
+	Errors    int64         `json:"errors"`
+	Disputes  int64         `json:"disputes"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+}
+
+// Swarm is a running swarm; create it with New.
+type Swarm struct {
+	cfg      Config
+	scenario *sim.Scenario
+	rate     *sim.ArrivalRate
+	personas []sim.Persona
+	patience map[string]*sim.Sampler
+	bank     *phrases.Bank
+	dialer   *websocket.Dialer
+	header   http.Header
+	log      *slog.Logger
+	stats    struct {
+		arrived, finished, abandoned, failed atomic.Int64
+		sent, received, errors, disputes     atomic.Int64
+	}
+}
+
+// New checks cfg and prepares a swarm.
+func New(cfg Config) (*Swarm, error) {
+	if cfg.URL == "" || cfg.Scenario == nil {
+		return nil, errors.New("new swarm: a hub URL and a scenario are required")
+	}
+	if cfg.Speed == 0 {
+		cfg.Speed = cfg.Scenario.Speed
+	}
+	if !(cfg.Speed > 0) {
+		return nil, fmt.Errorf("new swarm: speed %v: want above zero", cfg.Speed)
+	}
+	if cfg.ZhShare == 0 {
+		cfg.ZhShare = 0.85
+	}
+	if cfg.PatienceScale == 0 {
+		cfg.PatienceScale = 1
+	}
+	if cfg.Bank == nil {
+		cfg.Bank = phrases.Default()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Swarm{
+		cfg: cfg, scenario: cfg.Scenario, rate: cfg.Scenario.ArrivalRate(), personas: cfg.Scenario.Personas,
+		patience: map[string]*sim.Sampler{}, bank: cfg.Bank, log: cfg.Logger,
+		dialer: &websocket.Dialer{
+			HandshakeTimeout: 10 * time.Second,
+			// Small buffers and a pooled write buffer: a waiting customer
+			// holds little more than its goroutines and socket.
+			ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+		},
+		header: http.Header{"Authorization": {"Bearer " + cfg.Token}},
+	}
+	if len(s.personas) == 0 {
+		s.personas = sim.DefaultPersonas()
+	}
+	for _, p := range s.personas {
+		sp := sim.NewSampler(p.Patience)
+		s.patience[p.Name] = &sp
+	}
+	return s, nil
+}
+
+// Stats returns the counters so far.
+func (s *Swarm) Stats() Summary {
+	return Summary{
+		Seed: s.cfg.Seed, Arrived: s.stats.arrived.Load(), Finished: s.stats.finished.Load(), Abandoned: s.stats.abandoned.Load(),
+		Failed: s.stats.failed.Load(), Sent: s.stats.sent.Load(), Received: s.stats.received.Load(),
+		Errors: s.stats.errors.Load(), Disputes: s.stats.disputes.Load(),
+	}
+}
+
+// Run sends customers until the scenario's end (or Count customers), then
+// waits for the conversations under way to end. Cancelling ctx makes every
+// customer leave at once.
+func (s *Swarm) Run(ctx context.Context) (Summary, error) {
+	start := time.Now()
+	from := s.scenario.StartTime()
+	to := s.scenario.EndTime()
+	arrivals := rand.New(rand.NewPCG(s.cfg.Seed, 0))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := from
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for i := 0; s.cfg.Count == 0 || i < s.cfg.Count; i++ {
+		next, ok := s.rate.NextArrival(t, to, arrivals)
+		if !ok {
+			break
+		}
+		t = next
+		// Open loop: the arrival's real time is fixed by the scenario
+		// clock, not by when the previous customer got going.
+		due := start.Add(time.Duration(float64(next.Sub(from)) / s.cfg.Speed))
+		if d := time.Until(due); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				sum := s.Stats()
+				sum.Elapsed = time.Since(start)
+				return sum, nil
+			case <-timer.C:
+			}
+		}
+		c := s.newCustomer(i, next)
+		s.stats.arrived.Add(1)
+		if s.cfg.OnArrive != nil {
+			s.cfg.OnArrive()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outcome, err := c.run(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.stats.failed.Add(1)
+				s.log.Warn("customer failed", "customer", c.index, "err", err)
+			case outcome == "finished" || outcome == "abandoned":
+				s.stats.finished.Add(1)
+			}
+			if s.cfg.OnDone != nil {
+				s.cfg.OnDone()
+			}
+		}()
+	}
+	wg.Wait()
+	sum := s.Stats()
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}

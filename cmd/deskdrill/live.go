@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/deskdrill/deskdrill/bench/bot"
+	"github.com/deskdrill/deskdrill/bench/swarm"
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// wsURL turns ws://HOST (or http://HOST, or HOST) into the endpoint URL.
+func wsURL(base, path string) (string, error) {
+	u := strings.TrimRight(strings.TrimSpace(base), "/")
+	switch {
+	case strings.HasPrefix(u, "http://"):
+		u = "ws://" + strings.TrimPrefix(u, "http://")
+	case strings.HasPrefix(u, "https://"):
+		u = "wss://" + strings.TrimPrefix(u, "https://")
+	case !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://"):
+		u = "ws://" + u
+	}
+	if len(u) <= len("ws://") {
+		return "", fmt.Errorf("%q: want ws://HOST:PORT", base)
+	}
+	if !strings.HasSuffix(u, path) {
+		u += path
+	}
+	return u, nil
+}
+
+func newCustomersCmd() *cobra.Command {
+	var (
+		url, token, scenario string
+		speed                float64
+		count                int
+		seed                 uint64
+		patience             float64
+		jsonOut              bool
+	)
+	c := &cobra.Command{
+		Use:   "customers --url ws://HOST --token T [flags]",
+		Short: "Send synthetic customers to a hub (one started with serve --customers external)",
+		Long: `customers runs the synthetic-customer swarm as its own process: customers arrive by the
+scenario's arrival curve, time compressed by --speed, and chat with the hub's agents by the sim
+customer model. It stops after --count customers or the scenario's duration, when every
+conversation under way has ended, or at Ctrl-C (customers leave at once). The token is a
+customer token (serve prints one with --customers external).`,
+		Example: `  deskdrill customers --url ws://127.0.0.1:8080 --token dd_... --scenario steady-day --speed 60 --count 500`,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			usage := func(format string, args ...any) error {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
+			}
+			u, err := wsURL(url, "/ws/customer")
+			if err != nil || token == "" {
+				return usage("--url and --token are required: %v", err)
+			}
+			if count < 0 || speed < 0 || patience < 0 {
+				return usage("--count, --speed and --patience-scale cannot be negative")
+			}
+			if !c.Flags().Changed("seed") {
+				seed = randomSeed()
+			}
+			sc, err := scenarios.LoadScenario(scenario)
+			if err != nil {
+				return err
+			}
+			var arrived, done atomic.Int64
+			cfg := swarm.Config{URL: u, Token: token, Scenario: sc, Seed: seed, Speed: speed, Count: count, PatienceScale: patience,
+				OnArrive: func() { arrived.Add(1) }, OnDone: func() { done.Add(1) }}
+			logger, _ := newLogger(c.ErrOrStderr(), "warn")
+			cfg.Logger = logger
+			sw, err := swarm.New(cfg)
+			if err != nil {
+				return usage("%w", err)
+			}
+			stopBar := progress(c, count, &arrived, &done)
+			sum, err := sw.Run(c.Context())
+			stopBar()
+			if err != nil {
+				return err
+			}
+			if jsonOut {
+				return writeJSON(c.OutOrStdout(), sum)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "customers: %d arrived, %d finished (%d abandoned), %d failed, %d disputes; %d frames sent, %d received, %d refused; %.1f s; seed %d\n",
+				sum.Arrived, sum.Finished, sum.Abandoned, sum.Failed, sum.Disputes, sum.Sent, sum.Received, sum.Errors, sum.Elapsed.Seconds(), sum.Seed)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&url, "url", "", "the hub, ws://HOST:PORT")
+	f.StringVar(&token, "token", "", "a customer token")
+	f.StringVar(&scenario, "scenario", demoScenario, "built-in scenario or scenario file")
+	f.Float64Var(&speed, "speed", 0, "arrival-clock speed-up (default: the scenario's)")
+	f.IntVar(&count, "count", 0, "stop after this many customers (0: the scenario's duration)")
+	f.Uint64Var(&seed, "seed", 0, "seed (default: a random one, printed)")
+	f.Float64Var(&patience, "patience-scale", 1, "multiply every patience draw")
+	f.BoolVar(&jsonOut, "json", false, "print the summary as JSON")
+	return c
+}
+
+// progress shows an mpb bar of customers on a terminal, none otherwise;
+// the returned func stops it.
+func progress(c *cobra.Command, total int, arrived, done *atomic.Int64) func() {
+	if !isTerminal(c.ErrOrStderr()) {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(c.Context())
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(c.ErrOrStderr()), mpb.WithWidth(40))
+	bar := p.AddBar(int64(total),
+		mpb.PrependDecorators(decor.Name("customers "), decor.Any(func(decor.Statistics) string {
+			return fmt.Sprintf("%d arrived, %d done", arrived.Load(), done.Load())
+		})),
+		mpb.AppendDecorators(decor.Elapsed(decor.ET_STYLE_GO)))
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				bar.SetCurrent(done.Load())
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		bar.Abort(false)
+		cancel()
+		p.Wait()
+	}
+}
+
+func newAgentCmd() *cobra.Command {
+	var (
+		url, token, think, seat string
+		count                   int
+		skill                   float64
+		seed                    uint64
+	)
+	c := &cobra.Command{
+		Use:   "agent --url ws://HOST --token T [flags]",
+		Short: "Run deskdrill's bot agents against a hub",
+		Long: `agent connects --count bot agents to a hub with an agent (or supervisor) token. Each takes a
+seat of its own (NAME/bot-01, ...), reads what the customer says and the order facts, and follows
+the after-sales decision table: evidence first where the table wants it, escalation where it
+must, the table's resolution with the right shipping payer and amount. --skill is the chance of
+the right resolution and sets the speed. They run until Ctrl-C.`,
+		Example: `  deskdrill agent --url ws://127.0.0.1:8080 --token dd_... --count 10 --skill 0.9 --think 2s..20s`,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			usage := func(format string, args ...any) error {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
+			}
+			u, err := wsURL(url, "/ws/agent")
+			if err != nil || token == "" {
+				return usage("--url and --token are required: %v", err)
+			}
+			lo, hi, err := parseThink(think)
+			if err != nil {
+				return usage("--think %w", err)
+			}
+			if !c.Flags().Changed("seed") {
+				seed = randomSeed()
+			}
+			logger, _ := newLogger(c.ErrOrStderr(), "info")
+			team, err := bot.New(bot.Config{URL: u, Token: token, Count: count, Seat: seat, Skill: skill, ThinkMin: lo, ThinkMax: hi, Seed: seed, Logger: logger})
+			if err != nil {
+				return usage("%w", err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%d bot agents on %s (skill %.2f, think %v..%v, seed %d); Ctrl-C stops them\n", count, u, skill, lo, hi, seed)
+			err = team.Run(c.Context())
+			s := team.Stats()
+			fmt.Fprintf(c.OutOrStdout(), "bots: %d conversations, %d closed, %d escalated\n", s.Conversations, s.Closed, s.Escalated)
+			return err
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&url, "url", "", "the hub, ws://HOST:PORT")
+	f.StringVar(&token, "token", "", "an agent or supervisor token")
+	f.IntVar(&count, "count", 1, "bots to run")
+	f.StringVar(&seat, "seat", "bot-", "seat name prefix")
+	f.Float64Var(&skill, "skill", 0.9, "chance of the right resolution (0 to 1), and speed")
+	f.StringVar(&think, "think", "2s..20s", "pause before each step, MIN..MAX")
+	f.Uint64Var(&seed, "seed", 0, "seed (default: a random one, printed)")
+	return c
+}
+
+func newTokensCmd() *cobra.Command {
+	var db, role, name string
+	create := &cobra.Command{
+		Use:   "create --role ROLE --name NAME [--db FILE]",
+		Short: "Create a token; it is printed once and stored hashed",
+		Example: `  deskdrill tokens create --role agent --name 小王
+  deskdrill tokens create --role viewer --name merchant-audit`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if strings.TrimSpace(name) == "" {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--name is required")}
+			}
+			st, err := store.Open(c.Context(), db, store.Options{})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			plain, t, err := st.CreateToken(c.Context(), role, name)
+			if err != nil {
+				return &usageError{cmd: c.CommandPath(), err: err}
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%s\n", plain)
+			fmt.Fprintf(c.ErrOrStderr(), "token %d for %s (%s); it is shown only now\n", t.ID, t.Name, t.Role)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&role, "role", store.RoleAgent, "admin, supervisor, viewer, agent or customer")
+	create.Flags().StringVar(&name, "name", "", "who the token is for (an agent's name is its token's)")
+	list := &cobra.Command{
+		Use:   "list [--db FILE]",
+		Short: "List tokens (names and roles; the tokens themselves are not stored)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if _, err := os.Stat(db); err != nil {
+				return err
+			}
+			st, err := store.Open(c.Context(), db, store.Options{})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ts, err := st.Tokens(c.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED")
+			for _, t := range ts {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", t.ID, t.Role, t.Name, t.Created.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	g := groupCmd("tokens", "Access tokens with a role (admin, supervisor, viewer, agent, customer)", "  deskdrill tokens create --role agent --name alice", create, list)
+	g.PersistentFlags().StringVar(&db, "db", "deskdrill.db", "SQLite file of the hub")
+	return g
+}

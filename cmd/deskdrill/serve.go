@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deskdrill/deskdrill/bench/bot"
+	"github.com/deskdrill/deskdrill/bench/swarm"
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/web"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+type serveOptions struct {
+	scenario  string
+	addr      string
+	db        string
+	speed     float64
+	bots      int
+	botSkill  float64
+	think     string
+	customers string
+	seed      uint64
+	count     int
+	grace     time.Duration
+	logLevel  string
+}
+
+// The self-running demo: an ordinary day, ten times faster than life,
+// served by a few bots, so the dashboard moves within seconds.
+const (
+	demoScenario = "steady-day"
+	demoSpeed    = 10
+	demoBots     = 6
+)
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	c := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Run the live sandbox: synthetic customers, agents over WebSocket, every conversation scored",
+		Long: `serve starts the live sandbox on --addr. Synthetic customers arrive by the scenario's arrival
+curve (time compressed by --speed) and chat, over WebSockets, with the agents connected to it:
+people in the console, a vendor's bots through the protocol (docs/protocol.md), or deskdrill's
+own bots (--bots). Every conversation is recorded in --db (SQLite) and scored; KPIs and the
+contract refund are known at any moment (/api/live, deskdrill report).
+
+With no flags it runs a self-running demo: the steady-day scenario ten times faster than life,
+six bots, internal customers. It prints the address and the tokens: one to join as an agent,
+one to view the dashboard and reports, one for the admin. Stop it with Ctrl-C: customers leave,
+connections get a close frame, everything is written to disk.`,
+		Example: `  deskdrill serve
+  deskdrill serve --scenario pre-hire-basic --bots 0          # people do the work
+  deskdrill serve --scenario double11 --speed 120 --bots 40 --bot-skill 0.8
+  deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if !c.Flags().Changed("seed") {
+				o.seed = randomSeed()
+			}
+			return runServe(c.Context(), c, o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.scenario, "scenario", demoScenario, "built-in scenario or scenario file")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	f.StringVar(&o.db, "db", "deskdrill.db", "SQLite file for runs, conversations and scores")
+	f.Float64Var(&o.speed, "speed", 0, "arrival-clock speed-up (default: 10 for the demo, else the scenario's)")
+	f.IntVar(&o.bots, "bots", demoBots, "deskdrill bot agents to run in-process (0: people do the work)")
+	f.Float64Var(&o.botSkill, "bot-skill", 0.9, "bots' skill: chance of the right resolution, and speed")
+	f.StringVar(&o.think, "think", "1s..6s", "bots' pause before each step, MIN..MAX")
+	f.StringVar(&o.customers, "customers", "internal", "internal (the swarm runs in-process) or external (deskdrill customers)")
+	f.Uint64Var(&o.seed, "seed", 0, "seed of customers and bots (default: a random one, printed)")
+	f.IntVar(&o.count, "count", 0, "stop sending customers after this many (0: the scenario's whole duration)")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "how long a disconnected agent keeps its chats")
+	f.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn, error")
+	return c
+}
+
+// parseThink reads "2s..20s".
+func parseThink(s string) (lo, hi time.Duration, err error) {
+	a, b, ok := strings.Cut(s, "..")
+	if !ok {
+		b = a
+	}
+	if lo, err = time.ParseDuration(strings.TrimSpace(a)); err == nil {
+		hi, err = time.ParseDuration(strings.TrimSpace(b))
+	}
+	if err != nil || lo < 0 || hi < lo || hi > time.Hour {
+		return 0, 0, fmt.Errorf("%q: want MIN..MAX such as 2s..20s", s)
+	}
+	return lo, hi, nil
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
+	usage := func(format string, args ...any) error {
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
+	}
+	if o.customers != "internal" && o.customers != "external" {
+		return usage("--customers %q: want internal or external", o.customers)
+	}
+	if o.bots < 0 || o.bots > 5000 {
+		return usage("--bots %d: want 0 to 5000", o.bots)
+	}
+	if o.botSkill < 0 || o.botSkill > 1 {
+		return usage("--bot-skill %v: want 0 to 1", o.botSkill)
+	}
+	if o.speed < 0 || o.speed > 100000 {
+		return usage("--speed %v: want above 0, at most 100000", o.speed)
+	}
+	thinkLo, thinkHi, err := parseThink(o.think)
+	if err != nil {
+		return usage("--think %w", err)
+	}
+	logger, err := newLogger(c.ErrOrStderr(), o.logLevel)
+	if err != nil {
+		return usage("%w", err)
+	}
+	sc, err := scenarios.LoadScenario(o.scenario)
+	if err != nil {
+		return err
+	}
+	speed := o.speed
+	if speed == 0 {
+		speed = sc.Speed
+		if !c.Flags().Changed("scenario") {
+			speed = demoSpeed
+		}
+	}
+	st, err := store.Open(ctx, o.db, store.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := web.New(ctx, web.Config{Store: st, Scenario: sc, Seed: o.seed, Speed: speed, Logger: logger, Grace: o.grace})
+	if err != nil {
+		return err
+	}
+	tokens := map[string]string{}
+	for _, t := range []struct{ role, name string }{
+		{store.RoleAdmin, "admin"}, {store.RoleViewer, "dashboard"}, {store.RoleAgent, "trainee"},
+		{store.RoleSupervisor, "supervisor"}, {store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"},
+	} {
+		plain, _, err := st.CreateToken(ctx, t.role, fmt.Sprintf("%s-run%d", t.name, srv.Run().ID))
+		if err != nil {
+			return err
+		}
+		tokens[t.name] = plain
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+
+	addr := ln.Addr().String()
+	out := c.OutOrStdout()
+	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", srv.Run().ID, sc.Name, addr, speed, o.seed, o.db)
+	fmt.Fprintf(out, "  agent token (join as an agent):      %s\n", tokens["trainee"])
+	fmt.Fprintf(out, "  supervisor token (escalations):      %s\n", tokens["supervisor"])
+	fmt.Fprintf(out, "  viewer token (dashboard, reports):   %s\n", tokens["dashboard"])
+	fmt.Fprintf(out, "  admin token:                         %s\n", tokens["admin"])
+	if o.customers == "external" {
+		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], o.scenario)
+	}
+	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
+	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", srv.Run().ID, o.db)
+
+	// Customers and bots stop first, so their last frames are recorded
+	// before the hub says goodbye.
+	work, stopWork := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if o.bots > 0 {
+		team, err := bot.New(bot.Config{URL: "ws://" + addr + "/ws/agent", Token: tokens["bots"], Count: o.bots, Skill: o.botSkill,
+			ThinkMin: thinkLo, ThinkMax: thinkHi, Seed: o.seed, Logger: logger})
+		if err != nil {
+			stopWork()
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			team.Run(work)
+		}()
+	}
+	if o.customers == "internal" {
+		sw, err := swarm.New(swarm.Config{URL: "ws://" + addr + "/ws/customer", Token: tokens["swarm"], Scenario: sc, Seed: o.seed,
+			Speed: speed, Count: o.count, Logger: logger})
+		if err != nil {
+			stopWork()
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sum, err := sw.Run(work)
+			if err != nil {
+				logger.Error("customers", "err", err)
+			}
+			logger.Info("customers done", "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
+		}()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintln(out, "stopping: customers leave, connections close, records are flushed")
+	stopWork()
+	wg.Wait()
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shut)
+	if e := httpSrv.Shutdown(shut); e != nil && err == nil && !errors.Is(e, http.ErrServerClosed) {
+		err = e
+	}
+	if e := st.Close(); e != nil && err == nil {
+		err = e
+	}
+	if err == nil {
+		fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", srv.Run().ID, srv.Run().ID, o.db)
+	}
+	return err
+}
