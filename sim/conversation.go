@@ -48,6 +48,25 @@ const (
 	EventClose EventKind = "close"
 )
 
+// LeaveRunEnded is the text of a customer's leave event when the run, not
+// the customer, ended the conversation. Such conversations are cut off,
+// not abandoned: reviews leave them out of the KPIs.
+const LeaveRunEnded = "run ended"
+
+// CutOff reports whether the run's end cut c off: the customer left
+// because the run stopped, before the conversation was closed.
+func (c *Conversation) CutOff() bool {
+	for _, e := range c.Events {
+		switch {
+		case e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActClose:
+			return false
+		case e.Kind == EventLeave:
+			return e.Text == LeaveRunEnded
+		}
+	}
+	return false
+}
+
 // Action is a structured agent action with its arguments (DOMAIN.md §2).
 type Action struct {
 	Kind ActionKind `json:"kind"`

@@ -161,7 +161,7 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 		s.FirstReply = rounds[0].Wait
 	}
 
-	leave, closeAt := firstIndex(c, EventLeave), firstIndex(c, EventClose)
+	leave, closeAt := firstIndex(c, EventLeave), closeIndex(c)
 	s.Abandoned = leave >= 0 && (closeAt < 0 || leave < closeAt)
 	if s.Abandoned {
 		s.LeftUnanswered = true
@@ -196,6 +196,19 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 		}
 	}
 	return s, rounds
+}
+
+// closeIndex returns the index of the conversation's close: the agent's
+// close action, or a close event (the hub records one when the
+// conversation ends; imported transcripts may have only that), whichever
+// comes first; -1 when neither.
+func closeIndex(c *Conversation) int {
+	for i, e := range c.Events {
+		if e.Kind == EventClose || e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActClose {
+			return i
+		}
+	}
+	return -1
 }
 
 // decidingAction returns the index of the action that decided c: the first

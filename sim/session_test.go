@@ -147,3 +147,24 @@ func TestTally_AddConversation(t *testing.T) {
 		t.Errorf("dialogues %d, on time %d, timeouts %d, resolved %d; want 2, 1, 1, 1", g.Dialogues, g.DialoguesOnTime, g.Timeouts, g.Resolved24)
 	}
 }
+
+// TestSessionOf_AgentCloseThenLeave is the live hub's order of events: the
+// agent closes, the customer rates and leaves, the hub records the end. The
+// customer did not abandon, and the correct handling counts as resolved.
+func TestSessionOf_AgentCloseThenLeave(t *testing.T) {
+	t0 := time.Date(2026, 11, 11, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	c := &sim.Conversation{ID: "c", Case: sim.CaseRefundUnshipped, Arrived: t0, Events: []sim.Event{
+		{At: at(0), Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "退款"},
+		{At: at(1), Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: "a"},
+		{At: at(5), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a", Action: &sim.Action{Kind: sim.ActRefund, Amount: 100}},
+		{At: at(6), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a", Action: &sim.Action{Kind: sim.ActClose}},
+		{At: at(8), Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: 5},
+		{At: at(9), Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: "done"},
+		{At: at(9), Sender: sim.SenderSystem, Kind: sim.EventClose},
+	}}
+	s, _ := sim.SessionOf(c, t0, true)
+	if s.Abandoned || s.LeftUnanswered || !s.Resolved || s.ResolvedAfter != 5 {
+		t.Errorf("session %+v; want not abandoned, resolved after 5 s", s)
+	}
+}

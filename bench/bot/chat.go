@@ -166,10 +166,12 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 			}
 		}
 	}
-	if !k.Presales {
-		if !c.think(ctx) || !c.say(phrases.NextStep, slots) {
-			return
-		}
+	next := phrases.NextStep
+	if k.Presales {
+		next = phrases.Answer
+	}
+	if !c.think(ctx) || !c.say(next, slots) {
+		return
 	}
 	if !c.think(ctx) || !c.say(phrases.Close, slots) {
 		return

@@ -190,7 +190,7 @@ func (c *customer) run(ctx context.Context) (outcome string, err error) {
 	for {
 		select {
 		case <-ctx.Done():
-			c.send(protocol.Frame{Type: protocol.TypeLeave, Text: "run stopped"})
+			c.send(protocol.Frame{Type: protocol.TypeLeave, Text: sim.LeaveRunEnded})
 			return "stopped", ctx.Err()
 		case <-timer.C:
 			if c.waitingSince.IsZero() {

@@ -36,12 +36,12 @@ type serveOptions struct {
 	logLevel  string
 }
 
-// The self-running demo: an ordinary day, ten times faster than life,
-// served by a few bots, so the dashboard moves within seconds.
+// The self-running demo: an ordinary day at the scenario's own speed (an
+// hour a minute), served by a few bots, so the dashboard moves within
+// seconds and the evening peak outgrows the team.
 const (
 	demoScenario = "steady-day"
-	demoSpeed    = 10
-	demoBots     = 6
+	demoBots     = 8
 )
 
 func newServeCmd() *cobra.Command {
@@ -55,8 +55,8 @@ people in the console, a vendor's bots through the protocol (docs/protocol.md), 
 own bots (--bots). Every conversation is recorded in --db (SQLite) and scored; KPIs and the
 contract refund are known at any moment (/api/live, deskdrill report).
 
-With no flags it runs a self-running demo: the steady-day scenario ten times faster than life,
-six bots, internal customers. It prints the address and the tokens: one to join as an agent,
+With no flags it runs a self-running demo: the steady-day scenario at its own speed (an hour of
+arrivals a minute), eight bots, internal customers. It prints the address and the tokens: one to join as an agent,
 one to view the dashboard and reports, one for the admin. Stop it with Ctrl-C: customers leave,
 connections get a close frame, everything is written to disk.`,
 		Example: `  deskdrill serve
@@ -75,10 +75,10 @@ connections get a close frame, everything is written to disk.`,
 	f.StringVar(&o.scenario, "scenario", demoScenario, "built-in scenario or scenario file")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.db, "db", "deskdrill.db", "SQLite file for runs, conversations and scores")
-	f.Float64Var(&o.speed, "speed", 0, "arrival-clock speed-up (default: 10 for the demo, else the scenario's)")
+	f.Float64Var(&o.speed, "speed", 0, "arrival-clock speed-up (default: the scenario's)")
 	f.IntVar(&o.bots, "bots", demoBots, "deskdrill bot agents to run in-process (0: people do the work)")
 	f.Float64Var(&o.botSkill, "bot-skill", 0.9, "bots' skill: chance of the right resolution, and speed")
-	f.StringVar(&o.think, "think", "1s..6s", "bots' pause before each step, MIN..MAX")
+	f.StringVar(&o.think, "think", "1s..4s", "bots' pause before each step, MIN..MAX")
 	f.StringVar(&o.customers, "customers", "internal", "internal (the swarm runs in-process) or external (deskdrill customers)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of customers and bots (default: a random one, printed)")
 	f.IntVar(&o.count, "count", 0, "stop sending customers after this many (0: the scenario's whole duration)")
@@ -141,9 +141,6 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	speed := o.speed
 	if speed == 0 {
 		speed = sc.Speed
-		if !c.Flags().Changed("scenario") {
-			speed = demoSpeed
-		}
 	}
 	st, err := store.Open(ctx, o.db, store.Options{Logger: logger})
 	if err != nil {

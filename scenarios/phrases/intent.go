@@ -55,6 +55,7 @@ const (
 	Confirm     Intent = "confirm"
 	NextStep    Intent = "next_step" // a concrete next step with a time ({time})
 	Close       Intent = "close"
+	Answer      Intent = "answer" // pre-sales: answers a question on size, stock, shipping or coupons
 )
 
 // Generic is the customer section that holds the lines of every intent,
@@ -64,7 +65,7 @@ const Generic = "generic"
 var (
 	customerBase = []Intent{Open, More, GiveOrder, GiveEvidence, Nudge, Accept, Dispute,
 		Angry, Thanks, Rate, AskSize, AskStock, AskShipDate, AskCoupon}
-	agentBase = []Intent{Greet, Apologize, AskOrder, AskEvidence, NextStep, Close}
+	agentBase = []Intent{Greet, Apologize, AskOrder, AskEvidence, NextStep, Close, Answer}
 )
 
 // Rating qualifiers of Rate.

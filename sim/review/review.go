@@ -9,6 +9,7 @@ package review
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -91,11 +92,22 @@ func lastAgent(c *sim.Conversation) string {
 	return ""
 }
 
-// Evaluate judges convs. Conversations are not changed.
+// Evaluate judges convs. Conversations the run's end cut off (the
+// customer left with sim.LeaveRunEnded before a close) are left out and
+// counted in a note: they say nothing about the agents. Conversations are
+// not changed.
 func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if o.Profile == nil {
 		return nil, ErrNoProfile
 	}
+	var kept []*sim.Conversation
+	for _, c := range convs {
+		if !c.CutOff() {
+			kept = append(kept, c)
+		}
+	}
+	cut := len(convs) - len(kept)
+	convs = kept
 	if o.Weights == (sim.ScoreWeights{}) {
 		o.Weights = sim.DefaultScoreWeights()
 	}
@@ -203,6 +215,9 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	}
 	if len(convs) > 0 {
 		r.MeanScore = total / float64(len(convs))
+	}
+	if cut > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
 	}
 	paid := o.PaidOrders
 	if paid <= 0 {

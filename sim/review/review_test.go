@@ -66,8 +66,11 @@ func TestEvaluate(t *testing.T) {
 		add(110, sim.SenderCustomer, sim.EventRating, "", nil, 2).
 		add(111, sim.SenderCustomer, sim.EventDispute, "", nil, 0).
 		add(112, sim.SenderCustomer, sim.EventLeave, "", nil, 0).c
+	cut := newChat("c3", sim.CaseRefundUnshipped, 5000).
+		add(0, sim.SenderCustomer, sim.EventMessage, "退款", nil, 0).
+		add(5, sim.SenderCustomer, sim.EventLeave, sim.LeaveRunEnded, nil, 0).c
 	p := taobaoLike()
-	r, err := review.Evaluate([]*sim.Conversation{good, slow}, review.Options{Profile: p, PaidOrders: 100})
+	r, err := review.Evaluate([]*sim.Conversation{good, slow, cut}, review.Options{Profile: p, PaidOrders: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +103,9 @@ func TestEvaluate(t *testing.T) {
 	}
 	if r.Period != "2026-11" {
 		t.Errorf("period %q", r.Period)
+	}
+	if r.Conversations != 2 || len(r.Notes) != 1 {
+		t.Errorf("%d conversations, notes %q; want the cut-off one left out and said so", r.Conversations, r.Notes)
 	}
 }
 
