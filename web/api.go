@@ -101,7 +101,22 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"name": id.Name, "role": id.Role, "run": s.run.ID})
 }
 
+// live answers at once, or with ?scored=N when at least N conversations
+// are scored (a long poll of at most 30 s): scripts and tests wait on the
+// event instead of polling.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	if v := r.URL.Query().Get("scored"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			fail(w, http.StatusBadRequest, "scored %q: want a count", v)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+		defer cancel()
+		if err := s.WaitScored(ctx, n); err != nil && r.Context().Err() != nil {
+			return // the client went away
+		}
+	}
 	rv, err := s.LiveReview()
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "review: %v", err)

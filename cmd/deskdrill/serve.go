@@ -194,10 +194,21 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 			stopWork()
 			return err
 		}
-		wg.Add(1)
+		// Escalations need supervisors: one bot supervisor per ten bots.
+		sups, err := bot.New(bot.Config{URL: "ws://" + addr + "/ws/agent", Token: tokens["supervisor"], Count: max(1, o.bots/10), Seat: "sup-",
+			Skill: o.botSkill, ThinkMin: thinkLo, ThinkMax: thinkHi, Seed: o.seed + 1, Logger: logger})
+		if err != nil {
+			stopWork()
+			return err
+		}
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			team.Run(work)
+		}()
+		go func() {
+			defer wg.Done()
+			sups.Run(work)
 		}()
 	}
 	if o.customers == "internal" {

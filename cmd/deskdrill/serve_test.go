@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServe_RunReportExportKPIs runs `deskdrill serve` with its own bots and
+// customers on 127.0.0.1, waits through the API for the conversations to be
+// scored, stops it as Ctrl-C would, and reads the run back with report,
+// export and kpis --transcripts.
+func TestServe_RunReportExportKPIs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "run.db")
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	serveCtx, stop := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		code := run(serveCtx, []string{"serve", "--scenario", "steady-day", "--speed", "3600", "--count", "5", "--bots", "2",
+			"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn"}, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	// The banner names the address and the viewer token.
+	lines := bufio.NewScanner(pr)
+	var url, viewer string
+	re := regexp.MustCompile(`Bearer (dd_\S+)' (http://\S+)/api/live`)
+	for lines.Scan() {
+		if m := re.FindStringSubmatch(lines.Text()); m != nil {
+			viewer, url = m[1], m[2]
+			break
+		}
+	}
+	if url == "" {
+		t.Fatalf("no banner; stderr %s", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/live?scored=5", nil)
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live struct {
+		Review struct {
+			Conversations int `json:"conversations"`
+		} `json:"review"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&live)
+	resp.Body.Close()
+	if err != nil || live.Review.Conversations != 5 {
+		t.Fatalf("live review: %v, %d conversations; want 5", err, live.Review.Conversations)
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("serve did not stop")
+	}
+
+	r := deskdrill(t, "report", "1", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "5 conversations") || !strings.Contains(r.stdout, "agents:") {
+		t.Fatalf("report: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "run1.jsonl")
+	if r := deskdrill(t, "export", "1", "--db", db, "--out", out); r.code != 0 {
+		t.Fatalf("export: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || len(data) == 0 {
+		t.Fatalf("export wrote %d bytes: %v", len(data), err)
+	}
+	r = deskdrill(t, "kpis", "--transcripts", out, "--profile", "taobao", "--json")
+	var rv struct {
+		Conversations int                `json:"conversations"`
+		KPIs          map[string]float64 `json:"kpis"`
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rv) != nil || rv.Conversations != 5 || len(rv.KPIs) == 0 {
+		t.Fatalf("kpis --transcripts: exit %d, %d conversations, %v\n%s", r.code, rv.Conversations, rv.KPIs, r.stderr)
+	}
+	if r := deskdrill(t, "report", "--list", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "steady-day") {
+		t.Errorf("report --list: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestTokens_CreateAndList(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	r := deskdrill(t, "tokens", "create", "--role", "agent", "--name", "小王", "--db", db)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "dd_") {
+		t.Fatalf("create: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+	}
+	r = deskdrill(t, "tokens", "list", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "小王") || strings.Contains(r.stdout, "dd_") {
+		t.Errorf("list: exit %d\n%s; want the name and never a token", r.code, r.stdout)
+	}
+	if r := deskdrill(t, "tokens", "create", "--role", "wizard", "--name", "x", "--db", db); r.code != 2 {
+		t.Errorf("a bad role: exit %d; want 2", r.code)
+	}
+}
+
+func TestLiveCommands_BadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--customers", "sideways"},
+		{"serve", "--bot-skill", "2"},
+		{"serve", "--think", "5s..1s"},
+		{"customers"},
+		{"agent", "--url", "ws://127.0.0.1:1"},
+		{"report", "x", "--db", "/nonexistent/db"},
+		{"export"},
+	} {
+		if r := deskdrill(t, args...); r.code != 2 || r.stderr == "" {
+			t.Errorf("%v: exit %d, %q; want 2 and a message", args, r.code, r.stderr)
+		}
+	}
+}
