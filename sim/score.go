@@ -45,10 +45,10 @@ const (
 // were lost (an index into Conversation.Events, -1 when the loss belongs to
 // the conversation as a whole) and a readable reason.
 type Deduction struct {
-	Dimension string
-	Points    float64
-	Event     int
-	Reason    string
+	Dimension string  `json:"dimension"`
+	Points    float64 `json:"points"`
+	Event     int     `json:"event"`
+	Reason    string  `json:"reason"`
 }
 
 // Score is a conversation's score (DOMAIN.md §4). The dimensions hold the
@@ -57,18 +57,22 @@ type Deduction struct {
 // (the Tally's Resolved and the outcome model's q), false when the case is
 // not judged.
 type Score struct {
-	Total                                                         float64
-	Timeliness, Resolution, Compliance, Communication, Efficiency float64
-	HardFail                                                      bool
-	Correct                                                       bool
+	Total         float64 `json:"total"`
+	Timeliness    float64 `json:"timeliness"`
+	Resolution    float64 `json:"resolution"`
+	Compliance    float64 `json:"compliance"`
+	Communication float64 `json:"communication"`
+	Efficiency    float64 `json:"efficiency"`
+	HardFail      bool    `json:"hard_fail"`
+	Correct       bool    `json:"correct"`
 	// ResolutionJudged is false when the conversation names no known case
 	// (an imported transcript): Resolution is then 0 and left out of Total.
-	ResolutionJudged bool
+	ResolutionJudged bool `json:"resolution_judged"`
 	// Deductions are ordered by event; conversation-wide ones (Event -1)
 	// come last.
-	Deductions []Deduction
+	Deductions []Deduction `json:"deductions"`
 	// Notes say what was not judged and why; they cost no points.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ResolutionQuality returns the resolution's points as a share of its

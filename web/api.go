@@ -2,18 +2,22 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/scenarios/phrases"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
 	"github.com/deskdrill/deskdrill/web/store"
@@ -26,20 +30,33 @@ type identity struct {
 	Name, Role string
 }
 
+var (
+	readers = []string{store.RoleViewer, store.RoleSupervisor, store.RoleAdmin}
+	anyone  = []string{store.RoleViewer, store.RoleSupervisor, store.RoleAdmin, store.RoleAgent}
+)
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/ws/agent", s.hub.ServeAgent)
-	mux.HandleFunc("/ws/customer", s.hub.ServeCustomer)
+	mux.HandleFunc("GET /ws/agent", s.wsAgent)
+	mux.HandleFunc("GET /ws/customer", s.wsCustomer)
+	mux.Handle("GET /", http.FileServerFS(assetFS()))
 
-	readers := []string{store.RoleViewer, store.RoleSupervisor, store.RoleAdmin}
-	mux.Handle("GET /api/whoami", s.auth(s.whoami, append(readers, store.RoleAgent)...))
+	mux.Handle("GET /api/whoami", s.auth(s.whoami, anyone...))
+	mux.Handle("GET /api/quick-replies", s.auth(s.quickReplies, anyone...))
 	mux.Handle("GET /api/live", s.auth(s.live, readers...))
+	mux.Handle("GET /api/stream", s.auth(s.stream, readers...))
+	mux.Handle("GET /api/scenarios", s.auth(s.scenarioList, readers...))
 	mux.Handle("GET /api/runs", s.auth(s.runs, readers...))
+	mux.Handle("POST /api/runs", s.auth(s.startRun, store.RoleAdmin))
+	mux.Handle("POST /api/runs/current/stop", s.auth(s.stopRun, store.RoleAdmin))
 	mux.Handle("GET /api/runs/{run}", s.auth(s.runReview, readers...))
-	mux.Handle("GET /api/runs/{run}/conversations", s.auth(s.conversations, append(readers, store.RoleAgent)...))
-	mux.Handle("GET /api/runs/{run}/conversations/{conv}", s.auth(s.conversation, append(readers, store.RoleAgent)...))
+	mux.Handle("GET /api/runs/{run}/report.json", s.auth(s.runReview, readers...))
+	mux.Handle("GET /api/runs/{run}/conversations", s.auth(s.conversations, anyone...))
+	mux.Handle("GET /api/runs/{run}/conversations.csv", s.auth(s.conversationsCSV, readers...))
+	mux.Handle("GET /api/runs/{run}/statement.csv", s.auth(s.statementCSV, readers...))
+	mux.Handle("GET /api/runs/{run}/conversations/{conv}", s.auth(s.conversation, anyone...))
 	mux.Handle("GET /api/runs/{run}/transcripts", s.auth(s.transcripts, readers...))
 	mux.Handle("GET /api/tokens", s.auth(s.tokens, store.RoleAdmin))
 	mux.Handle("POST /api/tokens", s.auth(s.createToken, store.RoleAdmin))
@@ -64,7 +81,8 @@ func fail(w http.ResponseWriter, status int, format string, args ...any) {
 }
 
 // auth lets a request through when its bearer token (header, or the token
-// query parameter for browser downloads) has one of roles.
+// query parameter for downloads and EventSource, which cannot set headers)
+// has one of roles.
 func (s *Server) auth(h http.HandlerFunc, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := ""
@@ -92,13 +110,53 @@ func who(r *http.Request) identity {
 	return id
 }
 
+func (s *Server) wsAgent(w http.ResponseWriter, r *http.Request) {
+	if h := s.Hub(); h != nil {
+		h.ServeAgent(w, r)
+		return
+	}
+	http.Error(w, "no live run: an admin starts one", http.StatusServiceUnavailable)
+}
+
+func (s *Server) wsCustomer(w http.ResponseWriter, r *http.Request) {
+	if h := s.Hub(); h != nil {
+		h.ServeCustomer(w, r)
+		return
+	}
+	http.Error(w, "no live run: an admin starts one", http.StatusServiceUnavailable)
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "run": s.run.ID, "scenario": s.run.Scenario, "uptime_s": time.Since(s.started).Seconds()})
+	out := map[string]any{"status": "ok"}
+	if run, ok := s.Run(); ok {
+		out["run"], out["scenario"], out["uptime_s"] = run.ID, run.Scenario, time.Since(run.Started).Seconds()
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	id := who(r)
-	writeJSON(w, http.StatusOK, map[string]any{"name": id.Name, "role": id.Role, "run": s.run.ID})
+	out := map[string]any{"name": id.Name, "role": id.Role, "run": nil}
+	if run, ok := s.Run(); ok {
+		out["run"] = run.ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) quickReplies(w http.ResponseWriter, r *http.Request) {
+	loc := phrases.Locale(r.URL.Query().Get("locale"))
+	if !slices.Contains(phrases.Locales(), loc) {
+		loc = phrases.ZhCN
+	}
+	type qr struct {
+		Title string `json:"title"`
+		Text  string `json:"text"`
+	}
+	out := []qr{}
+	for _, q := range phrases.Default().QuickReplies(loc) {
+		out = append(out, qr{q.Title, q.Text})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // live answers at once, or with ?scored=N when at least N conversations
@@ -117,12 +175,45 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 			return // the client went away
 		}
 	}
-	rv, err := s.LiveReview()
+	lr := s.current()
+	if lr == nil {
+		fail(w, http.StatusNotFound, "no live run")
+		return
+	}
+	st, err := lr.state()
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "review: %v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": s.run, "hub": s.hub.Snapshot(), "review": summary(rv)})
+	writeJSON(w, http.StatusOK, st)
+}
+
+// scenarioInfo is a built-in scenario in the admin's list.
+type scenarioInfo struct {
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	Speed       float64 `json:"speed"`
+}
+
+var builtinScenarios = sync.OnceValues(func() ([]scenarioInfo, error) {
+	var out []scenarioInfo
+	for _, n := range scenarios.ScenarioNames() {
+		sc, err := scenarios.LoadScenario(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scenarioInfo{Name: n, Description: strings.TrimSpace(sc.Description), Speed: sc.Speed})
+	}
+	return out, nil
+})
+
+func (s *Server) scenarioList(w http.ResponseWriter, r *http.Request) {
+	list, err := builtinScenarios()
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
@@ -131,14 +222,105 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, runs)
+	live, _ := s.Run()
+	out := []runJSON{}
+	for _, run := range runs {
+		out = append(out, toRunJSON(run, run.ID == live.ID))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// startRun is the admin's "start a run of this scenario".
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Scenario  string   `json:"scenario"`
+		Speed     float64  `json:"speed"`
+		Bots      *int     `json:"bots"`
+		BotSkill  *float64 `json:"bot_skill"`
+		Customers string   `json:"customers"`
+		Count     int      `json:"count"`
+		Seed      *uint64  `json:"seed"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		fail(w, http.StatusBadRequest, "body: want {\"scenario\": \"steady-day\", \"speed\": 60, \"bots\": 8, \"bot_skill\": 0.9, \"customers\": \"internal\"}: %v", err)
+		return
+	}
+	if !slices.Contains(scenarios.ScenarioNames(), req.Scenario) {
+		fail(w, http.StatusBadRequest, "field \"scenario\": %q is not a built-in scenario (%s)", req.Scenario, strings.Join(scenarios.ScenarioNames(), ", "))
+		return
+	}
+	rc := RunConfig{Speed: req.Speed, Bots: 8, BotSkill: 0.9, Customers: req.Customers, Count: req.Count, Seed: uint64(time.Now().UnixNano())}
+	if req.Bots != nil {
+		rc.Bots = *req.Bots
+	}
+	if req.BotSkill != nil {
+		rc.BotSkill = *req.BotSkill
+	}
+	if req.Seed != nil {
+		rc.Seed = *req.Seed
+	}
+	switch {
+	case rc.Speed < 0 || rc.Speed > 100000:
+		fail(w, http.StatusBadRequest, "field \"speed\": %v: want 0 (the scenario's) to 100000", rc.Speed)
+		return
+	case rc.Bots < 0 || rc.Bots > 1000:
+		fail(w, http.StatusBadRequest, "field \"bots\": %d: want 0 to 1000", rc.Bots)
+		return
+	case rc.BotSkill < 0 || rc.BotSkill > 1:
+		fail(w, http.StatusBadRequest, "field \"bot_skill\": %v: want 0 to 1", rc.BotSkill)
+		return
+	case rc.Count < 0:
+		fail(w, http.StatusBadRequest, "field \"count\": cannot be negative")
+		return
+	}
+	sc, err := scenarios.LoadScenario(req.Scenario)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	rc.Scenario = sc
+	// The run outlives the request.
+	info, err := s.Start(context.WithoutCancel(r.Context()), rc)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	tokens := map[string]string{}
+	for _, k := range []string{"trainee", "supervisor", "dashboard", "swarm"} {
+		tokens[map[string]string{"trainee": "agent", "supervisor": "supervisor", "dashboard": "viewer", "swarm": "customer"}[k]] = info.Tokens[k]
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"run": toRunJSON(info.Run, true), "tokens": tokens})
+}
+
+func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
+	run, ok := s.Run()
+	if !ok {
+		fail(w, http.StatusNotFound, "no live run")
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil && !errors.Is(err, ErrNoRun) {
+		fail(w, http.StatusInternalServerError, "stop run %d: %v", run.ID, err)
+		return
+	}
+	if ended, err := s.store.Run(r.Context(), run.ID); err == nil {
+		run = ended
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": toRunJSON(run, false)})
 }
 
 // runID reads the {run} path value; "current" is the live run.
 func (s *Server) runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	v := r.PathValue("run")
 	if v == "current" {
-		return s.run.ID, true
+		run, ok := s.Run()
+		if !ok {
+			fail(w, http.StatusNotFound, "no live run")
+		}
+		return run.ID, ok
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 {
@@ -149,13 +331,13 @@ func (s *Server) runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 }
 
 // ReviewRun judges a stored run by the rules of its scenario (the built-in
-// one of its name, or the live run's own).
-func ReviewRun(ctx context.Context, st *store.Store, id int64, live *sim.Scenario) (store.Run, *review.Review, error) {
+// one of its name, or the given one when the names match).
+func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenario) (store.Run, *review.Review, error) {
 	run, err := st.Run(ctx, id)
 	if err != nil {
 		return run, nil, err
 	}
-	sc := live
+	sc := known
 	if sc == nil || sc.Name != run.Scenario {
 		if sc, err = scenarios.LoadScenario(run.Scenario); err != nil {
 			return run, nil, fmt.Errorf("review run %d: its scenario: %w", id, err)
@@ -173,20 +355,26 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, live *sim.Scenari
 	return run, rv, err
 }
 
+// review returns the review of the {run} of r: live from memory for the
+// live run, else from the store.
 func (s *Server) review(w http.ResponseWriter, r *http.Request) (store.Run, *review.Review, bool) {
 	id, ok := s.runID(w, r)
 	if !ok {
 		return store.Run{}, nil, false
 	}
-	if id == s.run.ID {
-		rv, err := s.LiveReview()
+	if lr := s.current(); lr != nil && lr.run.ID == id {
+		rv, err := lr.review()
 		if err != nil {
 			fail(w, http.StatusInternalServerError, "review: %v", err)
 			return store.Run{}, nil, false
 		}
-		return s.run, rv, true
+		return lr.run, rv, true
 	}
-	run, rv, err := ReviewRun(r.Context(), s.store, id, s.cfg.Scenario)
+	var known *sim.Scenario
+	if lr := s.current(); lr != nil {
+		known = lr.scenario
+	}
+	run, rv, err := ReviewRun(r.Context(), s.store, id, known)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		fail(w, http.StatusNotFound, "no run %d", id)
@@ -198,20 +386,16 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) (store.Run, *rev
 	return run, rv, true
 }
 
-// reviewSummary is a review without its per-conversation scores.
-type reviewSummary struct {
-	*review.Review
-	Scores any `json:"scores,omitempty"`
-}
-
-func summary(rv *review.Review) reviewSummary { return reviewSummary{Review: rv} }
-
 func (s *Server) runReview(w http.ResponseWriter, r *http.Request) {
 	run, rv, ok := s.review(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"run": run, "review": rv})
+	live, _ := s.Run()
+	if strings.HasSuffix(r.URL.Path, ".json") {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%d-report.json"`, run.ID))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"run": toRunJSON(run, run.ID == live.ID), "review": rv})
 }
 
 // conversations lists a run's scored conversations; an agent sees only
@@ -235,6 +419,55 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 // ownedBy reports whether agent (possibly name/seat) is the token name's.
 func ownedBy(agent, name string) bool {
 	return agent == name || strings.HasPrefix(agent, name+"/")
+}
+
+func csvOut(w http.ResponseWriter, name string, rows [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename=%q`, name))
+	// A byte-order mark, so spreadsheet programs read the Chinese right.
+	w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	cw.WriteAll(rows)
+}
+
+func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func (s *Server) conversationsCSV(w http.ResponseWriter, r *http.Request) {
+	run, rv, ok := s.review(w, r)
+	if !ok {
+		return
+	}
+	rows := [][]string{{"conversation", "agent", "case", "total", "timeliness", "resolution", "compliance", "communication", "efficiency",
+		"correct", "hard_fail", "first_reply_s", "abandoned", "rating", "dispute"}}
+	for _, c := range rv.Scores {
+		sc := c.Score
+		rows = append(rows, []string{c.ID, c.Agent, c.Case, ff(sc.Total), ff(sc.Timeliness), ff(sc.Resolution), ff(sc.Compliance),
+			ff(sc.Communication), ff(sc.Efficiency), strconv.FormatBool(sc.Correct), strconv.FormatBool(sc.HardFail),
+			ff(c.FirstReply), strconv.FormatBool(c.Abandoned), strconv.Itoa(c.Rating), strconv.FormatBool(c.Dispute)})
+	}
+	csvOut(w, fmt.Sprintf("run-%d-conversations.csv", run.ID), rows)
+}
+
+func (s *Server) statementCSV(w http.ResponseWriter, r *http.Request) {
+	run, rv, ok := s.review(w, r)
+	if !ok {
+		return
+	}
+	rows := [][]string{{"period", "clause", "kind", "kpi", "measured", "target", "band", "ratio", "amount", "reason", "evidence"}}
+	opt := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return ff(*p)
+	}
+	if st := rv.Statement; st != nil {
+		for _, it := range st.Items {
+			rows = append(rows, []string{it.Period, it.Clause, it.Kind, it.KPI, opt(it.Measured), opt(it.Target), it.Band, opt(it.Ratio),
+				it.Amount.String(), it.Reason, strings.Join(it.Evidence, " ")})
+		}
+		rows = append(rows, []string{"", "total", "", "", "", "", "", "", st.Total.String(), "", ""})
+	}
+	csvOut(w, fmt.Sprintf("run-%d-statement.csv", run.ID), rows)
 }
 
 func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
@@ -262,9 +495,15 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "no conversation %q in run %d", r.PathValue("conv"), id)
 			return
 		}
-		c.Case = "" // the hidden truth stays hidden from agents
+		c.Case, c.Persona = "", "" // the hidden truth stays hidden from agents
 	}
-	score := sim.ScoreConversation(c, s.cfg.Scenario.Platform, sim.DefaultScoreWeights())
+	profile := (*sim.PlatformProfile)(nil)
+	if run, err := s.store.Run(r.Context(), id); err == nil {
+		if sc, err := scenarios.LoadScenario(run.Scenario); err == nil {
+			profile = sc.Platform
+		}
+	}
+	score := sim.ScoreConversation(c, profile, sim.DefaultScoreWeights())
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": transcriptJSON(c), "score": score})
 }
 
@@ -309,7 +548,17 @@ func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ts)
+	type tok struct {
+		ID      int64     `json:"id"`
+		Name    string    `json:"name"`
+		Role    string    `json:"role"`
+		Created time.Time `json:"created"`
+	}
+	out := []tok{}
+	for _, t := range ts {
+		out = append(out, tok{t.ID, t.Name, t.Role, t.Created})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
@@ -328,4 +577,13 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "name": t.Name, "role": t.Role})
+}
+
+// assetFS is the pages, embedded.
+func assetFS() fs.FS {
+	sub, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
 }

@@ -1,6 +1,7 @@
 // Package web is deskdrill's server side: it owns the live hub (web/hub),
-// the records (web/store), the HTTP API, health and metrics. A Server runs
-// one live run of one scenario; past runs are read from the store.
+// the records (web/store), the HTTP API, the pages (web/assets), health and
+// metrics. A Server runs at most one live run at a time; an admin may stop
+// it and start another. Past runs are read from the store.
 package web
 
 import (
@@ -16,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/deskdrill/deskdrill/bench/bot"
+	"github.com/deskdrill/deskdrill/bench/swarm"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
 	"github.com/deskdrill/deskdrill/web/hub"
@@ -24,41 +27,55 @@ import (
 
 // Config configures a server.
 type Config struct {
-	Store    *store.Store
-	Scenario *sim.Scenario
-	Seed     uint64
-	Speed    float64
-	Logger   *slog.Logger
+	Store  *store.Store
+	Logger *slog.Logger
 	// Hub settings that tests shorten; zero takes the hub's defaults.
 	Grace, RatingWindow time.Duration
 	Concurrency         int
 	Now                 func() time.Time
+	// Sample is the interval of the dashboard's timeline (5 s).
+	Sample time.Duration
 }
 
-// Server is one live run and the API over all runs.
+// RunConfig is one live run: a scenario, its clock, and who works it.
+type RunConfig struct {
+	Scenario *sim.Scenario
+	Seed     uint64
+	// Speed compresses the arrival clock; 0 takes the scenario's.
+	Speed float64
+	// Bots run in-process as agents (and one supervisor bot per ten).
+	Bots               int
+	BotSkill           float64
+	ThinkMin, ThinkMax time.Duration
+	// Customers: "internal" runs the swarm in-process over loopback
+	// WebSockets; "external" leaves it to `deskdrill customers`.
+	Customers string
+	// Count stops the swarm after that many customers (0: the scenario).
+	Count int
+}
+
+// ErrNoRun: no live run is going.
+var ErrNoRun = errors.New("no live run")
+
+// Server is the live runs and the API over all runs.
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *store.Store
-	hub      *hub.Hub
-	run      store.Run
 	registry *prometheus.Registry
 	handler  http.Handler
-	started  time.Time
+	closing  chan struct{} // closed by Shutdown: long-lived requests end
+	once     sync.Once
 
 	mu       sync.Mutex
-	finished []*sim.Conversation // this run's finished conversations
-	cache    *review.Review      // the review of finished, while len is unchanged
-	cacheN   int
-	// changed is closed and replaced whenever a conversation is scored:
-	// a broadcast to whoever waits (tests, live dashboards).
-	changed chan struct{}
+	cur      *liveRun
+	loopback string // ws://HOST:PORT of this server, for internal customers and bots
 }
 
-// New creates the run in the store and the hub that serves it.
-func New(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Scenario == nil {
-		return nil, errors.New("new server: a store and a scenario are required")
+// New returns a server with no run; Start begins one.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("new server: a store is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -66,38 +83,247 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Speed == 0 {
-		cfg.Speed = cfg.Scenario.Speed
+	if cfg.Sample <= 0 {
+		cfg.Sample = 5 * time.Second
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), started: cfg.Now(), changed: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{})}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	conf, _ := json.Marshal(map[string]any{"scenario": cfg.Scenario.Name, "seed": cfg.Seed, "speed": cfg.Speed})
-	s.run = store.Run{Scenario: cfg.Scenario.Name, Seed: cfg.Seed, Speed: cfg.Speed, Contract: cfg.Scenario.Contract.Name, Started: s.started, Config: conf}
-	id, err := cfg.Store.CreateRun(ctx, s.run)
-	if err != nil {
-		return nil, fmt.Errorf("new server: %w", err)
-	}
-	s.run.ID = id
-	s.hub, err = hub.New(hub.Config{
-		Run: id, Scenario: cfg.Scenario, Recorder: cfg.Store, Auth: auth{cfg.Store},
-		OnFinish: s.onFinish, Now: cfg.Now, Concurrency: cfg.Concurrency,
-		Grace: cfg.Grace, RatingWindow: cfg.RatingWindow, Logger: cfg.Logger, Registerer: s.registry,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("new server: %w", err)
-	}
 	s.handler = s.routes()
 	return s, nil
 }
 
-// Run returns the live run.
-func (s *Server) Run() store.Run { return s.run }
+// SetLoopback tells the server its own WebSocket base (ws://HOST:PORT),
+// where internal customers and bots connect.
+func (s *Server) SetLoopback(base string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loopback = base
+}
 
-// Hub returns the live hub.
-func (s *Server) Hub() *hub.Hub { return s.hub }
-
-// ServeHTTP serves the API, the WebSocket endpoints, health and metrics.
+// ServeHTTP serves the pages, the API, the WebSocket endpoints, health and
+// metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// current returns the live run, or nil.
+func (s *Server) current() *liveRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// Run returns the live run's record; ok is false when none is going.
+func (s *Server) Run() (store.Run, bool) {
+	lr := s.current()
+	if lr == nil {
+		return store.Run{}, false
+	}
+	return lr.run, true
+}
+
+// Hub returns the live run's hub, or nil.
+func (s *Server) Hub() *hub.Hub {
+	if lr := s.current(); lr != nil {
+		return lr.hub
+	}
+	return nil
+}
+
+// RunInfo is a started run and the tokens made for it.
+type RunInfo struct {
+	Run    store.Run
+	Tokens map[string]string // agent, supervisor, viewer, customer, bots
+}
+
+// liveRun is one live run: its hub, its customers and bots, what has been
+// scored, and the dashboard's timeline.
+type liveRun struct {
+	s        *Server
+	run      store.Run
+	scenario *sim.Scenario
+	speed    float64
+	hub      *hub.Hub
+	started  time.Time
+	cancel   context.CancelFunc // stops the swarm, the bots and the sampler
+	work     sync.WaitGroup
+	tokens   map[string]string
+
+	mu       sync.Mutex
+	finished []*sim.Conversation
+	cache    *review.Review // the review of finished, while its length is unchanged
+	cacheN   int
+	// changed is closed and replaced whenever a conversation is scored: a
+	// broadcast to whoever waits (the stream, long polls, tests).
+	changed  chan struct{}
+	timeline []Sample
+	// collectors are the hub's metrics, unregistered when the run stops
+	// so the next run's hub can register the same series.
+	collectors []prometheus.Collector
+}
+
+// runRegisterer registers a run's collectors and remembers them.
+type runRegisterer struct {
+	r   prometheus.Registerer
+	run *liveRun
+}
+
+func (w *runRegisterer) Register(c prometheus.Collector) error {
+	if err := w.r.Register(c); err != nil {
+		return err
+	}
+	w.run.collectors = append(w.run.collectors, c)
+	return nil
+}
+
+func (w *runRegisterer) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := w.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func (w *runRegisterer) Unregister(c prometheus.Collector) bool { return w.r.Unregister(c) }
+
+func (lr *liveRun) unregister() {
+	for _, c := range lr.collectors {
+		lr.s.registry.Unregister(c)
+	}
+}
+
+// Start begins a live run, stopping the current one first.
+func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
+	if rc.Scenario == nil {
+		return nil, errors.New("start run: a scenario is required")
+	}
+	if rc.Customers == "" {
+		rc.Customers = "internal"
+	}
+	if rc.Customers != "internal" && rc.Customers != "external" {
+		return nil, fmt.Errorf("start run: customers %q: want internal or external", rc.Customers)
+	}
+	if rc.Speed == 0 {
+		rc.Speed = rc.Scenario.Speed
+	}
+	if rc.ThinkMax == 0 {
+		rc.ThinkMin, rc.ThinkMax = time.Second, 4*time.Second
+	}
+	if err := s.Stop(ctx); err != nil && !errors.Is(err, ErrNoRun) {
+		return nil, err
+	}
+	s.mu.Lock()
+	loopback := s.loopback
+	s.mu.Unlock()
+	if (rc.Bots > 0 || rc.Customers == "internal") && loopback == "" {
+		return nil, errors.New("start run: the server does not know its own address (SetLoopback) for internal customers and bots")
+	}
+	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{}}
+	conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
+		"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
+	lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
+	id, err := s.store.CreateRun(ctx, lr.run)
+	if err != nil {
+		return nil, fmt.Errorf("start run: %w", err)
+	}
+	lr.run.ID = id
+	lr.hub, err = hub.New(hub.Config{
+		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
+		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
+		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start run: %w", err)
+	}
+	for _, t := range []struct{ role, name string }{
+		{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"},
+		{store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"}, {store.RoleSupervisor, "bot-supervisors"},
+	} {
+		plain, _, err := s.store.CreateToken(ctx, t.role, fmt.Sprintf("%s-run%d", t.name, id))
+		if err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		lr.tokens[t.name] = plain
+	}
+	work, cancel := context.WithCancel(context.Background())
+	lr.cancel = cancel
+	if rc.Bots > 0 {
+		for _, team := range []struct {
+			token, seat string
+			count       int
+			seed        uint64
+		}{{lr.tokens["bots"], "bot-", rc.Bots, rc.Seed}, {lr.tokens["bot-supervisors"], "sup-", max(1, rc.Bots/10), rc.Seed + 1}} {
+			t, err := bot.New(bot.Config{URL: loopback + "/ws/agent", Token: team.token, Count: team.count, Seat: team.seat,
+				Skill: rc.BotSkill, ThinkMin: rc.ThinkMin, ThinkMax: rc.ThinkMax, Seed: team.seed, Logger: s.log})
+			if err != nil {
+				cancel()
+				return nil, fmt.Errorf("start run: %w", err)
+			}
+			lr.work.Add(1)
+			go func() {
+				defer lr.work.Done()
+				t.Run(work)
+			}()
+		}
+	}
+	if rc.Customers == "internal" {
+		sw, err := swarm.New(swarm.Config{URL: loopback + "/ws/customer", Token: lr.tokens["swarm"], Scenario: rc.Scenario,
+			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Logger: s.log})
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		lr.work.Add(1)
+		go func() {
+			defer lr.work.Done()
+			sum, _ := sw.Run(work)
+			s.log.Info("customers done", "run", id, "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
+		}()
+	}
+	lr.work.Add(1)
+	go func() {
+		defer lr.work.Done()
+		lr.sample(work)
+	}()
+	s.mu.Lock()
+	s.cur = lr
+	s.mu.Unlock()
+	return &RunInfo{Run: lr.run, Tokens: lr.tokens}, nil
+}
+
+// Stop ends the live run in order: customers and bots stop first (so their
+// last frames are recorded), the hub says goodbye to every connection and
+// waits for them and for scoring, the run's end is recorded and the store
+// flushed.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	lr := s.cur
+	s.cur = nil
+	s.mu.Unlock()
+	if lr == nil {
+		return ErrNoRun
+	}
+	lr.cancel()
+	lr.work.Wait()
+	err := lr.hub.Close(ctx)
+	lr.run.Ended = s.cfg.Now()
+	if e := s.store.EndRun(context.Background(), lr.run.ID, lr.run.Ended); e != nil && err == nil {
+		err = e
+	}
+	if e := s.store.Flush(context.Background()); e != nil && err == nil {
+		err = e
+	}
+	lr.unregister()
+	return err
+}
+
+// Shutdown stops the live run and ends long-lived requests (the stream).
+// The caller closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() { close(s.closing) })
+	if err := s.Stop(ctx); err != nil && !errors.Is(err, ErrNoRun) {
+		return err
+	}
+	return nil
+}
 
 // auth adapts the store's tokens to the hub.
 type auth struct{ st *store.Store }
@@ -111,9 +337,11 @@ func (a auth) Authenticate(ctx context.Context, token string) (hub.Identity, err
 }
 
 // onFinish scores a finished conversation and records the score. The hub
-// calls it on its own goroutine, outside its lock.
-func (s *Server) onFinish(f hub.Finished) {
-	sc := sim.ScoreConversation(f.Conv, s.cfg.Scenario.Platform, sim.DefaultScoreWeights())
+// calls it on its own goroutine, outside its lock, and waits for it on
+// Close.
+func (lr *liveRun) onFinish(f hub.Finished) {
+	s := lr.s
+	sc := sim.ScoreConversation(f.Conv, lr.scenario.Platform, sim.DefaultScoreWeights())
 	b, err := json.Marshal(sc)
 	if err != nil {
 		s.log.Error("encode score", "conversation", f.Conv.ID, "err", err)
@@ -123,28 +351,42 @@ func (s *Server) onFinish(f hub.Finished) {
 	if len(f.Agents) > 0 {
 		agent = f.Agents[0]
 	}
-	if err := s.store.SaveScore(context.Background(), s.run.ID, f.Conv.ID, agent, b, sc.Total); err != nil {
+	if err := s.store.SaveScore(context.Background(), lr.run.ID, f.Conv.ID, agent, b, sc.Total); err != nil {
 		s.log.Error("record score", "conversation", f.Conv.ID, "err", err)
 	}
-	s.mu.Lock()
-	s.finished = append(s.finished, f.Conv)
-	close(s.changed)
-	s.changed = make(chan struct{})
-	s.mu.Unlock()
+	lr.mu.Lock()
+	lr.finished = append(lr.finished, f.Conv)
+	close(lr.changed)
+	lr.changed = make(chan struct{})
+	lr.mu.Unlock()
 }
 
-// Changed returns a channel closed at the next scored conversation, and
-// the number scored so far.
-func (s *Server) Changed() (<-chan struct{}, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.changed, len(s.finished)
+// Changed returns a channel closed at the live run's next scored
+// conversation, and the number scored so far.
+func (s *Server) Changed() (<-chan struct{}, int, error) {
+	lr := s.current()
+	if lr == nil {
+		return nil, 0, ErrNoRun
+	}
+	ch, n := lr.changedCh()
+	return ch, n, nil
 }
 
-// WaitScored waits until at least n conversations are scored or ctx ends.
+func (lr *liveRun) changedCh() (<-chan struct{}, int) {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	return lr.changed, len(lr.finished)
+}
+
+// WaitScored waits until the live run has at least n scored conversations
+// or ctx ends.
 func (s *Server) WaitScored(ctx context.Context, n int) error {
+	lr := s.current()
+	if lr == nil {
+		return ErrNoRun
+	}
 	for {
-		ch, got := s.Changed()
+		ch, got := lr.changedCh()
 		if got >= n {
 			return nil
 		}
@@ -179,31 +421,24 @@ func ReviewOptions(sc *sim.Scenario, start time.Time, scenarioSpan time.Duration
 // paid orders behind the dispute-refund rate are the store's over the
 // scenario time that has passed (wall time × speed).
 func (s *Server) LiveReview() (*review.Review, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cache != nil && s.cacheN == len(s.finished) {
-		return s.cache, nil
+	lr := s.current()
+	if lr == nil {
+		return nil, ErrNoRun
 	}
-	span := time.Duration(float64(s.cfg.Now().Sub(s.started)) * s.cfg.Speed)
-	r, err := review.Evaluate(s.finished, ReviewOptions(s.cfg.Scenario, s.started, span))
+	return lr.review()
+}
+
+func (lr *liveRun) review() (*review.Review, error) {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	if lr.cache != nil && lr.cacheN == len(lr.finished) {
+		return lr.cache, nil
+	}
+	span := time.Duration(float64(lr.s.cfg.Now().Sub(lr.started)) * lr.speed)
+	r, err := review.Evaluate(lr.finished, ReviewOptions(lr.scenario, lr.started, span))
 	if err != nil {
 		return nil, err
 	}
-	s.cache, s.cacheN = r, len(s.finished)
+	lr.cache, lr.cacheN = r, len(lr.finished)
 	return r, nil
-}
-
-// Shutdown ends the run: the hub says goodbye to every connection and
-// waits for them, scoring finishes, the run's end is recorded and the
-// store flushed. The caller closes the store.
-func (s *Server) Shutdown(ctx context.Context) error {
-	// Close waits for the hub's OnFinish calls too, so every score is in.
-	err := s.hub.Close(ctx)
-	if e := s.store.EndRun(context.Background(), s.run.ID, s.cfg.Now()); e != nil && err == nil {
-		err = e
-	}
-	if e := s.store.Flush(context.Background()); e != nil && err == nil {
-		err = e
-	}
-	return err
 }

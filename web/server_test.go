@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -40,7 +42,7 @@ func startLive(t *testing.T, scenario string) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.srv, err = web.New(ctx, web.Config{Store: l.st, Scenario: sc, Seed: 7, Speed: 600, RatingWindow: time.Second}); err != nil {
+	if l.srv, err = web.New(web.Config{Store: l.st, RatingWindow: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []string{store.RoleAdmin, store.RoleViewer, store.RoleAgent, store.RoleCustomer} {
@@ -51,6 +53,11 @@ func startLive(t *testing.T, scenario string) *live {
 		l.tokens[r] = plain
 	}
 	l.http = httptest.NewServer(l.srv)
+	l.srv.SetLoopback(l.ws(""))
+	// The test brings its own customers and bots.
+	if _, err := l.srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 600, Customers: "external"}); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -182,11 +189,102 @@ func TestServer_LiveRun(t *testing.T) {
 	if err := l.srv.Shutdown(sctx); err != nil {
 		t.Fatal(err)
 	}
-	_, stored, err := web.ReviewRun(t.Context(), l.st, l.srv.Run().ID, nil)
+	_, stored, err := web.ReviewRun(t.Context(), l.st, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if stored.Conversations != rv.Conversations || stored.MeanScore != rv.MeanScore {
 		t.Errorf("from the file: %d conversations, mean %.2f; live: %d, %.2f", stored.Conversations, stored.MeanScore, rv.Conversations, rv.MeanScore)
+	}
+}
+
+func (l *live) do(method, path, role, body string) (*http.Response, []byte) {
+	l.t.Helper()
+	req, _ := http.NewRequest(method, l.http.URL+path, strings.NewReader(body))
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+l.tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestServer_AdminStreamAndDownloads: the pages are served, the stream
+// sends the live state, an admin stops the run and starts another, and
+// the downloads of a finished run are CSV and JSON.
+func TestServer_AdminStreamAndDownloads(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	if resp, b := l.do("GET", "/", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "<title>deskdrill") {
+		t.Errorf("GET /: %d", resp.StatusCode)
+	}
+	if resp, b := l.do("GET", "/api/quick-replies?locale=zh-CN", store.RoleAgent, ""); resp.StatusCode != 200 || !strings.Contains(string(b), `"title"`) {
+		t.Errorf("quick replies: %d %s", resp.StatusCode, b)
+	}
+
+	// The stream's first event is the live state.
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", l.http.URL+"/api/stream?token="+l.tokens[store.RoleViewer], nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var event, data string
+	for sc.Scan() && data == "" {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "event: "); ok {
+			event = v
+		}
+		if v, ok := strings.CutPrefix(line, "data: "); ok {
+			data = v
+		}
+	}
+	resp.Body.Close()
+	var st struct {
+		Run struct {
+			ID   int64 `json:"id"`
+			Live bool  `json:"live"`
+		} `json:"run"`
+		Hub      map[string]any   `json:"hub"`
+		Timeline []map[string]any `json:"timeline"`
+	}
+	if event != "live" || json.Unmarshal([]byte(data), &st) != nil || st.Run.ID != 1 || !st.Run.Live || st.Hub == nil {
+		t.Fatalf("stream: event %q data %.200s", event, data)
+	}
+
+	// An admin stops the run and starts another with external customers.
+	if resp, b := l.do("POST", "/api/runs/current/stop", store.RoleViewer, ""); resp.StatusCode != 403 {
+		t.Errorf("a viewer stopping the run: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := l.do("POST", "/api/runs/current/stop", store.RoleAdmin, ""); resp.StatusCode != 200 || !strings.Contains(string(b), `"ended": "`) {
+		t.Fatalf("stop: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := l.do("GET", "/api/live", store.RoleViewer, ""); resp.StatusCode != 404 {
+		t.Errorf("live with no run: %d; want 404", resp.StatusCode)
+	}
+	resp2, b := l.do("POST", "/api/runs", store.RoleAdmin, `{"scenario":"steady-day","bots":0,"customers":"external"}`)
+	var started struct {
+		Run    struct{ ID int64 }
+		Tokens map[string]string
+	}
+	if resp2.StatusCode != 201 || json.Unmarshal(b, &started) != nil || started.Run.ID != 2 || started.Tokens["agent"] == "" {
+		t.Fatalf("start: %d %s", resp2.StatusCode, b)
+	}
+	if resp, b := l.do("POST", "/api/runs", store.RoleAdmin, `{"scenario":"nope"}`); resp.StatusCode != 400 || !strings.Contains(string(b), "scenario") {
+		t.Errorf("start an unknown scenario: %d %s", resp.StatusCode, b)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/api/runs/1/conversations.csv", "conversation,agent,case,total"},
+		{"/api/runs/1/statement.csv", "period,clause,kind"},
+		{"/api/runs/1/report.json", `"review"`},
+		{"/api/scenarios", `"double11"`},
+	} {
+		if resp, b := l.do("GET", tc.path, store.RoleViewer, ""); resp.StatusCode != 200 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d %.200s", tc.path, resp.StatusCode, b)
+		}
 	}
 }

@@ -229,9 +229,10 @@ func newTokensCmd() *cobra.Command {
 	create.Flags().StringVar(&role, "role", store.RoleAgent, "admin, supervisor, viewer, agent or customer")
 	create.Flags().StringVar(&name, "name", "", "who the token is for (an agent's name is its token's)")
 	list := &cobra.Command{
-		Use:   "list [--db FILE]",
-		Short: "List tokens (names and roles; the tokens themselves are not stored)",
-		Args:  cobra.NoArgs,
+		Use:     "list [--db FILE]",
+		Short:   "List tokens (names and roles; the tokens themselves are not stored)",
+		Example: "  deskdrill tokens list --db deskdrill.db",
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if _, err := os.Stat(db); err != nil {
 				return err

@@ -9,13 +9,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/deskdrill/deskdrill/bench/bot"
-	"github.com/deskdrill/deskdrill/bench/swarm"
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/store"
@@ -147,97 +144,52 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := web.New(ctx, web.Config{Store: st, Scenario: sc, Seed: o.seed, Speed: speed, Logger: logger, Grace: o.grace})
+	srv, err := web.New(web.Config{Store: st, Logger: logger, Grace: o.grace})
 	if err != nil {
 		return err
-	}
-	tokens := map[string]string{}
-	for _, t := range []struct{ role, name string }{
-		{store.RoleAdmin, "admin"}, {store.RoleViewer, "dashboard"}, {store.RoleAgent, "trainee"},
-		{store.RoleSupervisor, "supervisor"}, {store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"},
-	} {
-		plain, _, err := st.CreateToken(ctx, t.role, fmt.Sprintf("%s-run%d", t.name, srv.Run().ID))
-		if err != nil {
-			return err
-		}
-		tokens[t.name] = plain
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
+	addr := ln.Addr().String()
+	srv.SetLoopback("ws://" + addr)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-
-	addr := ln.Addr().String()
+	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: o.seed, Speed: speed, Bots: o.bots, BotSkill: o.botSkill,
+		ThinkMin: thinkLo, ThinkMax: thinkHi, Customers: o.customers, Count: o.count})
+	if err != nil {
+		httpSrv.Close()
+		return err
+	}
+	admin, _, err := st.CreateToken(ctx, store.RoleAdmin, fmt.Sprintf("admin-run%d", info.Run.ID))
+	if err != nil {
+		httpSrv.Close()
+		return err
+	}
+	tokens := info.Tokens
+	id := info.Run.ID
 	out := c.OutOrStdout()
-	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", srv.Run().ID, sc.Name, addr, speed, o.seed, o.db)
+	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, o.seed, o.db)
+	fmt.Fprintf(out, "  open http://%s/ and sign in with a token:\n", addr)
 	fmt.Fprintf(out, "  agent token (join as an agent):      %s\n", tokens["trainee"])
 	fmt.Fprintf(out, "  supervisor token (escalations):      %s\n", tokens["supervisor"])
 	fmt.Fprintf(out, "  viewer token (dashboard, reports):   %s\n", tokens["dashboard"])
-	fmt.Fprintf(out, "  admin token:                         %s\n", tokens["admin"])
+	fmt.Fprintf(out, "  admin token:                         %s\n", admin)
 	if o.customers == "external" {
 		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], o.scenario)
 	}
 	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
-	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", srv.Run().ID, o.db)
+	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", id, o.db)
 
-	// Customers and bots stop first, so their last frames are recorded
-	// before the hub says goodbye.
-	work, stopWork := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	if o.bots > 0 {
-		team, err := bot.New(bot.Config{URL: "ws://" + addr + "/ws/agent", Token: tokens["bots"], Count: o.bots, Skill: o.botSkill,
-			ThinkMin: thinkLo, ThinkMax: thinkHi, Seed: o.seed, Logger: logger})
-		if err != nil {
-			stopWork()
-			return err
-		}
-		// Escalations need supervisors: one bot supervisor per ten bots.
-		sups, err := bot.New(bot.Config{URL: "ws://" + addr + "/ws/agent", Token: tokens["supervisor"], Count: max(1, o.bots/10), Seat: "sup-",
-			Skill: o.botSkill, ThinkMin: thinkLo, ThinkMax: thinkHi, Seed: o.seed + 1, Logger: logger})
-		if err != nil {
-			stopWork()
-			return err
-		}
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			team.Run(work)
-		}()
-		go func() {
-			defer wg.Done()
-			sups.Run(work)
-		}()
-	}
-	if o.customers == "internal" {
-		sw, err := swarm.New(swarm.Config{URL: "ws://" + addr + "/ws/customer", Token: tokens["swarm"], Scenario: sc, Seed: o.seed,
-			Speed: speed, Count: o.count, Logger: logger})
-		if err != nil {
-			stopWork()
-			return err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sum, err := sw.Run(work)
-			if err != nil {
-				logger.Error("customers", "err", err)
-			}
-			logger.Info("customers done", "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
-		}()
-	}
 	select {
 	case <-ctx.Done():
 	case err := <-served:
-		stopWork()
-		wg.Wait()
+		srv.Shutdown(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
 	fmt.Fprintln(out, "stopping: customers leave, connections close, records are flushed")
-	stopWork()
-	wg.Wait()
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shut)
@@ -248,7 +200,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		err = e
 	}
 	if err == nil {
-		fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", srv.Run().ID, srv.Run().ID, o.db)
+		fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
 	}
 	return err
 }

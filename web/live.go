@@ -1,0 +1,275 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/sim/review"
+	"github.com/deskdrill/deskdrill/web/hub"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// Sample is one point of the dashboard's timeline. Pointers are null
+// while there is nothing to measure.
+type Sample struct {
+	T            time.Time `json:"t"`
+	Waiting      int       `json:"waiting"`
+	Chatting     int       `json:"chatting"`
+	AgentsOnline int       `json:"agents_online"`
+	Scored       int       `json:"scored"`
+	// First responses of the conversations scored in the last five
+	// minutes: median and 90th percentile, seconds.
+	FirstP50     *float64 `json:"first_response_p50_s"`
+	FirstP90     *float64 `json:"first_response_p90_s"`
+	ResponseAvg  *float64 `json:"response_avg_s"`
+	Satisfaction *float64 `json:"satisfaction"`
+	AbandonRate  *float64 `json:"abandon_rate"`
+}
+
+// timelineSpan is how far back the dashboard's charts look.
+const timelineSpan = time.Hour
+
+// sample records a timeline point every Sample interval until ctx ends.
+func (lr *liveRun) sample(ctx context.Context) {
+	t := time.NewTicker(lr.s.cfg.Sample)
+	defer t.Stop()
+	lr.addSample()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			lr.addSample()
+		}
+	}
+}
+
+func kpiPtr(v sim.KPIValues, id string) *float64 {
+	if x, ok := v[id]; ok {
+		return &x
+	}
+	return nil
+}
+
+func (lr *liveRun) addSample() {
+	now := lr.s.cfg.Now()
+	snap := lr.hub.Snapshot()
+	sm := Sample{T: now, Waiting: snap.Waiting, Chatting: snap.Chatting}
+	for _, a := range snap.Agents {
+		if a.Connected && !a.Away {
+			sm.AgentsOnline++
+		}
+	}
+	rv, err := lr.review()
+	if err == nil {
+		sm.Scored = rv.Conversations
+		sm.ResponseAvg, sm.Satisfaction, sm.AbandonRate = kpiPtr(rv.KPIs, "response_avg_s"), kpiPtr(rv.KPIs, "satisfaction"), kpiPtr(rv.KPIs, "abandon_rate")
+		recent := lr.recentFirstReplies(now.Add(-5 * time.Minute))
+		if len(recent) > 0 {
+			slices.Sort(recent)
+			p50, p90 := stat.Quantile(0.5, stat.Empirical, recent, nil), stat.Quantile(0.9, stat.Empirical, recent, nil)
+			sm.FirstP50, sm.FirstP90 = &p50, &p90
+		}
+	}
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	cut := now.Add(-timelineSpan)
+	i := 0
+	for i < len(lr.timeline) && lr.timeline[i].T.Before(cut) {
+		i++
+	}
+	lr.timeline = append(lr.timeline[i:], sm)
+}
+
+// recentFirstReplies returns the first-response waits, in seconds, of the
+// conversations that ended after since.
+func (lr *liveRun) recentFirstReplies(since time.Time) []float64 {
+	lr.mu.Lock()
+	convs := slices.Clone(lr.finished)
+	lr.mu.Unlock()
+	var out []float64
+	for i := len(convs) - 1; i >= 0; i-- {
+		c := convs[i]
+		if len(c.Events) == 0 || c.Events[len(c.Events)-1].At.Before(since) {
+			break
+		}
+		s, _ := sim.SessionOf(c, c.Arrived, false)
+		if s.FirstReply >= 0 {
+			out = append(out, s.FirstReply)
+		}
+	}
+	return out
+}
+
+// runJSON is a run as the API shows it.
+type runJSON struct {
+	ID       int64      `json:"id"`
+	Scenario string     `json:"scenario"`
+	Seed     uint64     `json:"seed"`
+	Speed    float64    `json:"speed"`
+	Contract string     `json:"contract"`
+	Started  time.Time  `json:"started"`
+	Ended    *time.Time `json:"ended"`
+	Live     bool       `json:"live"`
+}
+
+func toRunJSON(r store.Run, live bool) runJSON {
+	j := runJSON{ID: r.ID, Scenario: r.Scenario, Seed: r.Seed, Speed: r.Speed, Contract: r.Contract, Started: r.Started, Live: live}
+	if !r.Ended.IsZero() {
+		e := r.Ended
+		j.Ended = &e
+	}
+	return j
+}
+
+// Target is a contract KPI target for the dashboard's tiles: met at
+// Target or better, and "amber" between Target and Amber, close enough to
+// a refund to watch.
+type Target struct {
+	Clause string  `json:"clause"`
+	KPI    string  `json:"kpi"`
+	Target float64 `json:"target"`
+	Better string  `json:"better"` // higher or lower
+	Amber  float64 `json:"amber"`
+}
+
+// targets reads the KPI targets of a contract's clauses. The amber margin
+// is 2 points for rates that are better higher and a fifth of the target
+// for the others: a proposal of ours, to be tuned by merchants.
+func targets(c *sim.Contract) []Target {
+	if c == nil {
+		return nil
+	}
+	var out []Target
+	for _, cl := range c.Clauses {
+		k, ok := sim.LookupKPI(cl.KPI)
+		if !ok {
+			continue
+		}
+		var v *float64
+		switch {
+		case cl.Target != nil:
+			v = cl.Target
+		case cl.Threshold != nil:
+			v = cl.Threshold
+		case cl.Limit != nil:
+			v = cl.Limit
+		}
+		if v == nil {
+			continue
+		}
+		t := Target{Clause: cl.ID, KPI: cl.KPI, Target: *v, Better: "lower", Amber: *v * 0.8}
+		if k.Direction == sim.HigherIsBetter {
+			t.Better, t.Amber = "higher", min(1, *v+0.02)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// liveState is what the dashboard shows: the hub now, the review so far,
+// the contract's targets and the last hour.
+type liveState struct {
+	Run           runJSON          `json:"run"`
+	Hub           hub.Snapshot     `json:"hub"`
+	Review        reviewSummary    `json:"review"`
+	Targets       []Target         `json:"targets"`
+	Timeline      []Sample         `json:"timeline"`
+	Distributions map[string][]any `json:"distributions"`
+	RefundSoFar   sim.Money        `json:"refund_so_far"`
+	Concurrency   int              `json:"concurrency"`
+}
+
+// reviewSummary is a review without its per-conversation scores.
+type reviewSummary struct {
+	*review.Review
+	Scores any `json:"scores,omitempty"`
+}
+
+func (lr *liveRun) state() (*liveState, error) {
+	rv, err := lr.review()
+	if err != nil {
+		return nil, err
+	}
+	st := &liveState{Run: toRunJSON(lr.run, true), Hub: lr.hub.Snapshot(), Review: reviewSummary{Review: rv},
+		Targets: targets(lr.scenario.Contract.Contract), Concurrency: lr.concurrency()}
+	lr.mu.Lock()
+	st.Timeline = slices.Clone(lr.timeline)
+	lr.mu.Unlock()
+	first, resp := []any{}, []any{}
+	for _, c := range rv.Scores {
+		if c.FirstReply >= 0 {
+			first = append(first, c.FirstReply)
+		}
+	}
+	for _, a := range rv.Agents {
+		if v, ok := a.KPIs["response_avg_s"]; ok {
+			resp = append(resp, v)
+		}
+	}
+	st.Distributions = map[string][]any{"first_response_s": first, "response_avg_s": resp}
+	if rv.Statement != nil {
+		st.RefundSoFar = rv.Statement.Total
+	}
+	return st, nil
+}
+
+// concurrency is the most chats an agent holds in this run, as the hub
+// reckons it.
+func (lr *liveRun) concurrency() int {
+	if c := lr.s.cfg.Concurrency; c > 0 {
+		return c
+	}
+	if st := lr.scenario.Staffing; st != nil && st.Concurrency > 0 {
+		return st.Concurrency
+	}
+	return sim.DefaultConcurrency
+}
+
+// stream sends the live state as server-sent events: at once, at every
+// scored conversation and every two seconds, following the live run
+// across restarts, until the client goes or the server shuts down.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		fail(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		var changed <-chan struct{}
+		if lr := s.current(); lr != nil {
+			ch, _ := lr.changedCh()
+			changed = ch
+			st, err := lr.state()
+			if err != nil {
+				fmt.Fprintf(w, "event: error\ndata: %q\n\n", err.Error())
+			} else {
+				b, _ := json.Marshal(st)
+				fmt.Fprintf(w, "event: live\ndata: %s\n\n", b)
+			}
+		} else {
+			fmt.Fprint(w, "event: idle\ndata: {}\n\n")
+		}
+		fl.Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
+			return
+		case <-changed:
+		case <-tick.C:
+		}
+	}
+}
