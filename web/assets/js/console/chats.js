@@ -12,8 +12,12 @@ export const state = {
   profile: { name: "", answer_s: 30, reply_s: 180 },
   queue: { waiting: 0, escalated: 0 },
   status: "online",
-  chats: new Map(), // conversation id → chat, in assignment order
-  selected: null,
+  run: null,
+  // chat key → chat, in assignment order. The key is the conversation id,
+  // except for chats of an earlier run ("3/c000002"): a new run numbers
+  // its conversations from c000001 again.
+  chats: new Map(),
+  selected: null, // a chat key
 };
 
 let offset = 0; // hub clock − our clock, in ms
@@ -62,7 +66,7 @@ export function assign(f) {
   const isNew = !chat;
   const fresh = (f.history || []).map(itemFromHistory);
   if (isNew) {
-    chat = { id: f.conversation, unread: 0, draft: "", ended: null };
+    chat = { id: f.conversation, key: f.conversation, unread: 0, draft: "", ended: null };
     state.chats.set(f.conversation, chat);
     chat.unread = fresh.filter((m) => m.sender === "customer").length;
   } else {
@@ -94,8 +98,8 @@ export function assign(f) {
   chat.presales = !!f.presales;
   chat.stale = false;
   chat.escalated = fresh.some((m) => m.kind === "action" && m.action && m.action.kind === "escalate");
-  if (!state.selected) state.selected = chat.id;
-  if (state.selected === chat.id && !document.hidden) chat.unread = 0;
+  if (!state.selected) state.selected = chat.key;
+  if (state.selected === chat.key && !document.hidden) chat.unread = 0;
   return { chat, isNew: isNew && !f.resumed };
 }
 
@@ -106,7 +110,7 @@ export function customerSaid(f) {
   const key = `${f.at}|customer|${f.type}`;
   if (chat.messages.some((m) => m.key === key)) return chat;
   chat.messages.push({ key, at: Date.parse(f.at), sender: "customer", kind: f.type, text: f.text || "", state: "sent" });
-  if (state.selected !== chat.id || document.hidden) chat.unread++;
+  if (state.selected !== chat.key || document.hidden) chat.unread++;
   return chat;
 }
 
@@ -157,27 +161,29 @@ export function waitingSince(chat) {
   return since;
 }
 
+// list is the chats as shown: the open ones in the order they came, then
+// the ended ones, so work in progress stays at the top.
 export function list() {
-  return [...state.chats.values()];
+  const all = [...state.chats.values()];
+  return [...all.filter((c) => !c.ended), ...all.filter((c) => c.ended)];
 }
 
 export function selected() {
   return state.selected ? state.chats.get(state.selected) || null : null;
 }
 
-export function select(id) {
-  state.selected = id;
+export function select(key) {
+  state.selected = key;
   const chat = selected();
   if (chat) chat.unread = 0;
   return chat;
 }
 
-export function dismiss(id) {
-  const ids = [...state.chats.keys()];
-  const i = ids.indexOf(id);
-  state.chats.delete(id);
-  if (state.selected === id) {
-    const rest = [...state.chats.keys()];
+export function dismiss(key) {
+  const i = list().findIndex((c) => c.key === key);
+  state.chats.delete(key);
+  if (state.selected === key) {
+    const rest = list().map((c) => c.key);
     state.selected = rest[Math.min(i, rest.length - 1)] || null;
   }
 }
@@ -206,8 +212,43 @@ export function dropStale() {
     if (c.stale) {
       c.stale = false;
       end(c.id, "returned", "", null);
+      loseUnsent(c);
       gone.push(c);
     }
   }
   return gone;
+}
+
+// setRun is called on welcome. Chats of an earlier run end ("the run is
+// over") and move aside under a run-prefixed key, so the new run's
+// c000001 is not mistaken for the old one.
+export function setRun(run) {
+  const old = state.run;
+  state.run = run;
+  if (old === null || old === run) return;
+  const moved = new Map();
+  for (const [key, chat] of state.chats) {
+    if (key !== chat.id) {
+      moved.set(key, chat);
+      continue;
+    }
+    if (!chat.ended) end(chat.id, "runover", "", null);
+    loseUnsent(chat);
+    chat.stale = false;
+    chat.key = `${old}/${chat.id}`;
+    moved.set(chat.key, chat);
+    if (state.selected === key) state.selected = chat.key;
+  }
+  state.chats = moved;
+}
+
+// loseUnsent marks what we sent and never saw applied as not delivered:
+// the hub that would have acknowledged it holds the chat no more.
+function loseUnsent(chat) {
+  for (const m of chat.messages) {
+    if (m.state === "pending") {
+      m.state = "failed";
+      m.error = "lost";
+    }
+  }
 }

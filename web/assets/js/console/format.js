@@ -17,7 +17,10 @@ export function clock(ms) {
 export function date(s) {
   const ms = Date.parse(s || "");
   if (!Number.isFinite(ms) || new Date(ms).getUTCFullYear() < 1971) return "—";
-  return new Date(ms).toLocaleString(lang(), { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+  // 2026-11-08 21:14 reads the same in both languages and stays narrow.
+  const d = new Date(ms);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 // duration reads seconds as 0:07, 2:35 or 1:02:03.
