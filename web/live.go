@@ -112,7 +112,8 @@ func (lr *liveRun) recentFirstReplies(since time.Time) []float64 {
 type runJSON struct {
 	ID       int64      `json:"id"`
 	Scenario string     `json:"scenario"`
-	Seed     uint64     `json:"seed"`
+	// Seed is a string: uint64 seeds do not survive JavaScript numbers.
+	Seed     uint64     `json:"seed,string"`
 	Speed    float64    `json:"speed"`
 	Contract string     `json:"contract"`
 	Started  time.Time  `json:"started"`
@@ -155,6 +156,11 @@ func targets(c *sim.Contract) []Target {
 		}
 		var v *float64
 		switch {
+		case cl.Basis == sim.BasisBadDays:
+			// The KPI is the share of bad days; its limit is a count per
+			// day, not a target for the share: none is met but zero.
+			zero := 0.0
+			v = &zero
 		case cl.Target != nil:
 			v = cl.Target
 		case cl.Threshold != nil:

@@ -73,6 +73,14 @@ export function duration(v) {
   return `${Math.floor(n / 60)}h ${p2(n % 60)}m`;
 }
 
+// seed writes a run's seed. Seeds are uint64 and JSON numbers past 2^53
+// lose digits in JavaScript, so an unsafe one is not shown at all (a wrong
+// seed would reproduce a different run).
+export function seed(v) {
+  if (typeof v === "string") return v;
+  return Number.isSafeInteger(v) ? String(v) : DASH;
+}
+
 export function dateTime(iso) {
   if (!iso) return DASH;
   const d = new Date(iso);
@@ -161,6 +169,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// put replaces el's children, skipping null, undefined and false (the
+// result of `cond ? node : null`).
+export function put(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 // Where each role may go, in nav order. The console is the agents' page
 // (others build it); admins join it as supervisors.
 const PAGES = [
@@ -221,7 +235,7 @@ messages({
   en: {
     "nav.console": "Console", "nav.dashboard": "Dashboard", "nav.report": "Run report", "nav.admin": "Admin",
     "role.admin": "admin", "role.supervisor": "supervisor", "role.viewer": "viewer", "role.agent": "agent", "role.customer": "customer",
-    "fmt.never": "never", "fmt.forbidden": "This page is not open to a {role} token.",
+    "fmt.never": "never", "fmt.forbidden": "This page is not open to {role} tokens.",
     "fmt.loading": "Loading…", "fmt.none": "None",
     "kpi.first_response_avg_s": "Avg first response", "kpi.response_avg_s": "Avg response time",
     "kpi.reply_rate_3min": "3-min reply rate", "kpi.answer_rate_30s": "30-s answer rate",
