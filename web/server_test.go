@@ -141,7 +141,10 @@ func TestServer_LiveRun(t *testing.T) {
 	}
 
 	// The API, by role.
-	var runs []store.Run
+	var runs []struct {
+		ID   int64  `json:"id"`
+		Seed string `json:"seed"`
+	}
 	if code := l.get("/api/runs", store.RoleViewer, &runs); code != 200 || len(runs) != 1 {
 		t.Errorf("viewer GET /api/runs: %d, %d runs", code, len(runs))
 	}
