@@ -110,8 +110,8 @@ func (lr *liveRun) recentFirstReplies(since time.Time) []float64 {
 
 // runJSON is a run as the API shows it.
 type runJSON struct {
-	ID       int64      `json:"id"`
-	Scenario string     `json:"scenario"`
+	ID       int64  `json:"id"`
+	Scenario string `json:"scenario"`
 	// Seed is a string: uint64 seeds do not survive JavaScript numbers.
 	Seed     uint64     `json:"seed,string"`
 	Speed    float64    `json:"speed"`
