@@ -77,7 +77,8 @@ func artifacts(t *testing.T) string {
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	// Quality 100 makes a PNG; below it Chromium writes JPEG.
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
@@ -157,7 +158,7 @@ func (c *scripted) expect(typ string, kind ...sim.ActionKind) protocol.Frame {
 // on the dashboard and in the run report.
 func TestBrowser_AgentWorksAChat(t *testing.T) {
 	ctx := browser(t)
-	l := startLive(t, "pre-hire-basic")
+	l := startLive(t, "steady-day") // its contract gives the report a statement
 	sel := func(id string) string { return fmt.Sprintf(`[data-testid=%q]`, id) }
 
 	if err := do(ctx, signIn(l, l.tokens[store.RoleAgent], "/console.html"),
@@ -225,6 +226,7 @@ func TestBrowser_AgentWorksAChat(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(l.http.URL+"/report.html?run=current"),
 		chromedp.WaitVisible(sel("report-kpis")),
 		chromedp.WaitVisible(sel("agent-row")),
+		chromedp.WaitVisible(sel("statement-line")),
 		chromedp.WaitReady(fmt.Sprintf(`[data-testid="transcript"][data-conversation=%q]`, cust.id)),
 	); err != nil {
 		t.Fatalf("report: %v", err)
