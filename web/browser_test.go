@@ -279,3 +279,23 @@ func TestBrowser_ThreeChatsAtOnce(t *testing.T) {
 	}
 	screenshot(t, ctx, "console-three-chats.png")
 }
+
+// TestBrowser_SignInLink: the link serve prints signs a viewer in and lands
+// on the dashboard, with the token gone from the address bar; a bad token
+// is refused with a message.
+func TestBrowser_SignInLink(t *testing.T) {
+	ctx := browser(t)
+	l := startLive(t, "pre-hire-basic")
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.http.URL+"/?token="+l.tokens[store.RoleViewer]),
+		chromedp.WaitVisible(`[data-testid="scored-count"]`)); err != nil {
+		t.Fatalf("sign-in link: %v", err)
+	}
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || strings.Contains(url, "token") || !strings.HasSuffix(url, "/dashboard.html") {
+		t.Errorf("landed on %q, %v; want the dashboard without the token", url, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.http.URL+"/?token=dd_wrong"),
+		chromedp.Poll[chromedp.Void](`document.getElementById("err").textContent.length > 0`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("a bad token: %v", err)
+	}
+}

@@ -172,11 +172,11 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	id := info.Run.ID
 	out := c.OutOrStdout()
 	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, o.seed, o.db)
-	fmt.Fprintf(out, "  open http://%s/ and sign in with a token:\n", addr)
-	fmt.Fprintf(out, "  agent token (join as an agent):      %s\n", tokens["trainee"])
-	fmt.Fprintf(out, "  supervisor token (escalations):      %s\n", tokens["supervisor"])
-	fmt.Fprintf(out, "  viewer token (dashboard, reports):   %s\n", tokens["dashboard"])
-	fmt.Fprintf(out, "  admin token:                         %s\n", admin)
+	fmt.Fprintf(out, "  open a link (it signs you in), or http://%s/ and paste a token:\n", addr)
+	fmt.Fprintf(out, "  agent console:           http://%s/?token=%s\n", addr, tokens["trainee"])
+	fmt.Fprintf(out, "  supervisor console:      http://%s/?token=%s\n", addr, tokens["supervisor"])
+	fmt.Fprintf(out, "  dashboard and reports:   http://%s/?token=%s\n", addr, tokens["dashboard"])
+	fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
 	if o.customers == "external" {
 		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], o.scenario)
 	}
