@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -36,7 +37,22 @@ type customer struct {
 
 	ws *websocket.Conn
 
-	// Conversation state, owned by run's goroutine.
+	// mu guards the conversation state below and serialises the writes:
+	// run's goroutine reads the socket and handles each frame under it,
+	// and the patience timer and the end of the run act under it from
+	// their own short-lived goroutines (callbacks counts them). One
+	// goroutine per waiting customer, not two, keeps the swarm small.
+	mu        sync.Mutex
+	callbacks sync.WaitGroup
+	patienceT *time.Timer // the current patience draw's timer
+	armed     int         // bumps on every arm, so a stale timer does nothing
+	// over is set when the conversation ended outside run's goroutine (out
+	// of patience, a failed nudge, the run stopped); outcome and err are
+	// then what run returns.
+	over    bool
+	outcome string
+	err     error
+
 	gaveOrder, gaveEvidence bool
 	waitingSince            time.Time // zero when not waiting for a reply
 	waitSum                 time.Duration
@@ -150,25 +166,8 @@ func (c *customer) run(ctx context.Context) (outcome string, err error) {
 	c.ws = ws
 	defer ws.Close()
 	ws.SetReadLimit(protocol.MaxFrame)
-	frames := make(chan protocol.Frame, 16)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(frames)
-		for {
-			var f protocol.Frame
-			_, data, err := ws.ReadMessage()
-			if err != nil {
-				readErr <- err
-				return
-			}
-			if json.Unmarshal(data, &f) != nil {
-				continue
-			}
-			c.s.stats.received.Add(1)
-			frames <- f
-		}
-	}()
 
+	c.mu.Lock()
 	presales := c.k.Presales
 	open := phrases.Open
 	if presales {
@@ -178,52 +177,125 @@ func (c *customer) run(ctx context.Context) (outcome string, err error) {
 	now := time.Now()
 	if err := c.send(protocol.Frame{Type: protocol.TypeStart, Case: c.caseID, Persona: c.persona.Name, Presales: presales,
 		Order: &c.order, Customer: &cust, Text: c.say(open)}); err != nil {
+		c.mu.Unlock()
 		return "", err
 	}
 	c.await(now)
-	timer := time.NewTimer(c.patienceTimer())
-	defer timer.Stop()
-	rearm := func() {
-		timer.Stop()
-		timer.Reset(c.patienceTimer())
-	}
+	c.arm()
+	c.mu.Unlock()
+	c.callbacks.Add(1)
+	stopped := context.AfterFunc(ctx, func() {
+		defer c.callbacks.Done()
+		c.stop(ctx)
+	})
+	defer func() {
+		c.mu.Lock()
+		c.over = true
+		if c.patienceT.Stop() {
+			c.callbacks.Done()
+		}
+		c.mu.Unlock()
+		if stopped() {
+			c.callbacks.Done()
+		}
+		c.callbacks.Wait()
+	}()
+
 	for {
-		select {
-		case <-ctx.Done():
-			c.send(protocol.Frame{Type: protocol.TypeLeave, Text: sim.LeaveRunEnded})
-			return "stopped", ctx.Err()
-		case <-timer.C:
-			if c.waitingSince.IsZero() {
-				rearm()
-				continue
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.over {
+				return c.outcome, c.err
 			}
-			leave, _ := c.buyer.OutOfPatience()
-			if leave {
-				return "abandoned", c.finish(true)
+			if ce, isClose := err.(*websocket.CloseError); isClose && ce.Code == websocket.CloseGoingAway {
+				return "hub closed", nil
 			}
-			if c.persona.Nudge != sim.NudgeNone {
-				if err := c.send(protocol.Frame{Type: protocol.TypeMessage, Text: c.say(phrases.NudgeOf(c.persona.Nudge))}); err != nil {
-					return "", err
-				}
-			}
-			rearm()
-		case f, ok := <-frames:
-			if !ok {
-				err := <-readErr
-				if ce, isClose := err.(*websocket.CloseError); isClose && ce.Code == websocket.CloseGoingAway {
-					return "hub closed", nil
-				}
-				return "", fmt.Errorf("hub connection: %w", err)
-			}
-			done, err := c.handle(f)
-			if err != nil || done {
-				return "finished", err
-			}
-			if !c.waitingSince.IsZero() {
-				rearm()
-			}
+			return "", fmt.Errorf("hub connection: %w", err)
+		}
+		var f protocol.Frame
+		if json.Unmarshal(data, &f) != nil {
+			continue
+		}
+		c.s.stats.received.Add(1)
+		c.mu.Lock()
+		if c.over {
+			// Ended meanwhile: the socket is closing under us.
+			c.mu.Unlock()
+			continue
+		}
+		done, err := c.handle(f)
+		if err != nil || done {
+			c.over = true
+			c.mu.Unlock()
+			return "finished", err
+		}
+		if !c.waitingSince.IsZero() {
+			c.arm()
+		}
+		c.mu.Unlock()
+	}
+}
+
+// arm starts the patience timer with a new draw, replacing the last. mu
+// must be held.
+func (c *customer) arm() {
+	if c.patienceT != nil && c.patienceT.Stop() {
+		c.callbacks.Done()
+	}
+	c.armed++
+	armed := c.armed
+	c.callbacks.Add(1)
+	c.patienceT = time.AfterFunc(c.patienceTimer(), func() {
+		defer c.callbacks.Done()
+		c.patienceOver(armed)
+	})
+}
+
+// patienceOver is the patience timer's: a buyer kept waiting leaves or
+// nudges.
+func (c *customer) patienceOver(armed int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over || armed != c.armed {
+		return // ended, or re-armed after this timer fired
+	}
+	if c.waitingSince.IsZero() {
+		c.arm()
+		return
+	}
+	leave, _ := c.buyer.OutOfPatience()
+	if leave {
+		c.end("abandoned", c.finish(true))
+		return
+	}
+	if c.persona.Nudge != sim.NudgeNone {
+		if err := c.send(protocol.Frame{Type: protocol.TypeMessage, Text: c.say(phrases.NudgeOf(c.persona.Nudge))}); err != nil {
+			c.end("", err)
+			return
 		}
 	}
+	c.arm()
+}
+
+// stop makes the buyer leave because the run ended.
+func (c *customer) stop(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over {
+		return
+	}
+	c.send(protocol.Frame{Type: protocol.TypeLeave, Text: sim.LeaveRunEnded})
+	c.end("stopped", ctx.Err())
+}
+
+// end ends the conversation from outside run's goroutine: run returns
+// outcome and err once closing the socket has ended its read. mu must be
+// held.
+func (c *customer) end(outcome string, err error) {
+	c.over, c.outcome, c.err = true, outcome, err
+	c.ws.Close()
 }
 
 // replied notes a valid reply from the agent.

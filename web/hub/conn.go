@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -18,22 +19,42 @@ type outbound struct {
 }
 
 // conn is one WebSocket connection: gorilla allows one reader and one
-// writer, so the handler goroutine reads and writePump writes; everything
-// else reaches the socket through send.
+// writer, so readPump reads and writePump writes; everything else reaches
+// the socket through the send queue.
+//
+// The send queue is a slice under a mutex rather than a buffered channel:
+// a channel of SendQueue entries is allocated in full for every
+// connection (12 KiB at 256), while an idle connection's slice is empty.
+// Its bound is the same, frames taken for writing included: a client that
+// does not read fills it and is disconnected rather than allowed to grow
+// the hub's memory.
 type conn struct {
 	h    *Hub
 	ws   *websocket.Conn
 	role string // agent, supervisor, customer (admin connects as one of these)
 	name string
-	// send is bounded: a client that does not read fills it and is
-	// disconnected rather than allowed to grow the hub's memory.
-	send chan outbound
-	// closing is closed once, when the connection is to go; writePump
-	// then writes code and reason and closes the socket.
-	closing   chan struct{}
-	closeOnce sync.Once
-	code      int
-	reason    string
+
+	// wake has room for one signal; it tells writePump to look at the
+	// fields under mu.
+	wake chan struct{}
+
+	// writing is how many frames writePump took and has not written yet;
+	// they count against the send queue's bound with out.
+	writing atomic.Int32
+
+	// mu guards the fields below it, up to errs.
+	mu  sync.Mutex
+	out []outbound // frames for writePump, oldest first; with writing, at most cfg.SendQueue
+	// queue means the queue lengths changed since this agent was last
+	// told: writePump sends one queue frame with the lengths current when
+	// it writes, so a burst of changes costs one frame, not one each.
+	queue bool
+	// closed is set once, when the connection is to go; writePump then
+	// writes what is queued (unless the client is stuck or misbehaved),
+	// the close frame with code and reason, and closes the socket.
+	closed bool
+	code   int
+	reason string
 
 	// errs holds the times of recent protocol errors; read goroutine only.
 	errs []time.Time
@@ -43,21 +64,36 @@ type conn struct {
 	conv  *conv  // the customer's conversation
 }
 
+func (h *Hub) newConn(ws *websocket.Conn, role, name string) *conn {
+	return &conn{h: h, ws: ws, role: role, name: name, wake: make(chan struct{}, 1)}
+}
+
+// kick wakes writePump without blocking.
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
 // push queues a frame without blocking. A full queue means the client is
 // not reading: it is disconnected, everyone else goes on.
 func (c *conn) push(data []byte, read time.Time) {
-	select {
-	case <-c.closing:
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return
-	default:
 	}
-	select {
-	case c.send <- outbound{data, read}:
-	default:
+	if n := len(c.out) + int(c.writing.Load()); n >= c.h.cfg.SendQueue {
+		c.mu.Unlock()
 		c.h.metrics.slowConsumers.Inc()
-		c.h.log.Warn("slow consumer disconnected", "role", c.role, "name", c.name, "queued", len(c.send))
+		c.h.log.Warn("slow consumer disconnected", "role", c.role, "name", c.name, "queued", n)
 		c.close(websocket.ClosePolicyViolation, "slow consumer: send queue full")
+		return
 	}
+	c.out = append(c.out, outbound{data, read})
+	c.mu.Unlock()
+	c.kick()
 }
 
 // pushFrame encodes f, stamped with the hub's clock, and queues it.
@@ -74,60 +110,154 @@ func (c *conn) pushFrame(f protocol.Frame, read time.Time) {
 	c.push(b, read)
 }
 
-// close asks writePump to send a close frame and end the connection.
-func (c *conn) close(code int, reason string) {
-	c.closeOnce.Do(func() {
-		c.code, c.reason = code, reason
-		close(c.closing)
-	})
+// queueChanged tells an agent's connection that the queue lengths
+// changed; writePump sends them.
+func (c *conn) queueChanged() {
+	c.mu.Lock()
+	was := c.queue
+	c.queue = true
+	c.mu.Unlock()
+	if !was {
+		c.kick()
+	}
 }
 
-// writePump owns the socket's writes: frames from send, pings, and the
-// close frame at the end. It closes the socket, which ends the reader.
+// close asks writePump to send a close frame and end the connection. Only
+// the first call counts.
+func (c *conn) close(code int, reason string) {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed, c.code, c.reason = true, code, reason
+	}
+	c.mu.Unlock()
+	c.kick()
+}
+
+// take hands writePump what is queued, in exchange for spare, an empty
+// slice to queue into next (double buffering: no allocation in the steady
+// state).
+func (c *conn) take(spare []outbound) (out []outbound, queue, closed bool) {
+	c.mu.Lock()
+	out, c.out = c.out, spare
+	queue, closed = c.queue, c.closed
+	c.queue = false
+	c.writing.Store(int32(len(out)))
+	c.mu.Unlock()
+	return out, queue, closed
+}
+
+// keepSmall is the largest send-queue capacity writePump keeps between
+// bursts; a larger one is dropped, so that an idle connection holds
+// little memory after a burst.
+const keepSmall = 16
+
+// writePump owns the socket's writes: queued frames, queue lengths (at
+// most one frame per QueueInterval), pings, and the close frame at the
+// end. It closes the socket, which ends readPump.
 func (c *conn) writePump() {
 	h := c.h
 	ping := time.NewTicker(h.cfg.PingInterval)
+	var (
+		spare     []outbound
+		lastQueue time.Time   // when the last queue frame was written
+		queueDue  *time.Timer // armed while a queue frame waits for its interval
+		queueC    <-chan time.Time
+	)
 	defer func() {
 		ping.Stop()
+		if queueDue != nil {
+			queueDue.Stop()
+		}
 		c.ws.Close()
 	}()
 	for {
+		writeQueue := false
 		select {
-		case m := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
-			if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "write: "+err.Error())
+		case <-c.wake:
+			out, queue, closed := c.take(spare)
+			if closed {
+				c.goodbye(out)
 				return
 			}
-			if !m.read.IsZero() {
-				h.metrics.relayed.Inc()
-				h.metrics.relayLatency.Observe(time.Since(m.read).Seconds())
+			for i, m := range out {
+				if !c.write(m) {
+					return
+				}
+				out[i] = outbound{} // let the frame go
+				c.writing.Add(-1)
 			}
+			if spare = out[:0]; cap(spare) > keepSmall {
+				spare = nil
+			}
+			if queue && queueC == nil {
+				if wait := h.cfg.QueueInterval - time.Since(lastQueue); wait > 0 {
+					if queueDue == nil {
+						queueDue = time.NewTimer(wait)
+					} else {
+						queueDue.Reset(wait)
+					}
+					queueC = queueDue.C
+				} else {
+					writeQueue = true
+				}
+			}
+		case <-queueC:
+			queueC = nil
+			writeQueue = true
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.cfg.WriteTimeout)); err != nil {
 				c.close(websocket.CloseAbnormalClosure, "ping: "+err.Error())
 				return
 			}
-		case <-c.closing:
-			// Flush what is queued (the last error, a closed frame), then
-			// say goodbye with the reason.
-			deadline := time.Now().Add(h.cfg.WriteTimeout)
-			c.ws.SetWriteDeadline(deadline)
-			for drained := false; !drained && c.code != websocket.ClosePolicyViolation; {
-				select {
-				case m := <-c.send:
-					if c.ws.WriteMessage(websocket.TextMessage, m.data) != nil {
-						drained = true
-					}
-				default:
-					drained = true
-				}
-			}
-			if c.code != websocket.CloseAbnormalClosure {
-				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.code, c.reason), deadline)
-			}
-			return
 		}
+		if writeQueue {
+			lastQueue = time.Now()
+			if !c.write(outbound{data: h.queueFrame()}) {
+				return
+			}
+		}
+	}
+}
+
+// write writes one frame and counts it if it was relayed; false when the
+// socket failed (the connection is then closed).
+func (c *conn) write(m outbound) bool {
+	h := c.h
+	if m.data == nil {
+		return true
+	}
+	c.ws.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
+	if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
+		c.close(websocket.CloseAbnormalClosure, "write: "+err.Error())
+		return false
+	}
+	if !m.read.IsZero() {
+		h.metrics.relayed.Inc()
+		h.metrics.relayLatency.Observe(time.Since(m.read).Seconds())
+	}
+	return true
+}
+
+// goodbye flushes what is queued (the last error, a closed frame) and
+// says goodbye with the reason; a client closed for policy (stuck, or
+// misbehaving) gets only the close frame.
+func (c *conn) goodbye(out []outbound) {
+	c.mu.Lock()
+	code, reason := c.code, c.reason
+	out = append(out, c.out...)
+	c.out = nil
+	c.mu.Unlock()
+	deadline := time.Now().Add(c.h.cfg.WriteTimeout)
+	c.ws.SetWriteDeadline(deadline)
+	if code != websocket.ClosePolicyViolation {
+		for _, m := range out {
+			if c.ws.WriteMessage(websocket.TextMessage, m.data) != nil {
+				break
+			}
+		}
+	}
+	if code != websocket.CloseAbnormalClosure {
+		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
 	}
 }
 

@@ -6,9 +6,21 @@
 // that scores it.
 //
 // All routing state sits behind one mutex. A relayed message costs a map
-// look-up and a channel send under it, so one lock carries tens of
-// thousands of messages a second; the sockets are written by one
-// goroutine per connection, outside the lock.
+// look-up, a hand-off to the recorder and an append to the other side's
+// send queue under it, so one lock carries tens of thousands of messages
+// a second; the sockets are read and written by two goroutines per
+// connection, outside the lock.
+//
+// # Memory per connection
+//
+// An idle connection costs its two goroutines' stacks, gorilla's 1 KiB
+// read buffer and a few small structs, about 13 KiB in all
+// (TestHub_IdleConnectionMemory): the send queue is an empty slice until
+// frames wait in it, write buffers are pooled, and the HTTP handler
+// returns once the connection is upgraded, so net/http's buffers and the
+// handler's stack go. Queue lengths reach agents at most once per
+// QueueInterval, so a burst of arrivals costs each agent one frame, not
+// one per arrival.
 package hub
 
 import (
@@ -19,6 +31,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -75,10 +88,15 @@ type Config struct {
 	RatingWindow time.Duration
 	SendQueue    int           // frames queued per connection (256)
 	WriteTimeout time.Duration // per write (10 s)
-	PingInterval time.Duration // (30 s)
-	PongTimeout  time.Duration // a peer silent this long is gone (60 s)
-	ErrorLimit   int           // protocol errors tolerated per minute (10)
-	Logger       *slog.Logger
+	// QueueInterval is the shortest time between two queue frames to one
+	// agent (250 ms): lengths that change faster are sent as they are
+	// when the interval is over, so a burst of arrivals does not cost a
+	// frame per agent per arrival.
+	QueueInterval time.Duration
+	PingInterval  time.Duration // (30 s)
+	PongTimeout   time.Duration // a peer silent this long is gone (60 s)
+	ErrorLimit    int           // protocol errors tolerated per minute (10)
+	Logger        *slog.Logger
 	// Registerer receives the hub's Prometheus metrics; nil registers none.
 	Registerer prometheus.Registerer
 }
@@ -88,9 +106,12 @@ const (
 	DefaultGrace        = 30 * time.Second
 	DefaultRatingWindow = 2 * time.Minute
 	DefaultSendQueue    = 256
-	DefaultWriteTimeout = 10 * time.Second
-	DefaultPingInterval = 30 * time.Second
-	DefaultErrorLimit   = 10
+	// DefaultQueueInterval: agents learn queue lengths at most four times
+	// a second.
+	DefaultQueueInterval = 250 * time.Millisecond
+	DefaultWriteTimeout  = 10 * time.Second
+	DefaultPingInterval  = 30 * time.Second
+	DefaultErrorLimit    = 10
 )
 
 // Errors of the hub.
@@ -153,6 +174,13 @@ type Hub struct {
 	escalated []*conv
 	conns     map[*conn]struct{}
 	nextConv  int
+	// told is the queue lengths agents were last told of (waiting,
+	// escalated); broadcastQueue does nothing when they did not change.
+	told [2]int
+
+	// lengths is the queue lengths packed as waiting<<32 | escalated,
+	// read by writePumps without h.mu.
+	lengths atomic.Uint64
 }
 
 // New returns a hub for one run.
@@ -176,6 +204,7 @@ func New(cfg Config) (*Hub, error) {
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
 	def(&cfg.PingInterval, DefaultPingInterval)
 	def(&cfg.PongTimeout, 2*cfg.PingInterval)
+	def(&cfg.QueueInterval, DefaultQueueInterval)
 	if cfg.SendQueue <= 0 {
 		cfg.SendQueue = DefaultSendQueue
 	}
@@ -192,9 +221,11 @@ func New(cfg Config) (*Hub, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		agents: map[string]*agent{}, convs: map[string]*conv{}, conns: map[*conn]struct{}{},
 		upgrader: websocket.Upgrader{
+			// A 1 KiB read buffer holds a typical frame; larger frames are
+			// read through it. Pooling write buffers keeps an idle
+			// connection small: the buffer exists only while a frame is
+			// written.
 			ReadBufferSize: 1024, WriteBufferSize: 1024,
-			// Pooling write buffers keeps an idle connection small: the
-			// buffer exists only while a frame is written.
 			WriteBufferPool: &sync.Pool{},
 			// Agents and customers are programs and consoles on any origin;
 			// tokens, not cookies, authenticate, so cross-site requests
@@ -262,37 +293,50 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	h.wg.Add(1) // this handler, which reads
+	h.wg.Add(1) // this handler, until it has handed the connection over
 	h.mu.Unlock()
 	defer h.wg.Done()
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{h: h, ws: ws, role: role, name: name, send: make(chan outbound, h.cfg.SendQueue), closing: make(chan struct{})}
+	c := h.newConn(ws, role, name)
 	ws.SetReadLimit(protocol.MaxFrame)
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.closed {
-		h.mu.Unlock()
 		ws.Close()
 		return
 	}
 	h.conns[c] = struct{}{}
-	h.wg.Add(1)
+	// The handler returns once the connection has its two goroutines,
+	// which the hub owns (h.wg): net/http then lets go of its own buffers
+	// and of the handler goroutine's deep stack, which an idle
+	// connection would otherwise keep (STYLE §4: the hub closes and
+	// waits for its connections; http.Server does not).
+	h.wg.Add(2)
 	go func() {
 		defer h.wg.Done()
 		c.writePump()
 	}()
+	go func() {
+		defer h.wg.Done()
+		h.readPump(c, from)
+	}()
+	// readPump waits for h.mu: the welcome is queued first.
 	if from == protocol.FromAgent {
 		h.agentJoined(c)
 	} else {
 		c.pushFrame(protocol.Frame{Type: protocol.TypeWelcome, Role: "customer", Run: h.cfg.Run, Scenario: h.cfg.Scenario.Name}, time.Time{})
 		h.metrics.customers.Inc()
 	}
-	h.mu.Unlock()
+}
 
+// readPump reads c's frames until the connection ends, then lets go of
+// it: an agent's chats wait out the grace period, a customer's
+// conversation ends.
+func (h *Hub) readPump(c *conn, from protocol.Role) {
 	h.readLoop(c, from)
-
 	h.mu.Lock()
 	delete(h.conns, c)
 	if from == protocol.FromAgent {
@@ -307,10 +351,17 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 	c.close(websocket.CloseNormalClosure, "")
 }
 
+// deadlineSlack is how stale readLoop lets the read deadline get: moving
+// it costs a timer update in the runtime, so it moves at most once per
+// slack, by PongTimeout plus the slack. A silent client is dropped after
+// between PongTimeout and PongTimeout + slack.
+const deadlineSlack = time.Second
+
 func (h *Hub) readLoop(c *conn, from protocol.Role) {
-	c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout))
+	moved := time.Now()
+	c.ws.SetReadDeadline(moved.Add(h.cfg.PongTimeout + deadlineSlack))
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout))
+		return c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout + deadlineSlack))
 	})
 	for {
 		_, data, err := c.ws.ReadMessage()
@@ -323,7 +374,10 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			return
 		}
 		read := time.Now()
-		c.ws.SetReadDeadline(read.Add(h.cfg.PongTimeout))
+		if read.Sub(moved) >= deadlineSlack {
+			moved = read
+			c.ws.SetReadDeadline(read.Add(h.cfg.PongTimeout + deadlineSlack))
+		}
 		f, err := protocol.Decode(data, from)
 		h.mu.Lock()
 		if err == nil {

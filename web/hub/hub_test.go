@@ -10,10 +10,13 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/scenarios"
@@ -67,23 +70,26 @@ func (tokens) Authenticate(_ context.Context, tok string) (hub.Identity, error) 
 }
 
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	hub      *hub.Hub
 	srv      *httptest.Server
 	rec      *memRecorder
 	finished chan hub.Finished
 }
 
-func newFixture(t *testing.T, mod func(*hub.Config)) *fixture {
+func newFixture(t testing.TB, mod func(*hub.Config)) *fixture {
 	t.Helper()
 	s, err := scenarios.LoadScenario("pre-hire-basic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, rec: &memRecorder{convs: map[string]*sim.Conversation{}, events: map[string][]sim.Event{}}, finished: make(chan hub.Finished, 1000)}
+	// finished has room for every conversation a test ends: a blocked
+	// OnFinish would hold up the hub's Close.
+	f := &fixture{t: t, rec: &memRecorder{convs: map[string]*sim.Conversation{}, events: map[string][]sim.Event{}}, finished: make(chan hub.Finished, 1<<14)}
+	reg := prometheus.NewRegistry()
 	cfg := hub.Config{
 		Run: 1, Scenario: s, Recorder: f.rec, Auth: tokens{}, Concurrency: 2,
-		OnFinish: func(x hub.Finished) { f.finished <- x },
+		OnFinish: func(x hub.Finished) { f.finished <- x }, Registerer: reg,
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -95,6 +101,7 @@ func newFixture(t *testing.T, mod func(*hub.Config)) *fixture {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/agent", f.hub.ServeAgent)
 	mux.HandleFunc("/ws/customer", f.hub.ServeCustomer)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -109,7 +116,7 @@ func newFixture(t *testing.T, mod func(*hub.Config)) *fixture {
 
 // client is a real WebSocket client of the hub.
 type client struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 }
 
@@ -181,6 +188,19 @@ func (c *client) closeCode() int {
 			}
 			c.t.Fatalf("connection ended without a close frame: %v", err)
 		}
+	}
+}
+
+// checkFor polls cond until it holds, failing the test after d (nats
+// checkFor): tests wait for state, never sleep for it.
+func checkFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", d, what)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -354,6 +374,8 @@ func TestHub_AgentDropsAndComesBack(t *testing.T) {
 	ag.ws.Close() // dropped mid-chat
 
 	cu.send(msg("message", "text", "在吗?")) // sent while the agent is away
+	// Reconnect once the hub has it: the two connections race otherwise.
+	checkFor(t, 5*time.Second, "the customer's message recorded", func() bool { return len(f.rec.kinds(id)) == 4 })
 	back := f.dial("/ws/agent", "agent:alice")
 	as := back.expect(protocol.TypeAssign)
 	if !as.Resumed || as.Conversation != id {
@@ -479,10 +501,140 @@ flood:
 	}
 }
 
+// roundTrip has the customer send a message and the agent answer it, and
+// returns how long that took.
+func roundTrip(ag, cu *client, id, text string) time.Duration {
+	t0 := time.Now()
+	cu.send(msg("message", "text", text))
+	if got := ag.expect(protocol.TypeMessage); got.Text != text {
+		ag.t.Fatalf("agent got %q; want %q", got.Text, text)
+	}
+	ag.send(msg("message", "conversation", id, "text", "re: "+text))
+	if got := cu.expect(protocol.TypeMessage); got.Text != "re: "+text {
+		cu.t.Fatalf("customer got %q; want %q", got.Text, "re: "+text)
+	}
+	return time.Since(t0)
+}
+
+func TestHub_ConnectionFloodLeavesOthersUnharmed(t *testing.T) {
+	// The agent holds one chat, so the flood waits in the queue.
+	f := newFixture(t, func(c *hub.Config) { c.Concurrency = 1 })
+	ag := f.dial("/ws/agent", "agent:a")
+	cu := f.dial("/ws/customer", "customer:c")
+	id := start(cu, sim.CaseRefundUnshipped, "退款")
+	ag.expect(protocol.TypeAssign)
+	roundTrip(ag, cu, id, "before")
+
+	// A flood: 2,000 connections opened 64 at a time, each starting a
+	// conversation that waits in the queue (so the agent's queue length
+	// changes with every one), while the conversation above goes on.
+	const flood, dialers = 2000, 64
+	url := "ws" + strings.TrimPrefix(f.srv.URL, "http")
+	var (
+		mu     sync.Mutex
+		opened []*websocket.Conn
+		next   atomic.Int64
+		wg     sync.WaitGroup
+	)
+	defer func() {
+		for _, ws := range opened {
+			ws.Close()
+		}
+	}()
+	start := []byte(`{"v":1,"type":"start","customer":{"name":"flood"},"text":"在吗"}`)
+	for range dialers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= flood; i = next.Add(1) {
+				ws, _, err := websocket.DefaultDialer.Dial(fmt.Sprintf("%s/ws/customer?token=customer:f%d", url, i), nil)
+				if err != nil {
+					t.Errorf("flood connection %d: %v", i, err)
+					return
+				}
+				mu.Lock()
+				opened = append(opened, ws)
+				mu.Unlock()
+				if err := ws.WriteMessage(websocket.TextMessage, start); err != nil {
+					t.Errorf("flood connection %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	var trips int
+	var worst time.Duration
+	for flooding := true; flooding; trips++ {
+		select {
+		case <-done:
+			flooding = false
+		default:
+		}
+		worst = max(worst, roundTrip(ag, cu, id, fmt.Sprintf("during %d", trips)))
+	}
+	checkFor(t, 10*time.Second, "the flood in the queue", func() bool { return f.hub.Snapshot().Waiting == flood })
+	t.Logf("%d round trips during the flood of %d connections; the slowest took %v", trips, flood, worst)
+	// Generous: the race detector and a 2-core machine; unharmed means
+	// served on, not starved for seconds.
+	if limit := 2 * time.Second; worst > limit {
+		t.Errorf("a round trip took %v during the flood; want under %v", worst, limit)
+	}
+	// The flood leaves; the conversation goes on.
+	mu.Lock()
+	for _, ws := range opened {
+		ws.Close()
+	}
+	opened = nil
+	mu.Unlock()
+	checkFor(t, 10*time.Second, "the flood gone from the queue", func() bool { return f.hub.Snapshot().Waiting == 0 })
+	roundTrip(ag, cu, id, "after")
+}
+
+func TestHub_QueueLengthsCoalesced(t *testing.T) {
+	f := newFixture(t, func(c *hub.Config) { c.Concurrency = 1; c.QueueInterval = 50 * time.Millisecond })
+	ag := f.dial("/ws/agent", "agent:a")
+	first := f.dial("/ws/customer", "customer:first")
+	start(first, sim.CaseRefundUnshipped, "退款")
+	ag.expect(protocol.TypeAssign)
+	// A burst of 200 arrivals, all waiting: the agent hears the lengths at
+	// most once per interval, not once per arrival, and then the final ones.
+	const n = 200
+	for i := range n {
+		start(f.dial("/ws/customer", fmt.Sprintf("customer:c%d", i)), sim.CaseRefundUnshipped, "退款")
+	}
+	frames := 0
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ag.ws.SetReadDeadline(deadline)
+		var fr protocol.Frame
+		if err := ag.ws.ReadJSON(&fr); err != nil {
+			t.Fatalf("after %d queue frames: %v", frames, err)
+		}
+		if fr.Type != protocol.TypeQueue {
+			continue
+		}
+		frames++
+		if fr.Waiting != nil && *fr.Waiting == n {
+			break
+		}
+	}
+	if frames >= n/2 {
+		t.Errorf("%d queue frames for %d arrivals; want them coalesced", frames, n)
+	}
+	t.Logf("%d arrivals, %d queue frames", n, frames)
+}
+
 func TestHub_ShutdownClosesEveryoneAndLeaksNothing(t *testing.T) {
 	base := runtime.NumGoroutine()
 	f := newFixture(t, nil)
-	const n = 1000
+	// Thousands, within the open-file limit of one process: each
+	// connection costs two descriptors here, the client's and the hub's.
+	const n = 3000
 	var clients []*client
 	for i := range n {
 		clients = append(clients, f.dial("/ws/customer", fmt.Sprintf("customer:c%d", i)))

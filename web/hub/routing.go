@@ -216,20 +216,39 @@ func (h *Hub) sendAssign(a *agent, cv *conv, resumed bool) {
 
 // sendQueue tells one agent connection the queue lengths.
 func (h *Hub) sendQueue(c *conn) {
-	w, e := len(h.queue), len(h.escalated)
-	c.pushFrame(protocol.Frame{Type: protocol.TypeQueue, Waiting: &w, Escalated: &e}, time.Time{})
+	c.queueChanged()
 }
 
-// broadcastQueue tells every connected agent the queue lengths. With many
-// agents this is the costliest thing the hub does per event, so it is
-// sent only when a length changed.
+// broadcastQueue tells every connected agent the queue lengths when they
+// changed. With many agents this is the costliest thing the hub does per
+// event: it only flags each agent's connection, and writePump sends the
+// lengths at most once per QueueInterval.
 func (h *Hub) broadcastQueue() {
-	h.metrics.waiting.Set(float64(len(h.queue)))
+	w, e := len(h.queue), len(h.escalated)
+	if h.told == [2]int{w, e} {
+		return
+	}
+	h.told = [2]int{w, e}
+	h.lengths.Store(uint64(w)<<32 | uint64(uint32(e)))
+	h.metrics.waiting.Set(float64(w))
 	for _, a := range h.agents {
 		if a.conn != nil {
-			h.sendQueue(a.conn)
+			a.conn.queueChanged()
 		}
 	}
+}
+
+// queueFrame encodes the current queue lengths, stamped with the hub's
+// clock. It does not need h.mu.
+func (h *Hub) queueFrame() []byte {
+	l := h.lengths.Load()
+	w, e := int(l>>32), int(uint32(l))
+	now := h.now()
+	b, err := protocol.Encode(protocol.Frame{Type: protocol.TypeQueue, Waiting: &w, Escalated: &e, At: &now})
+	if err != nil {
+		h.log.Error("encode frame", "type", protocol.TypeQueue, "err", err)
+	}
+	return b
 }
 
 func (h *Hub) ack(c *conn, f protocol.Frame) {
@@ -285,7 +304,7 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 	case protocol.TypeMessage:
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: a.name, Text: f.Text})
 		if cv.customer != nil {
-			cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeMessage, Conversation: cv.rec.ID, Text: f.Text, Agent: a.name, At: &now}, read)
+			cv.customer.push(relayFrame(protocol.TypeMessage, now, cv.rec.ID, f.Text, a.name), read)
 		}
 	case protocol.TypeAction:
 		act := *f.Action
@@ -407,7 +426,7 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		}
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: kind, Text: f.Text})
 		if a := cv.agent; a != nil && a.conn != nil {
-			a.conn.pushFrame(protocol.Frame{Type: f.Type, Conversation: cv.rec.ID, Text: f.Text, At: &now}, read)
+			a.conn.push(relayFrame(f.Type, now, cv.rec.ID, f.Text, ""), read)
 		}
 	case protocol.TypeRating:
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: f.Rating, Text: f.Text})
