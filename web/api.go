@@ -180,7 +180,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no live run")
 		return
 	}
-	st, err := lr.state()
+	st, err := lr.state(0)
 	if err != nil {
 		fail(w, http.StatusInternalServerError, "review: %v", err)
 		return
@@ -363,7 +363,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) (store.Run, *rev
 		return store.Run{}, nil, false
 	}
 	if lr := s.current(); lr != nil && lr.run.ID == id {
-		rv, err := lr.review()
+		rv, err := lr.review(0)
 		if err != nil {
 			fail(w, http.StatusInternalServerError, "review: %v", err)
 			return store.Run{}, nil, false

@@ -67,7 +67,7 @@ func (lr *liveRun) addSample() {
 			sm.AgentsOnline++
 		}
 	}
-	rv, err := lr.review()
+	rv, err := lr.review(time.Second)
 	if err == nil {
 		sm.Scored = rv.Conversations
 		sm.ResponseAvg, sm.Satisfaction, sm.AbandonRate = kpiPtr(rv.KPIs, "response_avg_s"), kpiPtr(rv.KPIs, "satisfaction"), kpiPtr(rv.KPIs, "abandon_rate")
@@ -199,8 +199,9 @@ type reviewSummary struct {
 	Scores any `json:"scores,omitempty"`
 }
 
-func (lr *liveRun) state() (*liveState, error) {
-	rv, err := lr.review()
+// state is the live state with a review at most maxAge old.
+func (lr *liveRun) state(maxAge time.Duration) (*liveState, error) {
+	rv, err := lr.review(maxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +259,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		if lr := s.current(); lr != nil {
 			ch, _ := lr.changedCh()
 			changed = ch
-			st, err := lr.state()
+			st, err := lr.state(time.Second)
 			if err != nil {
 				fmt.Fprintf(w, "event: error\ndata: %q\n\n", err.Error())
 			} else {

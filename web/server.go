@@ -149,8 +149,10 @@ type liveRun struct {
 
 	mu       sync.Mutex
 	finished []*sim.Conversation
-	cache    *review.Review // the review of finished, while its length is unchanged
+	scores   map[string]sim.Score // by conversation, computed once when it ended
+	cache    *review.Review       // the review of finished, while its length is unchanged
 	cacheN   int
+	cacheAt  time.Time
 	// changed is closed and replaced whenever a conversation is scored: a
 	// broadcast to whoever waits (the stream, long polls, tests).
 	changed  chan struct{}
@@ -216,7 +218,8 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	if (rc.Bots > 0 || rc.Customers == "internal") && loopback == "" {
 		return nil, errors.New("start run: the server does not know its own address (SetLoopback) for internal customers and bots")
 	}
-	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{}}
+	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{},
+		scores: map[string]sim.Score{}}
 	conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
 		"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
 	lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
@@ -356,6 +359,7 @@ func (lr *liveRun) onFinish(f hub.Finished) {
 	}
 	lr.mu.Lock()
 	lr.finished = append(lr.finished, f.Conv)
+	lr.scores[f.Conv.ID] = sc
 	close(lr.changed)
 	lr.changed = make(chan struct{})
 	lr.mu.Unlock()
@@ -425,20 +429,31 @@ func (s *Server) LiveReview() (*review.Review, error) {
 	if lr == nil {
 		return nil, ErrNoRun
 	}
-	return lr.review()
+	return lr.review(0)
 }
 
-func (lr *liveRun) review() (*review.Review, error) {
+// review judges the finished conversations. A review younger than maxAge
+// is good enough for the dashboard's stream and timeline, which would
+// otherwise recompute it on every conversation at high rates; the API asks
+// for a fresh one (maxAge 0).
+func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
-	if lr.cache != nil && lr.cacheN == len(lr.finished) {
+	now := lr.s.cfg.Now()
+	if lr.cache != nil && (lr.cacheN == len(lr.finished) || now.Sub(lr.cacheAt) < maxAge) {
 		return lr.cache, nil
 	}
-	span := time.Duration(float64(lr.s.cfg.Now().Sub(lr.started)) * lr.speed)
-	r, err := review.Evaluate(lr.finished, ReviewOptions(lr.scenario, lr.started, span))
+	span := time.Duration(float64(now.Sub(lr.started)) * lr.speed)
+	o := ReviewOptions(lr.scenario, lr.started, span)
+	// Called with lr.mu held, as Evaluate runs under it.
+	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
+		sc, ok := lr.scores[c.ID]
+		return sc, ok
+	}
+	r, err := review.Evaluate(lr.finished, o)
 	if err != nil {
 		return nil, err
 	}
-	lr.cache, lr.cacheN = r, len(lr.finished)
+	lr.cache, lr.cacheN, lr.cacheAt = r, len(lr.finished), now
 	return r, nil
 }

@@ -165,6 +165,10 @@ func TestServer_LiveRun(t *testing.T) {
 			t.Errorf("GET %s as %q: %d; want %d", tc.path, tc.role, code, tc.want)
 		}
 	}
+	if resp, b := l.do("GET", "/metrics", "", ""); resp.StatusCode != 200 || !strings.Contains(string(b), "deskdrill_first_response_seconds_count") ||
+		strings.Contains(string(b), "deskdrill_first_response_seconds_count 0\n") {
+		t.Errorf("/metrics: %d; want first responses observed", resp.StatusCode)
+	}
 	var mine []review.ConversationScore
 	l.get("/api/runs/current/conversations", store.RoleAgent, &mine)
 	for _, c := range mine {

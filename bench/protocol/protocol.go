@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -240,8 +241,8 @@ func Decode(data []byte, from Role) (Frame, error) {
 	if !allowed[from][f.Type] {
 		return fail(CodeUnknownType, "type", "%q is not a frame this endpoint accepts (want one of %s)", f.Type, typeList(from))
 	}
-	if len([]rune(f.Text)) > MaxText {
-		return fail(CodeBadField, "text", "%d characters; at most %d", len([]rune(f.Text)), MaxText)
+	if n := utf8.RuneCountInString(f.Text); n > MaxText {
+		return fail(CodeBadField, "text", "%d characters; at most %d", n, MaxText)
 	}
 	switch f.Type {
 	case TypeStatus:

@@ -33,6 +33,10 @@ type Options struct {
 	// Period is the contract period the conversations stand for ("2026-11"
 	// or "trial"); empty takes the month of Start.
 	Period string
+	// Scored, when set, returns a conversation's score computed earlier:
+	// the live hub scores each conversation once, when it ends, and a
+	// review of thousands must not score them all again.
+	Scored func(*sim.Conversation) (sim.Score, bool)
 }
 
 // ConversationScore is one conversation's verdict.
@@ -146,7 +150,13 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	afterSales := 0
 	total := 0.0
 	for _, c := range convs {
-		sc := sim.ScoreConversation(c, o.Profile, o.Weights)
+		sc, ok := sim.Score{}, false
+		if o.Scored != nil {
+			sc, ok = o.Scored(c)
+		}
+		if !ok {
+			sc = sim.ScoreConversation(c, o.Profile, o.Weights)
+		}
 		s, rounds := sim.SessionOf(c, o.Start, sc.Correct)
 		all.AddConversation(c, o.Start, sc.Correct)
 		agent := lastAgent(c)

@@ -143,3 +143,20 @@ func TestEvaluate_StatementCitesConversations(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestEvaluate_UsesScoresGiven(t *testing.T) {
+	c := newChat("c1", sim.CaseRefundUnshipped, 1000).
+		add(0, sim.SenderCustomer, sim.EventMessage, "退款", nil, 0).
+		add(5, sim.SenderAgent, sim.EventMessage, "好的", nil, 0).c
+	calls := 0
+	r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: taobaoLike(), Scored: func(*sim.Conversation) (sim.Score, bool) {
+		calls++
+		return sim.Score{Total: 42, Correct: true}, true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || r.MeanScore != 42 || !r.Scores[0].Score.Correct {
+		t.Errorf("%d calls, mean %.1f; want the given score used once", calls, r.MeanScore)
+	}
+}

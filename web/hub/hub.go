@@ -140,6 +140,8 @@ type conv struct {
 	held     []string // agents who held it, in order
 	seq      int
 	timer    *timer // the rating window after close
+	// answered: an agent has replied (first response observed).
+	answered bool
 }
 
 // agent is an agent or supervisor known to the hub, connected or within
@@ -463,8 +465,10 @@ func (h *Hub) Scenario() *sim.Scenario { return h.cfg.Scenario }
 
 // Snapshot is the hub's state at one moment, for dashboards and tests.
 type Snapshot struct {
-	Waiting, Escalated, Chatting int
-	Agents                       []AgentState
+	Waiting   int          `json:"waiting"`
+	Escalated int          `json:"escalated"`
+	Chatting  int          `json:"chatting"`
+	Agents    []AgentState `json:"agents"`
 }
 
 // AgentState is one agent in a snapshot.

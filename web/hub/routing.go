@@ -302,11 +302,13 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 	now := h.now()
 	switch f.Type {
 	case protocol.TypeMessage:
+		h.firstResponse(cv, now)
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: a.name, Text: f.Text})
 		if cv.customer != nil {
 			cv.customer.push(relayFrame(protocol.TypeMessage, now, cv.rec.ID, f.Text, a.name), read)
 		}
 	case protocol.TypeAction:
+		h.firstResponse(cv, now)
 		act := *f.Action
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: a.name, Text: f.Text, Action: &act})
 		if cv.customer != nil {
@@ -327,6 +329,14 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 	}
 	h.ack(c, f)
 	return nil
+}
+
+// firstResponse observes the wait for the first valid reply of cv, once.
+func (h *Hub) firstResponse(cv *conv, now time.Time) {
+	if !cv.answered {
+		cv.answered = true
+		h.metrics.firstResponse.Observe(now.Sub(cv.rec.Arrived).Seconds())
+	}
 }
 
 // release takes cv away from a and tells a's console why.
