@@ -33,29 +33,20 @@ func (c *chat) think(ctx context.Context) bool {
 	if span := cfg.ThinkMax - cfg.ThinkMin; span > 0 {
 		d += time.Duration(c.r.Int64N(int64(span)))
 	}
-	d = time.Duration(float64(d) * (2 - cfg.Skill))
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case f, ok := <-c.frames:
-			if !ok {
-				return false
-			}
-			c.take(f)
-		case <-timer.C:
-			return true
-		}
-	}
+	return c.wait(ctx, time.Duration(float64(d)*(2-cfg.Skill)), func() bool { return false })
 }
 
 // waitEvidence waits up to limit for the customer's evidence.
 func (c *chat) waitEvidence(ctx context.Context, limit time.Duration) bool {
-	timer := time.NewTimer(limit)
+	return c.wait(ctx, limit, func() bool { return c.evidence })
+}
+
+// wait takes in customer frames until done says so or d has passed (true),
+// or the chat or the run ended (false).
+func (c *chat) wait(ctx context.Context, d time.Duration, done func() bool) bool {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
-	for !c.evidence {
+	for !done() {
 		select {
 		case <-ctx.Done():
 			return false
