@@ -1,6 +1,7 @@
-// Command deskdrill is the customer-service sandbox: refund statements from
-// contracts and KPIs, scenarios, and (in later releases) the live hub and
-// the capacity planner. See the README for a tour.
+// Command deskdrill is the customer-service sandbox: the live hub with its
+// console and dashboards, synthetic customers and bots, the capacity
+// planner, scenarios, and refund statements from contracts and KPIs. See
+// the README for a tour.
 package main
 
 import (

@@ -10,12 +10,14 @@ import (
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "deskdrill",
-		Short: "A sandbox for e-commerce customer service: contracts, KPIs, refunds and scenarios",
-		Long: `deskdrill drills e-commerce customer-service teams: it scores conversations against the
-after-sales standard and the contract's KPIs, and computes the refund a vendor owes when KPIs
-are missed, clause by clause, with the evidence behind each line.`,
-		Example: `  deskdrill refund --contract seed-tiered --kpi satisfaction=0.87 --kpi dispute_refund_rate=0.026
-  deskdrill contracts list
+		Short: "A sandbox for e-commerce customer service: live drills, KPIs, refunds and staffing plans",
+		Long: `deskdrill drills e-commerce customer-service teams: it sends synthetic customers to agents over
+WebSockets, scores conversations against the after-sales standard and the contract's KPIs,
+computes the refund a vendor owes when KPIs are missed, clause by clause, with the evidence behind
+each line, and models that refund exposure under different staffing levels.`,
+		Example: `  deskdrill serve
+  deskdrill plan --scenario double11
+  deskdrill refund --contract seed-tiered --kpi satisfaction=0.87 --kpi dispute_refund_rate=0.026
   deskdrill scenarios show double11`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
