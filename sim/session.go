@@ -239,6 +239,13 @@ func decidingAction(c *Conversation) int {
 // whether the handling resolved the case (Score.Correct).
 func (t *Tally) AddConversation(c *Conversation, runStart time.Time, correct bool) {
 	s, rounds := SessionOf(c, runStart, correct)
+	t.AddSession(s, rounds)
+}
+
+// AddSession feeds a session and its rounds, as SessionOf returns them, to
+// t; a caller that feeds one conversation to several tallies (the whole
+// run and its agent) derives the session once.
+func (t *Tally) AddSession(s Session, rounds []Round) {
 	for _, r := range rounds {
 		if !t.Round(r.Start, r.Wait) {
 			s.LateRound = true

@@ -287,10 +287,10 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	tokens := map[string]string{}
-	for _, k := range []string{"trainee", "supervisor", "dashboard", "swarm"} {
-		tokens[map[string]string{"trainee": "agent", "supervisor": "supervisor", "dashboard": "viewer", "swarm": "customer"}[k]] = info.Tokens[k]
-	}
+	// The tokens a person uses, by the role they carry; the bots' stay
+	// inside the server.
+	tokens := map[string]string{"agent": info.Tokens["trainee"], "supervisor": info.Tokens["supervisor"],
+		"viewer": info.Tokens["dashboard"], "customer": info.Tokens["swarm"]}
 	writeJSON(w, http.StatusCreated, map[string]any{"run": toRunJSON(info.Run, true), "tokens": tokens})
 }
 

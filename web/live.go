@@ -183,14 +183,14 @@ func targets(c *sim.Contract) []Target {
 // liveState is what the dashboard shows: the hub now, the review so far,
 // the contract's targets and the last hour.
 type liveState struct {
-	Run           runJSON          `json:"run"`
-	Hub           hub.Snapshot     `json:"hub"`
-	Review        reviewSummary    `json:"review"`
-	Targets       []Target         `json:"targets"`
-	Timeline      []Sample         `json:"timeline"`
-	Distributions map[string][]any `json:"distributions"`
-	RefundSoFar   sim.Money        `json:"refund_so_far"`
-	Concurrency   int              `json:"concurrency"`
+	Run           runJSON              `json:"run"`
+	Hub           hub.Snapshot         `json:"hub"`
+	Review        reviewSummary        `json:"review"`
+	Targets       []Target             `json:"targets"`
+	Timeline      []Sample             `json:"timeline"`
+	Distributions map[string][]float64 `json:"distributions"`
+	RefundSoFar   sim.Money            `json:"refund_so_far"`
+	Concurrency   int                  `json:"concurrency"`
 }
 
 // reviewSummary is a review without its per-conversation scores.
@@ -210,7 +210,7 @@ func (lr *liveRun) state(maxAge time.Duration) (*liveState, error) {
 	lr.mu.Lock()
 	st.Timeline = slices.Clone(lr.timeline)
 	lr.mu.Unlock()
-	first, resp := []any{}, []any{}
+	first, resp := []float64{}, []float64{}
 	for _, c := range rv.Scores {
 		if c.FirstReply >= 0 {
 			first = append(first, c.FirstReply)
@@ -221,7 +221,7 @@ func (lr *liveRun) state(maxAge time.Duration) (*liveState, error) {
 			resp = append(resp, v)
 		}
 	}
-	st.Distributions = map[string][]any{"first_response_s": first, "response_avg_s": resp}
+	st.Distributions = map[string][]float64{"first_response_s": first, "response_avg_s": resp}
 	if rv.Statement != nil {
 		st.RefundSoFar = rv.Statement.Total
 	}

@@ -228,14 +228,6 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		return nil, fmt.Errorf("start run: %w", err)
 	}
 	lr.run.ID = id
-	lr.hub, err = hub.New(hub.Config{
-		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
-		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
-		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start run: %w", err)
-	}
 	for _, t := range []struct{ role, name string }{
 		{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"},
 		{store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"}, {store.RoleSupervisor, "bot-supervisors"},
@@ -246,8 +238,9 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		}
 		lr.tokens[t.name] = plain
 	}
-	work, cancel := context.WithCancel(context.Background())
-	lr.cancel = cancel
+	// Customers and bots are checked before anything starts, so a bad
+	// configuration leaves no goroutine, hub or metric behind.
+	var teams []*bot.Team
 	if rc.Bots > 0 {
 		for _, team := range []struct {
 			token, seat string
@@ -257,23 +250,37 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 			t, err := bot.New(bot.Config{URL: loopback + "/ws/agent", Token: team.token, Count: team.count, Seat: team.seat,
 				Skill: rc.BotSkill, ThinkMin: rc.ThinkMin, ThinkMax: rc.ThinkMax, Seed: team.seed, Logger: s.log})
 			if err != nil {
-				cancel()
 				return nil, fmt.Errorf("start run: %w", err)
 			}
-			lr.work.Add(1)
-			go func() {
-				defer lr.work.Done()
-				t.Run(work)
-			}()
+			teams = append(teams, t)
 		}
 	}
+	var sw *swarm.Swarm
 	if rc.Customers == "internal" {
-		sw, err := swarm.New(swarm.Config{URL: loopback + "/ws/customer", Token: lr.tokens["swarm"], Scenario: rc.Scenario,
-			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Logger: s.log})
-		if err != nil {
-			cancel()
+		if sw, err = swarm.New(swarm.Config{URL: loopback + "/ws/customer", Token: lr.tokens["swarm"], Scenario: rc.Scenario,
+			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Logger: s.log}); err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
+	}
+	lr.hub, err = hub.New(hub.Config{
+		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
+		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
+		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
+	})
+	if err != nil {
+		lr.unregister()
+		return nil, fmt.Errorf("start run: %w", err)
+	}
+	work, cancel := context.WithCancel(context.Background())
+	lr.cancel = cancel
+	for _, t := range teams {
+		lr.work.Add(1)
+		go func() {
+			defer lr.work.Done()
+			t.Run(work)
+		}()
+	}
+	if sw != nil {
 		lr.work.Add(1)
 		go func() {
 			defer lr.work.Done()

@@ -149,19 +149,27 @@ func dueOf(text string) (time.Duration, bool) {
 	return time.Duration(ns), err == nil
 }
 
-// customerLoop reads a customer's frames: the assignment, and the echoes,
-// which it times from their intended send time.
-func (p *peer) customerLoop() {
-	r := p.r
+// readFrames hands every frame the hub sends to handle until the
+// connection ends or handle returns false; frames that are not JSON are
+// skipped.
+func (p *peer) readFrames(handle func(inFrame) bool) {
 	for {
 		_, data, err := p.ws.ReadMessage()
 		if err != nil {
 			return
 		}
 		var f inFrame
-		if json.Unmarshal(data, &f) != nil {
-			continue
+		if json.Unmarshal(data, &f) == nil && !handle(f) {
+			return
 		}
+	}
+}
+
+// customerLoop reads a customer's frames: the assignment, and the echoes,
+// which it times from their intended send time.
+func (p *peer) customerLoop() {
+	r := p.r
+	p.readFrames(func(f inFrame) bool {
 		switch f.Type {
 		case protocol.TypeAssigned:
 			if !p.assigned.Swap(true) {
@@ -182,7 +190,8 @@ func (p *peer) customerLoop() {
 			r.hubErrs.Add(1)
 			r.log.Debug("hub refused a customer frame", "code", f.Code, "text", f.Text)
 		}
-	}
+		return true
+	})
 }
 
 // echo is an agent's answer.
@@ -197,29 +206,22 @@ type echo struct {
 // with the same text, at once.
 func (p *peer) agentLoop() {
 	r := p.r
-	for {
-		_, data, err := p.ws.ReadMessage()
-		if err != nil {
-			return
-		}
-		var f inFrame
-		if json.Unmarshal(data, &f) != nil {
-			continue
-		}
+	p.readFrames(func(f inFrame) bool {
 		switch f.Type {
 		case protocol.TypeMessage:
 			r.delivered.Add(1)
 			b, err := json.Marshal(echo{V: protocol.Version, Type: protocol.TypeMessage, Conversation: f.Conversation, Text: f.Text})
 			if err != nil {
-				continue
+				return true
 			}
 			if err := p.write(b); err != nil {
-				return
+				return false
 			}
 			r.echoed.Add(1)
 		case protocol.TypeError:
 			r.hubErrs.Add(1)
 			r.log.Debug("hub refused an agent frame", "code", f.Code, "text", f.Text)
 		}
-	}
+		return true
+	})
 }

@@ -158,7 +158,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			sc = sim.ScoreConversation(c, o.Profile, o.Weights)
 		}
 		s, rounds := sim.SessionOf(c, o.Start, sc.Correct)
-		all.AddConversation(c, o.Start, sc.Correct)
+		all.AddSession(s, rounds)
 		agent := lastAgent(c)
 		if agent != "" {
 			t := byAgent[agent]
@@ -167,7 +167,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 				byAgent[agent] = t
 				agents[agent] = &AgentReview{Agent: agent}
 			}
-			t.AddConversation(c, o.Start, sc.Correct)
+			t.AddSession(s, rounds)
 			a := agents[agent]
 			a.Conversations++
 			a.MeanScore += sc.Total
@@ -234,7 +234,6 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		paid = float64(afterSales)
 		r.Notes = append(r.Notes, "no paid-order count given: the dispute-refund rate is taken over after-sales conversations, which overstates it")
 	}
-	days := span.Hours() / 24
 	limit := -1.0
 	if o.Contract != nil {
 		if l, ok := o.Contract.TimeoutDailyLimit(); ok {
@@ -245,10 +244,10 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	// calendar.
 	d0, _ := cal.Local(0)
 	d1, _ := cal.Local(max(end.Sub(o.Start).Seconds(), 0))
-	days = float64(d1 - d0 + 1)
+	days := float64(d1 - d0 + 1)
 	r.KPIs = all.KPIValues(paid, days, limit)
-	if hf := len(r.Evidence["qa_hard_fails"]); hf > 0 || len(convs) > 0 {
-		r.KPIs["qa_hard_fails"] = float64(hf)
+	if len(convs) > 0 {
+		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
 	perDay := paid / max(1, days)
 	for i, d := range all.Days() {
