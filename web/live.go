@@ -91,15 +91,19 @@ func (lr *liveRun) addSample() {
 // recentFirstReplies returns the first-response waits, in seconds, of the
 // conversations that ended after since.
 func (lr *liveRun) recentFirstReplies(since time.Time) []float64 {
+	// Only the tail of finished ended after since; copy just that.
+	var recent []*sim.Conversation
 	lr.mu.Lock()
-	convs := slices.Clone(lr.finished)
-	lr.mu.Unlock()
-	var out []float64
-	for i := len(convs) - 1; i >= 0; i-- {
-		c := convs[i]
+	for i := len(lr.finished) - 1; i >= 0; i-- {
+		c := lr.finished[i]
 		if len(c.Events) == 0 || c.Events[len(c.Events)-1].At.Before(since) {
 			break
 		}
+		recent = append(recent, c)
+	}
+	lr.mu.Unlock()
+	var out []float64
+	for _, c := range recent {
 		s, _ := sim.SessionOf(c, c.Arrived, false)
 		if s.FirstReply >= 0 {
 			out = append(out, s.FirstReply)
