@@ -40,9 +40,9 @@ var (
 	senders    = []sim.Sender{sim.SenderCustomer, sim.SenderAgent, sim.SenderSystem}
 	eventKinds = []sim.EventKind{sim.EventMessage, sim.EventEvidence, sim.EventAction, sim.EventAssign, sim.EventRequeue,
 		sim.EventLeave, sim.EventRating, sim.EventDispute, sim.EventPaid, sim.EventClose}
-	lineFields   = []string{"conversation", "time", "sender", "kind", "text", "agent", "action", "rating", "case", "persona", "presales", "order"}
+	lineFields   = []string{"conversation", "time", "sender", "kind", "text", "auto", "agent", "action", "rating", "case", "persona", "presales", "order"}
 	actionFields = []string{"kind", "amount", "shipping_payer", "reason"}
-	orderFields  = []string{"id", "product", "price", "paid", "shipped", "received", "logistics", "earlier_refunds"}
+	orderFields  = []string{"id", "product", "price", "paid", "shipped", "received", "logistics", "earlier_refunds", "current_price", "tracking"}
 )
 
 // ReadTranscripts reads conversations from a JSON-lines transcript
@@ -243,7 +243,7 @@ func (tr *transcriptReader) finish() {
 func sameOrder(a, b sim.Order) bool {
 	return a.ID == b.ID && a.Product == b.Product && a.Price == b.Price && a.Paid.Equal(b.Paid) &&
 		a.Shipped.Equal(b.Shipped) && a.Received.Equal(b.Received) && a.Logistics == b.Logistics &&
-		a.EarlierRefunds == b.EarlierRefunds
+		a.EarlierRefunds == b.EarlierRefunds && a.CurrentPrice == b.CurrentPrice && a.Tracking == b.Tracking
 }
 
 // lineParser decodes one line token by token, so every error names the
@@ -429,6 +429,19 @@ func (lp *lineParser) money(field string) (sim.Money, error) {
 	return 0, nil
 }
 
+// boolean reads an optional true or false; null leaves it out (nil).
+func (lp *lineParser) boolean(field string) (*bool, error) {
+	t, off, err := lp.value(field)
+	switch v := t.(type) {
+	case nil:
+	case bool:
+		return &v, err
+	default:
+		lp.failAt(off, field, "want true or false, got %s", describe(t))
+	}
+	return nil, err
+}
+
 // integer reads a whole number from lo to hi.
 func (lp *lineParser) integer(field string, lo, hi int) (int, error) {
 	t, off, err := lp.value(field)
@@ -495,16 +508,13 @@ func (lp *lineParser) parse() error {
 		case "persona":
 			rec.persona, err = lp.str(field)
 		case "presales":
-			var t json.Token
-			var off int64
-			t, off, err = lp.value(field)
-			switch v := t.(type) {
-			case nil:
-			case bool:
-				rec.presales = &v
-			default:
-				lp.failAt(off, field, "want true or false, got %s", describe(t))
-			}
+			var v *bool
+			v, err = lp.boolean(field)
+			rec.presales = v
+		case "auto":
+			var v *bool
+			v, err = lp.boolean(field)
+			rec.ev.Auto = v != nil && *v
 		case "action":
 			return lp.nested(field, actionFields, func(key, f string) error { return lp.actionField(key, f) })
 		case "order":
@@ -584,6 +594,10 @@ func (lp *lineParser) orderField(key, field string) error {
 		o.Logistics, err = lp.str(field)
 	case "earlier_refunds":
 		o.EarlierRefunds, err = lp.integer(field, 0, 1_000_000)
+	case "current_price":
+		o.CurrentPrice, err = lp.money(field)
+	case "tracking":
+		o.Tracking, err = lp.str(field)
 	}
 	return err
 }
@@ -642,6 +656,8 @@ func eventProblem(e sim.Event) (field, msg string) {
 		return "rating", "an event of kind rating needs a rating from 1 to 5"
 	case e.Kind != sim.EventRating && e.Rating != 0:
 		return "rating", fmt.Sprintf("only an event of kind rating carries a rating (this one is %s)", e.Kind)
+	case e.Auto && (e.Sender != sim.SenderAgent || e.Kind != sim.EventMessage):
+		return "auto", fmt.Sprintf("marks an automatic message sent from an agent's account; this is a %s from the %s", e.Kind, e.Sender)
 	}
 	if e.Action != nil {
 		return actionProblem(*e.Action)
@@ -678,6 +694,7 @@ type transcriptOut struct {
 	Kind         string     `json:"kind"`
 	Agent        string     `json:"agent,omitempty"`
 	Text         string     `json:"text,omitempty"`
+	Auto         bool       `json:"auto,omitempty"`
 	Action       *actionOut `json:"action,omitempty"`
 	Rating       int        `json:"rating,omitempty"`
 	Case         string     `json:"case,omitempty"`
@@ -702,6 +719,8 @@ type orderOut struct {
 	Received       string `json:"received,omitempty"`
 	Logistics      string `json:"logistics,omitempty"`
 	EarlierRefunds int    `json:"earlier_refunds,omitempty"`
+	CurrentPrice   string `json:"current_price,omitempty"`
+	Tracking       string `json:"tracking,omitempty"`
 }
 
 // formatTime writes t in RFC 3339 with its own offset. An offset with
@@ -754,7 +773,7 @@ func WriteTranscripts(w io.Writer, convs []*sim.Conversation) error {
 				return fail("%v", err)
 			}
 			out := transcriptOut{Conversation: c.ID, Time: ts, Sender: e.Sender, Kind: string(e.Kind),
-				Agent: e.Agent, Text: e.Text, Rating: e.Rating}
+				Agent: e.Agent, Text: e.Text, Auto: e.Auto, Rating: e.Rating}
 			if a := e.Action; a != nil {
 				out.Action = &actionOut{Kind: a.Kind, Payer: a.Payer, Reason: a.Reason}
 				if a.Amount != 0 {
@@ -788,9 +807,12 @@ func WriteTranscripts(w io.Writer, convs []*sim.Conversation) error {
 }
 
 func orderOf(o sim.Order) (orderOut, error) {
-	out := orderOut{ID: o.ID, Product: o.Product, Logistics: o.Logistics, EarlierRefunds: o.EarlierRefunds}
+	out := orderOut{ID: o.ID, Product: o.Product, Logistics: o.Logistics, EarlierRefunds: o.EarlierRefunds, Tracking: o.Tracking}
 	if o.Price != 0 {
 		out.Price = o.Price.String()
+	}
+	if o.CurrentPrice != 0 {
+		out.CurrentPrice = o.CurrentPrice.String()
 	}
 	var err error
 	for _, t := range []struct {

@@ -123,7 +123,7 @@ func TestReadTranscripts_Errors(t *testing.T) {
 		{"required fields", `{"text": "hi"}`, []string{
 			`chats.jsonl:1:1: conversation: is required…`, `chats.jsonl:1:1: time: is required…`, `chats.jsonl:1:1: sender: is required…`}},
 		{"an unknown field", line("mood", `"angry"`),
-			[]string{`chats.jsonl:1:97: mood: unknown field "mood" (known fields here: conversation, time, sender, kind, text, agent, action, rating, case, persona, presales, order)`}},
+			[]string{`chats.jsonl:1:97: mood: unknown field "mood" (known fields here: conversation, time, sender, kind, text, auto, agent, action, rating, case, persona, presales, order)`}},
 		{"a field given twice", `{"conversation": "c1", "conversation": "c2"}`,
 			[]string{`chats.jsonl:1:24: conversation: given twice`}},
 		{"a bad sender and kind", line("sender", `"bot"`, "kind", `"wave"`), []string{
@@ -149,7 +149,7 @@ func TestReadTranscripts_Errors(t *testing.T) {
 			[]string{`chats.jsonl:1:105: case: unknown case "broken_cup" (known: …`}},
 		{"a wrong type", line("text", `42`), []string{`chats.jsonl:1:91: text: want text, got the number 42`}},
 		{"an order that is a list", line("order", `[1, 2]`),
-			[]string{`chats.jsonl:1:106: order: want an object with fields id, product, price, paid, shipped, received, logistics, earlier_refunds, got a list`}},
+			[]string{`chats.jsonl:1:106: order: want an object with fields id, product, price, paid, shipped, received, logistics, earlier_refunds, current_price, tracking, got a list`}},
 		{"a negative price", line("order", `{"price": "-3"}`), []string{`chats.jsonl:1:116: order.price: amount -3.00 is negative`}},
 		{"a conflicting case", line("case", `"wrong_item"`) + "\n" + line("case", `"quality_defect"`),
 			[]string{`chats.jsonl:2:105: case: "quality_defect" conflicts with "wrong_item" given on line 1: a conversation's case is given once`}},

@@ -112,6 +112,11 @@ type Event struct {
 	Text   string
 	Action *Action
 	Rating int
+	// Auto marks a message sent automatically from an agent's account (a
+	// welcome, an auto-greeting, an away notice): the shop's words, not
+	// the agent's, so it is no valid reply and is not judged
+	// (docs/scoring.md).
+	Auto bool
 }
 
 // Order is what an agent sees of the customer's order: the facts a real
@@ -127,6 +132,14 @@ type Order struct {
 	Logistics string `json:"logistics,omitempty"`
 	// EarlierRefunds counts the buyer's refunds in the last 90 days.
 	EarlierRefunds int `json:"earlier_refunds"`
+	// CurrentPrice is the listing's price now, when it differs from what
+	// the buyer paid: price protection refunds Price − CurrentPrice. Zero
+	// when unknown.
+	CurrentPrice Money `json:"current_price,omitempty"`
+	// Tracking holds the courier tracking numbers the agent can see
+	// (space-separated). A tracking number the agent quotes that is
+	// neither here nor in the buyer's words is invented.
+	Tracking string `json:"tracking,omitempty"`
 }
 
 // Conversation is the record of one customer's chat: who, what order, the

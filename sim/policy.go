@@ -42,6 +42,11 @@ type MerchantPolicy struct {
 	// CompensationLimit is the most an agent may compensate without
 	// escalating (50 CNY, ours).
 	CompensationLimit Money `yaml:"compensation_limit"`
+	// CompensationAbovePrice allows compensation above the order price
+	// (a merchant that pays for a buyer's losses beyond the goods). When
+	// false, the hub refuses a compensate that takes a conversation's
+	// compensation above the price, as it always refuses refunds above it.
+	CompensationAbovePrice bool `yaml:"compensation_above_price"`
 	// SLAs overrides the decision table's target time to a solution per
 	// case id.
 	SLAs map[string]time.Duration `yaml:"slas"`
