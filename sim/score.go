@@ -85,24 +85,20 @@ func ResolutionQuality(s Score, w ScoreWeights) float64 {
 	return min(1, max(0, s.Resolution/w.Resolution))
 }
 
-// Shares of each dimension's weight per check. Checks that do not apply
-// to a conversation keep their share.
+// Shares of each dimension's weight per check (docs/scoring.md). Checks
+// that do not apply to a conversation keep their share. The resolution's
+// shares are in resolution.go.
 const (
 	shareFirstResponse = 0.4 // timeliness: first response within the answer threshold
 	shareRounds        = 0.6 // timeliness: every round within the reply threshold, split evenly
 
-	shareOutcome    = 0.5  // resolution: the actions hold one of the case's resolutions
-	shareEvidence   = 0.15 // resolution: evidence asked for before deciding
-	sharePayer      = 0.15 // resolution: shipping payer as the table says
-	shareAmount     = 0.1  // resolution: refunds within the price, full where due
-	shareEscalation = 0.1  // resolution: escalated when required, not otherwise
-
 	shareSoftHit = 1.0 / 3 // compliance: each soft hit
 
-	shareApology  = 0.35 // communication: acknowledgement or apology when at fault
-	shareNextStep = 0.35 // communication: a next step with a time
-	shareAskTwice = 0.15 // communication: per repeated request for the order number
-	shareCanned   = 0.15 // communication: the same reply sent again
+	shareApology  = 0.3 // communication: acknowledgement or apology when at fault
+	shareNextStep = 0.3 // communication: a next step with a time
+	shareLanguage = 0.2 // communication: every message in the buyer's language
+	shareAskTwice = 0.1 // communication: per repeated request for the order number
+	shareCanned   = 0.1 // communication: the same reply sent again
 
 	shareTurns  = 0.5 // efficiency: rounds within par
 	shareHandle = 0.5 // efficiency: handle time within par
@@ -255,6 +251,8 @@ type scorer struct {
 	notes  []string
 	k      Case
 	known  bool
+	policy *MerchantPolicy
+	off    ruleSet
 	sp     []span
 	acts   []int // indices of action events
 	decide int   // index of the first deciding action, -1 when none
@@ -282,8 +280,28 @@ func (s *scorer) deduct(dim int, pts float64, ev int, format string, args ...any
 // at describes event i for a reason: "10:02:31".
 func (s *scorer) at(i int) string { return s.c.Events[i].At.Format("15:04:05") }
 
-// ScoreConversation scores c under profile p (nil: DOMAIN.md §1's default
-// thresholds) with weights w (DOMAIN.md §4). It is deterministic and pure.
+// ScoreRules are the rules a conversation is scored by.
+type ScoreRules struct {
+	// Profile gives the timeliness thresholds; nil takes DOMAIN.md §1's
+	// defaults.
+	Profile *PlatformProfile
+	// Weights are the dimensions' points (DefaultScoreWeights when zero).
+	Weights ScoreWeights
+	// Policy is the merchant's policy (nil: DefaultMerchantPolicy); it
+	// bounds compensation.
+	Policy *MerchantPolicy
+	// off switches rules off, for the ablation tests only.
+	off ruleSet
+}
+
+// ScoreConversation scores c under profile p with weights w and the
+// default merchant policy; see [ScoreConversationBy].
+func ScoreConversation(c *Conversation, p *PlatformProfile, w ScoreWeights) Score {
+	return ScoreConversationBy(c, ScoreRules{Profile: p, Weights: w})
+}
+
+// ScoreConversationBy scores c by the rubric of docs/scoring.md. It is
+// deterministic and pure.
 //
 // # Timeliness
 //
@@ -298,19 +316,17 @@ func (s *scorer) at(i int) string { return s.c.Events[i].At.Format("15:04:05") }
 //
 // # Resolution
 //
-// Judged against the case's row of the decision table (LookupCase):
-// 50 % for actions that hold one of the case's resolutions (a reject only
-// where rejecting is one); 15 % for evidence obtained before the first
-// deciding action where the case requires it (a request_evidence action,
-// an agent message asking for photos, video or measurements, or evidence
-// the buyer sent); 15 % for the shipping payer of approve_return, exchange
-// and reship matching the case's; 10 % for refunds totalling at most the
-// order price, and exactly the price in full-refund cases; 10 % for
-// escalating where the case always requires it and not where it never
-// does. Hard fails: a reject where the table calls refusing one, a reject
-// of suspected abuse before asking for evidence, the buyer paying shipping
-// where the table forbids it, and the case's own phrases ("不能取消",
-// "再等几天").
+// Judged against the case's row of the decision table (resolution.go):
+// the handling is correct when the buyer was served in their language,
+// the case's resolving action was taken (for a question: an answer),
+// nothing contrary was done, evidence came first where the table wants it,
+// the payer and the amounts are the table's, the escalation is as the
+// table says, no threat was closed on unresolved, and no hard-fail action
+// of the case was taken. All 35 points are lost when the buyer was never
+// served in their language or the conversation ended without its
+// resolving action; a wrong handling loses the outcome (50 %); evidence,
+// payer, amount and escalation each cost their own share (15, 15, 10,
+// 10 %).
 //
 // When the case is empty or unknown (an imported transcript), the
 // resolution is not judged: Resolution is 0, ResolutionJudged false, a note
@@ -319,17 +335,19 @@ func (s *scorer) at(i int) string { return s.c.Events[i].At.Format("15:04:05") }
 //
 // # Compliance
 //
-// [ComplianceHits] on every agent message and action reason. A hard-fail
-// rule takes the whole weight and sets HardFail; a soft one takes a third.
-// In pre-sales conversations absolute claims and false promises are hard
-// fails too (DOMAIN.md §2 #16).
+// [ComplianceHits] on every agent message and action reason, plus
+// tracking numbers the agent cannot know. A hard-fail rule takes the whole
+// weight and sets HardFail; a soft one takes a third. In pre-sales
+// conversations absolute claims are hard fails too (DOMAIN.md §2 #16).
 //
 // # Communication
 //
-// 35 % for an acknowledgement or apology in cases where the seller is at
-// fault; 35 % for a next step with a time ("24小时内", "明天", "by 5 pm")
-// in after-sales conversations; 15 % lost per request for the order number
-// after the buyer gave it; 15 % for not repeating the same reply.
+// 30 % for an acknowledgement or apology in cases where the seller is at
+// fault; 30 % for a next step with a time ("24小时内", "明天", "by 5 pm")
+// in after-sales conversations; 20 % for writing in the buyer's language,
+// lost in proportion to the messages that are not; 10 % lost per request
+// for the order number after the buyer gave it; 10 % for not repeating
+// the same reply.
 //
 // # Efficiency
 //
@@ -340,9 +358,14 @@ func (s *scorer) at(i int) string { return s.c.Events[i].At.Format("15:04:05") }
 // # Total
 //
 // Total = 100 × Σ points ÷ Σ weights judged, rounded to 0.01; with a hard
-// fail at most HardFailCap.
-func ScoreConversation(c *Conversation, p *PlatformProfile, w ScoreWeights) Score {
-	s := &scorer{c: c, decide: -1}
+// fail at most HardFailCap. Automatic messages from the agent's account
+// (Event.Auto) are not the agent's and are not judged.
+func ScoreConversationBy(c *Conversation, r ScoreRules) Score {
+	p, w := r.Profile, r.Weights
+	if w == (ScoreWeights{}) {
+		w = DefaultScoreWeights()
+	}
+	s := &scorer{c: c, decide: -1, policy: r.Policy, off: r.off}
 	s.w = [5]float64{w.Timeliness, w.Resolution, w.Compliance, w.Communication, w.Efficiency}
 	for i := range s.w {
 		s.w[i] = max(0, s.w[i])
@@ -352,9 +375,9 @@ func ScoreConversation(c *Conversation, p *PlatformProfile, w ScoreWeights) Scor
 		s.kept[i] = s.w[i]
 	}
 	s.k, s.known = LookupCase(c.Case)
-	s.sp = spans(c)
+	s.sp = spans(c, s.off)
 	for i, e := range c.Events {
-		if e.Kind == EventAction && e.Action != nil {
+		if s.off.byAgent(e) && e.Kind == EventAction && e.Action != nil {
 			s.acts = append(s.acts, i)
 			if s.decide < 0 && deciding(e.Action.Kind) {
 				s.decide = i
@@ -443,7 +466,10 @@ func (s *scorer) timeliness(l limits) {
 }
 
 // resolution scores the resolution dimension and returns whether the
-// handling is correct.
+// handling is correct (docs/scoring.md, "Resolution"). The first fault
+// that makes the handling wrong also takes the outcome share; each share
+// is taken once; every hard fail is recorded, even when no points are left
+// to take.
 func (s *scorer) resolution() bool {
 	c, k := s.c, s.k
 	if !s.known {
@@ -454,138 +480,43 @@ func (s *scorer) resolution() bool {
 		}
 		return false
 	}
+	j := judgeResolution(c, k, s.policy, s.off)
 	wr := s.w[iRes]
-	acts := c.Actions()
-	has := map[ActionKind]bool{}
-	var kinds []string
-	for _, a := range acts {
-		has[a.Kind] = true
-		kinds = append(kinds, string(a.Kind))
-	}
-	lastAct := -1
-	if len(s.acts) > 0 {
-		lastAct = s.acts[len(s.acts)-1]
-	}
-
-	// Outcome: one of the resolutions, whole.
-	matched := false
-	var want []string
-	for _, r := range k.Resolutions {
-		ok, rejects := true, false
-		var names []string
-		for _, a := range r {
-			ok = ok && has[a]
-			rejects = rejects || a == ActReject
-			names = append(names, string(a))
+	taken := map[share]bool{}
+	outcome := false
+	for _, f := range j.faults {
+		pts := 0.0
+		if f.share == shareAll && !taken[shareAll] {
+			pts, outcome = wr, true
+			taken[shareAll] = true
 		}
-		want = append(want, strings.Join(names, " + "))
-		matched = matched || ok && (rejects || !has[ActReject])
+		if f.share != shareAll && f.share != shareNone && !taken[f.share] {
+			pts += f.share.of() * wr
+			taken[f.share] = true
+		}
+		if f.wrong && !outcome {
+			pts += shareOutcome * wr
+			outcome = true
+		}
+		if f.hard {
+			s.hard = true
+		}
+		if pts == 0 && !f.hard {
+			continue
+		}
+		reason := f.reason
+		if f.hard {
+			reason = "hard fail: " + reason
+		}
+		s.deduct(iRes, pts, f.event, "%s", reason)
 	}
-	if !matched {
-		got := "no action"
-		if len(kinds) > 0 {
-			got = "actions " + strings.Join(kinds, ", ")
-		}
-		ev := s.decide
-		if ev < 0 {
-			ev = lastAct
-		}
-		s.deduct(iRes, shareOutcome*wr, ev, "%s do not resolve %s (want %s)", got, k.ID, strings.Join(want, " or "))
-	}
-
-	// Evidence before deciding.
-	if k.EvidenceRequired {
-		upto := len(c.Events) - 1
-		if s.decide >= 0 {
-			upto = s.decide
-		}
-		if evidenceAt(c, upto) < 0 {
-			if s.decide >= 0 {
-				s.deduct(iRes, shareEvidence*wr, s.decide, "decided (%s) without first asking for evidence (%s)", c.Events[s.decide].Action.Kind, k.Evidence)
-			} else {
-				s.deduct(iRes, shareEvidence*wr, -1, "never asked for evidence (%s)", k.Evidence)
-			}
-		}
-	}
-
-	// Shipping payer, refund amounts, reject hard fails.
-	var refunded Money
-	lastRefund := -1
-	payerLost := false
-	for _, i := range s.acts {
-		a := c.Events[i].Action
-		switch a.Kind {
-		case ActApproveReturn, ActExchange, ActReship:
-			if k.ShippingPayer == PayerNone || a.Payer == k.ShippingPayer {
-				break
-			}
-			if a.Payer == PayerBuyer && buyerShippingFails[k.ID] {
-				s.hard = true
-				s.deduct(iRes, shareOutcome*wr, i, "hard fail: %s charges the buyer shipping; in %s the seller pays", a.Kind, k.ID)
-				payerLost = true
-				break
-			}
-			if payerLost {
-				break
-			}
-			payerLost = true
-			if a.Payer == PayerNone {
-				s.deduct(iRes, sharePayer*wr, i, "%s names no shipping payer; in %s the %s pays", a.Kind, k.ID, k.ShippingPayer)
-			} else {
-				s.deduct(iRes, sharePayer*wr, i, "%s with shipping paid by the %s; in %s the %s pays", a.Kind, a.Payer, k.ID, k.ShippingPayer)
-			}
-		case ActRefund:
-			refunded += a.Amount
-			lastRefund = i
-		case ActReject:
-			switch {
-			case refusalFails[k.ID]:
-				s.hard = true
-				s.deduct(iRes, shareOutcome*wr, i, "hard fail: rejected %s, which the table grants (%s)", k.ID, k.HardFail)
-			case k.ID == CaseSuspectedAbuse && evidenceAt(c, i) < 0:
-				s.hard = true
-				s.deduct(iRes, shareOutcome*wr, i, "hard fail: rejected suspected abuse without first asking for evidence")
-			}
-		}
-	}
-	if price := c.Order.Price; price > 0 && lastRefund >= 0 {
-		switch {
-		case refunded > price:
-			s.deduct(iRes, shareAmount*wr, lastRefund, "refunds total %s, above the order price %s", refunded, price)
-		case fullRefund[k.ID] && refunded != price:
-			s.deduct(iRes, shareAmount*wr, lastRefund, "refunds total %s; %s is refunded in full (%s)", refunded, k.ID, price)
-		}
-	}
-
-	// Escalation.
-	switch {
-	case k.EscalateAlways && !has[ActEscalate]:
-		s.deduct(iRes, shareEscalation*wr, -1, "not escalated; %s is always escalated (%s)", k.ID, k.EscalateWhen)
-	case has[ActEscalate] && !k.EscalateAlways && k.EscalateWhen == "":
-		for _, i := range s.acts {
-			if c.Events[i].Action.Kind == ActEscalate {
-				s.deduct(iRes, shareEscalation*wr, i, "escalated %s, which the agent decides alone", k.ID)
-				break
-			}
-		}
-	}
-
-	// The case's own hard-fail phrases.
-	for i, e := range c.Events {
-		for _, t := range agentTexts(e) {
-			for _, h := range caseHits(k.ID, t) {
-				s.hard = true
-				s.deduct(iRes, shareOutcome*wr, i, "hard fail: agent wrote %q (%s: %s)", h.Match, k.ID, k.HardFail)
-			}
-		}
-	}
-	return k.Correct(withTextEvidence(c, acts, len(c.Events)-1))
+	return j.correct
 }
 
 // agentTexts returns what the agent wrote in e: a message's text, an
 // action's text and reason. System messages are not the agent's words.
-func agentTexts(e Event) []string {
-	if e.Sender != SenderAgent {
+func (off ruleSet) agentTexts(e Event) []string {
+	if !off.byAgent(e) {
 		return nil
 	}
 	var out []string
@@ -601,14 +532,24 @@ func agentTexts(e Event) []string {
 func (s *scorer) compliance() {
 	presales := s.c.isPresales()
 	wc := s.w[iComp]
+	known := s.knownNumbers()
 	for i, e := range s.c.Events {
 		seen := map[string]bool{}
-		for _, t := range agentTexts(e) {
-			for _, h := range ComplianceHits(t) {
-				if seen[h.Rule] {
+		for _, t := range s.off.agentTexts(e) {
+			hits := ComplianceHits(t)
+			for _, n := range trackingNumbers(t) {
+				if !strings.Contains(known, n) {
+					hits = append(hits, ComplianceHit{Rule: RuleInventedTrack, Match: n, HardFail: true})
+				}
+			}
+			for _, h := range hits {
+				if seen[h.Rule] || s.off[h.Rule] {
 					continue
 				}
 				seen[h.Rule] = true
+				if h.Rule == RuleFalsePromise && s.off[ruleFalsePromiseHard] {
+					h.HardFail = false
+				}
 				hard := h.HardFail || presales && (h.Rule == RuleAbsoluteClaim || h.Rule == RuleFalsePromise)
 				if hard {
 					s.hard = true
@@ -625,19 +566,43 @@ func (s *scorer) compliance() {
 	}
 }
 
+// knownNumbers returns, folded, the numbers the agent may quote: the
+// order's id and tracking numbers and everything the buyer wrote.
+func (s *scorer) knownNumbers() string {
+	var b strings.Builder
+	b.WriteString(foldText(s.c.Order.ID + " " + s.c.Order.Tracking))
+	for _, e := range s.c.Events {
+		if e.Sender == SenderCustomer {
+			b.WriteString(" " + foldText(e.Text))
+		}
+	}
+	return b.String()
+}
+
 func (s *scorer) communication() {
 	c, wm := s.c, s.w[iComm]
 	apologised, timed := false, false
 	given := -1
 	replies := map[string]int{}
 	repeats, firstRepeat := 0, -1
+	lang := c.BuyerLang()
+	langMsgs, foreign, firstForeign := 0, 0, -1
 	for i, e := range c.Events {
 		if given < 0 && e.Sender == SenderCustomer && (e.Kind == EventMessage || e.Kind == EventEvidence) &&
 			(len(c.Order.ID) >= 4 && strings.Contains(e.Text, c.Order.ID) || longDigits.MatchString(e.Text)) {
 			given = i
 		}
-		if e.Sender != SenderAgent || e.Kind != EventMessage || e.Text == "" {
+		if !s.off.byAgent(e) || e.Kind != EventMessage || e.Text == "" {
 			continue
+		}
+		if l := TextLang(e.Text); l != LangNone && lang != LangNone {
+			langMsgs++
+			if l != lang {
+				foreign++
+				if firstForeign < 0 {
+					firstForeign = i
+				}
+			}
 		}
 		apologised = apologised || says(apologyWords, e.Text)
 		timed = timed || says(timeWords, e.Text)
@@ -653,6 +618,10 @@ func (s *scorer) communication() {
 				}
 			}
 		}
+	}
+	if foreign > 0 && !s.off[ruleLanguageComm] {
+		s.deduct(iComm, shareLanguage*wm*float64(foreign)/float64(langMsgs), firstForeign,
+			"%d of %d agent messages not in the buyer's language (%s)", foreign, langMsgs, lang)
 	}
 	if firstRepeat >= 0 {
 		s.deduct(iComm, shareCanned*wm*min(1, float64(repeats)/2), firstRepeat, "the same reply sent again (%d repeats): a canned answer instead of one to the buyer", repeats)

@@ -136,7 +136,7 @@ func TestScoreConversation(t *testing.T) {
 			want{100 - 2.5 - 0.12, false, true, []string{"timeliness@4:round 2: reply after 3m20s"}},
 		},
 		{
-			"the buyer's last message needs a reply too (the close action is one)",
+			"the buyer's last message needs a reply too (the close answers nothing)",
 			editDefect(func(c *sim.Conversation) { c.Events = slices.Delete(c.Events, 8, 10) }),
 			want{95, false, true, []string{"timeliness@7:round 3"}},
 		},
@@ -146,23 +146,26 @@ func TestScoreConversation(t *testing.T) {
 				c.Events[2].Text = "非常抱歉给您带来不便"
 				c.Events = slices.Delete(c.Events, 3, 4)
 			}),
-			// Correct still fails: the table's request_evidence step is missing.
-			want{100 - 5.25, false, false, []string{"resolution@4:without first asking for evidence"}},
+			// Wrong (evidence first is a condition of correct): the outcome
+			// share and the evidence share, 17.5 + 5.25.
+			want{100 - 22.75, false, false, []string{"resolution@4:before obtaining the evidence the table requires"}},
 		},
 		{
 			"the buyer paying return shipping for a defect is a hard fail",
 			editDefect(replaceEvent(5, agentAct(95, sim.ActApproveReturn, withPayer(sim.PayerBuyer)))),
-			want{59, true, true, []string{"resolution@5:hard fail: approve_return charges the buyer shipping"}},
+			want{59, true, false, []string{"resolution@5:hard fail: approve_return charges the buyer shipping"}},
 		},
 		{
 			"a return without a named payer",
 			editDefect(replaceEvent(5, agentAct(95, sim.ActApproveReturn))),
-			want{100 - 5.25, false, true, []string{"resolution@5:names no shipping payer"}},
+			// A missing payer is a wrong payer: outcome 17.5 + payer 5.25.
+			want{100 - 22.75, false, false, []string{"resolution@5:names no shipping payer"}},
 		},
 		{
 			"refund above the price",
 			editDefect(replaceEvent(6, agentAct(100, sim.ActRefund, withAmount(6900)))),
-			want{100 - 3.5, false, true, []string{"resolution@6:above the order price 59.00"}},
+			// Outcome 17.5 + amount 3.5.
+			want{100 - 21, false, false, []string{"resolution@6:above the order price 59.00"}},
 		},
 		{
 			"a wrong resolution",
@@ -170,7 +173,8 @@ func TestScoreConversation(t *testing.T) {
 				c.Events[5] = agentAct(95, sim.ActCompensate, withAmount(500))
 				c.Events = slices.Delete(c.Events, 6, 7)
 			}),
-			want{100 - 17.5, false, false, []string{"resolution@5:do not resolve quality_defect"}},
+			// No resolving action of the case: every resolution point.
+			want{100 - 35, false, false, []string{"resolution@5:no resolving action"}},
 		},
 		{
 			"off-platform contact is a hard fail",
@@ -185,12 +189,12 @@ func TestScoreConversation(t *testing.T) {
 		{
 			"no apology where the seller is at fault",
 			editDefect(replaceEvent(2, agentMsg(15, "麻烦拍张照片给我看一下裂纹"))),
-			want{100 - 5.25, false, true, []string{"communication@-1:no acknowledgement or apology"}},
+			want{100 - 4.5, false, true, []string{"communication@-1:no acknowledgement or apology"}},
 		},
 		{
 			"no next step with a time",
 			editDefect(replaceEvent(4, agentMsg(90, "收到，给您办理退货退款，运费由我们承担"))),
-			want{100 - 5.25, false, true, []string{"communication@5:no next step with a time"}},
+			want{100 - 4.5, false, true, []string{"communication@5:no next step with a time"}},
 		},
 		{
 			"asking for the order number after the buyer gave it",
@@ -198,7 +202,7 @@ func TestScoreConversation(t *testing.T) {
 				c.Events[0].Text = "你好，订单2026111100012345678的杯子有裂纹"
 				c.Events[2].Text = "非常抱歉，请提供一下订单号，并拍张照片"
 			}),
-			want{100 - 2.25, false, true, []string{"communication@2:asked for the order number again"}},
+			want{100 - 1.5, false, true, []string{"communication@2:asked for the order number again"}},
 		},
 		{
 			"too many rounds and too long",
@@ -258,7 +262,7 @@ func TestScoreConversation_Cases(t *testing.T) {
 			&sim.Conversation{Case: sim.CaseSafetyInjury, Events: []sim.Event{
 				custMsg(0, "孩子用了起疹子了"), agentMsg(5, "非常抱歉，我们马上处理，1小时内回复您"), agentAct(10, sim.ActRefund, withAmount(100)), sysEvent(20, sim.EventClose),
 			}},
-			false, false, "not escalated",
+			true, false, "not escalated",
 		},
 		{
 			"needless escalation of a no-reason return",
@@ -266,21 +270,21 @@ func TestScoreConversation_Cases(t *testing.T) {
 				custMsg(0, "尺码不合适想退"), agentMsg(5, "好的，已为您申请退货，运费由您承担，审核今天完成"),
 				agentAct(6, sim.ActApproveReturn, withPayer(sim.PayerBuyer)), agentAct(7, sim.ActEscalate, withReason("not sure")), sysEvent(20, sim.EventClose),
 			}},
-			false, true, "escalated no_reason_return",
+			false, false, "escalated a case the agent decides alone",
 		},
 		{
 			"rejecting a no-reason return is a hard fail",
 			&sim.Conversation{Case: sim.CaseNoReasonReturn, Events: []sim.Event{
 				custMsg(0, "尺码不合适想退"), agentMsg(5, "今天处理"), agentAct(6, sim.ActReject, withReason("worn")), sysEvent(20, sim.EventClose),
 			}},
-			true, false, "hard fail: rejected no_reason_return",
+			true, false, "hard fail: rejected a case the table grants",
 		},
 		{
 			"cannot cancel in transit is a hard fail",
 			&sim.Conversation{Case: sim.CaseCancelInTransit, Events: []sim.Event{
 				custMsg(0, "我不要了能取消吗"), agentMsg(5, "已经发货了不能取消哦"), agentAct(6, sim.ActIntercept), sysEvent(20, sim.EventClose),
 			}},
-			true, true, `"不能取消"`,
+			true, false, `"不能取消"`,
 		},
 		{
 			"stalling a stalled parcel is a hard fail",
@@ -302,7 +306,7 @@ func TestScoreConversation_Cases(t *testing.T) {
 				custMsg(0, "东西坏了退款"), agentAct(5, sim.ActRequestEvidence), agentMsg(6, "请在24小时内上传照片"),
 				agentAct(100, sim.ActReject, withReason("no evidence after 24 h")), sysEvent(120, sim.EventClose),
 			}},
-			false, false, "do not resolve",
+			false, false, "rejected a case the table resolves otherwise",
 		},
 		{
 			"rejecting suspected abuse without asking is a hard fail",
@@ -317,7 +321,7 @@ func TestScoreConversation_Cases(t *testing.T) {
 				custMsg(0, "和描述完全不一样"), agentMsg(5, "非常抱歉，麻烦发图看一下"), eventBy(30, sim.SenderCustomer, sim.EventEvidence),
 				agentMsg(40, "已退款并补偿，1小时内到账"), agentAct(41, sim.ActRefund, withAmount(5000)), agentAct(42, sim.ActCompensate, withAmount(1000)), sysEvent(60, sim.EventClose),
 			}},
-			false, true, "refunded in full",
+			false, false, "refunds the order price 100.00 in full",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -415,12 +419,22 @@ func TestComplianceHits(t *testing.T) {
 		{"滚动页面可以看到尺码表", nil},
 		{"评价后我们会改进", nil},
 		{"由于我们自己的原因给您添麻烦了", nil},
-		// Absolute claims and false promises: soft.
+		// Absolute claims: soft (hard in a pre-sales answer, which scoring
+		// decides).
 		// 最低价 overlaps 全网最: one hit of a rule per stretch of text.
 		{"这款绝对是全网最低价", []string{"absolute_claim:绝对", "absolute_claim:全网最"}},
-		{"保证合身，明天一定到", []string{"false_promise:保证合身", "false_promise:一定到"}},
-		{"We guarantee it will fit", []string{"false_promise:guarantee it will fit"}},
-		// Hard fails.
+		{"我们保证金已经退还", nil},
+		{"If you're not happy, I promise we'll sort it out", nil},
+		{"另一位买家也反映了这个问题", nil},
+		{"Another customer reported the same problem", nil},
+		// Hard fails. Unverifiable promises (docs/scoring.md).
+		{"保证合身，明天一定到", []string{"!false_promise:保证合身", "!false_promise:一定到"}},
+		{"We guarantee it will fit", []string{"!false_promise:guarantee it will fit"}},
+		{"It's guaranteed to arrive tomorrow", []string{"!false_promise:guaranteed to arrive"}},
+		// Another buyer's data, with or without a phone number.
+		{"另一位买家王女士住在浦东新区张江路100号，也是这个问题", []string{"!other_buyer_data:另一位买家王女士"}},
+		{"之前有位客户李先生的订单号是4021118890012345也这样", []string{"!other_buyer_data:之前有位客户李先生"}},
+		{"Another customer, Mrs. Lee at 12 Elm St, had the same", []string{"!other_buyer_data:another customer, mrs. lee at 12"}},
 		{"加 我 微信", []string{"!off_platform_contact:加我", "!off_platform_contact:微信"}},
 		{"ＱＱ：12345", []string{"!off_platform_contact:qq"}},
 		{"打 138-1234-5678 找我", []string{"!off_platform_contact:138-1234-5678"}},

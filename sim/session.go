@@ -36,31 +36,81 @@ func opensRound(e Event) bool {
 	return e.Sender == SenderCustomer && (e.Kind == EventMessage || e.Kind == EventEvidence)
 }
 
-// validReply reports whether e ends a round: an agent's message or
-// structured action. Events from SenderSystem (welcome messages, automatic
-// greetings, assignments) never do.
-func validReply(e Event) bool {
-	return e.Sender == SenderAgent && (e.Kind == EventMessage || e.Kind == EventAction)
+// ruleSet holds the rules of docs/scoring.md switched off. Scoring keeps
+// every rule on (a nil set); the ablation tests (export_test.go) switch
+// them off one at a time to show that each changes some verdict of the
+// labelled corpus.
+type ruleSet map[string]bool
+
+// The rules an ablation can switch off, by name. Case hard-fail phrasings
+// and compliance rules are switched off by their rule names.
+const (
+	ruleAuto            = "automatic messages are not the agent's"
+	ruleCloseEnds       = "the agent's close ends the conversation"
+	ruleLanguageServed  = "served in the buyer's language"
+	ruleLanguageComm    = "writing in the buyer's language"
+	rulePresalesAnswer  = "a question is resolved by an answer"
+	rulePresalesMoney   = "no money or goods on a question"
+	ruleThreatClose     = "no close on an unresolved threat"
+	rulePriceCap        = "money within the order price"
+	ruleConditions      = "correct means the table's conditions"
+	ruleNoResolutionAll = "no resolving action keeps no points"
+	// ruleUnescalated + a case id: not escalating a case that is always
+	// escalated is a hard fail.
+	ruleUnescalated      = "unescalated "
+	ruleFalsePromiseHard = "an unverifiable promise is a hard fail"
+)
+
+// byAgent reports whether e is the agent's own: sent by the agent and not
+// an automatic message from the agent's account (docs/scoring.md, "Who
+// wrote what").
+func (off ruleSet) byAgent(e Event) bool {
+	return e.Sender == SenderAgent && (!e.Auto || off[ruleAuto])
 }
+
+// isClose reports whether e closes the conversation: the agent's close
+// action or a close event.
+func (off ruleSet) isClose(e Event) bool {
+	return e.Kind == EventClose || !off[ruleCloseEnds] && e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActClose
+}
+
+// validReply reports whether e ends a round: an agent's message or
+// structured action other than the close. Events from SenderSystem
+// (welcome messages, assignments) and automatic messages from the agent's
+// account never do; the close ends the conversation, it answers nothing.
+func (off ruleSet) validReply(e Event) bool {
+	return off.byAgent(e) && (e.Kind == EventMessage || e.Kind == EventAction && !off.isClose(e))
+}
+
+// byAgent and isClose with every rule on.
+func byAgent(e Event) bool { return ruleSet(nil).byAgent(e) }
+func isClose(e Event) bool { return ruleSet(nil).isClose(e) }
 
 // spans splits c into rounds. A round opens at the buyer's first message
 // or evidence after the last valid reply (or at the start) and ends at the
-// next valid reply. A leave ends an open round unanswered. A close ends the
+// next valid reply. A leave ends an open round unanswered. The close (the
+// agent's close action or a close event, whichever comes first) ends the
 // conversation: a round still open counts as unanswered (the platforms
 // count a buyer's last message that got no reply, so a polite "谢谢" needs
-// an answer too), and buyer messages after the close open no round, since
-// the hub starts a new conversation for them. Events are taken in slice
-// order, which is time order for the hub's records and for ReadTranscripts.
-func spans(c *Conversation) []span {
+// an answer too), and buyer messages after the close open no round: they
+// are not the agent's to answer (the hub refuses them). Events are taken in
+// slice order, which is time order for the hub's records and for
+// ReadTranscripts.
+func spans(c *Conversation, off ruleSet) []span {
 	var out []span
 	open := -1
 	for i, e := range c.Events {
 		switch {
+		case off.isClose(e):
+			if open >= 0 {
+				out = append(out, span{open: open, reply: -1, end: -1})
+			}
+			return out
 		case opensRound(e):
 			if open < 0 {
 				open = i
 			}
-		case validReply(e):
+		case off.validReply(e):
 			if open >= 0 {
 				out = append(out, span{open: open, reply: i, end: -1})
 				open = -1
@@ -70,11 +120,6 @@ func spans(c *Conversation) []span {
 				out = append(out, span{open: open, reply: -1, end: i})
 				open = -1
 			}
-		case e.Kind == EventClose:
-			if open >= 0 {
-				out = append(out, span{open: open, reply: -1, end: -1})
-			}
-			return out
 		}
 	}
 	if open >= 0 {
@@ -112,10 +157,9 @@ func (c *Conversation) isPresales() bool {
 //   - Start: c.Arrived, or the buyer's first message when Arrived is zero.
 //   - FirstReply: the wait of the first round; -1 when it got no valid
 //     reply (including a session with only a welcome message).
-//   - Served: the conversation was assigned to an agent (EventAssign), or
-//     an agent sent a valid reply. The second half goes beyond the
-//     engine, whose buyers are always picked up first: imported transcripts
-//     often record no assignment, and an agent who replied did serve.
+//   - Served: an agent sent a valid reply (DOMAIN.md §1: a session with
+//     no agent reply, or only an automatic welcome, is not served). An
+//     assignment alone does not serve the buyer.
 //   - Abandoned: the buyer left (EventLeave) before the conversation was
 //     closed. LeftUnanswered: abandoned before any valid reply.
 //   - LateRound: some round went unanswered. SessionOf knows no reply
@@ -133,7 +177,7 @@ func (c *Conversation) isPresales() bool {
 //     open for thanks and the rating.
 func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Round) {
 	off := func(t time.Time) float64 { return t.Sub(runStart).Seconds() }
-	sp := spans(c)
+	sp := spans(c, nil)
 	rounds := make([]Round, len(sp))
 	s := Session{FirstReply: -1, Presales: c.isPresales()}
 	anyReply := false
@@ -172,7 +216,7 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 			}
 		}
 	}
-	s.Served = anyReply || firstIndex(c, EventAssign) >= 0
+	s.Served = anyReply
 	for _, e := range c.Events {
 		switch e.Kind {
 		case EventRating:
@@ -204,7 +248,7 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 // comes first; -1 when neither.
 func closeIndex(c *Conversation) int {
 	for i, e := range c.Events {
-		if e.Kind == EventClose || e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActClose {
+		if isClose(e) {
 			return i
 		}
 	}

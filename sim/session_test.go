@@ -96,12 +96,30 @@ func TestSessionOf(t *testing.T) {
 			[]sim.Round{{ten, 40}, {ten + 60, 10}},
 		},
 		{
-			"an assignment alone is service; an open round at the close is unanswered",
+			"an assignment alone is no service (DOMAIN.md §1); an open round at the close is unanswered",
 			&sim.Conversation{Events: []sim.Event{
 				custMsg(0, "在吗"), sysEvent(5, sim.EventAssign), sysEvent(900, sim.EventClose),
 			}}, false,
-			sim.Session{Start: ten, FirstReply: -1, Served: true, LateRound: true},
+			sim.Session{Start: ten, FirstReply: -1, Served: false, LateRound: true},
 			[]sim.Round{{ten, -1}},
+		},
+		{
+			"an automatic welcome from the agent's account answers nothing",
+			&sim.Conversation{Events: []sim.Event{
+				custMsg(0, "在吗"), {At: atSec(1), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "a1", Text: "欢迎光临", Auto: true},
+				{At: atSec(200), Sender: sim.SenderCustomer, Kind: sim.EventLeave},
+			}}, false,
+			sim.Session{Start: ten, FirstReply: -1, Served: false, Abandoned: true, LeftUnanswered: true, LateRound: true},
+			[]sim.Round{{ten, -1}},
+		},
+		{
+			"the agent's close action answers nothing, and what the buyer writes after it opens no round",
+			&sim.Conversation{Events: []sim.Event{
+				custMsg(0, "在吗"), agentMsg(10, "在的，请说"), custMsg(20, "谢谢"), agentAct(30, sim.ActClose),
+				custMsg(40, "还有个问题"), sysEvent(900, sim.EventClose),
+			}}, false,
+			sim.Session{Start: ten, FirstReply: 10, Served: true, LateRound: true},
+			[]sim.Round{{ten, 10}, {ten + 20, -1}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,142 @@
+package sim
+
+// The decision table's hard-fail column (DOMAIN.md §2) as it shows in the
+// agent's words: docs/scoring.md, "The case's hard-fail actions". The
+// actions that are hard fails (a reject, the buyer charged shipping, no
+// escalation) are judged in resolution.go; these are the words.
+
+// caseHardFail is one hard-fail phrasing of a case.
+type caseHardFail struct {
+	rule complianceRule
+	// beforeEvidence: only a hard fail before any evidence was obtained
+	// (accusing or disbelieving "without checking").
+	beforeEvidence bool
+	// resolution: the phrasing is also a resolution error (a refusal, a
+	// stall), so the handling is not correct.
+	resolution bool
+}
+
+var (
+	// refusalRule: refusing what the case grants.
+	refusalRule = complianceRule{
+		name:    "refusal",
+		terms:   patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`),
+		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`),
+	}
+	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
+	// fail in every after-sales case before any evidence was obtained
+	// (rows 5, 6, 8: "accusing without evidence", "denying unchecked",
+	// "disbelieving unchecked").
+	accusationRule = complianceRule{
+		name: "accusing the buyer without evidence",
+		terms: patterns(`人为(损坏|造成|弄坏|破坏|原因)`, `(您|你)(自己)?(弄坏|摔坏|用坏|损坏|弄破|摔破|弄丢|弄的|摔的|造成的)`, `使用不当`,
+			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重)`,
+			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`),
+		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
+			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`),
+	}
+	// stallRule: "refusing or stalling" a refund before shipping.
+	stallRule = complianceRule{
+		name: "stalling",
+		terms: patterns(`等(发货|到货|收到货|收货|签收)(后|以后|之后)?再`, `先(收货|签收|收下)再`, `过(几|两|三|一)天再(退|处理|申请|说)`,
+			`暂时(不能|无法|没法)退`),
+		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
+			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`),
+	}
+	// reasonRule: demanding a reason for a no-reason return.
+	reasonRule = complianceRule{
+		name: "demanding a reason",
+		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
+			`(说明|给个|讲明)(原因|理由)(才|再)`),
+		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`),
+	}
+	cannotCancelRule = complianceRule{
+		name:    "cannot cancel",
+		terms:   patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
+		english: patterns(`\b(cannot|can'?t|unable to|won'?t be able to) (be )?cancel`),
+	}
+	waitDaysRule = complianceRule{
+		name:    "wait a few more days",
+		terms:   patterns(`再等(等|几天|两天|三天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`, `耐心等待几天`),
+		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of) (more )?days\b`),
+	}
+	returnFirstRule = complianceRule{
+		name: "making the buyer return the wrong item first",
+		terms: patterns(`先(把|将)?`+near(8)+`(寄回|退回|寄过来|寄给我们|退回来|发回)`,
+			`(收到|签收)`+near(6)+`(退货|退回|寄回|原件|错发|退件)`+near(6)+`(再|才)`+near(4)+`(发|补发|寄|换|退)`),
+		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
+			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
+	}
+	signedBlameRule = complianceRule{
+		name: "blaming the buyer",
+		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(拿|收|签|代收)`, `(肯定|一定|应该)是(您|你)`,
+			`(您|你)(再)?(好好)?(找找|问问家人)`),
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office)\b`,
+			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
+	}
+	priceRefusalRule = complianceRule{
+		name:    "refusing the price difference",
+		terms:   patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`),
+		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`),
+	}
+	isolatedRule = complianceRule{
+		name:    "treating a batch defect in isolation",
+		terms:   patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`),
+		english: patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`),
+	}
+	casualSafetyRule = complianceRule{
+		name: "casual handling of a safety case",
+		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
+			`过(几|两|一)天(就)?(好|消)`),
+		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
+			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`),
+	}
+	fitRule = complianceRule{
+		name:    "guaranteeing fit",
+		terms:   patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`),
+		english: patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`),
+	}
+)
+
+// caseHardFails lists, per case, the phrasings that fail it outright.
+// accusationRule is added for every after-sales case in caseHits.
+var caseHardFails = map[string][]caseHardFail{
+	CaseRefundUnshipped:   {{rule: refusalRule, resolution: true}, {rule: stallRule, resolution: true}},
+	CaseCancelInTransit:   {{rule: cannotCancelRule, resolution: true}},
+	CaseNoReasonReturn:    {{rule: refusalRule, resolution: true}, {rule: reasonRule, resolution: true}},
+	CaseWrongItem:         {{rule: returnFirstRule, resolution: true}},
+	CaseLogisticsStalled:  {{rule: waitDaysRule, resolution: true}},
+	CaseSignedNotReceived: {{rule: signedBlameRule}},
+	CasePriceProtection:   {{rule: refusalRule, resolution: true}, {rule: priceRefusalRule, resolution: true}},
+	CaseBatchQuality:      {{rule: isolatedRule, resolution: true}},
+	CaseSafetyInjury:      {{rule: casualSafetyRule, resolution: true}},
+	CasePresalesQuestion:  {{rule: fitRule}},
+}
+
+// caseHit is a hard-fail phrasing found in the agent's words.
+type caseHit struct {
+	ComplianceHit
+	resolution bool
+}
+
+// caseHits returns the hard-fail phrasings of case k in text, which the
+// agent wrote at a point where evidence had (evidence) or had not been
+// obtained.
+func caseHits(k Case, text string, evidence bool, off ruleSet) []caseHit {
+	var out []caseHit
+	rules := caseHardFails[k.ID]
+	if !k.Presales {
+		rules = append(rules[:len(rules):len(rules)], caseHardFail{rule: accusationRule, beforeEvidence: true})
+	}
+	for _, r := range rules {
+		if r.beforeEvidence && evidence || off[r.rule.name] {
+			continue
+		}
+		for _, h := range scanRules([]complianceRule{r.rule}, text) {
+			h.HardFail = true
+			out = append(out, caseHit{ComplianceHit: h, resolution: r.resolution})
+		}
+	}
+	return out
+}
