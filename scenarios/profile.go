@@ -39,6 +39,9 @@ func ParseProfile(file string, data []byte) (*sim.PlatformProfile, error) {
 	if err := doc.decode(&p); err != nil {
 		return nil, sortErrors(err)
 	}
+	if err := resolveProfileZone(&p); err != nil {
+		return nil, doc.at("timezone", err.Error())
+	}
 	if err := p.Validate(); err != nil {
 		return nil, sortErrors(doc.locate(err))
 	}
@@ -49,4 +52,18 @@ func ParseProfile(file string, data []byte) (*sim.PlatformProfile, error) {
 // file path. Each call returns a new profile the caller may change.
 func LoadProfile(nameOrFile string) (*sim.PlatformProfile, error) {
 	return (&refs{files: true}).profile(nameOrFile)
+}
+
+// resolveProfileZone loads p's time zone when it names one other than the
+// default (which sim knows without loading).
+func resolveProfileZone(p *sim.PlatformProfile) error {
+	if p.TimeZone == "" || p.TimeZone == sim.DefaultTimeZone {
+		return nil
+	}
+	loc, err := loadZone(p.TimeZone)
+	if err != nil {
+		return err
+	}
+	p.Location = loc
+	return nil
 }

@@ -160,6 +160,12 @@ func (r *refs) platformHook(d *document, n *yaml.Node, path string, v reflect.Va
 		p.Sources = nil
 	}
 	d.walkStruct(n, path, reflect.ValueOf(p).Elem())
+	if tz := p.TimeZone; tz != "" && (p.Location == nil || p.Location.String() != tz) {
+		p.Location = nil
+		if err := resolveProfileZone(p); err != nil {
+			d.fail(n, path+".timezone", "%v", err)
+		}
+	}
 	if baseSources != nil {
 		merged := baseSources
 		for k, s := range p.Sources {

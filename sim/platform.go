@@ -90,9 +90,24 @@ type PlatformProfile struct {
 	// AnswerRateExcludes is a daily window whose sessions the answer rate
 	// leaves out (JD: sessions started 23:00–09:00). Nil excludes none.
 	AnswerRateExcludes *ClockRange `yaml:"answer_rate_excludes"`
+	// TimeZone is the zone of the platform's calendar: its days, business
+	// hours and periods (default Asia/Shanghai: the platforms deskdrill
+	// knows keep Beijing time, whatever offsets a chat log is written in).
+	TimeZone string `yaml:"timezone"`
+	// Location is TimeZone loaded; the scenarios package sets it.
+	Location *time.Location `yaml:"-"`
 	// Sources maps a field's file name ("round_cap") to where its value
 	// comes from: the platform rule, or "deskdrill default".
 	Sources map[string]string `yaml:"sources"`
+}
+
+// Zone returns the location of the platform's calendar: Location, or
+// China Standard Time when none was loaded.
+func (p *PlatformProfile) Zone() *time.Location {
+	if p != nil && p.Location != nil {
+		return p.Location
+	}
+	return chinaStandardTime
 }
 
 // ProfileFields lists the value fields of a profile by their file names:
@@ -128,6 +143,12 @@ func (p *PlatformProfile) Normalize() {
 	if p.ValidReply.AssistBot == "" {
 		p.ValidReply.AssistBot = BotCount
 	}
+	if p.TimeZone == "" {
+		p.TimeZone = DefaultTimeZone
+	}
+	if p.Location == nil && p.TimeZone == DefaultTimeZone {
+		p.Location = chinaStandardTime
+	}
 }
 
 // Validate normalises p and checks it. The error joins one *FieldError per
@@ -143,6 +164,9 @@ func (p *PlatformProfile) check(fe *fieldErrors, path string) {
 	p.Normalize()
 	if strings.TrimSpace(p.Name) == "" {
 		fe.add(fieldPath(path, "name"), "is required")
+	}
+	if p.Location == nil {
+		fe.add(fieldPath(path, "timezone"), "%q is not loaded (the scenarios package resolves time zones)", p.TimeZone)
 	}
 	bh := p.BusinessHours
 	if bh == (ClockRange{}) {

@@ -27,6 +27,18 @@ type PeriodKPIs struct {
 	// Evidence lists, per KPI id, the conversations behind its value (the
 	// breached rounds), carried into the statement's items.
 	Evidence map[string][]string
+	// Unevaluated says, per KPI id left out of Values on purpose, why (the
+	// dispute-refund rate without a paid-order count): the statement's
+	// skipped clauses give the reason instead of "not supplied".
+	Unevaluated map[string]string
+}
+
+// missing returns why kpi has no value in p.
+func (p PeriodKPIs) missing(kpi string) string {
+	if why := p.Unevaluated[kpi]; why != "" {
+		return kpi + " not evaluated: " + why
+	}
+	return kpi + " not supplied"
 }
 
 // RefundInput is what a statement is computed from.
@@ -237,7 +249,7 @@ func (e *evaluator) month(p PeriodKPIs, month time.Time, skipped *[]Skipped) ([]
 			continue
 		}
 		if !ok {
-			*skipped = append(*skipped, Skipped{p.Period, cl.ID, cl.KPI, cl.KPI + " not supplied"})
+			*skipped = append(*skipped, Skipped{p.Period, cl.ID, cl.KPI, p.missing(cl.KPI)})
 			delete(e.streak, cl.ID)
 			continue
 		}
@@ -381,7 +393,7 @@ func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 	for _, g := range t.Gates {
 		v, ok := p.Values[g.KPI]
 		if !ok {
-			*skipped = append(*skipped, Skipped{p.Period, "trial", g.KPI, g.KPI + " not supplied"})
+			*skipped = append(*skipped, Skipped{p.Period, "trial", g.KPI, p.missing(g.KPI)})
 			continue
 		}
 		k, _ := LookupKPI(g.KPI)

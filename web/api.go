@@ -351,7 +351,7 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	if end.IsZero() {
 		end = time.Now()
 	}
-	rv, err := review.Evaluate(convs, ReviewOptions(sc, run.Started, time.Duration(float64(end.Sub(run.Started))*max(run.Speed, 1))))
+	rv, err := review.Evaluate(convs, ReviewOptions(sc, run.Started, run.Speed, time.Duration(float64(end.Sub(run.Started))*max(run.Speed, 1))))
 	return run, rv, err
 }
 

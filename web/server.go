@@ -420,11 +420,20 @@ func Period(sc *sim.Scenario) string {
 	return p
 }
 
-// ReviewOptions are the rules a scenario's runs are judged by.
-func ReviewOptions(sc *sim.Scenario, start time.Time, scenarioSpan time.Duration) review.Options {
+// ReviewOptions are the rules a scenario's runs are judged by. A run that
+// began at start (the hub's clock) at speed counts its conversations on
+// the scenario's clock: the scenario's start plus the time since start ×
+// speed, so business hours and days are the scenario's however much the
+// run compresses them.
+func ReviewOptions(sc *sim.Scenario, start time.Time, speed float64, scenarioSpan time.Duration) review.Options {
+	speed = max(speed, 1)
+	s0 := sc.StartTime()
 	return review.Options{
-		Profile: sc.Platform, Contract: sc.Contract.Contract, Start: start, Period: Period(sc),
+		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: start, Period: Period(sc),
 		PaidOrders: sc.Store.PaidOrdersPerDay * scenarioSpan.Hours() / 24,
+		Clock: func(t time.Time) time.Time {
+			return s0.Add(time.Duration(float64(t.Sub(start)) * speed))
+		},
 	}
 }
 
@@ -451,7 +460,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 		return lr.cache, nil
 	}
 	span := time.Duration(float64(now.Sub(lr.started)) * lr.speed)
-	o := ReviewOptions(lr.scenario, lr.started, span)
+	o := ReviewOptions(lr.scenario, lr.started, lr.speed, span)
 	// Called with lr.mu held, as Evaluate runs under it.
 	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
 		sc, ok := lr.scores[c.ID]

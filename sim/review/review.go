@@ -22,29 +22,55 @@ type Options struct {
 	Profile  *sim.PlatformProfile
 	Contract *sim.Contract // nil: no statement
 	Weights  sim.ScoreWeights
-	// Start is the start of the KPI calendar (day boundaries, business
-	// hours); zero takes the earliest arrival.
+	// Policy is the merchant policy scoring bounds compensation by (nil:
+	// the default).
+	Policy *sim.MerchantPolicy
+	// Start is the start of the KPI calendar; zero takes the earliest
+	// arrival. Days, business hours and the period are always counted in
+	// the profile's time zone (Beijing time), whatever zone Start and the
+	// events are written in.
 	Start time.Time
 	// PaidOrders is the store's paid orders over the conversations' span,
-	// the denominator of the dispute-refund rate; 0 uses the number of
-	// after-sales conversations, which overstates the rate and is said in
-	// the review's notes.
+	// the denominator of the dispute-refund rate. When 0, the paid events
+	// of the conversations are the denominator if there are any; otherwise
+	// the rate is not evaluated (a rate per conversation would overstate it
+	// about tenfold) and the statement says so.
 	PaidOrders float64
 	// Period is the contract period the conversations stand for ("2026-11"
-	// or "trial"); empty takes the month of Start.
+	// or "trial"); empty takes the month of Start in the profile's zone.
 	Period string
+	// Clock, when set, maps an instant of the records to the instant the
+	// KPI calendar counts it at. A live run that compresses the scenario's
+	// time counts its conversations on the scenario's clock (the scenario's
+	// start plus the time since the run began × the speed), so its days,
+	// business hours and period are the scenario's; waits and scores are
+	// never scaled. Nil counts the records' own times.
+	Clock func(time.Time) time.Time
+	// InferCase, when set, guesses the case of a conversation that names
+	// none, from its text, and says whether the guess is confident. A
+	// confident guess is judged like a named case (and marked inferred); an
+	// unconfident one leaves the resolution unjudged.
+	InferCase func(*sim.Conversation) (caseID string, confident bool)
 	// Scored, when set, returns a conversation's score computed earlier:
 	// the live hub scores each conversation once, when it ends, and a
 	// review of thousands must not score them all again.
 	Scored func(*sim.Conversation) (sim.Score, bool)
 }
 
-// ConversationScore is one conversation's verdict.
+// ConversationScore is one conversation's verdict. Total, Correct,
+// HardFail and ResolutionJudged repeat Score's for readers of the JSON
+// that want them flat.
 type ConversationScore struct {
-	ID    string    `json:"id"`
-	Agent string    `json:"agent,omitempty"` // who held it last
-	Case  string    `json:"case,omitempty"`
-	Score sim.Score `json:"score"`
+	ID    string `json:"id"`
+	Agent string `json:"agent,omitempty"` // who held it last
+	Case  string `json:"case,omitempty"`
+	// CaseInferred: Case was inferred from the text, not given.
+	CaseInferred     bool      `json:"case_inferred,omitempty"`
+	Total            float64   `json:"total"`
+	Correct          bool      `json:"correct"`
+	HardFail         bool      `json:"hard_fail"`
+	ResolutionJudged bool      `json:"resolution_judged"`
+	Score            sim.Score `json:"score"`
 	// FirstReply is the wait for the first valid reply in seconds, -1 when
 	// none came.
 	FirstReply float64 `json:"first_reply_s"`
@@ -80,7 +106,20 @@ type Review struct {
 	// DisputeRefunds is the money buyers got back through platform
 	// disputes (the order prices of disputed conversations).
 	DisputeRefunds sim.Money `json:"dispute_refunds"`
-	Notes          []string  `json:"notes,omitempty"`
+	// Inference counts the conversations without a case: how many got an
+	// inferred case, and of those how many were judged (confident) or not.
+	Inference *Inference `json:"inference,omitempty"`
+	Notes     []string   `json:"notes,omitempty"`
+}
+
+// Inference counts what case inference did in a review.
+type Inference struct {
+	// Unlabelled conversations named no case.
+	Unlabelled int `json:"unlabelled"`
+	// Judged were inferred confidently and their resolution judged;
+	// Unjudged were not (no confident guess).
+	Judged   int `json:"judged"`
+	Unjudged int `json:"unjudged"`
 }
 
 // ErrNoProfile: KPIs need a platform profile.
@@ -129,16 +168,28 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if o.Start.IsZero() {
 		o.Start = start
 	}
-	if start.IsZero() {
-		start = time.Unix(0, 0)
-		o.Start = start
+	if o.Start.IsZero() {
+		o.Start = time.Unix(0, 0)
 	}
-	span := max(end.Sub(o.Start), 0) + 24*time.Hour
-	r := &Review{Period: o.Period, Start: o.Start, Conversations: len(convs), Evidence: map[string][]string{}}
+	// The platform's calendar, not the offsets a file was written in:
+	// 01:00Z is 09:00 in Beijing. Offsets from the records' start (o.Start)
+	// become offsets from the calendar's start (calStart) through the
+	// clock.
+	clock := o.Clock
+	if clock == nil {
+		clock = func(t time.Time) time.Time { return t }
+	}
+	calStart := clock(o.Start).In(o.Profile.Zone())
+	calOff := func(off float64) float64 {
+		return clock(o.Start.Add(time.Duration(off * float64(time.Second)))).Sub(calStart).Seconds()
+	}
+	calEnd := max(clock(end).Sub(calStart), 0)
+	span := calEnd + 24*time.Hour
+	r := &Review{Period: o.Period, Start: calStart, Conversations: len(convs), Evidence: map[string][]string{}}
 	if r.Period == "" {
-		r.Period = o.Start.Format("2006-01")
+		r.Period = calStart.Format("2006-01")
 	}
-	cal := sim.NewCalendar(o.Start, span)
+	cal := sim.NewCalendar(calStart, span)
 	timeout := time.Duration(0)
 	all := sim.NewTally(cal, o.Profile, timeout)
 	byAgent := map[string]*sim.Tally{}
@@ -147,17 +198,41 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if timeoutS <= 0 {
 		timeoutS = sim.DefaultTimeoutThreshold.Seconds()
 	}
-	afterSales := 0
 	total := 0.0
+	paidEvents := 0
+	var inf Inference
 	for _, c := range convs {
+		caseID, inferred := c.Case, false
+		if caseID == "" && o.InferCase != nil {
+			inf.Unlabelled++
+			if id, sure := o.InferCase(c); sure && id != "" {
+				cp := *c
+				cp.Case = id
+				c, caseID, inferred = &cp, id, true
+				inf.Judged++
+			} else {
+				inf.Unjudged++
+			}
+		}
 		sc, ok := sim.Score{}, false
-		if o.Scored != nil {
+		if o.Scored != nil && !inferred {
 			sc, ok = o.Scored(c)
 		}
 		if !ok {
-			sc = sim.ScoreConversation(c, o.Profile, o.Weights)
+			sc = sim.ScoreConversationBy(c, sim.ScoreRules{Profile: o.Profile, Weights: o.Weights, Policy: o.Policy})
+		}
+		for _, e := range c.Events {
+			if e.Kind == sim.EventPaid {
+				paidEvents++
+			}
 		}
 		s, rounds := sim.SessionOf(c, o.Start, sc.Correct)
+		if o.Clock != nil {
+			s.Start = calOff(s.Start)
+			for i := range rounds {
+				rounds[i].Start = calOff(rounds[i].Start)
+			}
+		}
 		all.AddSession(s, rounds)
 		agent := lastAgent(c)
 		if agent != "" {
@@ -179,11 +254,9 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			}
 		}
 		total += sc.Total
-		r.Scores = append(r.Scores, ConversationScore{ID: c.ID, Agent: agent, Case: c.Case, Score: sc,
+		r.Scores = append(r.Scores, ConversationScore{ID: c.ID, Agent: agent, Case: caseID, CaseInferred: inferred,
+			Total: sc.Total, Correct: sc.Correct, HardFail: sc.HardFail, ResolutionJudged: sc.ResolutionJudged, Score: sc,
 			FirstReply: s.FirstReply, Abandoned: s.Abandoned, Rating: s.Rating, Dispute: s.Dispute})
-		if !s.Presales {
-			afterSales++
-		}
 		ev := func(kpi string) { r.Evidence[kpi] = append(r.Evidence[kpi], c.ID) }
 		if s.Rating > 0 && s.Rating < 4 {
 			ev("satisfaction")
@@ -207,10 +280,10 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 				break
 			}
 		}
-		if s.Abandoned {
+		if s.LeftUnanswered {
 			ev("abandon_rate")
 		}
-		if s.LeftUnanswered {
+		if !s.Served {
 			ev("not_served_rate")
 		}
 		if !s.Presales && !s.Resolved {
@@ -229,10 +302,24 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if cut > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
 	}
+	if o.InferCase != nil {
+		r.Inference = &inf
+		if inf.Unlabelled > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("%d conversations named no case: %d inferred from the text and judged, %d not judged (no confident guess)",
+				inf.Unlabelled, inf.Judged, inf.Unjudged))
+		}
+	}
 	paid := o.PaidOrders
+	unevaluated := map[string]string{}
 	if paid <= 0 {
-		paid = float64(afterSales)
-		r.Notes = append(r.Notes, "no paid-order count given: the dispute-refund rate is taken over after-sales conversations, which overstates it")
+		paid = float64(paidEvents)
+		if paid > 0 {
+			r.Notes = append(r.Notes, fmt.Sprintf("no paid-order count given: the dispute-refund rate is taken over the %d paid events in the conversations", paidEvents))
+		} else {
+			why := "no paid-order count (--paid-orders) and no paid event: disputes per conversation would overstate the rate about tenfold"
+			unevaluated["dispute_refund_rate"] = why
+			r.Notes = append(r.Notes, "dispute_refund_rate not evaluated: "+why)
+		}
 	}
 	limit := -1.0
 	if o.Contract != nil {
@@ -243,9 +330,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	// Days are counted over the conversations' own span, not the padded
 	// calendar.
 	d0, _ := cal.Local(0)
-	d1, _ := cal.Local(max(end.Sub(o.Start).Seconds(), 0))
+	d1, _ := cal.Local(calEnd.Seconds())
 	days := float64(d1 - d0 + 1)
 	r.KPIs = all.KPIValues(paid, days, limit)
+	for id := range unevaluated {
+		delete(r.KPIs, id)
+	}
 	if len(convs) > 0 {
 		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
@@ -254,7 +344,11 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		if float64(i) >= days {
 			break
 		}
-		r.Days = append(r.Days, sim.KPIValuesOf(d, []sim.Counts{d}, perDay, 1, limit))
+		dv := sim.KPIValuesOf(d, []sim.Counts{d}, perDay, 1, limit)
+		for id := range unevaluated {
+			delete(dv, id)
+		}
+		r.Days = append(r.Days, dv)
 	}
 	names := make([]string, 0, len(agents))
 	for n := range agents {
@@ -266,13 +360,16 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		a.MeanScore /= float64(a.Conversations)
 		share := float64(a.Conversations) / float64(max(1, len(convs)))
 		a.KPIs = byAgent[n].KPIValues(paid*share, days, limit)
+		for id := range unevaluated {
+			delete(a.KPIs, id)
+		}
 		r.Agents = append(r.Agents, *a)
 	}
 	for k := range r.Evidence {
 		slices.Sort(r.Evidence[k])
 	}
 	if o.Contract != nil {
-		st, err := o.Contract.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: r.Period, Values: r.KPIs, Evidence: r.Evidence}}})
+		st, err := o.Contract.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: r.Period, Values: r.KPIs, Evidence: r.Evidence, Unevaluated: unevaluated}}})
 		if err != nil {
 			return nil, err
 		}

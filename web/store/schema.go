@@ -96,12 +96,19 @@ CREATE TABLE tokens (
 	revoked INTEGER                  -- NULL while the token is valid
 ) STRICT;
 `,
+	// 2: automatic messages; the order's current price and tracking numbers
+	// (docs/scoring.md).
+	`
+ALTER TABLE conversations ADD COLUMN current_price_fen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

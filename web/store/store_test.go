@@ -91,9 +91,9 @@ func TestRecordTypes_Fields(t *testing.T) {
 		want int
 	}{
 		{sim.Conversation{}, 7},
-		{sim.Event{}, 7},
+		{sim.Event{}, 8},
 		{sim.Action{}, 4},
-		{sim.Order{}, 8},
+		{sim.Order{}, 10},
 	} {
 		if got := reflect.TypeOf(tc.v).NumField(); got != tc.want {
 			t.Errorf("%T has %d fields; the store maps %d: update schema.go, writer.go and conversations.go", tc.v, got, tc.want)
@@ -164,8 +164,10 @@ func TestStore_ConversationRoundTrip(t *testing.T) {
 	run := newRun(t, s)
 	want := sampleConversation("c1", t0)
 	want.Presales = true
+	want.Order.CurrentPrice, want.Order.Tracking = 99900, "SF1234567890 YT9876543210"
 	more := []sim.Event{
 		{At: t0.Add(time.Second), Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: "li"},
+		{At: t0.Add(time.Second), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "li", Text: "欢迎光临", Auto: true},
 		{At: t0.Add(2 * time.Second), Sender: sim.SenderCustomer, Kind: sim.EventEvidence, Text: "photo: label shows size M"},
 		{At: t0.Add(3 * time.Second), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "li",
 			Action: &sim.Action{Kind: sim.ActRefund, Amount: 12345}},
@@ -187,10 +189,10 @@ func TestStore_ConversationRoundTrip(t *testing.T) {
 	want.Events = append(want.Events, more...)
 	// The store copies: changing the caller's values afterwards changes
 	// nothing stored.
-	more[2].Action.Amount = 1
+	more[3].Action.Amount = 1
 	want2 := *want
 	want2.Events = append([]sim.Event(nil), want.Events...)
-	want2.Events[3].Action = &sim.Action{Kind: sim.ActRefund, Amount: 12345}
+	want2.Events[4].Action = &sim.Action{Kind: sim.ActRefund, Amount: 12345}
 	mustFlush(t, s)
 
 	got, err := s.Conversation(ctx, run, "c1")
