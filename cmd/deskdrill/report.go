@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/scenarios/phrases"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
 	"github.com/deskdrill/deskdrill/web"
@@ -159,7 +160,12 @@ func kpisFromTranscripts(c *cobra.Command, file, profile, contract, period strin
 	if err != nil {
 		return err
 	}
-	o := review.Options{Profile: p, PaidOrders: paid, Period: period}
+	bank := phrases.Default()
+	o := review.Options{Profile: p, PaidOrders: paid, Period: period,
+		InferCase: func(c *sim.Conversation) (string, bool) {
+			in := bank.InferConversation(c)
+			return in.Case, in.Confident
+		}}
 	if contract != "" {
 		if o.Contract, err = scenarios.LoadContract(contract); err != nil {
 			return err
