@@ -143,6 +143,9 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 		switch kind {
 		case sim.ActRefund:
 			a.Amount = max(c.order.Price, 1)
+			if k.ID == sim.CasePriceProtection && c.order.CurrentPrice > 0 && c.order.CurrentPrice < c.order.Price {
+				a.Amount = c.order.Price - c.order.CurrentPrice // the difference (DOMAIN.md §2 #11)
+			}
 		case sim.ActCompensate:
 			a.Amount = max(c.order.Price/10, 1)
 		case sim.ActApproveReturn, sim.ActExchange, sim.ActReship:

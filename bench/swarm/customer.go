@@ -91,6 +91,12 @@ func (s *Swarm) newCustomer(index int, arrived time.Time) *customer {
 	if c.persona.Honesty == sim.Abusive {
 		c.order.EarlierRefunds = 3 + r.IntN(5)
 	}
+	if c.caseID == sim.CasePriceProtection {
+		// The listing dropped 15 % after the buyer paid: the agent sees
+		// both prices and refunds the difference. Derived, not drawn, so
+		// the customer's other draws stay where they were.
+		c.order.CurrentPrice = c.order.Price * 85 / 100
+	}
 	c.slots = phrases.Slots{Order: c.order.ID, Product: product.Name, Price: product.Price, Days: days, Name: c.person.Name}
 	return c
 }
@@ -351,7 +357,7 @@ func (c *customer) handle(f protocol.Frame) (done bool, err error) {
 		case sim.ActClose:
 		default:
 			c.decided = true
-			c.correct = c.k.Correct(c.actions)
+			c.correct = c.k.Resolves(c.order, c.actions, c.gaveEvidence, c.s.scenario.Policy)
 			intent := phrases.Accept
 			if !c.correct {
 				c.buyer.Resolved(0)
@@ -360,8 +366,8 @@ func (c *customer) handle(f protocol.Frame) (done bool, err error) {
 			return false, c.send(protocol.Frame{Type: protocol.TypeMessage, Text: c.say(intent)})
 		}
 	case protocol.TypeClosed:
-		if c.k.Presales {
-			c.correct = true // a pre-sales question answered and closed
+		if c.k.Presales && !c.decided {
+			c.correct = true // a pre-sales question answered and closed, with no money or goods
 		}
 		return true, c.finish(false)
 	}
