@@ -88,10 +88,10 @@ var (
 	trackingNamed    = regexp.MustCompile(`(?:运单号|快递单号|物流单号|快递号|运单编号|物流编号|tracking (?:number|no\.?|#|code|id))(?:\s*(?:is|是|为|:|：))?\s*([0-9a-z]{8,24})`)
 )
 
-// answers reports whether text says more than greetings, thanks and
+// Answers reports whether text says more than greetings, thanks and
 // holding phrases: at least four Han characters or three Latin words are
 // left when they are taken out.
-func answers(text string) bool {
+func Answers(text string) bool {
 	t := foldText(text)
 	t = courtesyEn.ReplaceAllString(t, " ")
 	t = courtesyZh.ReplaceAllString(t, " ")
@@ -161,7 +161,7 @@ func judgeResolution(c *Conversation, k Case, pol *MerchantPolicy, off ruleSet) 
 			reason: fmt.Sprintf("no agent message in the buyer's language (%s): the buyer was not served the resolution", lang)})
 	}
 	// 2. For a question, the answer.
-	if k.Presales && !off[rulePresalesAnswer] && !c.agentWrote(off, func(e Event) bool { return (lang == LangNone || TextLang(e.Text) == lang) && answers(e.Text) }) {
+	if k.Presales && !off[rulePresalesAnswer] && !c.agentWrote(off, func(e Event) bool { return (lang == LangNone || TextLang(e.Text) == lang) && Answers(e.Text) }) {
 		add(fault{event: -1, share: shareAll, wrong: true,
 			reason: "the question was never answered: greetings, thanks and holding phrases only"})
 	}
@@ -178,7 +178,7 @@ func judgeResolution(c *Conversation, k Case, pol *MerchantPolicy, off ruleSet) 
 		}
 		if k.Presales {
 			for i := threat + 1; i < closeAt; i++ {
-				if e := c.Events[i]; off.byAgent(e) && e.Kind == EventMessage && answers(e.Text) {
+				if e := c.Events[i]; off.byAgent(e) && e.Kind == EventMessage && Answers(e.Text) {
 					settled = true
 				}
 			}
