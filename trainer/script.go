@@ -41,9 +41,9 @@ type Script struct {
 	// What has happened: the facts given, the resolution decided (and
 	// whether right), a question answered, an escalation, the close.
 	gaveOrder, gaveEvidence, evidenceFirst bool
-	decided, correct, answered            bool
-	escalated, closed, done, complained   bool
-	moreSaid                              int
+	decided, correct, answered             bool
+	escalated, closed, done, complained    bool
+	moreSaid                               int
 
 	// The wait for a reply: since when (zero when not waiting) and how
 	// many nudges it has had.
@@ -60,9 +60,9 @@ type Script struct {
 // Opening is the customer's first frame: who it is, its order and case,
 // and its first message.
 type Opening struct {
-	Case, Persona  string
-	Presales       bool
-	Order          sim.Order
+	Case, Persona   string
+	Presales        bool
+	Order           sim.Order
 	Name, Phone     string
 	Address, Locale string
 	Text            string
