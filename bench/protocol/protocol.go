@@ -141,13 +141,16 @@ type Customer struct {
 	Locale  string `json:"locale,omitempty"`
 }
 
-// HistoryItem is one earlier event of a conversation in an assign frame.
+// HistoryItem is one earlier event of a conversation in an assign frame:
+// sender customer or agent, kind message, evidence, action (Action set),
+// rating (Rating set), dispute or paid.
 type HistoryItem struct {
 	At     time.Time   `json:"at"`
 	Sender string      `json:"sender"`
 	Kind   string      `json:"kind"`
 	Text   string      `json:"text,omitempty"`
 	Action *sim.Action `json:"action,omitempty"`
+	Rating int         `json:"rating,omitempty"`
 }
 
 // Profile is the platform profile's thresholds an agent's console colours
