@@ -1,6 +1,8 @@
 package protocol_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -141,6 +143,9 @@ func FuzzDecode(f *testing.F) {
 		`{"v":1,"type":"action","conversation":"c1","action":{"kind":"refund","amount":"1e3"}}`,
 		`{"v":1,"type":"start","case":"wrong_item","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":9.9}}`,
 		`{"v":1,"type":"rating","rating":3}`, `{`, `[]`, `null`, ``,
+		`{"v":1,"type":"action","id":"a","conversation":"c","action":{"kind":"refund","amount":"1.234"}}`,
+		`{"v":1,"type":"message","id":"m","conversation":123,"text":{}}`,
+		`{"v":"1","type":"start","id":"s","customer":{"name":7},"order":{"paid":"x","price":true},"history":[{"at":1}]}`,
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
@@ -155,6 +160,21 @@ func FuzzDecode(f *testing.F) {
 			var pe *protocol.Error
 			if !errors.As(err, &pe) || pe.Code == "" || pe.Text == "" {
 				t.Fatalf("error %v is not a protocol error with a code and a text", err)
+			}
+			// A JSON object whose id is a string gets it back as ref,
+			// whatever else is wrong with it.
+			var head struct {
+				ID json.RawMessage `json:"id"`
+			}
+			trimmed := bytes.TrimSpace(data)
+			if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) && json.Unmarshal(trimmed, &head) == nil {
+				var id string
+				if json.Unmarshal(head.ID, &id) == nil && pe.Ref != id {
+					t.Fatalf("%s: error %+v; want ref %q", data, pe, id)
+				}
+			}
+			if pe.Code == protocol.CodeBadJSON && json.Valid(trimmed) && len(trimmed) > 0 && trimmed[0] == '{' {
+				t.Fatalf("%s is a JSON object, refused as bad_json: %+v", data, pe)
 			}
 			return
 		}
