@@ -503,11 +503,16 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 }
 
 // personaNames lists the personas of the run's scenario, the names a
-// customer's start may give.
+// customer's start may give: sim.DefaultPersonas when the scenario has
+// none, as the swarm does.
 func (h *Hub) personaNames() []string {
-	var out []string
-	for _, p := range h.cfg.Scenario.Personas {
-		out = append(out, p.Name)
+	ps := h.cfg.Scenario.Personas
+	if len(ps) == 0 {
+		ps = sim.DefaultPersonas()
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
 	}
 	return out
 }
