@@ -289,6 +289,22 @@ func TestServer_AgentNeverLearnsTheHiddenTruth(t *testing.T) {
 	}
 	t.Logf("%d routes walked with 7 tokens each (%d requests)", len(routes), walked)
 
+	// The admin's stop above ended the run: afterwards the API reads the
+	// records, and the agent learns no more from them.
+	if _, live := l.srv.Run(); live {
+		t.Fatal("the run is still live after the admin's stop")
+	}
+	for _, rt := range routes {
+		method, path, _ := strings.Cut(rt.Pattern, " ")
+		if method != "GET" {
+			continue
+		}
+		path = fillParams(t, path, params)
+		if _, body := call(t, l, method, path, tokens[store.RoleAgent]); leaks.find(body) != "" {
+			t.Errorf("after the run, %s %s gave the agent %q: %.300s", method, path, leaks.find(body), body)
+		}
+	}
+
 	// Trainers and merchants do see the hidden truth.
 	_, b := l.do("GET", "/api/runs/1/conversations/"+c1.id, store.RoleViewer, "")
 	if !strings.Contains(string(b), sim.CaseQualityDefect) || !strings.Contains(string(b), `"persona": "`+persona(0)+`"`) {
