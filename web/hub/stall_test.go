@@ -200,9 +200,11 @@ func (r *reader) expect(typ string) protocol.Frame {
 func TestHub_SilentAgentIsDisconnected(t *testing.T) {
 	logs := &logBuffer{}
 	f := newFixture(t, func(c *hub.Config) {
-		c.PingInterval = 50 * time.Millisecond
+		c.PingInterval = 100 * time.Millisecond
 		c.PongTimeout = time.Minute
-		c.StallTimeout = 200 * time.Millisecond
+		// Long enough for the reading clients to answer pings on a
+		// loaded machine under -race; short against the pong timeout.
+		c.StallTimeout = time.Second
 		c.Grace = 50 * time.Millisecond
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
