@@ -142,6 +142,11 @@ func (c *client) expectError() protocol.Frame {
 	}
 }
 
+// withoutExample lists the error codes of protocol.md that have no row in
+// its examples, each with the reason (a state no setup here can make). A
+// new code gets an example row, or an entry here.
+var withoutExample = map[string]string{}
+
 // TestHub_DocErrorExamples sends every error example of docs/protocol.md
 // to a real hub over a real WebSocket, in the state the example names,
 // and checks the documented answer: code, field and ref. Every error
@@ -156,8 +161,8 @@ func TestHub_DocErrorExamples(t *testing.T) {
 		shown[ex.code] = true
 	}
 	for _, c := range codes {
-		if !shown[c] {
-			t.Errorf("protocol.md: the code %s has no example", c)
+		if _, exempt := withoutExample[c]; !shown[c] && !exempt {
+			t.Errorf("protocol.md: the code %s has no example (add a row, or an entry to withoutExample)", c)
 		}
 	}
 	for _, ex := range examples {
