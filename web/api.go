@@ -20,6 +20,7 @@ import (
 	"github.com/deskdrill/deskdrill/scenarios/phrases"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
+	"github.com/deskdrill/deskdrill/web/hub"
 	"github.com/deskdrill/deskdrill/web/store"
 )
 
@@ -30,36 +31,81 @@ type identity struct {
 	Name, Role string
 }
 
+// The roles of the API's endpoints. A customer token is for /ws/customer
+// only: it reads nothing here, not even whoami.
 var (
 	readers = []string{store.RoleViewer, store.RoleSupervisor, store.RoleAdmin}
 	anyone  = []string{store.RoleViewer, store.RoleSupervisor, store.RoleAdmin, store.RoleAgent}
+	admin   = []string{store.RoleAdmin}
 )
+
+// Route is one endpoint of the server: its pattern as http.ServeMux reads
+// it, and the token roles it admits (none: no token is needed).
+// docs/live.md's API table lists the same, and a test walks every route
+// with every role's token.
+type Route struct {
+	Pattern string
+	Roles   []string
+}
+
+type route struct {
+	Route
+	h http.Handler
+}
+
+// Routes returns the server's endpoints, in the order they are
+// registered.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.routeTable() {
+		out = append(out, Route{Pattern: r.Pattern, Roles: slices.Clone(r.Roles)})
+	}
+	return out
+}
+
+// routeTable is every endpoint with its handler. The API's endpoints check
+// their roles through auth; the WebSocket endpoints' roles are checked by
+// the hub, which also maps an admin to a supervisor or a customer.
+func (s *Server) routeTable() []route {
+	api := func(pattern string, h http.HandlerFunc, roles ...string) route {
+		return route{Route{pattern, roles}, s.auth(h, roles...)}
+	}
+	open := func(pattern string, h http.Handler, roles ...string) route {
+		return route{Route{pattern, roles}, h}
+	}
+	return []route{
+		open("GET /healthz", http.HandlerFunc(s.healthz)),
+		open("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})),
+		open("GET /ws/agent", http.HandlerFunc(s.wsAgent), store.RoleAgent, store.RoleSupervisor, store.RoleAdmin),
+		open("GET /ws/customer", http.HandlerFunc(s.wsCustomer), store.RoleCustomer, store.RoleAdmin),
+		open("GET /", http.FileServerFS(assetFS())),
+
+		api("GET /api/whoami", s.whoami, anyone...),
+		api("GET /api/quick-replies", s.quickReplies, anyone...),
+		api("GET /api/live", s.live, readers...),
+		api("GET /api/stream", s.stream, readers...),
+		api("GET /api/scenarios", s.scenarioList, readers...),
+		api("GET /api/runs", s.runs, readers...),
+		api("POST /api/runs", s.startRun, admin...),
+		api("POST /api/runs/current/stop", s.stopRun, admin...),
+		api("GET /api/runs/{run}", s.runReview, readers...),
+		api("GET /api/runs/{run}/report.json", s.runReview, readers...),
+		api("GET /api/runs/{run}/conversations", s.conversations, anyone...),
+		api("GET /api/runs/{run}/conversations.csv", s.conversationsCSV, readers...),
+		api("GET /api/runs/{run}/statement.csv", s.statementCSV, readers...),
+		api("GET /api/runs/{run}/conversations/{conv}", s.conversation, anyone...),
+		api("GET /api/runs/{run}/transcripts", s.transcripts, readers...),
+		api("GET /api/tokens", s.tokens, admin...),
+		api("POST /api/tokens", s.createToken, admin...),
+		api("POST /api/tokens/{id}/revoke", s.revokeToken, admin...),
+	}
+}
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /ws/agent", s.wsAgent)
-	mux.HandleFunc("GET /ws/customer", s.wsCustomer)
-	mux.Handle("GET /", http.FileServerFS(assetFS()))
-
-	mux.Handle("GET /api/whoami", s.auth(s.whoami, anyone...))
-	mux.Handle("GET /api/quick-replies", s.auth(s.quickReplies, anyone...))
-	mux.Handle("GET /api/live", s.auth(s.live, readers...))
-	mux.Handle("GET /api/stream", s.auth(s.stream, readers...))
-	mux.Handle("GET /api/scenarios", s.auth(s.scenarioList, readers...))
-	mux.Handle("GET /api/runs", s.auth(s.runs, readers...))
-	mux.Handle("POST /api/runs", s.auth(s.startRun, store.RoleAdmin))
-	mux.Handle("POST /api/runs/current/stop", s.auth(s.stopRun, store.RoleAdmin))
-	mux.Handle("GET /api/runs/{run}", s.auth(s.runReview, readers...))
-	mux.Handle("GET /api/runs/{run}/report.json", s.auth(s.runReview, readers...))
-	mux.Handle("GET /api/runs/{run}/conversations", s.auth(s.conversations, anyone...))
-	mux.Handle("GET /api/runs/{run}/conversations.csv", s.auth(s.conversationsCSV, readers...))
-	mux.Handle("GET /api/runs/{run}/statement.csv", s.auth(s.statementCSV, readers...))
-	mux.Handle("GET /api/runs/{run}/conversations/{conv}", s.auth(s.conversation, anyone...))
-	mux.Handle("GET /api/runs/{run}/transcripts", s.auth(s.transcripts, readers...))
-	mux.Handle("GET /api/tokens", s.auth(s.tokens, store.RoleAdmin))
-	mux.Handle("POST /api/tokens", s.auth(s.createToken, store.RoleAdmin))
+	for _, r := range s.routeTable() {
+		mux.Handle(r.Pattern, r.h)
+	}
 	return mux
 }
 
@@ -80,18 +126,12 @@ func fail(w http.ResponseWriter, status int, format string, args ...any) {
 	writeJSON(w, status, apiError{Error: fmt.Sprintf(format, args...)})
 }
 
-// auth lets a request through when its bearer token (header, or the token
-// query parameter for downloads and EventSource, which cannot set headers)
-// has one of roles.
+// auth lets a request through when its bearer token (the Authorization
+// header, or else the token query parameter for downloads and EventSource,
+// which cannot set headers: hub.BearerToken) has one of roles.
 func (s *Server) auth(h http.HandlerFunc, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := ""
-		if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-			tok = strings.TrimPrefix(a, "Bearer ")
-		} else {
-			tok = r.URL.Query().Get("token")
-		}
-		t, err := s.store.Authenticate(r.Context(), tok)
+		t, err := s.store.Authenticate(r.Context(), hub.BearerToken(r))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="deskdrill"`)
 			fail(w, http.StatusUnauthorized, "a valid token is required: Authorization: Bearer TOKEN")
@@ -408,8 +448,11 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	id := who(r)
 	out := []review.ConversationScore{}
 	for _, c := range rv.Scores {
-		if id.Role == store.RoleAgent && !ownedBy(c.Agent, id.Name) {
-			continue
+		if id.Role == store.RoleAgent {
+			if !ownedBy(c.Agent, id.Name) {
+				continue
+			}
+			c = forAgent(c)
 		}
 		out = append(out, c)
 	}
@@ -495,7 +538,6 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "no conversation %q in run %d", r.PathValue("conv"), id)
 			return
 		}
-		c.Case, c.Persona = "", "" // the hidden truth stays hidden from agents
 	}
 	profile := (*sim.PlatformProfile)(nil)
 	if run, err := s.store.Run(r.Context(), id); err == nil {
@@ -503,7 +545,13 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 			profile = sc.Platform
 		}
 	}
+	// Scored with its case, as the run's review scores it, so the agent's
+	// total is the one in the report; what names the case is hidden after.
 	score := sim.ScoreConversation(c, profile, sim.DefaultScoreWeights())
+	if caller.Role == store.RoleAgent {
+		score = agentScore(score)
+		c.Case, c.Persona = "", "" // the hidden truth stays hidden from agents
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": transcriptJSON(c), "score": score})
 }
 
@@ -577,6 +625,27 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "name": t.Name, "role": t.Role})
+}
+
+// revokeToken is the admin's "revoke this token": refused from now on, and
+// its open WebSocket connections closed.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		fail(w, http.StatusBadRequest, "token %q: want a token ID (GET /api/tokens lists them)", r.PathValue("id"))
+		return
+	}
+	closed, err := s.Revoke(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fail(w, http.StatusNotFound, "no token %d, or it is revoked already", id)
+		return
+	case err != nil:
+		fail(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	s.log.Info("token revoked", "token", id, "by", who(r).Name, "connections_closed", closed)
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "revoked": true, "connections_closed": closed})
 }
 
 // assetFS is the pages, embedded.

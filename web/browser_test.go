@@ -299,3 +299,45 @@ func TestBrowser_SignInLink(t *testing.T) {
 		t.Fatalf("a bad token: %v", err)
 	}
 }
+
+// TestBrowser_AdminRevokesAToken: an agent works in the console with its
+// own token; the admin revokes that token on the admin page. The
+// console's connection is closed with 4401 and the agent lands on the
+// sign-in page, told why; the token's row leaves the admin's list.
+func TestBrowser_AdminRevokesAToken(t *testing.T) {
+	ctx := browser(t)
+	l := startLive(t, "pre-hire-basic")
+	plain, tok, err := l.st.CreateToken(t.Context(), store.RoleAgent, "小李")
+	if err != nil {
+		t.Fatal(err)
+	}
+	console, cancel := chromedp.NewContext(ctx) // a second tab
+	defer cancel()
+	if err := do(console, signIn(l, plain, "/console.html"),
+		chromedp.WaitVisible(`[data-testid="connection"][data-state="connected"]`)); err != nil {
+		t.Fatalf("console: %v", err)
+	}
+	row := fmt.Sprintf(`[data-testid="token-row"][data-id="%d"]`, tok.ID)
+	if err := do(ctx, signIn(l, l.tokens[store.RoleAdmin], "/admin.html"),
+		chromedp.WaitVisible(row),
+		// Accept the confirmation the button asks for.
+		chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+		chromedp.Click(row+` [data-testid="token-revoke"]`),
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`!document.querySelector('%s')`, strings.ReplaceAll(row, `"`, `\"`)), chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("admin page: %v", err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(`#token-msg`))
+	if err != nil || !strings.Contains(msg, "小李") {
+		t.Errorf("admin's message %q, %v; want the revoked token named", msg, err)
+	}
+	screenshot(t, ctx, "admin-revoked.png")
+	if err := chromedp.Do(console,
+		chromedp.Poll[chromedp.Void](`location.search.includes("why=revoked") && document.getElementById("err").textContent.length > 0`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("the console did not sign its agent out: %v", err)
+	}
+	if code := whoamiStatus(t, l, plain); code != 401 {
+		t.Errorf("whoami with the revoked token: %d; want 401", code)
+	}
+}

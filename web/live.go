@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -246,7 +247,8 @@ func (lr *liveRun) concurrency() int {
 
 // stream sends the live state as server-sent events: at once, at every
 // scored conversation and every two seconds, following the live run
-// across restarts, until the client goes or the server shuts down.
+// across restarts, until the client goes, the server shuts down or the
+// token is revoked (it is looked up again at most once a second).
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
@@ -258,7 +260,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
+	tok, checked := hub.BearerToken(r), time.Now()
 	for {
+		if time.Since(checked) >= time.Second {
+			if _, err := s.store.Authenticate(r.Context(), tok); err != nil {
+				if errors.Is(err, store.ErrBadToken) {
+					fmt.Fprint(w, "event: revoked\ndata: {}\n\n")
+					fl.Flush()
+				}
+				return
+			}
+			checked = time.Now()
+		}
 		var changed <-chan struct{}
 		if lr := s.current(); lr != nil {
 			ch, _ := lr.changedCh()

@@ -31,8 +31,16 @@ type Config struct {
 	Logger *slog.Logger
 	// Hub settings that tests shorten; zero takes the hub's defaults.
 	Grace, RatingWindow time.Duration
-	Concurrency         int
-	Now                 func() time.Time
+	// StallTimeout: a connection that has not drained its send queue, or
+	// answered a ping, for this long is treated as disconnected (15 s;
+	// serve --stall-timeout).
+	StallTimeout time.Duration
+	Concurrency  int
+	// RevokeCheck is how often a live run looks in the store for tokens
+	// revoked by another process (deskdrill tokens revoke) and closes their
+	// connections (2 s). Revoking through the API closes them at once.
+	RevokeCheck time.Duration
+	Now         func() time.Time
 	// Sample is the interval of the dashboard's timeline (5 s).
 	Sample time.Duration
 }
@@ -53,6 +61,10 @@ type RunConfig struct {
 	// Count stops the swarm after that many customers (0: the scenario).
 	Count int
 }
+
+// DefaultRevokeCheck is how often a live run looks for tokens revoked by
+// another process.
+const DefaultRevokeCheck = 2 * time.Second
 
 // ErrNoRun: no live run is going.
 var ErrNoRun = errors.New("no live run")
@@ -85,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Sample <= 0 {
 		cfg.Sample = 5 * time.Second
+	}
+	if cfg.RevokeCheck <= 0 {
+		cfg.RevokeCheck = DefaultRevokeCheck
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{})}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -265,7 +280,8 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	lr.hub, err = hub.New(hub.Config{
 		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
 		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
-		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
+		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, StallTimeout: s.cfg.StallTimeout,
+		Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
 	})
 	if err != nil {
 		lr.unregister()
@@ -288,10 +304,14 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 			s.log.Info("customers done", "run", id, "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
 		}()
 	}
-	lr.work.Add(1)
+	lr.work.Add(2)
 	go func() {
 		defer lr.work.Done()
 		lr.sample(work)
+	}()
+	go func() {
+		defer lr.work.Done()
+		lr.watchRevoked(work)
 	}()
 	s.mu.Lock()
 	s.cur = lr
@@ -343,7 +363,45 @@ func (a auth) Authenticate(ctx context.Context, token string) (hub.Identity, err
 	if err != nil {
 		return hub.Identity{}, err
 	}
-	return hub.Identity{Name: t.Name, Role: t.Role}, nil
+	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID}, nil
+}
+
+// watchRevoked closes the connections of revoked tokens every RevokeCheck
+// until ctx ends: tokens revoked by another process (deskdrill tokens
+// revoke) reach the hub this way, and a connection that authenticated
+// just before its token was revoked is caught on the next look.
+func (lr *liveRun) watchRevoked(ctx context.Context) {
+	t := time.NewTicker(lr.s.cfg.RevokeCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids, err := lr.s.store.RevokedTokenIDs(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				lr.s.log.Warn("look for revoked tokens", "err", err)
+			}
+			continue
+		}
+		lr.hub.Revoke(ids...)
+	}
+}
+
+// Revoke revokes token id: the store refuses it from then on, and the live
+// run's connections made with it are closed (hub.CloseRevoked). It
+// returns how many connections it closed, and an error wrapping
+// store.ErrNotFound when there is no such token or it is revoked already.
+func (s *Server) Revoke(ctx context.Context, id int64) (int, error) {
+	if err := s.store.RevokeToken(ctx, id); err != nil {
+		return 0, err
+	}
+	if h := s.Hub(); h != nil {
+		return h.Revoke(id), nil
+	}
+	return 0, nil
 }
 
 // onFinish scores a finished conversation and records the score. The hub

@@ -33,6 +33,13 @@ type live struct {
 
 func startLive(t *testing.T, scenario string) *live {
 	t.Helper()
+	return startLiveWith(t, scenario, nil)
+}
+
+// startLiveWith is startLive with the server's configuration changed by
+// mod first.
+func startLiveWith(t *testing.T, scenario string, mod func(*web.Config)) *live {
+	t.Helper()
 	ctx := t.Context()
 	l := &live{t: t, tokens: map[string]string{}, db: filepath.Join(t.TempDir(), "run.db")}
 	var err error
@@ -43,7 +50,11 @@ func startLive(t *testing.T, scenario string) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.srv, err = web.New(web.Config{Store: l.st, RatingWindow: time.Second}); err != nil {
+	cfg := web.Config{Store: l.st, RatingWindow: time.Second}
+	if mod != nil {
+		mod(&cfg)
+	}
+	if l.srv, err = web.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range []string{store.RoleAdmin, store.RoleViewer, store.RoleAgent, store.RoleCustomer} {

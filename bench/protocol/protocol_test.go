@@ -1,6 +1,8 @@
 package protocol_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -37,10 +39,28 @@ func TestDecode(t *testing.T) {
 		{"message without conversation", protocol.FromAgent, `{"v":1,"type":"message","text":"x"}`, protocol.CodeMissingField, "conversation"},
 		{"blank message", protocol.FromAgent, `{"v":1,"type":"message","conversation":"c","text":"  "}`, protocol.CodeMissingField, "text"},
 		{"action without kind", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{}}`, protocol.CodeMissingField, "action.kind"},
-		{"refund without amount", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund"}}`, protocol.CodeBadField, "action"},
-		{"unknown action", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"teleport"}}`, protocol.CodeBadField, "action"},
-		{"reject without reason", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"reject"}}`, protocol.CodeBadField, "action"},
-		{"bad payer", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"approve_return","shipping_payer":"courier"}}`, protocol.CodeBadField, "action"},
+		{"refund without amount", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund"}}`, protocol.CodeMissingField, "action.amount"},
+		{"compensate of zero", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"compensate","amount":0}}`, protocol.CodeMissingField, "action.amount"},
+		{"negative refund", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund","amount":-5}}`, protocol.CodeBadField, "action.amount"},
+		{"refund of 1.234", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund","amount":1.234}}`, protocol.CodeBadField, "action.amount"},
+		{"refund of \"1.234\"", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund","amount":"1.234"}}`, protocol.CodeBadField, "action.amount"},
+		{"refund of \"abc\"", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund","amount":"abc"}}`, protocol.CodeBadField, "action.amount"},
+		{"unknown action", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"teleport"}}`, protocol.CodeBadField, "action.kind"},
+		{"reject without reason", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"reject"}}`, protocol.CodeMissingField, "action.reason"},
+		{"escalate without reason", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"escalate"}}`, protocol.CodeMissingField, "action.reason"},
+		{"escalate with a blank reason", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"escalate","reason":"  "}}`, protocol.CodeMissingField, "action.reason"},
+		{"bad payer", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"approve_return","shipping_payer":"courier"}}`, protocol.CodeBadField, "action.shipping_payer"},
+		{"action is a string", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":"refund"}`, protocol.CodeBadField, "action"},
+		{"text is an object", protocol.FromAgent, `{"v":1,"type":"message","conversation":"c","text":{}}`, protocol.CodeBadField, "text"},
+		{"order price not money", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":"9.999"}}`, protocol.CodeBadField, "order.price"},
+		{"order paid not a time", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","paid":"yesterday"}}`, protocol.CodeBadField, "order.paid"},
+		{"customer name a number", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":7},"text":"hi"}`, protocol.CodeBadField, "customer.name"},
+		{"version as a string", protocol.FromAgent, `{"v":"1","type":"message","conversation":"c1","text":"x"}`, protocol.CodeVersion, "v"},
+		{"version before a bad field", protocol.FromAgent, `{"v":2,"type":"message","conversation":7,"text":"x"}`, protocol.CodeVersion, "v"},
+		{"type before a bad field", protocol.FromAgent, `{"v":1,"type":"dance","conversation":7}`, protocol.CodeUnknownType, "type"},
+		{"type a number", protocol.FromAgent, `{"v":1,"type":5}`, protocol.CodeBadField, "type"},
+		{"first bad field in the frame's order", protocol.FromAgent, `{"v":1,"type":"message","text":[],"conversation":7}`, protocol.CodeBadField, "text"},
+		{"reason too long", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":{"kind":"reject","reason":"` + strings.Repeat("长", protocol.MaxText+1) + `"}}`, protocol.CodeBadField, "action.reason"},
 		{"bad status", protocol.FromAgent, `{"v":1,"type":"status","status":"asleep"}`, protocol.CodeBadField, "status"},
 		{"rating 6", protocol.FromCustomer, `{"v":1,"type":"rating","rating":6}`, protocol.CodeBadField, "rating"},
 		{"start without name", protocol.FromCustomer, `{"v":1,"type":"start","text":"hi"}`, protocol.CodeMissingField, "customer.name"},
@@ -69,11 +89,44 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestDecode_RefEchoesID: whenever the frame's id can be read, the error
+// carries it as ref, whatever else is wrong with the frame.
 func TestDecode_RefEchoesID(t *testing.T) {
-	_, err := protocol.Decode([]byte(`{"v":1,"type":"message","id":"m-17","text":"x"}`), protocol.FromAgent)
+	for _, tc := range []struct {
+		name, frame, ref string
+	}{
+		{"missing field", `{"v":1,"type":"message","id":"m-17","text":"x"}`, "m-17"},
+		{"conversation a number", `{"v":1,"type":"message","id":"m-17","conversation":123,"text":"x"}`, "m-17"},
+		{"text an object", `{"v":1,"type":"message","id":"m-17","conversation":"c","text":{}}`, "m-17"},
+		{"id after the bad field", `{"v":1,"type":"action","conversation":"c","action":{"kind":"refund","amount":"abc"},"id":"m-17"}`, "m-17"},
+		{"bad version", `{"v":"x","type":"message","id":"m-17"}`, "m-17"},
+		{"unknown type", `{"v":1,"type":"dance","id":"m-17"}`, "m-17"},
+		{"id a number", `{"v":1,"type":"message","id":17,"conversation":"c","text":"x"}`, ""},
+		{"not JSON", `{"v":1,"id":"m-17",`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := protocol.Decode([]byte(tc.frame), protocol.FromAgent)
+			var pe *protocol.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("Decode: %v; want a *protocol.Error", err)
+			}
+			if pe.Ref != tc.ref || pe.Frame().Ref != tc.ref || pe.Frame().Type != protocol.TypeError {
+				t.Errorf("error %+v; want ref %q in the error and its frame", pe, tc.ref)
+			}
+		})
+	}
+}
+
+func TestDecode_UnknownCaseListsTheKnown(t *testing.T) {
+	_, err := protocol.Decode([]byte(`{"v":1,"type":"start","case":"alien","customer":{"name":"x"},"text":"hi"}`), protocol.FromCustomer)
 	var pe *protocol.Error
-	if !errors.As(err, &pe) || pe.Ref != "m-17" || pe.Frame().Ref != "m-17" || pe.Frame().Type != protocol.TypeError {
-		t.Errorf("error %+v; want ref m-17 in the error and its frame", err)
+	if !errors.As(err, &pe) {
+		t.Fatalf("Decode: %v", err)
+	}
+	for _, id := range sim.CaseIDs() {
+		if !strings.Contains(pe.Text, id) {
+			t.Errorf("text %q does not list the case %s", pe.Text, id)
+		}
 	}
 }
 
@@ -90,6 +143,9 @@ func FuzzDecode(f *testing.F) {
 		`{"v":1,"type":"action","conversation":"c1","action":{"kind":"refund","amount":"1e3"}}`,
 		`{"v":1,"type":"start","case":"wrong_item","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":9.9}}`,
 		`{"v":1,"type":"rating","rating":3}`, `{`, `[]`, `null`, ``,
+		`{"v":1,"type":"action","id":"a","conversation":"c","action":{"kind":"refund","amount":"1.234"}}`,
+		`{"v":1,"type":"message","id":"m","conversation":123,"text":{}}`,
+		`{"v":"1","type":"start","id":"s","customer":{"name":7},"order":{"paid":"x","price":true},"history":[{"at":1}]}`,
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
@@ -104,6 +160,21 @@ func FuzzDecode(f *testing.F) {
 			var pe *protocol.Error
 			if !errors.As(err, &pe) || pe.Code == "" || pe.Text == "" {
 				t.Fatalf("error %v is not a protocol error with a code and a text", err)
+			}
+			// A JSON object whose id is a string gets it back as ref,
+			// whatever else is wrong with it.
+			var head struct {
+				ID json.RawMessage `json:"id"`
+			}
+			trimmed := bytes.TrimSpace(data)
+			if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) && json.Unmarshal(trimmed, &head) == nil {
+				var id string
+				if json.Unmarshal(head.ID, &id) == nil && pe.Ref != id {
+					t.Fatalf("%s: error %+v; want ref %q", data, pe, id)
+				}
+			}
+			if pe.Code == protocol.CodeBadJSON && json.Valid(trimmed) && len(trimmed) > 0 && trimmed[0] == '{' {
+				t.Fatalf("%s is a JSON object, refused as bad_json: %+v", data, pe)
 			}
 			return
 		}

@@ -30,6 +30,7 @@ type serveOptions struct {
 	seed      uint64
 	count     int
 	grace     time.Duration
+	stall     time.Duration
 	logLevel  string
 }
 
@@ -80,6 +81,7 @@ connections get a close frame, everything is written to disk.`,
 	f.Uint64Var(&o.seed, "seed", 0, "seed of customers and bots (default: a random one, printed)")
 	f.IntVar(&o.count, "count", 0, "stop sending customers after this many (0: the scenario's whole duration)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "how long a disconnected agent keeps its chats")
+	f.DurationVar(&o.stall, "stall-timeout", 15*time.Second, "a client that has not drained its send queue, or answered a ping, this long is treated as disconnected")
 	f.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn, error")
 	return c
 }
@@ -123,6 +125,9 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if o.speed < 0 || o.speed > 100000 {
 		return usage("--speed %v: want above 0, at most 100000", o.speed)
 	}
+	if o.stall <= 0 {
+		return usage("--stall-timeout %v: want above zero", o.stall)
+	}
 	thinkLo, thinkHi, err := parseThink(o.think)
 	if err != nil {
 		return usage("--think %w", err)
@@ -144,7 +149,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := web.New(web.Config{Store: st, Logger: logger, Grace: o.grace})
+	srv, err := web.New(web.Config{Store: st, Logger: logger, Grace: o.grace, StallTimeout: o.stall})
 	if err != nil {
 		return err
 	}

@@ -113,11 +113,53 @@ func TestTokens_CreateAndList(t *testing.T) {
 	}
 }
 
+func TestTokens_Revoke(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	create := func(role, name string) string {
+		r := deskdrill(t, "tokens", "create", "--role", role, "--name", name, "--db", db)
+		if r.code != 0 {
+			t.Fatalf("create: exit %d: %s", r.code, r.stderr)
+		}
+		return strings.TrimSpace(r.stdout)
+	}
+	create("agent", "小王")
+	create("viewer", "twin")
+	create("agent", "twin")
+	create("viewer", "wall")
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string // a substring
+		stderr string
+	}{
+		{[]string{"小王"}, 0, "revoked token 1 for 小王 (agent)", ""},
+		{[]string{"4"}, 0, "revoked token 4 for wall (viewer)", ""},
+		{[]string{"小王"}, 2, "", "not found"},
+		{[]string{"4"}, 2, "", "not found"},
+		{[]string{"twin"}, 2, "", "IDs 2, 3"},
+		{[]string{"3"}, 0, "revoked token 3 for twin (agent)", ""},
+		{[]string{"twin"}, 0, "revoked token 2 for twin (viewer)", ""},
+		{[]string{}, 2, "", "accepts 1 arg"},
+	} {
+		r := deskdrill(t, append([]string{"tokens", "revoke", "--db", db}, tc.args...)...)
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("tokens revoke %v: exit %d, %q, %q; want exit %d, %q, %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
+		}
+	}
+	if r := deskdrill(t, "tokens", "list", "--db", db); r.code != 0 || strings.Contains(r.stdout, "小王") || strings.Contains(r.stdout, "twin") {
+		t.Errorf("list after revoking: exit %d\n%s; want the revoked tokens gone", r.code, r.stdout)
+	}
+	if r := deskdrill(t, "tokens", "revoke", "1", "--db", filepath.Join(t.TempDir(), "none.db")); r.code != 2 {
+		t.Errorf("revoke in a missing file: exit %d; want 2", r.code)
+	}
+}
+
 func TestLiveCommands_BadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--customers", "sideways"},
 		{"serve", "--bot-skill", "2"},
 		{"serve", "--think", "5s..1s"},
+		{"serve", "--stall-timeout", "0s"},
 		{"customers"},
 		{"agent", "--url", "ws://127.0.0.1:1"},
 		{"report", "x", "--db", "/nonexistent/db"},

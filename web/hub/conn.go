@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,15 @@ type conn struct {
 	ws   *websocket.Conn
 	role string // agent, supervisor, customer (admin connects as one of these)
 	name string
+	// token is the id of the token the connection was made with (0:
+	// unknown); Revoke closes connections by it.
+	token int64
+	// revoked is set once Revoke closed the connection: readPump stops
+	// applying its frames.
+	revoked atomic.Bool
+	// pong is when the peer last answered a ping (Unix nanoseconds),
+	// written by readPump and read by writePump's stall check.
+	pong atomic.Int64
 
 	// wake has room for one signal; it tells writePump to look at the
 	// fields under mu.
@@ -45,6 +56,9 @@ type conn struct {
 	// mu guards the fields below it, up to errs.
 	mu  sync.Mutex
 	out []outbound // frames for writePump, oldest first; with writing, at most cfg.SendQueue
+	// since is when the send queue (out and writing) last went from empty
+	// to holding a frame: a stall is counted from it.
+	since time.Time
 	// queue means the queue lengths changed since this agent was last
 	// told: writePump sends one queue frame with the lengths current when
 	// it writes, so a burst of changes costs one frame, not one each.
@@ -84,12 +98,16 @@ func (c *conn) push(data []byte, read time.Time) {
 		c.mu.Unlock()
 		return
 	}
-	if n := len(c.out) + int(c.writing.Load()); n >= c.h.cfg.SendQueue {
+	n := len(c.out) + int(c.writing.Load())
+	if n >= c.h.cfg.SendQueue {
 		c.mu.Unlock()
 		c.h.metrics.slowConsumers.Inc()
 		c.h.log.Warn("slow consumer disconnected", "role", c.role, "name", c.name, "queued", n)
 		c.close(websocket.ClosePolicyViolation, "slow consumer: send queue full")
 		return
+	}
+	if n == 0 {
+		c.since = time.Now()
 	}
 	c.out = append(c.out, outbound{data, read})
 	c.mu.Unlock()
@@ -135,15 +153,61 @@ func (c *conn) close(code int, reason string) {
 
 // take hands writePump what is queued, in exchange for spare, an empty
 // slice to queue into next (double buffering: no allocation in the steady
-// state).
-func (c *conn) take(spare []outbound) (out []outbound, queue, closed bool) {
+// state), and the deadline of writing it: the stall timeout after the
+// queue last held nothing.
+func (c *conn) take(spare []outbound) (out []outbound, queue, closed bool, deadline time.Time) {
 	c.mu.Lock()
 	out, c.out = c.out, spare
 	queue, closed = c.queue, c.closed
 	c.queue = false
 	c.writing.Store(int32(len(out)))
+	deadline = c.since.Add(c.h.cfg.StallTimeout)
 	c.mu.Unlock()
-	return out, queue, closed
+	return out, queue, closed, deadline
+}
+
+// deadline is the deadline of a write that is not a queued frame (queue
+// lengths, a ping): the stall timeout from now, or from when the frames
+// still waiting began to wait.
+func (c *conn) deadline() time.Time {
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.out)+int(c.writing.Load()) > 0 && c.since.Before(now) {
+		now = c.since
+	}
+	return now.Add(c.h.cfg.StallTimeout)
+}
+
+// isClosed reports whether the connection is closing.
+func (c *conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// stalled ends a connection whose peer stopped draining it or answering
+// pings: it is logged and counted, and closed without a close frame (the
+// peer would not read one). readPump then lets go of it as of any
+// disconnection: an agent's chats wait out the grace period.
+func (c *conn) stalled(why string, d time.Duration) {
+	h := c.h
+	h.metrics.stalled.WithLabelValues(c.role).Inc()
+	h.log.Warn("peer stalled: treated as disconnected", "role", c.role, "name", c.name, "why", why,
+		"stalled", d.Round(time.Millisecond), "timeout", h.cfg.StallTimeout)
+	c.close(websocket.CloseAbnormalClosure, "stalled: "+why)
+}
+
+// writeFailed ends the connection after a failed write: a deadline that
+// passed is a stall (unless the connection was closing anyway, as when
+// its send queue overflowed); anything else is a broken socket.
+func (c *conn) writeFailed(err error, since time.Time) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !c.isClosed() {
+		c.stalled("send queue not drained", time.Since(since))
+		return
+	}
+	c.close(websocket.CloseAbnormalClosure, "write: "+err.Error())
 }
 
 // keepSmall is the largest send-queue capacity writePump keeps between
@@ -154,6 +218,12 @@ const keepSmall = 16
 // writePump owns the socket's writes: queued frames, queue lengths (at
 // most one frame per QueueInterval), pings, and the close frame at the
 // end. It closes the socket, which ends readPump.
+//
+// It also notices a stalled peer. A write's deadline is the stall
+// timeout after the send queue was last empty, so a write that does not
+// finish by then means the queue was not emptied for that long; and a
+// ping not answered within the stall timeout means the peer is not
+// reading (WebSocket libraries answer pings as they read).
 func (c *conn) writePump() {
 	h := c.h
 	ping := time.NewTicker(h.cfg.PingInterval)
@@ -162,11 +232,17 @@ func (c *conn) writePump() {
 		lastQueue time.Time   // when the last queue frame was written
 		queueDue  *time.Timer // armed while a queue frame waits for its interval
 		queueC    <-chan time.Time
+		pingAt    time.Time   // when the ping being waited for was sent
+		pongDue   *time.Timer // armed while a ping waits for its pong
+		pongC     <-chan time.Time
 	)
 	defer func() {
 		ping.Stop()
 		if queueDue != nil {
 			queueDue.Stop()
+		}
+		if pongDue != nil {
+			pongDue.Stop()
 		}
 		c.ws.Close()
 	}()
@@ -174,13 +250,17 @@ func (c *conn) writePump() {
 		writeQueue := false
 		select {
 		case <-c.wake:
-			out, queue, closed := c.take(spare)
+			out, queue, closed, deadline := c.take(spare)
 			if closed {
 				c.goodbye(out)
 				return
 			}
+			if len(out) > 0 {
+				c.ws.SetWriteDeadline(deadline)
+			}
 			for i, m := range out {
-				if !c.write(m) {
+				if err := c.write(m); err != nil {
+					c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
 					return
 				}
 				out[i] = outbound{} // let the frame go
@@ -205,42 +285,62 @@ func (c *conn) writePump() {
 			queueC = nil
 			writeQueue = true
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.cfg.WriteTimeout)); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "ping: "+err.Error())
+			// Taken before the ping goes: its pong may come back before
+			// WriteControl returns.
+			sent := time.Now()
+			deadline := c.deadline()
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
+				c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
+				return
+			}
+			if pongC == nil {
+				pingAt = sent
+				if pongDue == nil {
+					pongDue = time.NewTimer(h.cfg.StallTimeout)
+				} else {
+					pongDue.Reset(h.cfg.StallTimeout)
+				}
+				pongC = pongDue.C
+			}
+		case <-pongC:
+			pongC = nil
+			if c.pong.Load() < pingAt.UnixNano() {
+				c.stalled("ping not answered", time.Since(pingAt))
 				return
 			}
 		}
 		if writeQueue {
 			lastQueue = time.Now()
-			if !c.write(outbound{data: h.queueFrame()}) {
+			deadline := c.deadline()
+			c.ws.SetWriteDeadline(deadline)
+			if err := c.write(outbound{data: h.queueFrame()}); err != nil {
+				c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
 				return
 			}
 		}
 	}
 }
 
-// write writes one frame and counts it if it was relayed; false when the
-// socket failed (the connection is then closed).
-func (c *conn) write(m outbound) bool {
+// write writes one frame, within the deadline set on the socket, and
+// counts it if it was relayed.
+func (c *conn) write(m outbound) error {
 	h := c.h
 	if m.data == nil {
-		return true
+		return nil
 	}
-	c.ws.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
 	if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
-		c.close(websocket.CloseAbnormalClosure, "write: "+err.Error())
-		return false
+		return err
 	}
 	if !m.read.IsZero() {
 		h.metrics.relayed.Inc()
 		h.metrics.relayLatency.Observe(time.Since(m.read).Seconds())
 	}
-	return true
+	return nil
 }
 
 // goodbye flushes what is queued (the last error, a closed frame) and
 // says goodbye with the reason; a client closed for policy (stuck, or
-// misbehaving) gets only the close frame.
+// misbehaving) or whose token was revoked gets only the close frame.
 func (c *conn) goodbye(out []outbound) {
 	c.mu.Lock()
 	code, reason := c.code, c.reason
@@ -249,7 +349,7 @@ func (c *conn) goodbye(out []outbound) {
 	c.mu.Unlock()
 	deadline := time.Now().Add(c.h.cfg.WriteTimeout)
 	c.ws.SetWriteDeadline(deadline)
-	if code != websocket.ClosePolicyViolation {
+	if code != websocket.ClosePolicyViolation && code != CloseRevoked {
 		for _, m := range out {
 			if c.ws.WriteMessage(websocket.TextMessage, m.data) != nil {
 				break

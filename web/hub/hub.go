@@ -53,6 +53,9 @@ type Recorder interface {
 type Identity struct {
 	Name string
 	Role string // admin, supervisor, viewer, agent, customer
+	// Token is the token's id, by which Revoke finds the connections made
+	// with it; 0 when the authenticator has none.
+	Token int64
 }
 
 // Authenticator turns a token into an identity.
@@ -86,8 +89,17 @@ type Config struct {
 	// RatingWindow is how long a customer may rate after the agent closed
 	// before the conversation is finished without one (2 min).
 	RatingWindow time.Duration
-	SendQueue    int           // frames queued per connection (256)
-	WriteTimeout time.Duration // per write (10 s)
+	SendQueue    int // frames queued per connection (256)
+	// StallTimeout is how long a connection's send queue may hold a frame
+	// without being emptied, and how long a ping may go unanswered,
+	// before the peer counts as stalled (15 s): it is disconnected, logged
+	// and counted, and an agent's chats wait out the grace period as for
+	// any disconnection. Every write's deadline is the moment the stall
+	// would begin.
+	StallTimeout time.Duration
+	// WriteTimeout bounds the goodbye: the frames still queued and the
+	// close frame when a connection is closed (10 s).
+	WriteTimeout time.Duration
 	// QueueInterval is the shortest time between two queue frames to one
 	// agent (250 ms): lengths that change faster are sent as they are
 	// when the interval is over, so a burst of arrivals does not cost a
@@ -110,9 +122,17 @@ const (
 	// a second.
 	DefaultQueueInterval = 250 * time.Millisecond
 	DefaultWriteTimeout  = 10 * time.Second
-	DefaultPingInterval  = 30 * time.Second
-	DefaultErrorLimit    = 10
+	// DefaultStallTimeout: a peer that has not drained its send queue, or
+	// answered a ping, for 15 s is treated as disconnected.
+	DefaultStallTimeout = 15 * time.Second
+	DefaultPingInterval = 30 * time.Second
+	DefaultErrorLimit   = 10
 )
+
+// CloseRevoked is the close code of a connection whose token was revoked
+// (an application code: 4000–4999 are for private use; 4401 echoes HTTP
+// 401). The reason is "token revoked".
+const CloseRevoked = 4401
 
 // Errors of the hub.
 var (
@@ -142,6 +162,18 @@ type conv struct {
 	timer    *timer // the rating window after close
 	// answered: an agent has replied (first response observed).
 	answered bool
+	// refunded and compensated are the money actions applied so far; the
+	// hub refuses one that would take either above the order price
+	// (checkMoney).
+	refunded, compensated sim.Money
+}
+
+// lastHolder is the agent who held cv last, or "".
+func (cv *conv) lastHolder() string {
+	if len(cv.held) == 0 {
+		return ""
+	}
+	return cv.held[len(cv.held)-1]
 }
 
 // agent is an agent or supervisor known to the hub, connected or within
@@ -204,6 +236,7 @@ func New(cfg Config) (*Hub, error) {
 	def(&cfg.Grace, DefaultGrace)
 	def(&cfg.RatingWindow, DefaultRatingWindow)
 	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	def(&cfg.StallTimeout, DefaultStallTimeout)
 	def(&cfg.PingInterval, DefaultPingInterval)
 	def(&cfg.PongTimeout, 2*cfg.PingInterval)
 	def(&cfg.QueueInterval, DefaultQueueInterval)
@@ -243,11 +276,14 @@ func New(cfg Config) (*Hub, error) {
 	return h, nil
 }
 
-// token reads the bearer token from the Authorization header, or from
-// the token query parameter (browsers cannot set headers on WebSockets).
-func token(r *http.Request) string {
-	if a := r.Header.Get("Authorization"); len(a) > 7 && a[:7] == "Bearer " {
-		return a[7:]
+// BearerToken reads a request's token: from an Authorization header with
+// the Bearer scheme (in any case) when there is one, else from the token
+// query parameter (browsers cannot set headers on WebSockets or
+// EventSource). When both are given the header wins and the query is not
+// looked at. The HTTP API reads tokens the same way.
+func BearerToken(r *http.Request) string {
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(tok)
 	}
 	return r.URL.Query().Get("token")
 }
@@ -263,7 +299,7 @@ func (h *Hub) ServeCustomer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) {
-	id, err := h.cfg.Auth.Authenticate(r.Context(), token(r))
+	id, err := h.cfg.Auth.Authenticate(r.Context(), BearerToken(r))
 	if err != nil {
 		http.Error(w, "a valid token is required (Authorization: Bearer TOKEN, or ?token=TOKEN)", http.StatusUnauthorized)
 		return
@@ -303,6 +339,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 		return // the upgrader has answered
 	}
 	c := h.newConn(ws, role, name)
+	c.token = id.Token
 	ws.SetReadLimit(protocol.MaxFrame)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -363,10 +400,12 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 	moved := time.Now()
 	c.ws.SetReadDeadline(moved.Add(h.cfg.PongTimeout + deadlineSlack))
 	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout + deadlineSlack))
+		now := time.Now()
+		c.pong.Store(now.UnixNano())
+		return c.ws.SetReadDeadline(now.Add(h.cfg.PongTimeout + deadlineSlack))
 	})
 	for {
-		_, data, err := c.ws.ReadMessage()
+		typ, data, err := c.ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				// gorilla has sent 1009 already.
@@ -375,12 +414,22 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			}
 			return
 		}
+		if c.revoked.Load() {
+			return // its token was revoked: nothing more it sends counts
+		}
 		read := time.Now()
 		if read.Sub(moved) >= deadlineSlack {
 			moved = read
 			c.ws.SetReadDeadline(read.Add(h.cfg.PongTimeout + deadlineSlack))
 		}
-		f, err := protocol.Decode(data, from)
+		var f protocol.Frame
+		if typ == websocket.BinaryMessage {
+			// Frames are JSON text; a binary message is refused like any
+			// frame that is not JSON, and has no effect.
+			err = protocol.Errorf(protocol.CodeBadJSON, "", "a binary frame: send each frame as one JSON text message")
+		} else {
+			f, err = protocol.Decode(data, from)
+		}
 		h.mu.Lock()
 		if err == nil {
 			if from == protocol.FromAgent {
@@ -458,6 +507,33 @@ func (h *Hub) Close(ctx context.Context) error {
 		<-done
 		return fmt.Errorf("close hub: %w", ctx.Err())
 	}
+}
+
+// Revoke closes every connection made with one of the tokens ids, with
+// close code CloseRevoked and the reason "token revoked" (frames still
+// queued for it are dropped), and returns how many it closed. An agent's
+// chats then wait out the grace period, as for any disconnection: the
+// same agent may come back with another token of its name. Revoking ids
+// that are already closed, or have no connection, does nothing, so a
+// caller may pass every revoked id each time it looks.
+func (h *Hub) Revoke(ids ...int64) int {
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if id > 0 {
+			set[id] = true
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for c := range h.conns {
+		if set[c.token] && !c.revoked.Swap(true) {
+			h.log.Info("token revoked: connection closed", "role", c.role, "name", c.name, "token", c.token)
+			c.close(CloseRevoked, "token revoked")
+			n++
+		}
+	}
+	return n
 }
 
 // Scenario returns the scenario the hub serves.

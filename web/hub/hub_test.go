@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -58,7 +59,8 @@ func (m *memRecorder) kinds(id string) []string {
 	return out
 }
 
-// tokens: the token is "role:name".
+// tokens: the token is "role:name", or "role:name~id" for a token with an
+// id (which Revoke closes by).
 type tokens struct{}
 
 func (tokens) Authenticate(_ context.Context, tok string) (hub.Identity, error) {
@@ -66,7 +68,14 @@ func (tokens) Authenticate(_ context.Context, tok string) (hub.Identity, error) 
 	if !ok || name == "" {
 		return hub.Identity{}, errors.New("bad token")
 	}
-	return hub.Identity{Name: name, Role: role}, nil
+	id := hub.Identity{Name: name, Role: role}
+	if n, num, ok := strings.Cut(name, "~"); ok {
+		if _, err := fmt.Sscan(num, &id.Token); err != nil {
+			return hub.Identity{}, errors.New("bad token id")
+		}
+		id.Name = n
+	}
+	return id, nil
 }
 
 type fixture struct {
@@ -74,10 +83,18 @@ type fixture struct {
 	hub      *hub.Hub
 	srv      *httptest.Server
 	rec      *memRecorder
+	reg      *prometheus.Registry
 	finished chan hub.Finished
 }
 
 func newFixture(t testing.TB, mod func(*hub.Config)) *fixture {
+	t.Helper()
+	return newFixtureListener(t, mod, nil)
+}
+
+// newFixtureListener is newFixture with the server's listener wrapped
+// (nil: as it is), for tests that shape the sockets.
+func newFixtureListener(t testing.TB, mod func(*hub.Config), wrap func(net.Listener) net.Listener) *fixture {
 	t.Helper()
 	s, err := scenarios.LoadScenario("pre-hire-basic")
 	if err != nil {
@@ -87,6 +104,7 @@ func newFixture(t testing.TB, mod func(*hub.Config)) *fixture {
 	// OnFinish would hold up the hub's Close.
 	f := &fixture{t: t, rec: &memRecorder{convs: map[string]*sim.Conversation{}, events: map[string][]sim.Event{}}, finished: make(chan hub.Finished, 1<<14)}
 	reg := prometheus.NewRegistry()
+	f.reg = reg
 	cfg := hub.Config{
 		Run: 1, Scenario: s, Recorder: f.rec, Auth: tokens{}, Concurrency: 2,
 		OnFinish: func(x hub.Finished) { f.finished <- x }, Registerer: reg,
@@ -102,7 +120,11 @@ func newFixture(t testing.TB, mod func(*hub.Config)) *fixture {
 	mux.HandleFunc("/ws/agent", f.hub.ServeAgent)
 	mux.HandleFunc("/ws/customer", f.hub.ServeCustomer)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewUnstartedServer(mux)
+	if wrap != nil {
+		f.srv.Listener = wrap(f.srv.Listener)
+	}
+	f.srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -202,6 +224,36 @@ func checkFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		runtime.Gosched()
 	}
+}
+
+// metric returns the value of a counter or gauge the hub registered, with
+// the given label values in order (0 when it has no such series yet).
+func (f *fixture) metric(name string, labels ...string) float64 {
+	f.t.Helper()
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for i, l := range m.GetLabel() {
+				if i >= len(labels) || l.GetValue() != labels[i] {
+					continue series
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 func msg(typ string, kv ...any) map[string]any {
@@ -441,7 +493,7 @@ func TestHub_EscalationGoesToSupervisor(t *testing.T) {
 
 func TestHub_SlowConsumerIsDisconnected(t *testing.T) {
 	f := newFixture(t, func(c *hub.Config) {
-		c.SendQueue, c.WriteTimeout = 8, 200*time.Millisecond
+		c.SendQueue, c.StallTimeout = 8, 200*time.Millisecond
 	})
 	ag := f.dial("/ws/agent", "agent:a")
 	slow := f.dial("/ws/customer", "customer:slow") // never reads after start

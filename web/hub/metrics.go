@@ -14,6 +14,7 @@ type metrics struct {
 	firstResponse              prometheus.Histogram
 	protocolErrors             *prometheus.CounterVec
 	slowConsumers              prometheus.Counter
+	stalled                    *prometheus.CounterVec
 }
 
 func newMetrics(r prometheus.Registerer, h *Hub) (*metrics, error) {
@@ -32,13 +33,15 @@ func newMetrics(r prometheus.Registerer, h *Hub) (*metrics, error) {
 		}),
 		protocolErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "deskdrill_protocol_errors_total", Help: "Frames refused, by error code."}, []string{"code"}),
 		slowConsumers:  prometheus.NewCounter(prometheus.CounterOpts{Name: "deskdrill_slow_consumers_total", Help: "Connections closed because their send queue was full."}),
+		stalled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "deskdrill_stalled_connections_total",
+			Help: "Connections treated as disconnected because their send queue was not emptied, or a ping not answered, within the stall timeout, by role."}, []string{"role"}),
 	}
 	chatting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "deskdrill_customers_chatting", Help: "Conversations assigned to an agent."},
 		func() float64 { return float64(h.Snapshot().Chatting) })
 	if r == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.agents, m.customers, m.waiting, m.relayed, m.relayLatency, m.firstResponse, m.protocolErrors, m.slowConsumers, chatting} {
+	for _, c := range []prometheus.Collector{m.agents, m.customers, m.waiting, m.relayed, m.relayLatency, m.firstResponse, m.protocolErrors, m.slowConsumers, m.stalled, chatting} {
 		if err := r.Register(c); err != nil {
 			return nil, err
 		}

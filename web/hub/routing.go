@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -209,7 +210,7 @@ func (h *Hub) sendAssign(a *agent, cv *conv, resumed bool) {
 		if e.Kind == sim.EventAssign || e.Kind == sim.EventRequeue {
 			continue
 		}
-		f.History = append(f.History, protocol.HistoryItem{At: e.At, Sender: string(e.Sender), Kind: string(e.Kind), Text: e.Text, Action: e.Action})
+		f.History = append(f.History, protocol.HistoryItem{At: e.At, Sender: string(e.Sender), Kind: string(e.Kind), Text: e.Text, Action: e.Action, Rating: e.Rating})
 	}
 	a.conn.pushFrame(f, time.Time{})
 }
@@ -294,6 +295,9 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 		return protocol.Errorf(protocol.CodeUnknownConv, "conversation", "no conversation %q", f.Conversation)
 	}
 	if cv.agent != a {
+		if cv.state == stateClosed && cv.lastHolder() == a.name {
+			return protocol.Errorf(protocol.CodeState, "conversation", "%q is closed: you closed it (the customer may still rate it)", f.Conversation)
+		}
 		return protocol.Errorf(protocol.CodeNotYours, "conversation", "%q is not assigned to you", f.Conversation)
 	}
 	if cv.state != stateAssigned {
@@ -308,8 +312,17 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 			cv.customer.push(relayFrame(protocol.TypeMessage, now, cv.rec.ID, f.Text, a.name), read)
 		}
 	case protocol.TypeAction:
-		h.firstResponse(cv, now)
 		act := *f.Action
+		if err := h.checkMoney(cv, act); err != nil {
+			return err
+		}
+		switch act.Kind {
+		case sim.ActRefund:
+			cv.refunded += act.Amount
+		case sim.ActCompensate:
+			cv.compensated += act.Amount
+		}
+		h.firstResponse(cv, now)
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: a.name, Text: f.Text, Action: &act})
 		if cv.customer != nil {
 			cv.customer.pushFrame(protocol.Frame{Type: protocol.TypeActionOut, Conversation: cv.rec.ID, Action: &act, Text: f.Text, Agent: a.name, At: &now}, read)
@@ -328,6 +341,33 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 		}
 	}
 	h.ack(c, f)
+	return nil
+}
+
+// checkMoney refuses a money action beyond the order: a refund that would
+// take the conversation's refunds above the order price, or a
+// compensation that would take its compensation above it unless the
+// merchant policy allows that (DOMAIN.md §2: at most the order price).
+// The refused action reaches nobody and is not recorded.
+func (h *Hub) checkMoney(cv *conv, act sim.Action) error {
+	price := cv.rec.Order.Price
+	switch act.Kind {
+	case sim.ActRefund:
+		if total := cv.refunded + act.Amount; total > price {
+			return protocol.Errorf(protocol.CodeBadField, "action.amount",
+				"a refund of %s would take this conversation's refunds to %s, above the order price %s (%s refunded already)",
+				act.Amount, total, price, cv.refunded)
+		}
+	case sim.ActCompensate:
+		if p := h.cfg.Scenario.Policy; p != nil && p.CompensationAbovePrice {
+			return nil
+		}
+		if total := cv.compensated + act.Amount; total > price {
+			return protocol.Errorf(protocol.CodeBadField, "action.amount",
+				"a compensation of %s would take this conversation's compensation to %s, above the order price %s (%s compensated already; the merchant policy does not allow compensation above the price)",
+				act.Amount, total, price, cv.compensated)
+		}
+	}
 	return nil
 }
 
@@ -392,6 +432,10 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		if c.conv != nil {
 			return protocol.Errorf(protocol.CodeState, "type", "this connection already has conversation %s; open another connection for another", c.conv.rec.ID)
 		}
+		if f.Persona != "" && !h.knownPersona(f.Persona) {
+			return protocol.Errorf(protocol.CodeBadField, "persona", "unknown persona %q (the personas of scenario %s: %s)",
+				f.Persona, h.cfg.Scenario.Name, strings.Join(h.personaNames(), ", "))
+		}
 		h.nextConv++
 		id := fmt.Sprintf("c%06d", h.nextConv)
 		rec := &sim.Conversation{ID: id, Case: f.Case, Persona: f.Persona, Presales: f.Presales, Arrived: now}
@@ -430,6 +474,11 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 	}
 	switch f.Type {
 	case protocol.TypeMessage, protocol.TypeEvidence:
+		if cv.state == stateClosed {
+			// A buyer's words after the close are no round of the agent's
+			// (docs/scoring.md): refused, not recorded.
+			return protocol.Errorf(protocol.CodeState, "type", "conversation %s was closed by the agent: you may still rate it, dispute it, pay or leave", cv.rec.ID)
+		}
 		kind := sim.EventMessage
 		if f.Type == protocol.TypeEvidence {
 			kind = sim.EventEvidence
@@ -451,6 +500,25 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 	}
 	h.ack(c, f)
 	return nil
+}
+
+// personaNames lists the personas of the run's scenario, the names a
+// customer's start may give: sim.DefaultPersonas when the scenario has
+// none, as the swarm does.
+func (h *Hub) personaNames() []string {
+	ps := h.cfg.Scenario.Personas
+	if len(ps) == 0 {
+		ps = sim.DefaultPersonas()
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func (h *Hub) knownPersona(name string) bool {
+	return slices.Contains(h.personaNames(), name)
 }
 
 // customerGone ends a conversation from the customer's side: after a

@@ -1,6 +1,7 @@
 // admin.js: tokens and runs. A token is shown once, when it is made (the
 // server keeps only its hash), so the page offers a copy button and says
-// so; the tokens a new run prints are shown the same way.
+// so; the tokens a new run prints are shown the same way. Each token can
+// be revoked: refused from then on, its open connections closed.
 
 import { get, post } from "./api.js";
 import { messages, t } from "./i18n.js";
@@ -34,6 +35,9 @@ messages({
     "a.tok.dashboard": "viewers (dashboard, reports)", "a.tok.customer": "customers (deskdrill customers)",
     "a.tok.swarm": "the customer swarm (deskdrill customers)", "a.tok.bots": "the in-process bot agents",
     "a.tok.bot-supervisors": "the in-process bot supervisors",
+    "a.revoke": "Revoke",
+    "a.confirm.revoke": "Revoke token #{id} “{name}” ({role})? It is refused from now on and its open connections close.",
+    "a.revoked": "Token #{id} “{name}” revoked (connections closed: {n}).",
   },
   "zh-CN": {
     "a.title": "管理", "a.current": "进行中的运行", "a.stop": "停止当前运行", "a.start": "开始运行",
@@ -62,6 +66,9 @@ messages({
     "a.tok.dashboard": "查看者（看板、报告）", "a.tok.customer": "顾客（deskdrill customers）",
     "a.tok.swarm": "顾客群（deskdrill customers）", "a.tok.bots": "进程内机器人客服",
     "a.tok.bot-supervisors": "进程内机器人主管",
+    "a.revoke": "吊销",
+    "a.confirm.revoke": "吊销令牌 #{id}“{name}”（{role}）？此后它将被拒绝，已打开的连接会关闭。",
+    "a.revoked": "令牌 #{id}“{name}”已吊销，关闭了 {n} 个连接。",
   },
 });
 
@@ -152,13 +159,31 @@ function renderNewToken() {
   );
 }
 
+function revokeButton(x) {
+  const b = h("button", { type: "button", class: "danger small", "data-testid": "token-revoke" }, t("a.revoke"));
+  b.addEventListener("click", async () => {
+    if (!confirm(t("a.confirm.revoke", { id: x.id, name: x.name, role: t("role." + x.role) }))) return;
+    b.disabled = true;
+    try {
+      const res = await post(`/api/tokens/${x.id}/revoke`, {});
+      message("token-msg", t("a.revoked", { id: x.id, name: x.name, n: num(res?.connections_closed ?? 0) }));
+    } catch (e) {
+      b.disabled = false;
+      message("token-msg", e.message || String(e), true);
+    }
+    await refresh();
+  });
+  return b;
+}
+
 function renderTokens() {
   if (!tokens.length) return put($("tokens"), h("p", { class: "muted" }, t("a.notokens")));
   const sorted = [...tokens].sort((a, b) => b.id - a.id);
   put($("tokens"), h("table", {},
-    h("thead", {}, h("tr", {}, h("th", { class: "num" }, "#"), h("th", {}, t("a.col.name")), h("th", {}, t("a.col.role")), h("th", {}, t("a.col.created")))),
-    h("tbody", {}, sorted.map((x) => h("tr", { "data-testid": "token-row", dataset: { role: x.role } },
-      h("td", { class: "num" }, x.id), h("td", {}, x.name), h("td", {}, t("role." + x.role)), h("td", {}, dateTime(x.created)))))));
+    h("thead", {}, h("tr", {}, h("th", { class: "num" }, "#"), h("th", {}, t("a.col.name")), h("th", {}, t("a.col.role")), h("th", {}, t("a.col.created")), h("th", {}))),
+    h("tbody", {}, sorted.map((x) => h("tr", { "data-testid": "token-row", dataset: { role: x.role, id: x.id } },
+      h("td", { class: "num" }, x.id), h("td", {}, x.name), h("td", {}, t("role." + x.role)), h("td", {}, dateTime(x.created)),
+      h("td", {}, revokeButton(x)))))));
 }
 
 function renderRuns() {

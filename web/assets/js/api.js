@@ -62,18 +62,25 @@ export async function whoami() {
   return get("/api/whoami");
 }
 
-export function signOut() {
+// signOut forgets the token and sends the person to sign in, back to
+// this page afterwards; why ("revoked") lets the sign-in page say why.
+export function signOut(why) {
   setToken("");
   if (!location.pathname.endsWith("/") && !location.pathname.endsWith("/index.html")) {
-    location.href = "/?next=" + encodeURIComponent(location.pathname + location.search);
+    location.href = "/?next=" + encodeURIComponent(location.pathname + location.search) + (why ? "&why=" + encodeURIComponent(why) : "");
   }
 }
 
 // stream opens the server-sent events of the live run and calls onLive
-// with every "live" event's data; EventSource reconnects by itself.
+// with every "live" event's data; EventSource reconnects by itself. A
+// "revoked" event (an admin revoked the token) signs the person out.
 export function stream(onLive, onState) {
   const es = new EventSource("/api/stream?token=" + encodeURIComponent(token()));
   es.addEventListener("live", (e) => onLive(JSON.parse(e.data)));
+  es.addEventListener("revoked", () => {
+    es.close();
+    signOut("revoked");
+  });
   es.onopen = () => onState && onState(true);
   es.onerror = () => onState && onState(false);
   return es;

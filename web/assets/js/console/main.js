@@ -3,7 +3,7 @@
 // nothing else, and wires the page: the frames go into chats.js, the state
 // is drawn by view.js, the person's input goes out as frames.
 
-import { whoami, wsURL, setToken } from "/js/api.js";
+import { whoami, wsURL, setToken, signOut } from "/js/api.js";
 import { apply, switcher, lang, t } from "/js/i18n.js";
 import "./messages.js";
 import * as chats from "./chats.js";
@@ -334,6 +334,12 @@ function wire() {
 
 function onState(s) {
   if (s === "connected") chats.resetClock();
+  // A revoked token signs the person out: the sign-in page says why.
+  if (s === "revoked") {
+    view.renderConnection(s);
+    signOut("revoked");
+    return;
+  }
   view.renderConnection(s, socket && socket.retryAt);
   // A socket that keeps failing may be a token that stopped working:
   // whoami sends the person to sign in on a 401.

@@ -4,7 +4,8 @@
 //
 // States: "connecting" (first attempt), "connected", "reconnecting",
 // "replaced" (another tab or window took the seat: reconnecting here would
-// only steal it back, so we wait for the person to ask).
+// only steal it back, so we wait for the person to ask), "revoked" (an
+// admin revoked the token: close code 4401; reconnecting cannot work).
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 15000;
@@ -13,6 +14,8 @@ const MAX_DELAY = 15000;
 // reconnect instead of waiting for the operating system's timeout.
 const PING_EVERY = 25000;
 const SILENT_LIMIT = 60000;
+// The hub closes the connections of a revoked token with this code.
+const REVOKED = 4401;
 
 export class Socket {
   constructor(url, { onFrame, onState }) {
@@ -77,6 +80,11 @@ export class Socket {
     if (this.stopped) return;
     if (e.code === 1008 && /replaced/i.test(e.reason)) {
       this.setState("replaced");
+      return;
+    }
+    if (e.code === REVOKED) {
+      this.stopped = true;
+      this.setState("revoked");
       return;
     }
     const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
