@@ -32,6 +32,7 @@ type outbound struct {
 // the hub's memory.
 type conn struct {
 	h    *Hub
+	pool *pool // set once, before the connection's goroutines start
 	ws   *websocket.Conn
 	role string // agent, supervisor, customer (admin connects as one of these)
 	name string
@@ -313,7 +314,7 @@ func (c *conn) writePump() {
 			lastQueue = time.Now()
 			deadline := c.deadline()
 			c.ws.SetWriteDeadline(deadline)
-			if err := c.write(outbound{data: h.queueFrame()}); err != nil {
+			if err := c.write(outbound{data: h.queueFrame(c.pool)}); err != nil {
 				c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
 				return
 			}

@@ -56,6 +56,9 @@ type Identity struct {
 	// Token is the token's id, by which Revoke finds the connections made
 	// with it; 0 when the authenticator has none.
 	Token int64
+	// Pool is the pool the connection joins: "" for the run's own agents
+	// and customers, a sitting's id for a candidate and its customers.
+	Pool string
 }
 
 // Authenticator turns a token into an identity.
@@ -152,6 +155,7 @@ const (
 
 // conv is a live conversation. h.mu guards it.
 type conv struct {
+	pool     *pool
 	rec      *sim.Conversation
 	customer *conn
 	cust     protocol.Customer
@@ -179,6 +183,7 @@ func (cv *conv) lastHolder() string {
 // agent is an agent or supervisor known to the hub, connected or within
 // its grace period. h.mu guards it.
 type agent struct {
+	pool   *pool
 	name   string
 	role   string
 	conn   *conn // nil while disconnected
@@ -200,22 +205,100 @@ type Hub struct {
 
 	wg sync.WaitGroup // every connection's goroutines and timers
 
-	mu        sync.Mutex
-	closed    bool
+	mu     sync.Mutex
+	closed bool
+	// pools holds the run's own pool ("", main) and the sittings'.
+	pools    map[string]*pool
+	main     *pool
+	convs    map[string]*conv
+	conns    map[*conn]struct{}
+	nextConv int
+}
+
+// Pool is a set of agents and customers the hub routes among themselves:
+// a sitting of an exam (docs/exams.md). Its customers go only to its
+// agents, in its own queue, within its own concurrency, and its
+// conversations are recorded under its own run. The run's own agents and
+// customers are the pool with the empty id.
+type Pool struct {
+	ID string
+	// Run is the run its conversations are recorded under.
+	Run int64
+	// Concurrency is the most chats one of its agents holds (0: the
+	// hub's).
+	Concurrency int
+	// KeepEscalated: an escalation stays with the agent who made it, as
+	// in a sitting, which has no supervisor to take it.
+	KeepEscalated bool
+	// Personas are the persona names its customers may give (nil: the
+	// scenario's).
+	Personas []string
+	// OnFinish is called, outside the hub's lock, for every conversation
+	// of the pool that ended (nil: the hub's).
+	OnFinish func(Finished)
+}
+
+// pool is a Pool's routing state. h.mu guards it; lengths is read by
+// writePumps without it.
+type pool struct {
+	cfg       Pool
 	agents    map[string]*agent
-	convs     map[string]*conv
 	queue     []*conv // customers waiting for an agent, oldest first
 	escalated []*conv
-	conns     map[*conn]struct{}
-	nextConv  int
 	// told is the queue lengths agents were last told of (waiting,
 	// escalated); broadcastQueue does nothing when they did not change.
 	told [2]int
-
-	// lengths is the queue lengths packed as waiting<<32 | escalated,
-	// read by writePumps without h.mu.
+	// lengths is the queue lengths packed as waiting<<32 | escalated.
 	lengths atomic.Uint64
 }
+
+func newPool(cfg Pool) *pool { return &pool{cfg: cfg, agents: map[string]*agent{}} }
+
+// ErrNoPool: a connection names a pool the hub does not have (a sitting
+// that ended or never started).
+var ErrNoPool = errors.New("no such pool")
+
+// AddPool adds a pool (a sitting). Its id must be new and not empty.
+func (h *Hub) AddPool(p Pool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	if p.ID == "" || h.pools[p.ID] != nil {
+		return fmt.Errorf("add pool %q: the id must be new and not empty", p.ID)
+	}
+	if p.Concurrency <= 0 {
+		p.Concurrency = h.cfg.Concurrency
+	}
+	h.pools[p.ID] = newPool(p)
+	return nil
+}
+
+// RemovePool ends pool id: its connections are closed with code 4000 and
+// reason, its agents forgotten, its waiting customers' conversations end
+// as they stand. The run's own pool cannot be removed.
+func (h *Hub) RemovePool(id, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.pools[id]
+	if p == nil || p == h.main {
+		return
+	}
+	delete(h.pools, id)
+	for c := range h.conns {
+		if c.pool == p {
+			c.close(CodePoolEnded, reason)
+		}
+	}
+	for _, a := range p.agents {
+		a.grace.stop()
+	}
+}
+
+// CodePoolEnded is the close code of a pool's connections when its
+// sitting ends (RemovePool).
+const CodePoolEnded = 4000
 
 // New returns a hub for one run.
 func New(cfg Config) (*Hub, error) {
@@ -254,7 +337,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h := &Hub{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
-		agents: map[string]*agent{}, convs: map[string]*conv{}, conns: map[*conn]struct{}{},
+		convs: map[string]*conv{}, conns: map[*conn]struct{}{},
 		upgrader: websocket.Upgrader{
 			// A 1 KiB read buffer holds a typical frame; larger frames are
 			// read through it. Pooling write buffers keeps an idle
@@ -268,6 +351,8 @@ func New(cfg Config) (*Hub, error) {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 	}
+	h.main = newPool(Pool{Run: cfg.Run, Concurrency: cfg.Concurrency})
+	h.pools = map[string]*pool{"": h.main}
 	m, err := newMetrics(cfg.Registerer, h)
 	if err != nil {
 		return nil, err
@@ -331,6 +416,11 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if h.pools[id.Pool] == nil {
+		h.mu.Unlock()
+		http.Error(w, "the sitting of this token has not started or has ended", http.StatusConflict)
+		return
+	}
 	h.wg.Add(1) // this handler, until it has handed the connection over
 	h.mu.Unlock()
 	defer h.wg.Done()
@@ -343,7 +433,8 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 	ws.SetReadLimit(protocol.MaxFrame)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	c.pool = h.pools[id.Pool]
+	if h.closed || c.pool == nil {
 		ws.Close()
 		return
 	}
@@ -366,7 +457,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, from protocol.Role) 
 	if from == protocol.FromAgent {
 		h.agentJoined(c)
 	} else {
-		c.pushFrame(protocol.Frame{Type: protocol.TypeWelcome, Role: "customer", Run: h.cfg.Run, Scenario: h.cfg.Scenario.Name}, time.Time{})
+		c.pushFrame(protocol.Frame{Type: protocol.TypeWelcome, Role: "customer", Run: c.pool.cfg.Run, Scenario: h.cfg.Scenario.Name}, time.Time{})
 		h.metrics.customers.Inc()
 	}
 }
@@ -463,7 +554,7 @@ func (h *Hub) record(cv *conv, e sim.Event) {
 	cv.rec.Events = append(cv.rec.Events, e)
 	seq := cv.seq
 	cv.seq++
-	if err := h.cfg.Recorder.AppendEvent(context.Background(), h.cfg.Run, cv.rec.ID, seq, e); err != nil {
+	if err := h.cfg.Recorder.AppendEvent(context.Background(), cv.pool.cfg.Run, cv.rec.ID, seq, e); err != nil {
 		h.log.Error("record event", "conversation", cv.rec.ID, "err", err)
 	}
 }
@@ -481,8 +572,10 @@ func (h *Hub) Close(ctx context.Context) error {
 	for c := range h.conns {
 		c.close(websocket.CloseGoingAway, "server shutting down")
 	}
-	for _, a := range h.agents {
-		a.grace.stop()
+	for _, p := range h.pools {
+		for _, a := range p.agents {
+			a.grace.stop()
+		}
 	}
 	for _, cv := range h.convs {
 		cv.timer.stop()
@@ -557,18 +650,29 @@ type AgentState struct {
 	Served    int    `json:"served"`
 }
 
-// Snapshot returns the current state.
+// Snapshot returns the current state of the run's own pool.
 func (h *Hub) Snapshot() Snapshot {
+	s, _ := h.PoolSnapshot("")
+	return s
+}
+
+// PoolSnapshot returns the current state of pool id (a sitting), and
+// false when there is no such pool.
+func (h *Hub) PoolSnapshot(id string) (Snapshot, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := Snapshot{Waiting: len(h.queue), Escalated: len(h.escalated)}
+	p := h.pools[id]
+	if p == nil {
+		return Snapshot{}, false
+	}
+	s := Snapshot{Waiting: len(p.queue), Escalated: len(p.escalated)}
 	for _, cv := range h.convs {
-		if cv.state == stateAssigned {
+		if cv.pool == p && cv.state == stateAssigned {
 			s.Chatting++
 		}
 	}
-	for _, a := range h.agents {
+	for _, a := range p.agents {
 		s.Agents = append(s.Agents, AgentState{Name: a.name, Role: a.role, Connected: a.conn != nil, Away: a.away, Chats: len(a.chats), Served: a.served})
 	}
-	return s
+	return s, true
 }

@@ -30,12 +30,17 @@ type memRecorder struct {
 	mu     sync.Mutex
 	convs  map[string]*sim.Conversation
 	events map[string][]sim.Event
+	runs   map[string]int64 // the run each conversation was recorded under
 }
 
-func (m *memRecorder) StartConversation(_ context.Context, _ int64, c *sim.Conversation) error {
+func (m *memRecorder) StartConversation(_ context.Context, run int64, c *sim.Conversation) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.convs[c.ID] = c
+	if m.runs == nil {
+		m.runs = map[string]int64{}
+	}
+	m.runs[c.ID] = run
 	return nil
 }
 
@@ -69,6 +74,10 @@ func (tokens) Authenticate(_ context.Context, tok string) (hub.Identity, error) 
 		return hub.Identity{}, errors.New("bad token")
 	}
 	id := hub.Identity{Name: name, Role: role}
+	// name@pool joins a pool (a sitting).
+	if n, pool, ok := strings.Cut(name, "@"); ok {
+		id.Name, id.Pool, name = n, pool, n
+	}
 	if n, num, ok := strings.Cut(name, "~"); ok {
 		if _, err := fmt.Sscan(num, &id.Token); err != nil {
 			return hub.Identity{}, errors.New("bad token id")

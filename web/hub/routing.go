@@ -27,11 +27,12 @@ func (h *Hub) profile() *protocol.Profile {
 // agentJoined attaches a new connection to its agent: a new agent, or one
 // coming back within its grace period, who gets its chats again.
 func (h *Hub) agentJoined(c *conn) {
-	a := h.agents[c.name]
+	p := c.pool
+	a := p.agents[c.name]
 	resumed := false
 	if a == nil {
-		a = &agent{name: c.name, role: c.role, chats: map[string]*conv{}, idle: h.now()}
-		h.agents[c.name] = a
+		a = &agent{pool: p, name: c.name, role: c.role, chats: map[string]*conv{}, idle: h.now()}
+		p.agents[c.name] = a
 	} else {
 		if a.conn != nil {
 			// One connection per agent: the newer one wins (a console
@@ -49,14 +50,14 @@ func (h *Hub) agentJoined(c *conn) {
 	c.agent = a
 	h.metrics.agents.Inc()
 	c.pushFrame(protocol.Frame{
-		Type: protocol.TypeWelcome, Agent: a.name, Role: a.role, Concurrency: h.cfg.Concurrency,
-		Run: h.cfg.Run, Scenario: h.cfg.Scenario.Name, Profile: h.profile(),
+		Type: protocol.TypeWelcome, Agent: a.name, Role: a.role, Concurrency: p.cfg.Concurrency,
+		Run: p.cfg.Run, Scenario: h.cfg.Scenario.Name, Profile: h.profile(),
 	}, time.Time{})
 	for _, cv := range h.sortedChats(a) {
 		h.sendAssign(a, cv, resumed)
 	}
 	h.sendQueue(c)
-	h.dispatch()
+	h.dispatch(p)
 }
 
 func (h *Hub) sortedChats(a *agent) []*conv {
@@ -78,8 +79,9 @@ func (h *Hub) agentLeft(c *conn) {
 	}
 	a.conn = nil
 	h.metrics.agents.Dec()
+	p := a.pool
 	if len(a.chats) == 0 {
-		delete(h.agents, a.name)
+		delete(p.agents, a.name)
 		return
 	}
 	if h.closed {
@@ -103,10 +105,10 @@ func (h *Hub) agentLeft(c *conn) {
 			back = append(back, cv)
 		}
 		// The oldest at the very head: these customers have waited longest.
-		h.queue = append(back, h.queue...)
-		delete(h.agents, a.name)
-		h.dispatch()
-		h.broadcastQueue()
+		p.queue = append(back, p.queue...)
+		delete(p.agents, a.name)
+		h.dispatch(p)
+		h.broadcastQueue(p)
 	})
 }
 
@@ -134,14 +136,14 @@ func (t *timer) stop() {
 }
 
 func (h *Hub) available(a *agent) bool {
-	return a.conn != nil && !a.away && len(a.chats) < h.cfg.Concurrency
+	return a.conn != nil && !a.away && len(a.chats) < a.pool.cfg.Concurrency
 }
 
-// pick returns the available agent of the role with the fewest chats,
-// then the longest idle; nil when none.
-func (h *Hub) pick(role string) *agent {
+// pick returns the available agent of the role in p with the fewest
+// chats, then the longest idle; nil when none.
+func (h *Hub) pick(p *pool, role string) *agent {
 	var best *agent
-	for _, a := range h.agents {
+	for _, a := range p.agents {
 		if a.role != role || !h.available(a) {
 			continue
 		}
@@ -153,32 +155,32 @@ func (h *Hub) pick(role string) *agent {
 	return best
 }
 
-// dispatch assigns waiting customers while agents are free: the queue to
-// agents, the escalations to supervisors.
-func (h *Hub) dispatch() {
+// dispatch assigns p's waiting customers while its agents are free: the
+// queue to agents, the escalations to supervisors.
+func (h *Hub) dispatch(p *pool) {
 	changed := false
-	for len(h.queue) > 0 {
-		a := h.pick("agent")
+	for len(p.queue) > 0 {
+		a := h.pick(p, "agent")
 		if a == nil {
 			break
 		}
-		cv := h.queue[0]
-		h.queue = h.queue[1:]
+		cv := p.queue[0]
+		p.queue = p.queue[1:]
 		h.assign(a, cv)
 		changed = true
 	}
-	for len(h.escalated) > 0 {
-		a := h.pick("supervisor")
+	for len(p.escalated) > 0 {
+		a := h.pick(p, "supervisor")
 		if a == nil {
 			break
 		}
-		cv := h.escalated[0]
-		h.escalated = h.escalated[1:]
+		cv := p.escalated[0]
+		p.escalated = p.escalated[1:]
 		h.assign(a, cv)
 		changed = true
 	}
 	if changed {
-		h.broadcastQueue()
+		h.broadcastQueue(p)
 	}
 }
 
@@ -220,29 +222,31 @@ func (h *Hub) sendQueue(c *conn) {
 	c.queueChanged()
 }
 
-// broadcastQueue tells every connected agent the queue lengths when they
-// changed. With many agents this is the costliest thing the hub does per
-// event: it only flags each agent's connection, and writePump sends the
-// lengths at most once per QueueInterval.
-func (h *Hub) broadcastQueue() {
-	w, e := len(h.queue), len(h.escalated)
-	if h.told == [2]int{w, e} {
+// broadcastQueue tells every connected agent of p the queue lengths when
+// they changed. With many agents this is the costliest thing the hub does
+// per event: it only flags each agent's connection, and writePump sends
+// the lengths at most once per QueueInterval.
+func (h *Hub) broadcastQueue(p *pool) {
+	w, e := len(p.queue), len(p.escalated)
+	if p.told == [2]int{w, e} {
 		return
 	}
-	h.told = [2]int{w, e}
-	h.lengths.Store(uint64(w)<<32 | uint64(uint32(e)))
-	h.metrics.waiting.Set(float64(w))
-	for _, a := range h.agents {
+	p.told = [2]int{w, e}
+	p.lengths.Store(uint64(w)<<32 | uint64(uint32(e)))
+	if p == h.main {
+		h.metrics.waiting.Set(float64(w))
+	}
+	for _, a := range p.agents {
 		if a.conn != nil {
 			a.conn.queueChanged()
 		}
 	}
 }
 
-// queueFrame encodes the current queue lengths, stamped with the hub's
+// queueFrame encodes p's current queue lengths, stamped with the hub's
 // clock. It does not need h.mu.
-func (h *Hub) queueFrame() []byte {
-	l := h.lengths.Load()
+func (h *Hub) queueFrame(p *pool) []byte {
+	l := p.lengths.Load()
 	w, e := int(l>>32), int(uint32(l))
 	now := h.now()
 	b, err := protocol.Encode(protocol.Frame{Type: protocol.TypeQueue, Waiting: &w, Escalated: &e, At: &now})
@@ -272,22 +276,23 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 		a.away = f.Status == "away"
 		h.ack(c, f)
 		if !a.away {
-			h.dispatch()
+			h.dispatch(a.pool)
 		}
 		return nil
 	case protocol.TypeTake:
 		if a.role != "supervisor" {
 			return protocol.Errorf(protocol.CodeForbidden, "type", "only supervisors take escalated conversations")
 		}
-		i := slices.IndexFunc(h.escalated, func(cv *conv) bool { return cv.rec.ID == f.Conversation })
+		p := a.pool
+		i := slices.IndexFunc(p.escalated, func(cv *conv) bool { return cv.rec.ID == f.Conversation })
 		if i < 0 {
 			return protocol.Errorf(protocol.CodeUnknownConv, "conversation", "%q is not in the escalation queue", f.Conversation)
 		}
-		cv := h.escalated[i]
-		h.escalated = slices.Delete(h.escalated, i, i+1)
+		cv := p.escalated[i]
+		p.escalated = slices.Delete(p.escalated, i, i+1)
 		h.assign(a, cv)
 		h.ack(c, f)
-		h.broadcastQueue()
+		h.broadcastQueue(p)
 		return nil
 	}
 	cv := h.convs[f.Conversation]
@@ -329,12 +334,12 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 		}
 		switch act.Kind {
 		case sim.ActEscalate:
-			if a.role != "supervisor" {
+			if p := cv.pool; a.role != "supervisor" && !p.cfg.KeepEscalated {
 				h.release(a, cv, "escalated to a supervisor")
 				cv.state = stateEscalated
-				h.escalated = append(h.escalated, cv)
-				h.dispatch()
-				h.broadcastQueue()
+				p.escalated = append(p.escalated, cv)
+				h.dispatch(p)
+				h.broadcastQueue(p)
 			}
 		case sim.ActClose:
 			h.closeConv(cv, now)
@@ -418,7 +423,7 @@ func (h *Hub) closeConv(cv *conv, now time.Time) {
 			}
 		})
 	}
-	h.dispatch()
+	h.dispatch(cv.pool)
 }
 
 // customerFrame applies one frame of a customer.
@@ -432,9 +437,9 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		if c.conv != nil {
 			return protocol.Errorf(protocol.CodeState, "type", "this connection already has conversation %s; open another connection for another", c.conv.rec.ID)
 		}
-		if f.Persona != "" && !h.knownPersona(f.Persona) {
+		if f.Persona != "" && !slices.Contains(h.personaNames(c.pool), f.Persona) {
 			return protocol.Errorf(protocol.CodeBadField, "persona", "unknown persona %q (the personas of scenario %s: %s)",
-				f.Persona, h.cfg.Scenario.Name, strings.Join(h.personaNames(), ", "))
+				f.Persona, h.cfg.Scenario.Name, strings.Join(h.personaNames(c.pool), ", "))
 		}
 		h.nextConv++
 		id := fmt.Sprintf("c%06d", h.nextConv)
@@ -450,18 +455,19 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		// whatever the customer client sent.
 		cust := *f.Customer
 		cust.Phone, cust.Address = people.MaskPhone(cust.Phone), people.MaskAddress(cust.Address)
-		cv := &conv{rec: rec, customer: c, cust: cust}
+		p := c.pool
+		cv := &conv{pool: p, rec: rec, customer: c, cust: cust}
 		h.convs[id] = cv
 		c.conv = cv
-		if err := h.cfg.Recorder.StartConversation(context.Background(), h.cfg.Run, rec); err != nil {
+		if err := h.cfg.Recorder.StartConversation(context.Background(), p.cfg.Run, rec); err != nil {
 			h.log.Error("record conversation", "conversation", id, "err", err)
 		}
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: f.Text})
 		c.pushFrame(protocol.Frame{Type: protocol.TypeStarted, Conversation: id, Ref: f.ID}, time.Time{})
-		h.queue = append(h.queue, cv)
-		h.dispatch()
+		p.queue = append(p.queue, cv)
+		h.dispatch(p)
 		if cv.state == stateQueued {
-			h.broadcastQueue()
+			h.broadcastQueue(p)
 		}
 		return nil
 	}
@@ -502,10 +508,13 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 	return nil
 }
 
-// personaNames lists the personas of the run's scenario, the names a
-// customer's start may give: sim.DefaultPersonas when the scenario has
+// personaNames lists the personas a customer of pool p may give in its
+// start: the pool's, else the run's scenario's, sim.DefaultPersonas when the scenario has
 // none, as the swarm does.
-func (h *Hub) personaNames() []string {
+func (h *Hub) personaNames(p *pool) []string {
+	if p.cfg.Personas != nil {
+		return p.cfg.Personas
+	}
 	ps := h.cfg.Scenario.Personas
 	if len(ps) == 0 {
 		ps = sim.DefaultPersonas()
@@ -517,9 +526,6 @@ func (h *Hub) personaNames() []string {
 	return out
 }
 
-func (h *Hub) knownPersona(name string) bool {
-	return slices.Contains(h.personaNames(), name)
-}
 
 // customerGone ends a conversation from the customer's side: after a
 // close it finishes it; before, the customer abandoned.
@@ -528,20 +534,21 @@ func (h *Hub) customerGone(cv *conv, why string, now time.Time) {
 		now = h.now()
 	}
 	h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: why})
+	p := cv.pool
 	switch cv.state {
 	case stateQueued:
-		h.queue = slices.DeleteFunc(h.queue, func(x *conv) bool { return x == cv })
-		h.broadcastQueue()
+		p.queue = slices.DeleteFunc(p.queue, func(x *conv) bool { return x == cv })
+		h.broadcastQueue(p)
 	case stateEscalated:
-		h.escalated = slices.DeleteFunc(h.escalated, func(x *conv) bool { return x == cv })
-		h.broadcastQueue()
+		p.escalated = slices.DeleteFunc(p.escalated, func(x *conv) bool { return x == cv })
+		h.broadcastQueue(p)
 	case stateAssigned:
 		a := cv.agent
 		h.release(a, cv, "customer left")
 		if a.conn != nil {
 			a.conn.pushFrame(protocol.Frame{Type: protocol.TypeLeft, Conversation: cv.rec.ID, Text: why}, time.Time{})
 		}
-		h.dispatch()
+		h.dispatch(p)
 	}
 	h.finish(cv, "")
 }
@@ -558,13 +565,17 @@ func (h *Hub) finish(cv *conv, why string) {
 	if cv.customer != nil {
 		cv.customer.conv = cv // keep, so later frames get "has ended"
 	}
-	if h.cfg.OnFinish != nil {
+	onFinish := h.cfg.OnFinish
+	if cv.pool.cfg.OnFinish != nil {
+		onFinish = cv.pool.cfg.OnFinish
+	}
+	if onFinish != nil {
 		f := Finished{Conv: cv.rec, Agents: slices.Clone(cv.held)}
 		slices.Reverse(f.Agents)
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
-			h.cfg.OnFinish(f)
+			onFinish(f)
 		}()
 	}
 }
