@@ -526,7 +526,6 @@ func (h *Hub) personaNames(p *pool) []string {
 	return out
 }
 
-
 // customerGone ends a conversation from the customer's side: after a
 // close it finishes it; before, the customer abandoned.
 func (h *Hub) customerGone(cv *conv, why string, now time.Time) {
