@@ -29,6 +29,7 @@ type ctxKey struct{}
 // identity is the caller of an API request.
 type identity struct {
 	Name, Role string
+	Token      int64
 }
 
 // The roles of the API's endpoints. A customer token is for /ws/customer
@@ -98,6 +99,14 @@ func (s *Server) routeTable() []route {
 		api("GET /api/tokens", s.tokens, admin...),
 		api("POST /api/tokens", s.createToken, admin...),
 		api("POST /api/tokens/{id}/revoke", s.revokeToken, admin...),
+		api("GET /api/exams", s.examList, readers...),
+		api("POST /api/invitations", s.invite, admin...),
+		api("GET /api/exam", s.myExam, store.RoleAgent),
+		api("POST /api/sittings", s.startSitting, store.RoleAgent),
+		api("GET /api/sittings/{sitting}", s.sittingStatus, anyone...),
+		api("GET /api/sittings/{sitting}/card", s.sittingCard, anyone...),
+		api("POST /api/sittings/{sitting}/reviews", s.reviewSitting, store.RoleSupervisor, store.RoleAdmin),
+		api("GET /api/cohorts/{cohort}", s.cohortReport, readers...),
 	}
 }
 
@@ -141,7 +150,7 @@ func (s *Server) auth(h http.HandlerFunc, roles ...string) http.Handler {
 			fail(w, http.StatusForbidden, "a %s token may not %s %s (it needs one of: %s)", t.Role, r.Method, r.URL.Path, strings.Join(roles, ", "))
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, identity{Name: t.Name, Role: t.Role})))
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, identity{Name: t.Name, Role: t.Role, Token: t.ID})))
 	})
 }
 

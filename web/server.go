@@ -82,6 +82,8 @@ type Server struct {
 	mu       sync.Mutex
 	cur      *liveRun
 	loopback string // ws://HOST:PORT of this server, for internal customers and bots
+
+	sittings *sittingRegistry
 }
 
 // New returns a server with no run; Start begins one.
@@ -101,7 +103,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RevokeCheck <= 0 {
 		cfg.RevokeCheck = DefaultRevokeCheck
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{}),
+		sittings: newSittingRegistry()}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.handler = s.routes()
 	return s, nil
@@ -278,7 +281,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		}
 	}
 	lr.hub, err = hub.New(hub.Config{
-		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
+		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store, s.sittings},
 		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
 		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, StallTimeout: s.cfg.StallTimeout,
 		Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
@@ -355,15 +358,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// auth adapts the store's tokens to the hub.
-type auth struct{ st *store.Store }
+// auth adapts the store's tokens to the hub: a sitting's customers come
+// with an in-memory token of their sitting's, and a candidate's token
+// joins its going sitting's pool.
+type auth struct {
+	st       *store.Store
+	sittings *sittingRegistry
+}
 
 func (a auth) Authenticate(ctx context.Context, token string) (hub.Identity, error) {
+	if id, ok := a.sittings.customer(token); ok {
+		return id, nil
+	}
 	t, err := a.st.Authenticate(ctx, token)
 	if err != nil {
 		return hub.Identity{}, err
 	}
-	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID}, nil
+	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID, Pool: a.sittings.pool(t.ID)}, nil
 }
 
 // watchRevoked closes the connections of revoked tokens every RevokeCheck

@@ -45,6 +45,11 @@ type Config struct {
 	Seed               uint64
 	Bank               *phrases.Bank
 	Logger             *slog.Logger
+	// KeepEscalated: the hub keeps an escalated chat with the agent that
+	// escalated it (an exam sitting has no supervisor), so the bot goes on
+	// after escalating: a batch defect's resolution, a safety case's next
+	// step and close.
+	KeepEscalated bool
 }
 
 // Stats count what a team did.

@@ -106,9 +106,10 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 	default:
 		guess := c.t.cfg.Bank.Classify(c.loc, c.texts)
 		if c.r.Float64() >= c.t.cfg.Skill {
-			// A slip: the bot treats it as another case.
-			ids := sim.CaseIDs()
-			guess = ids[c.r.IntN(len(ids))]
+			// A slip: the bot treats it as another case, one whose
+			// resolutions share no action with the case it read, so the
+			// slip is a wrong resolution (Config.Skill), not a lucky one.
+			guess = slip(c.r, guess)
 		}
 		k, _ = sim.LookupCase(guess)
 		if k.ID == "" || k.Presales {
@@ -126,17 +127,21 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 			return
 		}
 	}
+	escalated := false
 	if (k.EscalateAlways || slices.Contains(k.Steps, sim.ActEscalate)) && !c.supervisor {
 		if !c.think(ctx) || !c.say(phrases.ConfirmOf(sim.ActEscalate), slots) {
 			return
 		}
 		c.act(sim.Action{Kind: sim.ActEscalate, Reason: k.EscalateWhen})
 		c.t.esc.Add(1)
-		return // the conversation goes to a supervisor
+		if !c.t.cfg.KeepEscalated {
+			return // the conversation goes to a supervisor
+		}
+		escalated = true
 	}
 	res := k.Resolutions[c.r.IntN(len(k.Resolutions))]
 	for _, kind := range res {
-		if kind == sim.ActEscalate && c.supervisor {
+		if kind == sim.ActEscalate && (c.supervisor || escalated) {
 			continue
 		}
 		a := sim.Action{Kind: kind}
@@ -173,4 +178,35 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 	if c.act(sim.Action{Kind: sim.ActClose}) {
 		c.t.close.Add(1)
 	}
+}
+
+// slip returns a case other than read, drawn with r among the after-sales
+// cases whose resolutions share no action with read's.
+func slip(r *rand.Rand, read string) string {
+	k, _ := sim.LookupCase(read)
+	acts := map[sim.ActionKind]bool{}
+	for _, res := range k.Resolutions {
+		for _, a := range res {
+			acts[a] = true
+		}
+	}
+	var other []string
+	for _, c := range sim.Cases() {
+		if c.ID == read || c.Presales {
+			continue
+		}
+		shared := false
+		for _, res := range c.Resolutions {
+			for _, a := range res {
+				shared = shared || acts[a]
+			}
+		}
+		if !shared {
+			other = append(other, c.ID)
+		}
+	}
+	if len(other) == 0 {
+		return read
+	}
+	return other[r.IntN(len(other))]
 }

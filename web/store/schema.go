@@ -103,12 +103,59 @@ ALTER TABLE conversations ADD COLUMN current_price_fen INTEGER NOT NULL DEFAULT 
 ALTER TABLE conversations ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
 `,
+	// 3: exams (docs/exams.md): invitations (a candidate's token for an exam
+	// in a cohort), sittings (each one a run of its own) with their report
+	// cards, and trainers' reviews of a sitting's conversations.
+	`
+CREATE TABLE exams (
+	version TEXT PRIMARY KEY, -- SHA-256 of the exam file
+	name    TEXT NOT NULL,
+	source  TEXT NOT NULL     -- the exam file, so the server can host it
+) STRICT;
+
+CREATE TABLE invitations (
+	token_id     INTEGER PRIMARY KEY REFERENCES tokens (id),
+	exam_version TEXT    NOT NULL REFERENCES exams (version),
+	cohort       TEXT    NOT NULL,
+	candidate    TEXT    NOT NULL,
+	created      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sittings (
+	run_id       INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+	token_id     INTEGER NOT NULL, -- the candidate's token; 0 for a sitting of exam try
+	exam         TEXT    NOT NULL,
+	exam_version TEXT    NOT NULL,
+	cohort       TEXT    NOT NULL,
+	candidate    TEXT    NOT NULL,
+	started      INTEGER,
+	ended        INTEGER,          -- NULL while the sitting is going
+	passed       INTEGER,
+	score        REAL,
+	card         TEXT              -- JSON of the report card, once it ended
+) STRICT;
+CREATE INDEX sittings_by_cohort ON sittings (cohort, exam);
+
+CREATE TABLE reviews (
+	id        INTEGER PRIMARY KEY AUTOINCREMENT,
+	run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	item      TEXT    NOT NULL,
+	conv_id   TEXT    NOT NULL,
+	correct   INTEGER,            -- NULL: the automatic verdict stands
+	hard_fail INTEGER,
+	score     REAL,
+	reason    TEXT    NOT NULL,
+	reviewer  TEXT    NOT NULL,
+	at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX reviews_by_run ON reviews (run_id);
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

@@ -1,0 +1,188 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/trainer"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// twoItems is a short exam: a question and a refund before shipping, both
+// at once.
+const twoItems = `name: two-items
+time_limit: 5m
+concurrency: 2
+items:
+  - id: question
+    case: presales_question
+    arrive: 0s
+    order: {id: "4021118890012300901", product: 连衣裙, price: 199}
+    open: 这条裙子有M码吗？
+    reactions: {accept: 好的谢谢}
+  - id: refund
+    case: refund_unshipped
+    arrive: 0s
+    order: {id: "4021118890012300902", product: 衬衫, price: 129, paid: 2h}
+    open: 还没发货，我不想要了，退款吧
+`
+
+// TestServer_ExamSitting: a candidate invited to an exam starts its sitting
+// over the API, works both customers at once over the protocol, and reads
+// its card only when the sitting has ended; nothing before names a case.
+// Trainers read every card and the cohort and review; agents do not.
+func TestServer_ExamSitting(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	ctx := t.Context()
+	e, err := trainer.ParseExam("two-items.yaml", []byte(twoItems))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(twoItems), "k1", []string{"王芳"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate"] = invs[0].Token
+	sup, _, err := l.st.CreateToken(ctx, store.RoleSupervisor, "lead")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens[store.RoleSupervisor] = sup
+	leaks := newSecrets(sim.DefaultPersonas())
+
+	resp, body := l.do("GET", "/api/exam", "candidate", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "two-items") {
+		t.Fatalf("GET /api/exam: %d %s", resp.StatusCode, body)
+	}
+	if s := leaks.find(body); s != "" {
+		t.Errorf("the exam summary names %q: %s", s, body)
+	}
+	resp, body = l.do("POST", "/api/sittings", "candidate", "")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/sittings: %d %s", resp.StatusCode, body)
+	}
+	var info struct {
+		ID      int64 `json:"id"`
+		Running bool  `json:"running"`
+	}
+	json.Unmarshal(body, &info)
+	if resp, _ := l.do("POST", "/api/sittings", "candidate", ""); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a second sitting while one is going: %d; want 409", resp.StatusCode)
+	}
+	path := fmt.Sprintf("/api/sittings/%d", info.ID)
+	if resp, _ := l.do("GET", path+"/card", "candidate", ""); resp.StatusCode != http.StatusConflict {
+		t.Errorf("the card during the sitting: %d; want 409", resp.StatusCode)
+	}
+
+	// The candidate works both chats at once.
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	frames := make(chan protocol.Frame, 64)
+	go func() {
+		defer close(frames)
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if s := leaks.find(data); s != "" {
+				t.Errorf("the candidate was sent %q during the sitting: %s", s, data)
+			}
+			var f protocol.Frame
+			json.Unmarshal(data, &f)
+			frames <- f
+		}
+	}()
+	send := func(m map[string]any) {
+		m["v"] = 1
+		if err := ws.WriteJSON(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assigned := map[string]string{} // conversation → its first message
+	deadline := time.After(20 * time.Second)
+	for len(assigned) < 2 {
+		select {
+		case f := <-frames:
+			if f.Type == protocol.TypeAssign {
+				assigned[f.Conversation] = f.History[0].Text
+			}
+		case <-deadline:
+			t.Fatalf("the candidate got %d of 2 customers at once", len(assigned))
+		}
+	}
+	for id, first := range assigned {
+		if strings.Contains(first, "M码") {
+			send(map[string]any{"type": "message", "conversation": id, "text": "亲，M码有现货的，今天下单明天发货"})
+		} else {
+			send(map[string]any{"type": "message", "conversation": id, "text": "好的亲，马上为您退款，24小时内原路退回"})
+			send(map[string]any{"type": "action", "conversation": id, "action": map[string]any{"kind": "refund", "amount": "129.00"}})
+		}
+	}
+	// Each customer answers; then the candidate closes both.
+	replied := map[string]bool{}
+	for len(replied) < 2 {
+		select {
+		case f := <-frames:
+			if f.Type == protocol.TypeMessage && assigned[f.Conversation] != "" && !replied[f.Conversation] {
+				replied[f.Conversation] = true
+				send(map[string]any{"type": "message", "conversation": f.Conversation, "text": "不客气，祝您生活愉快"})
+				send(map[string]any{"type": "action", "conversation": f.Conversation, "action": map[string]any{"kind": "close"}})
+			}
+		case <-deadline:
+			t.Fatalf("customers replied in %d of 2 chats", len(replied))
+		}
+	}
+	wctx, cancel := contextWithTimeout(t, 60*time.Second)
+	defer cancel()
+	card, err := l.srv.WaitSitting(wctx, info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(card.Items) != 2 || !card.Items[0].Reached || !card.Items[1].Correct {
+		t.Errorf("card items %+v", card.Items)
+	}
+
+	// After the end the candidate reads its own card, cases included.
+	resp, body = l.do("GET", path+"/card", "candidate", "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), sim.CaseRefundUnshipped) {
+		t.Errorf("the candidate's own card after the sitting: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, _ := l.do("GET", path+"/card", store.RoleAgent, ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("another agent's request for the card: %d; want 404", resp.StatusCode)
+	}
+	if resp, _ := l.do("GET", path+"/card", store.RoleViewer, ""); resp.StatusCode != 200 {
+		t.Errorf("a viewer's request for the card: %d; want 200", resp.StatusCode)
+	}
+	review := `{"item": "refund", "correct": false, "score": 40, "reason": "the refund came before the order was checked"}`
+	if resp, _ := l.do("POST", path+"/reviews", "candidate", review); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a candidate reviewing: %d; want 403", resp.StatusCode)
+	}
+	resp, body = l.do("POST", path+"/reviews", store.RoleSupervisor, review)
+	var reviewed trainer.Card
+	json.Unmarshal(body, &reviewed)
+	if resp.StatusCode != http.StatusCreated || reviewed.Reviewed != 1 || reviewed.Items[1].Score != 40 || reviewed.Items[1].Automatic == nil ||
+		reviewed.Items[1].Review.By != "lead" {
+		t.Errorf("review: %d %+v", resp.StatusCode, reviewed.Items)
+	}
+	var rep trainer.CohortReport
+	if l.get("/api/cohorts/k1", store.RoleViewer, &rep) != 200 || rep.N != 1 || rep.Reviews.Reviewed != 1 || len(rep.Items) != 2 {
+		t.Errorf("cohort report %+v", rep)
+	}
+}
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}

@@ -1,0 +1,74 @@
+package web_test
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/trainer"
+	"github.com/deskdrill/deskdrill/web"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+func openTryStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "exam.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// A skilled bot passes pre-hire-basic and an unskilled one fails it, at 60×
+// (docs/exams.md); two sittings of the same bot seed meet the same words.
+func TestTryExam(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sits the exam three times at 60×")
+	}
+	src, err := trainer.ExamSource("pre-hire-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := trainer.ParseExam("pre-hire-basic", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openTryStore(t)
+	try := func(skill float64, seed uint64) trainer.Card {
+		card, err := web.TryExam(t.Context(), web.TryConfig{Exam: e, Source: src, Store: st, BotSkill: skill, Seed: seed, Speed: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return card
+	}
+	good := try(1, 7)
+	if !good.Passed {
+		t.Errorf("a bot of skill 1 failed: score %v, gates %+v", good.Score, good.Gates)
+		for _, it := range good.Items {
+			t.Logf("%s %s: %.2f correct %v hard %v %v", it.Item, it.Case, it.Score, it.Correct, it.HardFail, it.Deductions)
+		}
+	}
+	if len(good.Items) != len(e.Items) || good.ExamVersion != e.Version {
+		t.Errorf("card of %d items, version %s", len(good.Items), good.ExamVersion)
+	}
+	bad := try(0, 7)
+	if bad.Passed {
+		t.Errorf("a bot of skill 0 passed: score %v", bad.Score)
+	}
+	for _, it := range bad.Items {
+		t.Logf("%s %s: %.2f correct %v hard %v", it.Item, it.Case, it.Score, it.Correct, it.HardFail)
+		for _, d := range it.Deductions {
+			t.Logf("    %s %.2f %s", d.Dimension, d.Points, d.Reason)
+		}
+	}
+	if testing.Verbose() {
+		return
+	}
+	again := try(1, 7)
+	for i := range good.Items {
+		if a, b := good.Items[i].CustomerLines, again.Items[i].CustomerLines; !slices.Equal(a, b) {
+			t.Errorf("item %s: the same bot met different words:\n%q\n%q", good.Items[i].Item, a, b)
+		}
+	}
+}
