@@ -94,6 +94,9 @@ type SittingInfo struct {
 	Finished  int       `json:"finished"`
 	Running   bool      `json:"running"`
 	TimeLimit float64   `json:"time_limit_s"`
+	// Left is the time left before the time limit, in seconds of the
+	// sitting's clock, when the answer was made.
+	Left float64 `json:"left_s"`
 }
 
 func (st *sitting) info() SittingInfo {
@@ -103,6 +106,9 @@ func (st *sitting) info() SittingInfo {
 	out := SittingInfo{ID: st.run, Exam: e.Name, Title: e.Title, Candidate: st.cfg.Candidate, Cohort: st.cfg.Cohort,
 		Started: st.started, Ends: st.started.Add(e.TimeLimit), Ended: st.ended, Items: len(e.Items),
 		Arrived: len(st.itemOf), Finished: len(st.convs), Running: st.card == nil, TimeLimit: e.TimeLimit.Seconds()}
+	if out.Running {
+		out.Left = max(0, out.Ends.Sub(st.clock()).Seconds())
+	}
 	return out
 }
 

@@ -15,6 +15,7 @@ import * as notice from "./notice.js";
 import * as sounds from "./sounds.js";
 import { install as installKeys } from "./keys.js";
 import { Socket } from "./socket.js";
+import * as sitting from "./sitting.js";
 import { $ } from "./dom.js";
 
 let socket = null;
@@ -340,6 +341,10 @@ function onState(s) {
     signOut("revoked");
     return;
   }
+  if (s === "ended") {
+    sitting.over();
+    return;
+  }
   view.renderConnection(s, socket && socket.retryAt);
   // A socket that keeps failing may be a token that stopped working:
   // whoami sends the person to sign in on a 401.
@@ -364,6 +369,7 @@ async function main() {
   changed();
   socket = new Socket(wsURL("/ws/agent"), { onFrame, onState });
   socket.start();
+  sitting.start();
   setInterval(() => {
     view.tick();
     if (socket.state === "reconnecting") view.renderConnection("reconnecting", socket.retryAt);

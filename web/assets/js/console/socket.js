@@ -16,6 +16,9 @@ const PING_EVERY = 25000;
 const SILENT_LIMIT = 60000;
 // The hub closes the connections of a revoked token with this code.
 const REVOKED = 4401;
+// The hub closes an exam sitting's connections with this code when the
+// sitting ends.
+const SITTING_ENDED = 4000;
 
 export class Socket {
   constructor(url, { onFrame, onState }) {
@@ -85,6 +88,11 @@ export class Socket {
     if (e.code === REVOKED) {
       this.stopped = true;
       this.setState("revoked");
+      return;
+    }
+    if (e.code === SITTING_ENDED) {
+      this.stopped = true;
+      this.setState("ended");
       return;
     }
     const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
