@@ -82,7 +82,7 @@ func LoadContract(nameOrFile string) (*sim.Contract, error) {
 	if b, err := ContractSource(nameOrFile); err == nil {
 		return ParseContract("contract "+nameOrFile, b)
 	}
-	b, err := readInput(nameOrFile)
+	b, err := ReadInput(nameOrFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NotFoundError{What: "contract", Name: nameOrFile, Known: ContractNames()}
 	}

@@ -43,8 +43,9 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
-// ErrBadInput marks every error caused by the content of a file or an
-// argument, as opposed to a failure to read it. The CLI maps it to exit 2.
+// ErrBadInput marks every error caused by what the user gave: the content
+// of a file or an argument, or a file named that cannot be opened or read
+// (FileError). The CLI maps it to exit 2.
 var ErrBadInput = errors.New("bad input")
 
 // Is makes errors.Is(err, ErrBadInput) true for every FieldError.

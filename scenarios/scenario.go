@@ -39,7 +39,7 @@ func LoadScenario(nameOrFile string) (*sim.Scenario, error) {
 	if b, err := ScenarioSource(nameOrFile); err == nil {
 		return parseScenario("scenario "+nameOrFile, b, &refs{})
 	}
-	b, err := readInput(nameOrFile)
+	b, err := ReadInput(nameOrFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NotFoundError{What: "scenario", Name: nameOrFile, Known: ScenarioNames()}
 	}
@@ -53,7 +53,7 @@ func LoadScenario(nameOrFile string) (*sim.Scenario, error) {
 // validating "double11.yaml" must check that file even if a built-in
 // scenario shares its name.
 func LoadScenarioFile(file string) (*sim.Scenario, error) {
-	b, err := readInput(file)
+	b, err := ReadInput(file)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}

@@ -463,8 +463,8 @@ func TestParseScenario_ReferencedFiles(t *testing.T) {
 
 	// Built-in scenarios never read files; a directory is not a scenario.
 	_, err = scenarios.LoadScenario(dir)
-	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("LoadScenario(a directory) = %v; want a read error", err)
+	if !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("LoadScenario(a directory) = %v; want a bad-input read error", err)
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -234,10 +233,7 @@ func newTokensCmd() *cobra.Command {
 		Example: "  deskdrill tokens list --db deskdrill.db",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if _, err := os.Stat(db); err != nil {
-				return err
-			}
-			st, err := store.Open(c.Context(), db, store.Options{})
+			st, err := openExisting(c, db)
 			if err != nil {
 				return err
 			}

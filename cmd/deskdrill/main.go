@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -55,11 +54,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFailure
 }
 
+// isBadInput reports whether err comes from what the user gave: a flag, a
+// file's content, or a file named that cannot be opened or read (missing,
+// a directory, no permission: scenarios.FileError matches ErrBadInput).
 func isBadInput(err error) bool {
 	var ie *sim.InputError
 	var ke *sim.UnknownKPIError
-	// A file the user named that does not exist is a bad command line.
-	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) || errors.Is(err, fs.ErrNotExist) ||
+	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
 		errors.As(err, &ie) || errors.As(err, &ke)
 }
 

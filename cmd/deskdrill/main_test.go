@@ -143,7 +143,7 @@ func TestRun_ExitCodes(t *testing.T) {
 		{"bad period", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction=0.8", "--period", "Nov"}, 2, `period "Nov"`},
 		{"bad contract file", []string{"refund", "--contract", badContract, "--kpi", "satisfaction=0.8"}, 2, "bad.yaml:6:10: clauses[0].kpi: unknown KPI"},
 		{"bad KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", badKPIs}, 2, "kpis.csv:2:9: satisfaction: 87 is above 1"},
-		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file"},
+		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file: /nonexistent/k.csv: no such file or directory"},
 		{"remaining without months", []string{"refund", "--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5"}, 2, "--terminate-after-months"},
 		{"validate bad contract", []string{"contracts", "validate", badContract}, 2, "unknown KPI"},
 		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: promotion-sla, seed-guarantee, seed-tiered, seed-trial"},
@@ -155,6 +155,59 @@ func TestRun_ExitCodes(t *testing.T) {
 				t.Errorf("got exit %d, stderr %q; want exit %d, stderr containing %q", r.code, r.stderr, tc.code, tc.stderr)
 			}
 		})
+	}
+}
+
+// A file named on the command line that cannot be opened or read is bad
+// input: exit 2, with the system's reason, for every command that takes
+// files (a directory used to exit 1).
+func TestRun_UnreadableFiles(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.yaml")
+	chats := writeFile(t, "chats.jsonl", `{"conversation": "c1", "time": "2026-11-11T00:00:05+08:00", "sender": "customer", "text": "在吗"}`+"\n")
+	locked := writeFile(t, "locked.yaml", "name: x\n")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	type file struct {
+		name, path, reason string
+	}
+	files := []file{{"missing", missing, "no such file"}, {"a directory", dir, "is a directory"}}
+	if os.Geteuid() != 0 { // root reads a file of mode 0 all the same
+		files = append(files, file{"permission denied", locked, "permission denied"})
+	}
+	for _, cmd := range []struct {
+		name string
+		args func(file string) []string
+	}{
+		{"contracts validate", func(f string) []string { return []string{"contracts", "validate", f} }},
+		{"contracts validate, second file", func(f string) []string { return []string{"contracts", "validate", locked, f} }},
+		{"scenarios validate", func(f string) []string { return []string{"scenarios", "validate", f} }},
+		{"refund --contract", func(f string) []string { return []string{"refund", "--contract", f, "--kpi", "satisfaction=0.9"} }},
+		{"refund --kpis", func(f string) []string { return []string{"refund", "--contract", "seed-tiered", "--kpis", f} }},
+		{"kpis --transcripts", func(f string) []string { return []string{"kpis", "--transcripts", f} }},
+		{"kpis --profile", func(f string) []string { return []string{"kpis", "--transcripts", chats, "--profile", f} }},
+		{"kpis --contract", func(f string) []string { return []string{"kpis", "--transcripts", chats, "--contract", f} }},
+		{"simulate --scenario", func(f string) []string { return []string{"simulate", "--scenario", f} }},
+		{"plan --scenario", func(f string) []string { return []string{"plan", "--scenario", f} }},
+		{"serve --scenario", func(f string) []string {
+			return []string{"serve", "--scenario", f, "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0"}
+		}},
+		{"customers --scenario", func(f string) []string {
+			return []string{"customers", "--url", "ws://127.0.0.1:1", "--token", "x", "--scenario", f}
+		}},
+		{"report --db", func(f string) []string { return []string{"report", "1", "--db", f} }},
+		{"export --db", func(f string) []string { return []string{"export", "1", "--db", f} }},
+		{"tokens list --db", func(f string) []string { return []string{"tokens", "list", "--db", f} }},
+	} {
+		for _, f := range files {
+			t.Run(cmd.name+"/"+f.name, func(t *testing.T) {
+				r := deskdrill(t, cmd.args(f.path)...)
+				if r.code != 2 || !strings.Contains(r.stderr, f.reason) {
+					t.Errorf("got exit %d, stderr %q; want exit 2 and the reason %q", r.code, r.stderr, f.reason)
+				}
+			})
+		}
 	}
 }
 

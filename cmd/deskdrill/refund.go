@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -83,7 +82,7 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	}
 	switch {
 	case o.kpisFile != "":
-		data, err := os.ReadFile(o.kpisFile)
+		data, err := scenarios.ReadInput(o.kpisFile)
 		if err != nil {
 			return fmt.Errorf("read KPI file: %w", err)
 		}
