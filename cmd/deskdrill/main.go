@@ -42,6 +42,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// An unknown command is found before anything runs, and cobra's error
+	// for it (with its suggestions) is a plain one: ask again.
+	if _, _, ferr := root.Find(args); ferr != nil && ferr.Error() == err.Error() {
+		err = &usageError{cmd: root.CommandPath(), err: err}
+	}
 	fmt.Fprintf(stderr, "deskdrill: %v\n", err)
 	var ue *usageError
 	switch {

@@ -211,6 +211,45 @@ func TestRun_UnreadableFiles(t *testing.T) {
 	}
 }
 
+// A mistyped command gets cobra's suggestions and exits 2, at the top and
+// in the command groups.
+func TestRun_SuggestsCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serv"}, "unknown command \"serv\" for \"deskdrill\"\n\nDid you mean this?\n\tserve\n"},
+		{[]string{"refnd", "--json"}, "Did you mean this?\n\trefund\n"},
+		{[]string{"contracts", "valdate", "x.yaml"}, "unknown command \"valdate\" for \"deskdrill contracts\"\n\nDid you mean this?\n\tvalidate\n"},
+		{[]string{"kpis", "lst"}, "Did you mean this?\n\tlist\n"},
+		{[]string{"tokens", "creat"}, "Did you mean this?\n\tcreate\n"},
+		{[]string{"frobnicate"}, "unknown command \"frobnicate\" for \"deskdrill\"\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := deskdrill(t, tc.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "--help' for usage") {
+				t.Errorf("got exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+	if r := deskdrill(t, "frobnicate"); strings.Contains(r.stderr, "Did you mean") {
+		t.Errorf("frobnicate: %q; want no suggestion for a word like no command", r.stderr)
+	}
+}
+
+// --version (and -v) print what the version command prints.
+func TestRun_VersionFlag(t *testing.T) {
+	want := deskdrill(t, "version")
+	if want.code != 0 || !strings.HasPrefix(want.stdout, "deskdrill ") {
+		t.Fatalf("version: exit %d, %q", want.code, want.stdout)
+	}
+	for _, flag := range []string{"--version", "-v"} {
+		if r := deskdrill(t, flag); r.code != 0 || r.stdout != want.stdout || r.stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 0 and %q", flag, r.code, r.stdout, r.stderr, want.stdout)
+		}
+	}
+}
+
 func TestHelp_EveryCommandHasAPurposeAndAnExample(t *testing.T) {
 	root := newRootCmd(&bytes.Buffer{}, &bytes.Buffer{})
 	r := deskdrill(t, "--help")
