@@ -42,6 +42,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ws/agent", s.wsAgent)
 	mux.HandleFunc("GET /ws/customer", s.wsCustomer)
 	mux.Handle("GET /", http.FileServerFS(assetFS()))
+	// Browsers ask for /favicon.ico whatever the pages link; the SVG
+	// answers it as image/svg+xml (they go by the type, not the name).
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, assetFS(), "favicon.svg")
+	})
 
 	mux.Handle("GET /api/whoami", s.auth(s.whoami, anyone...))
 	mux.Handle("GET /api/quick-replies", s.auth(s.quickReplies, anyone...))
