@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -61,8 +62,10 @@ func checkFlagError(t *testing.T, name, value string, err error) {
 	if strings.Contains(msg, "\n") || !utf8.ValidString(msg) {
 		t.Fatalf("%q: want one line of text", msg)
 	}
+	// The value given may hold anything; the rest of the message may not.
+	ours := strings.ReplaceAll(strings.ReplaceAll(msg, strconv.Quote(value), ""), value, "")
 	for _, internal := range []string{"strconv.", "time: ", "invalid syntax", "parsing ", "%!", "<nil>"} {
-		if strings.Contains(msg, internal) {
+		if strings.Contains(ours, internal) {
 			t.Fatalf("%q: says %q, a Go parser's words", msg, internal)
 		}
 	}
@@ -74,7 +77,7 @@ func checkFlagError(t *testing.T, name, value string, err error) {
 // accepted one reads back as itself (what --help shows is valid).
 func fuzzFlags(f *testing.F, refs []flagRef, seeds ...string) {
 	f.Helper()
-	for _, s := range append(seeds, "", " ", "0", "-1", "1e400", "NaN", "Inf", "\x00", "💥", "1/0", "..", ":", "=") {
+	for _, s := range append(seeds, "", " ", "0", "-1", "1e400", "NaN", "Inf", "\x00", "💥", "1/0", "..", ":", "=", "%!", "%v", "parsing ") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
