@@ -389,7 +389,7 @@ func explainFlagError(err error) error {
 		f := iv.GetFlag()
 		cause := iv.Unwrap()
 		if _, ok := cause.(*wantError); !ok && f.Value.Type() == "bool" {
-			cause = &wantError{want: fmt.Sprintf("true or false, or --%s alone for true", f.Name)}
+			cause = &wantError{want: fmt.Sprintf("true or false (such as --%s=false), or --%s alone for true", f.Name, f.Name)}
 		}
 		return fmt.Errorf("--%s %s: %w", f.Name, shown(iv.GetValue()), cause)
 	case errors.As(err, &vr) && vr.GetFlag() != nil:

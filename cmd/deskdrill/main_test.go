@@ -289,6 +289,37 @@ func TestContracts_ListShowValidate(t *testing.T) {
 	}
 }
 
+// contracts validate reports every problem of every file it is given, each
+// file's in its own order, and says which files are fine.
+func TestContracts_ValidateSeveralFiles(t *testing.T) {
+	good := writeFile(t, "good.yaml", "name: good\nmonthly_fee: 100\n")
+	first := writeFile(t, "first.yaml", "name: a\nmonthly_fee: 0\nmonthly_fee: 5\nclauses:\n  - {id: x, kind: banded, kpi: satisfaction, target: 0.9, max_ratio: 0.1, bands: [{to: 0.9, ratio: 0.5}]}\n")
+	second := writeFile(t, "second.yaml", "name: b\nmonthly_fee: lots\nstacking: product\n")
+	r := deskdrill(t, "contracts", "validate", first, good, second)
+	if r.code != 2 {
+		t.Fatalf("exit %d; want 2", r.code)
+	}
+	if !strings.Contains(r.stdout, good+": ok (contract good, 0 clauses)") {
+		t.Errorf("stdout %q; want the good file reported ok", r.stdout)
+	}
+	want := []string{
+		first + ":3:1: monthly_fee: given twice",
+		first + ":5:59: clauses[0].max_ratio: does not apply to banded clauses",
+		second + `:2:14: monthly_fee: amount "lots"`,
+		second + `:3:11: stacking: "product": want sum or max`,
+	}
+	lines := strings.Split(strings.TrimPrefix(r.stderr, "deskdrill: "), "\n")
+	at := 0
+	for _, l := range lines {
+		if at < len(want) && strings.HasPrefix(l, want[at]) {
+			at++
+		}
+	}
+	if at != len(want) {
+		t.Errorf("stderr:\n%s\nwant, in order:\n%s", r.stderr, strings.Join(want, "\n"))
+	}
+}
+
 func TestScenarios_ListShowValidate(t *testing.T) {
 	r := deskdrill(t, "scenarios", "list")
 	if r.code != 0 {
