@@ -154,10 +154,13 @@ func parseWhole(lo, hi int, want string) func(string) (int, error) {
 }
 
 // parseDurationAtLeast reads a duration as scenario files write them
-// (90s, 3m, 1h30m, 14d, 2w) of at least lo.
+// (90s, 3m, 1h30m, 14d, 2w) of at least lo. A bare 0 needs no unit.
 func parseDurationAtLeast(lo time.Duration, want string) func(string) (time.Duration, error) {
 	return func(s string) (time.Duration, error) {
-		d, err := scenarios.ParseDuration(s)
+		d, err := time.Duration(0), error(nil)
+		if strings.TrimSpace(s) != "0" {
+			d, err = scenarios.ParseDuration(s)
+		}
 		if err != nil || d < lo {
 			return 0, &wantError{want: want}
 		}
@@ -217,19 +220,20 @@ func parseLoadRate(s string) (loadgen.Rate, error) {
 // parseCost reads "300/day" (or "300/d", "300"): CNY per agent-day, or
 // per hour ("15/h").
 func parseCost(s string) (float64, error) {
-	const want = "CNY per agent above 0 such as 300/day or 15/h"
+	const want = "CNY per agent above 0 such as 300/day or 15/h, at most 1000000000/day"
 	num, per, _ := strings.Cut(strings.TrimSpace(s), "/")
 	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	switch strings.TrimSpace(per) {
+	case "", "day", "d":
+	case "h", "hour":
+		v *= 24
+	default:
+		return 0, &wantError{reason: "a cost is per day or per hour", want: want}
+	}
 	if err != nil || !(v > 0) || v > 1e9 {
 		return 0, &wantError{want: want}
 	}
-	switch strings.TrimSpace(per) {
-	case "", "day", "d":
-		return v, nil
-	case "h", "hour":
-		return v * 24, nil
-	}
-	return 0, &wantError{reason: "a cost is per day or per hour", want: want}
+	return v, nil
 }
 
 // maxThink bounds a bot's pause: a longer one is a typo for a shorter unit.
@@ -269,6 +273,9 @@ func formatThink(t think) string { return formatDuration(t.Min) + ".." + formatD
 func parseHub(s string) (string, error) {
 	const want = "the hub's address such as ws://127.0.0.1:8080"
 	u := strings.TrimRight(strings.TrimSpace(s), "/")
+	if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
+		return "", &wantError{want: want}
+	}
 	switch {
 	case strings.HasPrefix(u, "http://"):
 		u = "ws://" + strings.TrimPrefix(u, "http://")
@@ -352,7 +359,7 @@ func (k *kpiValues) Set(s string) error {
 	}
 	id = strings.TrimSpace(id)
 	if _, dup := k.vals[id]; dup {
-		return &wantError{reason: fmt.Sprintf("%s is given twice", id), want: "one value per KPI"}
+		return &wantError{reason: fmt.Sprintf("%q is given twice", id), want: "one value per KPI such as satisfaction=0.87"}
 	}
 	v, err := scenarios.ParseKPIValue(id, val)
 	if err != nil {

@@ -46,10 +46,13 @@ func requireHub(c *cobra.Command, url string, tokens ...string) error {
 			missing = append(missing, "--"+name)
 		}
 	}
-	if len(missing) == 0 {
+	switch len(missing) {
+	case 0:
 		return nil
+	case 1:
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("%s is required", missing[0])}
 	}
-	return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("%s required", strings.Join(missing, " and ")+map[bool]string{true: " is", false: " are"}[len(missing) == 1])}
+	return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("%s are required", strings.Join(missing, " and "))}
 }
 
 func newCustomersCmd() *cobra.Command {
