@@ -102,7 +102,13 @@ func intFlag(fs *pflag.FlagSet, p *int, name string, def int, usage string, lo, 
 	varFlag(fs, p, name, "int", usage, parseWhole(lo, hi, want), strconv.Itoa)
 }
 
-// durationFlag defines a duration flag of at least lo (units ms to w).
+// maxFlagDuration bounds every duration flag: a week is far beyond any
+// handle time, patience, grace or test run, and below it a duration reads
+// back to the nanosecond (ParseDuration adds up in float64).
+const maxFlagDuration = 7 * 24 * time.Hour
+
+// durationFlag defines a duration flag from lo to maxFlagDuration (units
+// ms to w).
 func durationFlag(fs *pflag.FlagSet, p *time.Duration, name string, def time.Duration, usage string, lo time.Duration, want string) {
 	*p = def
 	varFlag(fs, p, name, "duration", usage, parseDurationAtLeast(lo, want), formatDuration)
@@ -115,11 +121,26 @@ func seedFlag(fs *pflag.FlagSet, p *uint64, usage string) {
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// formatDuration writes d as ParseDuration reads it back, to the
+// nanosecond: scenarios.FormatDuration stops at milliseconds, so a
+// remainder below one is written as a fraction of a millisecond.
 func formatDuration(d time.Duration) string {
-	if d == 0 {
-		return "0s"
+	rest := d % time.Millisecond
+	if d == 0 || rest == 0 {
+		return scenarios.FormatDuration(d)
 	}
-	return scenarios.FormatDuration(d)
+	whole, ms := "", time.Duration(0)
+	if d -= rest; d > 0 {
+		whole = scenarios.FormatDuration(d)
+		if head, ok := strings.CutSuffix(whole, "ms"); ok {
+			// "1h5ms": take the 5 out to write "1h5.036ms".
+			i := strings.LastIndexFunc(head, func(r rune) bool { return r < '0' || r > '9' })
+			n, _ := strconv.Atoi(head[i+1:])
+			whole, ms = head[:i+1], time.Duration(n)
+		}
+	}
+	frac := strings.TrimRight(fmt.Sprintf("%06d", int64(rest)), "0")
+	return fmt.Sprintf("%s%d.%sms", whole, ms, frac)
 }
 
 // Ranges for floatFlag.
@@ -161,8 +182,8 @@ func parseDurationAtLeast(lo time.Duration, want string) func(string) (time.Dura
 		if strings.TrimSpace(s) != "0" {
 			d, err = scenarios.ParseDuration(s)
 		}
-		if err != nil || d < lo {
-			return 0, &wantError{want: want}
+		if err != nil || d < lo || d > maxFlagDuration {
+			return 0, &wantError{want: want + ", at most 1w"}
 		}
 		return d, nil
 	}
@@ -190,12 +211,12 @@ func parseRate(s string) (queue.Rate, error) {
 		return queue.Rate{}, &wantError{reason: "the count before the / must be a number above 0", want: want}
 	}
 	per = strings.TrimSpace(per)
-	if per != "" && (per[0] < '0' || per[0] > '9') {
+	if per != "" && unicode.IsLetter(rune(per[0])) { // "/h" is "/1h"; "/.5h" is half an hour
 		per = "1" + per
 	}
 	d, err := scenarios.ParseDuration(per)
-	if err != nil || d <= 0 {
-		return queue.Rate{}, &wantError{reason: "the part after the / must be a duration above 0", want: want}
+	if err != nil || d <= 0 || d > maxFlagDuration {
+		return queue.Rate{}, &wantError{reason: "the part after the / must be a duration above 0 and at most 1w", want: want}
 	}
 	return queue.Rate{Freq: n, Per: d}, nil
 }
@@ -204,7 +225,7 @@ func formatRate(r queue.Rate) string {
 	if r.Per == 0 {
 		return ""
 	}
-	return formatFloat(r.Freq) + "/" + scenarios.FormatDuration(r.Per)
+	return formatFloat(r.Freq) + "/" + formatDuration(r.Per)
 }
 
 // parseLoadRate reads the load generator's message rate: "5000/s",

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -109,11 +110,11 @@ func FuzzFlagAgents(f *testing.F) {
 }
 
 func FuzzFlagDuration(f *testing.F) {
-	fuzzFlags(f, durationFlags, "180s", "3m", "1h30m", "14d", "2w", "1.5h", "0s", "500ms", "-1s", "1e400s", "3q", "9999999999w", "1..2s")
+	fuzzFlags(f, durationFlags, "180s", "3m", "1h30m", "14d", "2w", "1.5h", "0s", "500ms", "-1s", "1e400s", "3q", "9999999999w", "1..2s", "1.000036ms", "1h0.5ms", "6d23h59m59.999999999s", "8d")
 }
 
 func FuzzFlagRate(f *testing.F) {
-	fuzzFlags(f, rateFlags, "200/h", "100/30m", "3/s", "900/1d", "1/2w", "5", "-5/h", "5/0s", "1e13/h", "0.5/1.5h", "5/")
+	fuzzFlags(f, rateFlags, "200/h", "100/30m", "3/s", "900/1d", "1/2w", "5", "-5/h", "5/0s", "1e13/h", "0.5/1.5h", "5/", "1/.00000001h", "100/.5h", "1/8d")
 }
 
 func FuzzFlagLoadRate(f *testing.F) {
@@ -247,6 +248,43 @@ func TestRun_HostileFlagValues(t *testing.T) {
 		r := deskdrill(t, args...)
 		if r.code != 2 || strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine") {
 			t.Errorf("deskdrill %q: exit %d, stderr %q; want exit 2 and no panic", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		freq float64
+		per  time.Duration
+	}{
+		{"200/h", 200, time.Hour},
+		{"100/30m", 100, 30 * time.Minute},
+		{"100/.5h", 100, 30 * time.Minute}, // was read as per 1.5h
+		{"3/s", 3, time.Second},
+		{"900/1d", 900, 24 * time.Hour},
+	} {
+		r, err := parseRate(tc.in)
+		if err != nil || r.Freq != tc.freq || r.Per != tc.per {
+			t.Errorf("parseRate(%q) = %v/%v, %v; want %v/%v", tc.in, r.Freq, r.Per, err, tc.freq, tc.per)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{90 * time.Second, "1m30s"},
+		{36 * time.Microsecond, "0.036ms"},
+		{time.Hour + 5*time.Millisecond + 36*time.Microsecond, "1h5.036ms"},
+		{2*time.Second + 1, "2s0.000001ms"},
+		{14 * 24 * time.Hour, "14d"},
+	} {
+		if got := formatDuration(tc.d); got != tc.want {
+			t.Errorf("formatDuration(%v) = %q; want %q", tc.d, got, tc.want)
 		}
 	}
 }
