@@ -67,10 +67,10 @@ const (
 
 var clauseKinds = []ClauseKind{KindBanded, KindPerUnit, KindCountPerDay, KindEvent, KindTraining}
 
-// CommonClauseFields are the fields every clause takes, whatever its kind.
-var CommonClauseFields = []string{"id", "kind", "description", "kpi", "cure_periods"}
+// commonClauseFields are the fields every clause takes, whatever its kind.
+var commonClauseFields = []string{"id", "kind", "description", "kpi", "cure_periods"}
 
-// kindFields are the fields each kind takes besides CommonClauseFields, as
+// kindFields are the fields each kind takes besides commonClauseFields, as
 // docs/contracts.md lists them. Any other field is an error: a banded
 // clause's max_ratio would otherwise be ignored while the user believes it
 // caps the refund.
@@ -83,20 +83,20 @@ var kindFields = map[ClauseKind][]string{
 }
 
 // Fields returns the fields a clause of kind k takes besides
-// CommonClauseFields, by their names in the file; nil for an unknown kind.
+// commonClauseFields, by their names in the file; nil for an unknown kind.
 func (k ClauseKind) Fields() []string { return slices.Clone(kindFields[k]) }
 
 // Takes reports whether a clause of kind k may give field (a name in the
 // file). Fields of no kind (typos) are not its concern: it reports false.
 func (k ClauseKind) Takes(field string) bool {
-	return slices.Contains(CommonClauseFields, field) || slices.Contains(kindFields[k], field)
+	return slices.Contains(commonClauseFields, field) || slices.Contains(kindFields[k], field)
 }
 
 // NotForKind is the message for a field that kind k does not take: it
 // names the kind and the fields the kind does take.
 func (k ClauseKind) NotForKind() string {
 	return fmt.Sprintf("does not apply to %s clauses (%s takes %s; every clause takes %s)",
-		k, k, strings.Join(kindFields[k], ", "), strings.Join(CommonClauseFields, ", "))
+		k, k, strings.Join(kindFields[k], ", "), strings.Join(commonClauseFields, ", "))
 }
 
 // given lists the kind-specific fields cl sets, by their names in the file.
