@@ -34,18 +34,18 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound || target == ErrBadInput }
 
 // ParseContract decodes and validates a contract file. file names it in
-// errors. Every problem is reported, each with its line, column and field.
+// errors. Every problem is reported (up to MaxErrors), each a *FieldError
+// with its line, column and field, in file order.
 func ParseContract(file string, data []byte) (*sim.Contract, error) {
 	doc, err := parseDocument(file, data, baseHooks())
 	if err != nil {
 		return nil, err
 	}
 	var c sim.Contract
-	if err := doc.decode(&c); err != nil {
-		return nil, sortErrors(err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, sortErrors(doc.locate(err))
+	errs := unjoin(doc.decode(&c))
+	errs = append(errs, doc.beyond(errs, c.Validate())...)
+	if len(errs) > 0 {
+		return nil, doc.report(errs)
 	}
 	return &c, nil
 }
@@ -82,7 +82,7 @@ func LoadContract(nameOrFile string) (*sim.Contract, error) {
 	if b, err := ContractSource(nameOrFile); err == nil {
 		return ParseContract("contract "+nameOrFile, b)
 	}
-	b, err := readInput(nameOrFile)
+	b, err := ReadInput(nameOrFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NotFoundError{What: "contract", Name: nameOrFile, Known: ContractNames()}
 	}

@@ -43,8 +43,9 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
-// ErrBadInput marks every error caused by the content of a file or an
-// argument, as opposed to a failure to read it. The CLI maps it to exit 2.
+// ErrBadInput marks every error caused by what the user gave: the content
+// of a file or an argument, or a file named that cannot be opened or read
+// (FileError). The CLI maps it to exit 2.
 var ErrBadInput = errors.New("bad input")
 
 // Is makes errors.Is(err, ErrBadInput) true for every FieldError.
@@ -367,6 +368,41 @@ func parentPath(p string) string {
 		return ""
 	}
 	return p[:i]
+}
+
+// beyond locates a validation error (from sim, which runs even after
+// decoding errors so that the user sees every problem at once) and drops
+// what it says at, under or above a field that failed to decode: such a
+// field holds a zero value, and "is required" or "must be above zero" about
+// it would only repeat the decoding error.
+func (d *document) beyond(decoded []error, err error) []error {
+	var out []error
+	for _, e := range unjoin(d.locate(err)) {
+		var fe *FieldError
+		if errors.As(e, &fe) && overlaps(decoded, fe.Field) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// MaxErrors is the most problems reported for one file; a file with more
+// is likely not the kind of file it was taken for.
+const MaxErrors = 20
+
+// report joins the errors of d's file in file order, at most MaxErrors.
+func (d *document) report(errs []error) error {
+	return capErrors(d.file, unjoin(sortErrors(errors.Join(errs...))))
+}
+
+// capErrors joins errs, keeping the first MaxErrors and then saying that
+// it stopped.
+func capErrors(file string, errs []error) error {
+	if len(errs) > MaxErrors {
+		errs = append(errs[:MaxErrors:MaxErrors], &FieldError{File: file, Msg: fmt.Sprintf("stopped after %d errors", MaxErrors)})
+	}
+	return errors.Join(errs...)
 }
 
 // sortErrors orders joined FieldErrors by line and column so a user reads

@@ -16,7 +16,51 @@ func baseHooks() map[reflect.Type]nodeDecoder {
 	return map[reflect.Type]nodeDecoder{
 		reflect.TypeFor[sim.Ratio]():     decodeRatio,
 		reflect.TypeFor[time.Duration](): decodeDuration,
+		reflect.TypeFor[sim.Clause]():    decodeClause,
 	}
+}
+
+// decodeClause walks a contract clause and reports, at its key, every
+// field the clause's kind does not take. sim's Validate finds such fields
+// by their values; here the file says whether a field was written at all,
+// so "max_ratio: null" in a banded clause is an error too. Such a field is
+// not decoded: whatever its value, it has to go. An unknown kind is left
+// to Validate, which lists the kinds.
+func decodeClause(d *document, n *yaml.Node, path string, v reflect.Value) error {
+	var kind sim.ClauseKind
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k, val := n.Content[i], n.Content[i+1]; k.Value == "kind" && val.Kind == yaml.ScalarNode {
+				kind = sim.ClauseKind(val.Value)
+				break
+			}
+		}
+	}
+	if kind.Fields() == nil {
+		d.walkStruct(n, path, v)
+		return nil
+	}
+	known := map[string]bool{}
+	for _, f := range yamlFields(v.Type()) {
+		known[f.name] = true
+	}
+	kept := *n
+	kept.Content = nil
+	misfits := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		switch p := join(path, k.Value); {
+		case !known[k.Value] || kind.Takes(k.Value):
+			kept.Content = append(kept.Content, k, n.Content[i+1])
+		case misfits[k.Value]:
+			d.fail(k, p, "given twice")
+		default:
+			misfits[k.Value] = true
+			d.fail(k, p, "%s", kind.NotForKind())
+		}
+	}
+	d.walkStruct(&kept, path, v)
+	return nil
 }
 
 // decodeRatio reads a share of the fee: 0.3, a range [0.1, 0.3], or

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 
@@ -30,19 +31,70 @@ type refs struct {
 	external []error
 }
 
-// readInput reads a regular file of at most maxInputSize bytes.
-func readInput(name string) ([]byte, error) {
-	st, err := os.Stat(name)
+// FileError is a file named as input that cannot be opened or read: it
+// does not exist, is a directory, may not be read, or is too large. Err
+// holds the operating system's reason. It matches ErrBadInput: the user
+// named the wrong file, which is bad input like a bad file is.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+// Error gives the path and the reason ("kpis.csv: permission denied"),
+// without the system call that failed.
+func (e *FileError) Error() string {
+	reason := e.Err
+	var pe *fs.PathError
+	if errors.As(e.Err, &pe) {
+		reason = pe.Err
+	}
+	return fmt.Sprintf("%s: %v", e.Path, reason)
+}
+
+// Unwrap returns the reason, so errors.Is(err, fs.ErrNotExist) works.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Is makes FileError match ErrBadInput.
+func (e *FileError) Is(target error) bool { return target == ErrBadInput }
+
+// OpenInput opens a file named as input for reading. Every failure is a
+// *FileError; a directory is refused at once (reading it would fail later,
+// in the middle of a decoder, with a less helpful message).
+func OpenInput(name string) (*os.File, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{Path: name, Err: err}
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
+	st, err := f.Stat()
+	if err == nil && st.IsDir() {
+		err = &fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}
 	}
-	if st.Size() > maxInputSize {
-		return nil, fmt.Errorf("%s has %d bytes; a deskdrill file has at most %d", name, st.Size(), maxInputSize)
+	if err != nil {
+		f.Close()
+		return nil, &FileError{Path: name, Err: err}
 	}
-	return os.ReadFile(name)
+	return f, nil
+}
+
+// ReadInput reads a regular file named as input, of at most maxInputSize
+// bytes. Every failure is a *FileError.
+func ReadInput(name string) ([]byte, error) {
+	st, err := os.Stat(name)
+	switch {
+	case err != nil:
+		return nil, &FileError{Path: name, Err: err}
+	case st.IsDir():
+		return nil, &FileError{Path: name, Err: syscall.EISDIR}
+	case !st.Mode().IsRegular():
+		return nil, &FileError{Path: name, Err: errors.New("not a regular file")}
+	case st.Size() > maxInputSize:
+		return nil, &FileError{Path: name, Err: fmt.Errorf("%d bytes; a deskdrill file has at most %d", st.Size(), maxInputSize)}
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, &FileError{Path: name, Err: err}
+	}
+	return b, nil
 }
 
 func (r *refs) path(name string) string {
@@ -59,7 +111,7 @@ func (r *refs) read(what, name string, known []string) ([]byte, string, error) {
 		return nil, "", nf
 	}
 	p := r.path(name)
-	b, err := readInput(p)
+	b, err := ReadInput(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nf
 	}

@@ -39,7 +39,7 @@ func LoadScenario(nameOrFile string) (*sim.Scenario, error) {
 	if b, err := ScenarioSource(nameOrFile); err == nil {
 		return parseScenario("scenario "+nameOrFile, b, &refs{})
 	}
-	b, err := readInput(nameOrFile)
+	b, err := ReadInput(nameOrFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &NotFoundError{What: "scenario", Name: nameOrFile, Known: ScenarioNames()}
 	}
@@ -53,7 +53,7 @@ func LoadScenario(nameOrFile string) (*sim.Scenario, error) {
 // validating "double11.yaml" must check that file even if a built-in
 // scenario shares its name.
 func LoadScenarioFile(file string) (*sim.Scenario, error) {
-	b, err := readInput(file)
+	b, err := ReadInput(file)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
@@ -98,17 +98,7 @@ func parseScenario(file string, data []byte, r *refs) (*sim.Scenario, error) {
 			s.Contract.Contract = c
 		}
 	}
-	// Validation runs even after decoding errors so the user sees every
-	// problem at once, but a field that failed to decode holds a zero value:
-	// drop what validation says at, under or above such a field.
-	decoded := errs
-	for _, e := range unjoin(doc.locate(s.Validate())) {
-		var fe *FieldError
-		if errors.As(e, &fe) && overlaps(decoded, fe.Field) {
-			continue
-		}
-		errs = append(errs, e)
-	}
+	errs = append(errs, doc.beyond(errs, s.Validate())...)
 	if len(errs) == 0 && len(r.external) == 0 {
 		return s, nil
 	}
@@ -116,7 +106,7 @@ func parseScenario(file string, data []byte, r *refs) (*sim.Scenario, error) {
 	for _, e := range r.external {
 		all = append(all, unjoin(e)...)
 	}
-	return nil, errors.Join(all...)
+	return nil, capErrors(doc.file, all)
 }
 
 // loadZone loads an IANA time zone. "Local" is refused: a scenario must

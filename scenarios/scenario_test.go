@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -350,6 +351,22 @@ func TestParseScenario_EveryProblemInOrder(t *testing.T) {
 	}
 }
 
+// A scenario with more than MaxErrors problems reports the first ones and
+// says that it stopped, as a contract does.
+func TestParseScenario_StopsAfterMaxErrors(t *testing.T) {
+	src := "name: many\nstart: 2026-03-11T00:00\nduration: 24h\nstore: {paid_orders_per_day: 1000, contacts_per_order: 0.2}\n"
+	for i := range scenarios.MaxErrors + 5 {
+		src += fmt.Sprintf("extra_%d: 1\n", i)
+	}
+	_, err := scenarios.ParseScenario("s.yaml", []byte(src))
+	lines := strings.Split(fmt.Sprint(err), "\n")
+	if len(lines) != scenarios.MaxErrors+1 || !strings.HasPrefix(lines[0], "s.yaml:5:1: extra_0: unknown field") ||
+		lines[len(lines)-1] != "s.yaml: stopped after 20 errors" {
+		t.Errorf("got %d lines, first %q, last %q; want %d errors from s.yaml:5:1 and \"s.yaml: stopped after 20 errors\"",
+			len(lines), lines[0], lines[len(lines)-1], scenarios.MaxErrors)
+	}
+}
+
 func TestParseScenario_Defaults(t *testing.T) {
 	src := minimal + `personas:
   - name: only-name
@@ -463,8 +480,8 @@ func TestParseScenario_ReferencedFiles(t *testing.T) {
 
 	// Built-in scenarios never read files; a directory is not a scenario.
 	_, err = scenarios.LoadScenario(dir)
-	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("LoadScenario(a directory) = %v; want a read error", err)
+	if !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("LoadScenario(a directory) = %v; want a bad-input read error", err)
 	}
 }
 

@@ -67,6 +67,57 @@ const (
 
 var clauseKinds = []ClauseKind{KindBanded, KindPerUnit, KindCountPerDay, KindEvent, KindTraining}
 
+// commonClauseFields are the fields every clause takes, whatever its kind.
+var commonClauseFields = []string{"id", "kind", "description", "kpi", "cure_periods"}
+
+// kindFields are the fields each kind takes besides commonClauseFields, as
+// docs/contracts.md lists them. Any other field is an error: a banded
+// clause's max_ratio would otherwise be ignored while the user believes it
+// caps the refund.
+var kindFields = map[ClauseKind][]string{
+	KindBanded:      {"target", "bands"},
+	KindPerUnit:     {"threshold", "per", "ratio", "rounding", "max_ratio"},
+	KindCountPerDay: {"basis", "limit", "ratio"},
+	KindEvent:       {"ratio", "daily_fees"},
+	KindTraining:    {"tiers"},
+}
+
+// Fields returns the fields a clause of kind k takes besides
+// commonClauseFields, by their names in the file; nil for an unknown kind.
+func (k ClauseKind) Fields() []string { return slices.Clone(kindFields[k]) }
+
+// Takes reports whether a clause of kind k may give field (a name in the
+// file). Fields of no kind (typos) are not its concern: it reports false.
+func (k ClauseKind) Takes(field string) bool {
+	return slices.Contains(commonClauseFields, field) || slices.Contains(kindFields[k], field)
+}
+
+// NotForKind is the message for a field that kind k does not take: it
+// names the kind and the fields the kind does take.
+func (k ClauseKind) NotForKind() string {
+	return fmt.Sprintf("does not apply to %s clauses (%s takes %s; every clause takes %s)",
+		k, k, strings.Join(kindFields[k], ", "), strings.Join(commonClauseFields, ", "))
+}
+
+// given lists the kind-specific fields cl sets, by their names in the file.
+func (cl *Clause) given() []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"target", cl.Target != nil}, {"bands", cl.Bands != nil},
+		{"threshold", cl.Threshold != nil}, {"per", cl.Per != nil}, {"rounding", cl.Rounding != ""}, {"max_ratio", cl.MaxRatio != nil},
+		{"basis", cl.Basis != ""}, {"limit", cl.Limit != nil},
+		{"daily_fees", cl.DailyFees != nil}, {"tiers", cl.Tiers != nil}, {"ratio", cl.Ratio != nil},
+	} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // Clause is one refund rule evaluated per period. Which fields apply
 // depends on Kind; see docs/contracts.md.
 type Clause struct {
@@ -421,41 +472,35 @@ func (c *Contract) validateClause(fe *fieldErrors, path string, cl *Clause) {
 	if cl.CurePeriods != nil && *cl.CurePeriods < 0 {
 		fe.add(path+".cure_periods", "must not be negative")
 	}
-	k, ok := checkKPIField(fe, path+".kpi", cl.KPI)
-	if !ok {
-		return
-	}
-	unused := func(field string, set bool) {
-		if set {
-			fe.add(path+"."+field, "does not apply to %s clauses", cl.Kind)
+	for _, f := range cl.given() {
+		if !cl.Kind.Takes(f) {
+			fe.add(path+"."+f, "%s", cl.Kind.NotForKind())
 		}
 	}
+	// An unknown KPI skips only the checks that need its unit or direction
+	// (values in range, band order); the rest still run, so one typo does
+	// not hide the clause's other problems.
+	k, known := checkKPIField(fe, path+".kpi", cl.KPI)
+	kpi := &k
+	if !known {
+		kpi = nil
+	}
 	value := func(field string, v *float64) {
-		if v != nil {
-			if err := k.CheckValue(*v); err != nil {
+		if v != nil && kpi != nil {
+			if err := kpi.CheckValue(*v); err != nil {
 				fe.add(path+"."+field, "%v", err)
 			}
 		}
 	}
 	switch cl.Kind {
 	case KindBanded:
-		unused("threshold", cl.Threshold != nil)
-		unused("per", cl.Per != nil)
-		unused("tiers", cl.Tiers != nil)
-		unused("ratio", cl.Ratio != nil)
-		unused("limit", cl.Limit != nil)
-		unused("daily_fees", cl.DailyFees != nil)
+		before := len(*fe)
 		if cl.Target == nil {
 			fe.add(path+".target", "is required for a banded clause")
-			return
 		}
 		value("target", cl.Target)
-		c.validateBands(fe, path, cl, k)
+		c.validateBands(fe, path, cl, kpi, before)
 	case KindPerUnit:
-		unused("bands", cl.Bands != nil)
-		unused("tiers", cl.Tiers != nil)
-		unused("limit", cl.Limit != nil)
-		unused("daily_fees", cl.DailyFees != nil)
 		if cl.Threshold == nil {
 			fe.add(path+".threshold", "is required for a per_unit clause")
 		}
@@ -479,40 +524,32 @@ func (c *Contract) validateClause(fe *fieldErrors, path string, cl *Clause) {
 			fe.add(path+".rounding", "%q: want prorate, floor or ceil", cl.Rounding)
 		}
 	case KindCountPerDay:
-		unused("bands", cl.Bands != nil)
-		unused("tiers", cl.Tiers != nil)
-		unused("threshold", cl.Threshold != nil)
-		unused("daily_fees", cl.DailyFees != nil)
 		if cl.Limit == nil || *cl.Limit < 0 {
 			fe.add(path+".limit", "is required and must not be negative (e.g. 5 timeouts per day)")
 		}
 		if cl.Ratio == nil {
 			fe.add(path+".ratio", "is required")
-			return
+		} else {
+			c.checkRatioSpec(fe, path+".ratio", *cl.Ratio, false)
 		}
-		c.checkRatioSpec(fe, path+".ratio", *cl.Ratio, false)
 		switch cl.Basis {
 		case BasisAverage:
-			if k.Unit != UnitCountPerDay {
-				fe.add(path+".kpi", "%s is not a per-day count; basis average needs one such as timeouts_per_day", k.ID)
+			if kpi != nil && kpi.Unit != UnitCountPerDay {
+				fe.add(path+".kpi", "%s is not a per-day count; basis average needs one such as timeouts_per_day", kpi.ID)
 			}
-			if cl.Ratio.IsRange() {
+			if cl.Ratio != nil && cl.Ratio.IsRange() {
 				fe.add(path+".ratio", "basis average takes a single ratio; a range needs basis: bad_days")
 			}
 		case BasisBadDays:
-			if k.ID != "timeout_bad_day_share" {
-				fe.add(path+".kpi", "basis bad_days reads timeout_bad_day_share, not %s", k.ID)
+			if kpi != nil && kpi.ID != "timeout_bad_day_share" {
+				fe.add(path+".kpi", "basis bad_days reads timeout_bad_day_share, not %s", kpi.ID)
 			}
 		default:
 			fe.add(path+".basis", "%q: want average or bad_days", cl.Basis)
 		}
 	case KindEvent:
-		unused("bands", cl.Bands != nil)
-		unused("tiers", cl.Tiers != nil)
-		unused("threshold", cl.Threshold != nil)
-		unused("limit", cl.Limit != nil)
-		if k.Unit != UnitCount {
-			fe.add(path+".kpi", "%s is not an incident count: event clauses read incident.NAME or another count", k.ID)
+		if kpi != nil && kpi.Unit != UnitCount {
+			fe.add(path+".kpi", "%s is not an incident count: event clauses read incident.NAME or another count", kpi.ID)
 		}
 		switch {
 		case cl.Ratio != nil && cl.DailyFees != nil:
@@ -531,18 +568,12 @@ func (c *Contract) validateClause(fe *fieldErrors, path string, cl *Clause) {
 			fe.add(path+".ratio", "an event clause needs ratio or daily_fees per incident")
 		}
 	case KindTraining:
-		unused("bands", cl.Bands != nil)
-		unused("threshold", cl.Threshold != nil)
-		unused("ratio", cl.Ratio != nil)
-		unused("limit", cl.Limit != nil)
-		unused("daily_fees", cl.DailyFees != nil)
-		unused("target", cl.Target != nil)
-		c.validateTiers(fe, path, cl, k)
+		c.validateTiers(fe, path, cl, kpi)
 	}
 }
 
-func (c *Contract) validateTiers(fe *fieldErrors, path string, cl *Clause, k KPI) {
-	if k.Direction != HigherIsBetter {
+func (c *Contract) validateTiers(fe *fieldErrors, path string, cl *Clause, k *KPI) {
+	if k != nil && k.Direction != HigherIsBetter {
 		fe.add(path+".kpi", "%s: training tiers need a KPI where higher is better", k.ID)
 	}
 	if len(cl.Tiers) == 0 {
@@ -562,8 +593,10 @@ func (c *Contract) validateTiers(fe *fieldErrors, path string, cl *Clause, k KPI
 		case t.Min != nil && last && *t.Min > 0:
 			fe.add(p+".min", "the last tier must take every value below the others: leave min out (or 0)")
 		case t.Min != nil:
-			if err := k.CheckValue(*t.Min); err != nil {
-				fe.add(p+".min", "%v", err)
+			if k != nil {
+				if err := k.CheckValue(*t.Min); err != nil {
+					fe.add(p+".min", "%v", err)
+				}
 			}
 			if i > 0 && cl.Tiers[i-1].Min != nil && *t.Min >= *cl.Tiers[i-1].Min {
 				fe.add(p+".min", "%v is not below the tier before (%v): list tiers best first", *t.Min, *cl.Tiers[i-1].Min)
@@ -575,12 +608,15 @@ func (c *Contract) validateTiers(fe *fieldErrors, path string, cl *Clause, k KPI
 // validateBands checks that the bands tile the bad side of the KPI from the
 // target outwards: no overlap, no gap, the last band open (or reaching the
 // unit's bound), a range only with a mode, linear only on closed bands.
-func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k KPI) {
+// Each band is checked on its own first. The tiling needs the KPI (k is nil
+// when it is unknown) and is checked only if the target and the bands added
+// no error to fe beyond its first before entries: an error elsewhere in the
+// contract must not hide an overlap here.
+func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k *KPI, before int) {
 	if len(cl.Bands) == 0 {
 		fe.add(path+".bands", "at least one band is required")
 		return
 	}
-	higher := k.Direction == HigherIsBetter
 	type band struct {
 		i int
 		b Band
@@ -600,7 +636,7 @@ func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k KPI
 			name string
 			v    *float64
 		}{{"from", b.From}, {"to", b.To}} {
-			if end.v != nil {
+			if end.v != nil && k != nil {
 				if err := k.CheckValue(*end.v); err != nil {
 					fe.add(p+"."+end.name, "%v", err)
 				}
@@ -620,9 +656,10 @@ func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k KPI
 			fe.add(p+".mode", "remaining takes no mode")
 		}
 	}
-	if len(*fe) > 0 {
+	if len(*fe) > before || k == nil || cl.Target == nil {
 		return
 	}
+	higher := k.Direction == HigherIsBetter
 	// Order from the target outwards: for higher-is-better by falling To,
 	// for lower-is-better by rising From.
 	key := func(b Band) float64 {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -192,15 +193,28 @@ func (s *Staffing) check(fe *fieldErrors, path string, capacity int) {
 	if len(s.Intervals) > 0 && s.Peak() == 0 {
 		fe.add(path+".intervals", "every interval has 0 agents: at least one needs agents")
 	}
-	w := s.Sweep
+	if err := s.Sweep.Check(); err != nil {
+		fe.add(path+".sweep", "%v: %v", s.Sweep, err)
+	}
+}
+
+// MaxSweepLevels bounds the levels of a sweep: each is run many times.
+const MaxSweepLevels = 1000
+
+// Check reports the first reason w cannot be swept, or nil: the lowest
+// level is 1 to 100,000 agents, the highest at least the lowest and at
+// most 100,000, the step at least 1, and there are at most
+// MaxSweepLevels levels. The error does not repeat w.
+func (w Sweep) Check() error {
 	switch {
 	case w.Min < 1 || w.Min > maxAgents:
-		fe.add(path+".sweep", "%v: the lowest level must be 1 to %d agents", w, maxAgents)
+		return fmt.Errorf("the lowest level must be 1 to %d agents", maxAgents)
 	case w.Max < w.Min || w.Max > maxAgents:
-		fe.add(path+".sweep", "%v: max must be at least min and at most %d", w, maxAgents)
+		return fmt.Errorf("max must be at least min and at most %d", maxAgents)
 	case w.Step < 1:
-		fe.add(path+".sweep", "%v: the step must be at least 1", w)
-	case (w.Max-w.Min)/w.Step+1 > 1000:
-		fe.add(path+".sweep", "%v: more than 1000 levels; take a larger step", w)
+		return errors.New("the step must be at least 1")
+	case (w.Max-w.Min)/w.Step+1 > MaxSweepLevels:
+		return fmt.Errorf("more than %d levels; take a larger step", MaxSweepLevels)
 	}
+	return nil
 }

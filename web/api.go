@@ -80,6 +80,11 @@ func (s *Server) routeTable() []route {
 		open("GET /ws/agent", http.HandlerFunc(s.wsAgent), store.RoleAgent, store.RoleSupervisor, store.RoleAdmin),
 		open("GET /ws/customer", http.HandlerFunc(s.wsCustomer), store.RoleCustomer, store.RoleAdmin),
 		open("GET /", http.FileServerFS(assetFS())),
+		// Browsers ask for /favicon.ico whatever the pages link; the SVG
+		// answers it as image/svg+xml (they go by the type, not the name).
+		open("GET /favicon.ico", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFileFS(w, r, assetFS(), "favicon.svg")
+		})),
 
 		api("GET /api/whoami", s.whoami, anyone...),
 		api("GET /api/quick-replies", s.quickReplies, anyone...),

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -64,7 +63,7 @@ func newContractsCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			var errs []error
 			for _, file := range args {
-				b, err := os.ReadFile(file)
+				b, err := scenarios.ReadInput(file)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("read contract: %w", err))
 					continue

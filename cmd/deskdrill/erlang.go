@@ -5,19 +5,22 @@ import (
 	"fmt"
 	"math"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim/queue"
 )
 
 type erlangOptions struct {
-	arrivals, aht, patience, target string
-	agents                          int
-	solveSL, maxAbandon, maxOcc     float64
-	shrinkage                       float64
-	json                            bool
+	arrivals                    queue.Rate
+	aht, patience, target       time.Duration
+	agents                      int
+	solveSL, maxAbandon, maxOcc float64
+	shrinkage                   float64
+	json                        bool
 }
 
 func newErlangCmd() *cobra.Command {
@@ -45,17 +48,29 @@ for the engine that models it.`,
 		RunE: func(c *cobra.Command, _ []string) error { return runErlang(c, o) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.arrivals, "arrivals", "", "arrival rate, such as 200/h, 100/30m or 3/s (required)")
-	f.StringVar(&o.aht, "aht", "", "mean handle time, such as 180s or 3m (required)")
-	f.IntVar(&o.agents, "agents", 0, "agents on the queue")
-	f.StringVar(&o.patience, "patience", "", "mean patience (exponential): Erlang A; without it Erlang C")
-	f.StringVar(&o.target, "target", "20s", "service-level threshold T")
-	f.Float64Var(&o.solveSL, "solve-sl", 0, "find the fewest agents with this service level (0.8 = 80 % within T)")
-	f.Float64Var(&o.maxAbandon, "max-abandon", 0, "with --solve-sl: the most P(abandon) allowed")
-	f.Float64Var(&o.maxOcc, "max-occupancy", 0, "with --solve-sl: the most occupancy allowed")
-	f.Float64Var(&o.shrinkage, "shrinkage", 0, "share of paid time off the queue (breaks, training): scheduled = agents ÷ (1 − shrinkage)")
+	queueFlags(f, &o.arrivals, &o.aht, &o.patience, &o.target)
+	intFlag(f, &o.agents, "agents", 0, "agents on the queue", 1, maxQueueAgents, "a whole number of agents from 1 such as 14")
+	floatFlag(f, &o.solveSL, "solve-sl", 0, "find the fewest agents with this service level (0.8 = 80 % within T)",
+		share, "a share from 0 to 1 such as 0.8 (80 % answered within --target)")
+	floatFlag(f, &o.maxAbandon, "max-abandon", 0, "with --solve-sl: the most P(abandon) allowed", share, "a share from 0 to 1 such as 0.05")
+	floatFlag(f, &o.maxOcc, "max-occupancy", 0, "with --solve-sl: the most occupancy allowed", share, "a share from 0 to 1 such as 0.85")
+	floatFlag(f, &o.shrinkage, "shrinkage", 0, "share of paid time off the queue (breaks, training): scheduled = agents ÷ (1 − shrinkage)",
+		from(0, 0.99), "a share from 0 to 0.99 such as 0.3")
 	f.BoolVar(&o.json, "json", false, "print one JSON object")
 	return c
+}
+
+// maxQueueAgents bounds --agents of a stationary queue.
+const maxQueueAgents = 100_000
+
+// queueFlags defines the flags of a stationary queue that erlang and
+// simulate share.
+func queueFlags(f *pflag.FlagSet, arrivals *queue.Rate, aht, patience, target *time.Duration) {
+	varFlag(f, arrivals, "arrivals", "rate", "arrival rate, such as 200/h, 100/30m or 3/s (required)", parseRate, formatRate)
+	durationFlag(f, aht, "aht", 0, "mean handle time, such as 180s or 3m (required)", time.Nanosecond, "a duration above 0 such as 180s or 3m")
+	durationFlag(f, patience, "patience", 0, "mean patience (exponential); without it nobody abandons (Erlang C)",
+		0, "a duration such as 5m (0 for none)")
+	durationFlag(f, target, "target", 20*time.Second, "service-level threshold T", 0, "a duration such as 20s")
 }
 
 // erlangReport is the JSON of erlang. Metrics a model cannot give are
@@ -83,25 +98,10 @@ func runErlang(c *cobra.Command, o erlangOptions) error {
 	usage := func(format string, args ...any) error {
 		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 	}
-	if o.arrivals == "" || o.aht == "" {
+	if o.arrivals.Per == 0 || o.aht == 0 {
 		return usage("--arrivals and --aht are required")
 	}
-	rate, err := parseRate(o.arrivals)
-	if err != nil {
-		return usage("--arrivals %w", err)
-	}
-	aht, err := parsePositiveDuration("aht", o.aht, false)
-	if err != nil {
-		return usage("%w", err)
-	}
-	patience, err := parsePositiveDuration("patience", o.patience, true)
-	if err != nil {
-		return usage("%w", err)
-	}
-	target, err := parsePositiveDuration("target", o.target, true)
-	if err != nil {
-		return usage("%w", err)
-	}
+	rate, aht, patience, target := o.arrivals, o.aht, o.patience, o.target
 	solving := c.Flags().Changed("solve-sl")
 	switch {
 	case solving && c.Flags().Changed("agents"):
@@ -111,15 +111,6 @@ func runErlang(c *cobra.Command, o erlangOptions) error {
 	case !solving && (c.Flags().Changed("max-abandon") || c.Flags().Changed("max-occupancy")):
 		return usage("--max-abandon and --max-occupancy constrain --solve-sl")
 	}
-	for _, fr := range []struct {
-		name string
-		v    float64
-		max  float64
-	}{{"solve-sl", o.solveSL, 1}, {"max-abandon", o.maxAbandon, 1}, {"max-occupancy", o.maxOcc, 1}, {"shrinkage", o.shrinkage, 0.99}} {
-		if fr.v < 0 || fr.v > fr.max {
-			return usage("--%s %v: want a fraction from 0 to %v", fr.name, fr.v, fr.max)
-		}
-	}
 	cfg := queue.Config{Arrivals: rate, AHT: aht, Agents: o.agents, Patience: patience, Target: target}
 	rep := erlangReport{Model: "Erlang C", ArrivalsPerHour: rate.PerSecond() * 3600, AHTSeconds: aht.Seconds(),
 		TargetS: target.Seconds(), Load: cfg.Load(), Agents: o.agents}
@@ -127,6 +118,7 @@ func runErlang(c *cobra.Command, o erlangOptions) error {
 		rep.Model, rep.PatienceS = "Erlang A", ptr(patience.Seconds())
 	}
 	var res queue.Result
+	var err error
 	if solving {
 		st, err := queue.Solve(rate, aht, patience, queue.Target{ServiceLevel: o.solveSL, Within: target,
 			MaxAbandon: o.maxAbandon, MaxOccupancy: o.maxOcc, Shrinkage: o.shrinkage})

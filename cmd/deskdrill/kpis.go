@@ -68,13 +68,10 @@ kpis list shows the catalogue of KPI ids.`,
 		Example: `  deskdrill kpis --transcripts chats.jsonl --profile taobao --contract seed-tiered
   deskdrill kpis --transcripts chats.jsonl --paid-orders 12000 --json
   deskdrill kpis list`,
-		Args: cobra.NoArgs,
+		Args: noSubcommand,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if transcripts == "" {
 				return c.Help()
-			}
-			if paid < 0 {
-				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--paid-orders %v: cannot be negative", paid)}
 			}
 			return kpisFromTranscripts(c, transcripts, profile, contract, period, paid, jsonOut)
 		},
@@ -84,7 +81,8 @@ kpis list shows the catalogue of KPI ids.`,
 	f.StringVar(&profile, "profile", "taobao", "platform profile: built-in name or file")
 	f.StringVar(&contract, "contract", "", "contract for the refund statement: built-in name or file")
 	f.StringVar(&period, "period", "", "the contract period the chats stand for (default: the month of the first)")
-	f.Float64Var(&paid, "paid-orders", 0, "paid orders over the chats' span (the dispute-refund rate's denominator)")
+	floatFlag(f, &paid, "paid-orders", 0, "paid orders over the chats' span (the dispute-refund rate's denominator)",
+		from(0, 1e12), "a number of orders from 0 such as 12000")
 	f.BoolVar(&jsonOut, "json", false, "print as JSON")
 	c.AddCommand(list)
 	return c

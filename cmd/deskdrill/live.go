@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -20,24 +20,40 @@ import (
 	"github.com/deskdrill/deskdrill/web/store"
 )
 
-// wsURL turns ws://HOST (or http://HOST, or HOST) into the endpoint URL.
-func wsURL(base, path string) (string, error) {
-	u := strings.TrimRight(strings.TrimSpace(base), "/")
-	switch {
-	case strings.HasPrefix(u, "http://"):
-		u = "ws://" + strings.TrimPrefix(u, "http://")
-	case strings.HasPrefix(u, "https://"):
-		u = "wss://" + strings.TrimPrefix(u, "https://")
-	case !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://"):
-		u = "ws://" + u
+// wsURL appends an endpoint's path to a hub address read by parseHub,
+// unless the address already ends with it.
+func wsURL(hub, path string) string {
+	if strings.HasSuffix(hub, path) {
+		return hub
 	}
-	if len(u) <= len("ws://") {
-		return "", fmt.Errorf("%q: want ws://HOST:PORT", base)
+	return hub + path
+}
+
+// hubFlags defines --url and --token, which customers, agent and load
+// need. The URL is checked as it is read; requireHub says which is missing.
+func hubFlags(f *pflag.FlagSet, url, token *string, tokenName, tokenUsage string) {
+	varFlag(f, url, "url", "ws://HOST:PORT", "the hub, ws://HOST:PORT", parseHub, func(s string) string { return s })
+	f.StringVar(token, tokenName, "", tokenUsage)
+}
+
+// requireHub is the usage error for a missing --url or token, or nil.
+func requireHub(c *cobra.Command, url string, tokens ...string) error {
+	missing := []string{}
+	if url == "" {
+		missing = append(missing, "--url (the hub, such as ws://127.0.0.1:8080)")
 	}
-	if !strings.HasSuffix(u, path) {
-		u += path
+	for _, name := range tokens {
+		if v, _ := c.Flags().GetString(name); strings.TrimSpace(v) == "" {
+			missing = append(missing, "--"+name)
+		}
 	}
-	return u, nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("%s is required", missing[0])}
+	}
+	return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("%s are required", strings.Join(missing, " and "))}
 }
 
 func newCustomersCmd() *cobra.Command {
@@ -63,13 +79,10 @@ customer token (serve prints one with --customers external).`,
 			usage := func(format string, args ...any) error {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 			}
-			u, err := wsURL(url, "/ws/customer")
-			if err != nil || token == "" {
-				return usage("--url and --token are required: %v", err)
+			if err := requireHub(c, url, "token"); err != nil {
+				return err
 			}
-			if count < 0 || speed < 0 || patience < 0 {
-				return usage("--count, --speed and --patience-scale cannot be negative")
-			}
+			u := wsURL(url, "/ws/customer")
 			if !c.Flags().Changed("seed") {
 				seed = randomSeed()
 			}
@@ -101,13 +114,13 @@ customer token (serve prints one with --customers external).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&url, "url", "", "the hub, ws://HOST:PORT")
-	f.StringVar(&token, "token", "", "a customer token")
+	hubFlags(f, &url, &token, "token", "a customer token")
 	f.StringVar(&scenario, "scenario", demoScenario, "built-in scenario or scenario file")
-	f.Float64Var(&speed, "speed", 0, "arrival-clock speed-up (default: the scenario's)")
-	f.IntVar(&count, "count", 0, "stop after this many customers (0: the scenario's duration)")
-	f.Uint64Var(&seed, "seed", 0, "seed (default: a random one, printed)")
-	f.Float64Var(&patience, "patience-scale", 1, "multiply every patience draw")
+	speedFlag(f, &speed)
+	countFlag(f, &count, "stop after this many customers (0: the scenario's duration)")
+	seedFlag(f, &seed, "seed (default: a random one, printed)")
+	floatFlag(f, &patience, "patience-scale", 1, "multiply every patience draw", above(0, 1000),
+		"a number above 0 such as 1.5 (every buyer waits 50 % longer)")
 	f.BoolVar(&jsonOut, "json", false, "print the summary as JSON")
 	return c
 }
@@ -148,10 +161,11 @@ func progress(c *cobra.Command, total int, arrived, done *atomic.Int64) func() {
 
 func newAgentCmd() *cobra.Command {
 	var (
-		url, token, think, seat string
-		count                   int
-		skill                   float64
-		seed                    uint64
+		url, token, seat string
+		pause            think
+		count            int
+		skill            float64
+		seed             uint64
 	)
 	c := &cobra.Command{
 		Use:   "agent --url ws://HOST --token T [flags]",
@@ -167,14 +181,11 @@ the right resolution and sets the speed. They run until Ctrl-C.`,
 			usage := func(format string, args ...any) error {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 			}
-			u, err := wsURL(url, "/ws/agent")
-			if err != nil || token == "" {
-				return usage("--url and --token are required: %v", err)
+			if err := requireHub(c, url, "token"); err != nil {
+				return err
 			}
-			lo, hi, err := parseThink(think)
-			if err != nil {
-				return usage("--think %w", err)
-			}
+			u := wsURL(url, "/ws/agent")
+			lo, hi := pause.Min, pause.Max
 			if !c.Flags().Changed("seed") {
 				seed = randomSeed()
 			}
@@ -191,13 +202,12 @@ the right resolution and sets the speed. They run until Ctrl-C.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&url, "url", "", "the hub, ws://HOST:PORT")
-	f.StringVar(&token, "token", "", "an agent or supervisor token")
-	f.IntVar(&count, "count", 1, "bots to run")
+	hubFlags(f, &url, &token, "token", "an agent or supervisor token")
+	intFlag(f, &count, "count", 1, "bots to run", 1, maxBots, "a whole number of bots from 1 to 5000 such as 10")
 	f.StringVar(&seat, "seat", "bot-", "seat name prefix")
-	f.Float64Var(&skill, "skill", 0.9, "chance of the right resolution (0 to 1), and speed")
-	f.StringVar(&think, "think", "2s..20s", "pause before each step, MIN..MAX")
-	f.Uint64Var(&seed, "seed", 0, "seed (default: a random one, printed)")
+	floatFlag(f, &skill, "skill", 0.9, "chance of the right resolution (0 to 1), and speed", share, "a share from 0 to 1 such as 0.9")
+	thinkFlag(f, &pause, think{2 * time.Second, 20 * time.Second}, "pause before each step, MIN..MAX")
+	seedFlag(f, &seed, "seed (default: a random one, printed)")
 	return c
 }
 
@@ -235,10 +245,7 @@ func newTokensCmd() *cobra.Command {
 		Example: "  deskdrill tokens list --db deskdrill.db",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if _, err := os.Stat(db); err != nil {
-				return err
-			}
-			st, err := store.Open(c.Context(), db, store.Options{})
+			st, err := openExisting(c, db)
 			if err != nil {
 				return err
 			}
@@ -266,10 +273,7 @@ same file closes the token's open WebSocket connections within 2 seconds (close 
   deskdrill tokens revoke 小王`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if _, err := os.Stat(db); err != nil {
-				return err
-			}
-			st, err := store.Open(c.Context(), db, store.Options{})
+			st, err := openExisting(c, db)
 			if err != nil {
 				return err
 			}

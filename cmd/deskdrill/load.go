@@ -16,11 +16,9 @@ import (
 
 func newLoadCmd() *cobra.Command {
 	var (
-		cfg      loadgen.Config
-		rate     string
-		jsonOut  bool
-		metrics  string
-		duration time.Duration
+		cfg     loadgen.Config
+		jsonOut bool
+		metrics string
 	)
 	c := &cobra.Command{
 		Use:   "load --url ws://HOST --customer-token T --agent-token T [flags]",
@@ -46,17 +44,10 @@ staffing.concurrency) decides how many customers each agent takes.`,
 			usage := func(format string, args ...any) error {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 			}
-			u, err := wsURL(cfg.URL, "")
-			if err != nil {
-				return usage("--url: %w", err)
+			if err := requireHub(c, cfg.URL, "customer-token"); err != nil {
+				return err
 			}
-			cfg.URL = u
-			if !cfg.Idle {
-				if cfg.Rate, err = loadgen.ParseRate(rate); err != nil {
-					return usage("--rate: %w", err)
-				}
-			}
-			cfg.Duration, cfg.MetricsURL = duration, metrics
+			cfg.MetricsURL = metrics
 			logger, err := newLogger(c.ErrOrStderr(), "warn")
 			if err != nil {
 				return err
@@ -80,22 +71,27 @@ staffing.concurrency) decides how many customers each agent takes.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&cfg.URL, "url", "", "the hub, ws://HOST:PORT")
-	f.StringVar(&cfg.CustomerToken, "customer-token", "", "a customer token")
+	hubFlags(f, &cfg.URL, &cfg.CustomerToken, "customer-token", "a customer token")
 	f.StringVar(&cfg.AgentToken, "agent-token", "", "an agent token")
-	f.IntVar(&cfg.Customers, "customers", 100, "customer connections")
-	f.IntVar(&cfg.Agents, "agents", 10, "echo agent connections")
-	f.StringVar(&rate, "rate", "100/s", "customer messages per unit over all customers (each relayed twice)")
-	f.DurationVar(&duration, "duration", 10*time.Second, "how long to send (or, with --idle, to hold the connections)")
+	intFlag(f, &cfg.Customers, "customers", 100, "customer connections", 0, maxConnections, "a whole number of connections from 0 such as 1000")
+	intFlag(f, &cfg.Agents, "agents", 10, "echo agent connections", 0, maxConnections, "a whole number of connections from 0 such as 100")
+	cfg.Rate = loadgen.Rate{Freq: 100, Per: time.Second}
+	varFlag(f, &cfg.Rate, "rate", "rate", "customer messages per unit over all customers (each relayed twice)", parseLoadRate, loadgen.Rate.String)
+	durationFlag(f, &cfg.Duration, "duration", 10*time.Second, "how long to send (or, with --idle, to hold the connections)",
+		time.Nanosecond, "a duration above 0 such as 30s or 5m")
 	f.BoolVar(&cfg.Idle, "idle", false, "open and hold the connections only, and report memory per connection")
 	f.StringVar(&metrics, "metrics", "", "the hub's Prometheus endpoint (default http://HOST:PORT/metrics; - for none)")
 	f.StringVar(&cfg.Seat, "seat", loadgen.DefaultSeat, "agents' seat prefix")
-	f.IntVar(&cfg.Dialers, "dialers", loadgen.DefaultDialers, "connections opened at once")
-	f.IntVar(&cfg.Workers, "workers", loadgen.DefaultWorkers, "goroutines sending the paced messages")
-	f.DurationVar(&cfg.Setup, "setup-timeout", loadgen.DefaultSetup, "longest wait for the connections and assignments")
+	intFlag(f, &cfg.Dialers, "dialers", loadgen.DefaultDialers, "connections opened at once", 1, maxConnections, "a whole number from 1 such as 64")
+	intFlag(f, &cfg.Workers, "workers", loadgen.DefaultWorkers, "goroutines sending the paced messages", 1, 10_000, "a whole number from 1 such as 64")
+	durationFlag(f, &cfg.Setup, "setup-timeout", loadgen.DefaultSetup, "longest wait for the connections and assignments",
+		time.Nanosecond, "a duration above 0 such as 1m")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
 	return c
 }
+
+// maxConnections bounds --customers, --agents and --dialers of load.
+const maxConnections = 1_000_000
 
 // loadProgress shows an mpb bar of the run on a terminal, none otherwise;
 // the returned func stops it.

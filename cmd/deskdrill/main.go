@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -43,6 +42,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// An unknown command is found before anything runs, and cobra's error
+	// for it (with its suggestions) is a plain one: ask again.
+	if _, _, ferr := root.Find(args); ferr != nil && ferr.Error() == err.Error() {
+		err = &usageError{cmd: root.CommandPath(), err: err}
+	}
 	fmt.Fprintf(stderr, "deskdrill: %v\n", err)
 	var ue *usageError
 	switch {
@@ -55,11 +59,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFailure
 }
 
+// isBadInput reports whether err comes from what the user gave: a flag, a
+// file's content, or a file named that cannot be opened or read (missing,
+// a directory, no permission: scenarios.FileError matches ErrBadInput).
 func isBadInput(err error) bool {
 	var ie *sim.InputError
 	var ke *sim.UnknownKPIError
-	// A file the user named that does not exist is a bad command line.
-	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) || errors.Is(err, fs.ErrNotExist) ||
+	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
 		errors.As(err, &ie) || errors.As(err, &ke)
 }
 

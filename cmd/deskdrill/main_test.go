@@ -143,7 +143,7 @@ func TestRun_ExitCodes(t *testing.T) {
 		{"bad period", []string{"refund", "--contract", "seed-tiered", "--kpi", "satisfaction=0.8", "--period", "Nov"}, 2, `period "Nov"`},
 		{"bad contract file", []string{"refund", "--contract", badContract, "--kpi", "satisfaction=0.8"}, 2, "bad.yaml:6:10: clauses[0].kpi: unknown KPI"},
 		{"bad KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", badKPIs}, 2, "kpis.csv:2:9: satisfaction: 87 is above 1"},
-		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file"},
+		{"missing KPI file", []string{"refund", "--contract", "seed-tiered", "--kpis", "/nonexistent/k.csv"}, 2, "read KPI file: /nonexistent/k.csv: no such file or directory"},
 		{"remaining without months", []string{"refund", "--contract", "seed-guarantee", "--kpi", "training_pass_rate=0.5"}, 2, "--terminate-after-months"},
 		{"validate bad contract", []string{"contracts", "validate", badContract}, 2, "unknown KPI"},
 		{"show unknown contract", []string{"contracts", "show", "nope"}, 2, "built-in: promotion-sla, seed-guarantee, seed-tiered, seed-trial"},
@@ -155,6 +155,98 @@ func TestRun_ExitCodes(t *testing.T) {
 				t.Errorf("got exit %d, stderr %q; want exit %d, stderr containing %q", r.code, r.stderr, tc.code, tc.stderr)
 			}
 		})
+	}
+}
+
+// A file named on the command line that cannot be opened or read is bad
+// input: exit 2, with the system's reason, for every command that takes
+// files (a directory used to exit 1).
+func TestRun_UnreadableFiles(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.yaml")
+	chats := writeFile(t, "chats.jsonl", `{"conversation": "c1", "time": "2026-11-11T00:00:05+08:00", "sender": "customer", "text": "在吗"}`+"\n")
+	locked := writeFile(t, "locked.yaml", "name: x\n")
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	type file struct {
+		name, path, reason string
+	}
+	files := []file{{"missing", missing, "no such file"}, {"a directory", dir, "is a directory"}}
+	if os.Geteuid() != 0 { // root reads a file of mode 0 all the same
+		files = append(files, file{"permission denied", locked, "permission denied"})
+	}
+	for _, cmd := range []struct {
+		name string
+		args func(file string) []string
+	}{
+		{"contracts validate", func(f string) []string { return []string{"contracts", "validate", f} }},
+		{"contracts validate, second file", func(f string) []string { return []string{"contracts", "validate", locked, f} }},
+		{"scenarios validate", func(f string) []string { return []string{"scenarios", "validate", f} }},
+		{"refund --contract", func(f string) []string { return []string{"refund", "--contract", f, "--kpi", "satisfaction=0.9"} }},
+		{"refund --kpis", func(f string) []string { return []string{"refund", "--contract", "seed-tiered", "--kpis", f} }},
+		{"kpis --transcripts", func(f string) []string { return []string{"kpis", "--transcripts", f} }},
+		{"kpis --profile", func(f string) []string { return []string{"kpis", "--transcripts", chats, "--profile", f} }},
+		{"kpis --contract", func(f string) []string { return []string{"kpis", "--transcripts", chats, "--contract", f} }},
+		{"simulate --scenario", func(f string) []string { return []string{"simulate", "--scenario", f} }},
+		{"plan --scenario", func(f string) []string { return []string{"plan", "--scenario", f} }},
+		{"serve --scenario", func(f string) []string {
+			return []string{"serve", "--scenario", f, "--db", filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0"}
+		}},
+		{"customers --scenario", func(f string) []string {
+			return []string{"customers", "--url", "ws://127.0.0.1:1", "--token", "x", "--scenario", f}
+		}},
+		{"report --db", func(f string) []string { return []string{"report", "1", "--db", f} }},
+		{"export --db", func(f string) []string { return []string{"export", "1", "--db", f} }},
+		{"tokens list --db", func(f string) []string { return []string{"tokens", "list", "--db", f} }},
+	} {
+		for _, f := range files {
+			t.Run(cmd.name+"/"+f.name, func(t *testing.T) {
+				r := deskdrill(t, cmd.args(f.path)...)
+				if r.code != 2 || !strings.Contains(r.stderr, f.reason) {
+					t.Errorf("got exit %d, stderr %q; want exit 2 and the reason %q", r.code, r.stderr, f.reason)
+				}
+			})
+		}
+	}
+}
+
+// A mistyped command gets cobra's suggestions and exits 2, at the top and
+// in the command groups.
+func TestRun_SuggestsCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serv"}, "unknown command \"serv\" for \"deskdrill\"\n\nDid you mean this?\n\tserve\n"},
+		{[]string{"refnd", "--json"}, "Did you mean this?\n\trefund\n"},
+		{[]string{"contracts", "valdate", "x.yaml"}, "unknown command \"valdate\" for \"deskdrill contracts\"\n\nDid you mean this?\n\tvalidate\n"},
+		{[]string{"kpis", "lst"}, "Did you mean this?\n\tlist\n"},
+		{[]string{"tokens", "creat"}, "Did you mean this?\n\tcreate\n"},
+		{[]string{"frobnicate"}, "unknown command \"frobnicate\" for \"deskdrill\"\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := deskdrill(t, tc.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "--help' for usage") {
+				t.Errorf("got exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+	if r := deskdrill(t, "frobnicate"); strings.Contains(r.stderr, "Did you mean") {
+		t.Errorf("frobnicate: %q; want no suggestion for a word like no command", r.stderr)
+	}
+}
+
+// --version (and -v) print what the version command prints.
+func TestRun_VersionFlag(t *testing.T) {
+	want := deskdrill(t, "version")
+	if want.code != 0 || !strings.HasPrefix(want.stdout, "deskdrill ") {
+		t.Fatalf("version: exit %d, %q", want.code, want.stdout)
+	}
+	for _, flag := range []string{"--version", "-v"} {
+		if r := deskdrill(t, flag); r.code != 0 || r.stdout != want.stdout || r.stderr != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 0 and %q", flag, r.code, r.stdout, r.stderr, want.stdout)
+		}
 	}
 }
 
@@ -194,6 +286,37 @@ func TestContracts_ListShowValidate(t *testing.T) {
 	r = deskdrill(t, "kpis", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "dispute_refund_rate") {
 		t.Errorf("kpis list: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+// contracts validate reports every problem of every file it is given, each
+// file's in its own order, and says which files are fine.
+func TestContracts_ValidateSeveralFiles(t *testing.T) {
+	good := writeFile(t, "good.yaml", "name: good\nmonthly_fee: 100\n")
+	first := writeFile(t, "first.yaml", "name: a\nmonthly_fee: 0\nmonthly_fee: 5\nclauses:\n  - {id: x, kind: banded, kpi: satisfaction, target: 0.9, max_ratio: 0.1, bands: [{to: 0.9, ratio: 0.5}]}\n")
+	second := writeFile(t, "second.yaml", "name: b\nmonthly_fee: lots\nstacking: product\n")
+	r := deskdrill(t, "contracts", "validate", first, good, second)
+	if r.code != 2 {
+		t.Fatalf("exit %d; want 2", r.code)
+	}
+	if !strings.Contains(r.stdout, good+": ok (contract good, 0 clauses)") {
+		t.Errorf("stdout %q; want the good file reported ok", r.stdout)
+	}
+	want := []string{
+		first + ":3:1: monthly_fee: given twice",
+		first + ":5:59: clauses[0].max_ratio: does not apply to banded clauses",
+		second + `:2:14: monthly_fee: amount "lots"`,
+		second + `:3:11: stacking: "product": want sum or max`,
+	}
+	lines := strings.Split(strings.TrimPrefix(r.stderr, "deskdrill: "), "\n")
+	at := 0
+	for _, l := range lines {
+		if at < len(want) && strings.HasPrefix(l, want[at]) {
+			at++
+		}
+	}
+	if at != len(want) {
+		t.Errorf("stderr:\n%s\nwant, in order:\n%s", r.stderr, strings.Join(want, "\n"))
 	}
 }
 

@@ -25,12 +25,12 @@ import (
 
 type planOptions struct {
 	scenario    string
-	agents      string
+	agents      sim.Sweep // zero: the scenario's sweep
 	concurrency int
 	reps        int
 	seed        uint64
-	risk        string
-	agentCost   string
+	risk        plan.Risk
+	agentCost   float64 // CNY per agent-day; 0 when not given
 	json        bool
 	out         string
 	hourSL      float64
@@ -67,34 +67,29 @@ charts. The report prints its seed; the same seed gives the same report.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.scenario, "scenario", "", "built-in scenario or scenario file (required)")
-	f.StringVar(&o.agents, "agents", "", "staffing levels MIN:MAX:STEP in the peak interval (default: the scenario's sweep)")
-	f.IntVar(&o.concurrency, "concurrency", 0, "chats per agent (default: the scenario's)")
-	f.IntVar(&o.reps, "reps", 100, "replications per level")
-	f.Uint64Var(&o.seed, "seed", 0, "root seed (default: a random one, printed)")
-	f.StringVar(&o.risk, "risk", "p_refund<=0.05", "risk target: METRIC OP VALUE[, ...]")
-	f.StringVar(&o.agentCost, "agent-cost", "", "cost of one agent, such as 300/day")
+	varFlag(f, &o.agents, "agents", "MIN:MAX:STEP", "staffing levels MIN:MAX:STEP in the peak interval (default: the scenario's sweep)", parseAgents, formatSweep)
+	intFlag(f, &o.concurrency, "concurrency", 0, "chats per agent (default: the scenario's)", 1, 100, "a whole number of chats per agent from 1 such as 3")
+	intFlag(f, &o.reps, "reps", 100, "replications per level", 1, 100_000, "a whole number of replications from 1 to 100000 such as 100")
+	seedFlag(f, &o.seed, "root seed (default: a random one, printed)")
+	o.risk, _ = plan.ParseRisk(defaultRisk)
+	varFlag(f, &o.risk, "risk", "METRIC<=VALUE", "risk target: METRIC OP VALUE[, ...]", parseRisk, plan.Risk.String)
+	varFlag(f, &o.agentCost, "agent-cost", "COST/day", "cost of one agent, such as 300/day", parseCost, func(v float64) string {
+		if v == 0 {
+			return ""
+		}
+		return formatFloat(v) + "/day"
+	})
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
 	f.StringVar(&o.out, "out", "", "directory for CSV tables and PNG/SVG charts")
-	f.Float64Var(&o.hourSL, "hour-sl", plan.DefaultHourTarget.Answered30s, "agents per hour: share of each hour's buyers to answer within 30 s")
-	f.Float64Var(&o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered")
+	floatFlag(f, &o.hourSL, "hour-sl", plan.DefaultHourTarget.Answered30s, "agents per hour: share of each hour's buyers to answer within 30 s",
+		share, "a share from 0 to 1 such as 0.8 (80 % answered within 30 s)")
+	floatFlag(f, &o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered",
+		share, "a share from 0 to 1 such as 0.05")
 	return c
 }
 
-// parseCost reads "300/day" (or "300/d", "300"): CNY per agent-day.
-func parseCost(s string) (float64, error) {
-	num, per, _ := strings.Cut(strings.TrimSpace(s), "/")
-	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || !(v > 0) || v > 1e9 {
-		return 0, fmt.Errorf("%q: want CNY per agent-day above zero, such as 300/day", s)
-	}
-	switch strings.TrimSpace(per) {
-	case "", "day", "d":
-		return v, nil
-	case "h", "hour":
-		return v * 24, nil
-	}
-	return 0, fmt.Errorf("%q: want a cost per day (300/day) or per hour (15/h)", s)
-}
+// defaultRisk is the planner's risk target when --risk is not given.
+const defaultRisk = "p_refund<=0.05"
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -112,33 +107,16 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if o.scenario == "" {
 		return usage("--scenario is required: a built-in scenario (deskdrill scenarios list) or a scenario file")
 	}
-	if o.reps < 1 || o.reps > 100_000 {
-		return usage("--reps %d: want 1 to 100000", o.reps)
-	}
-	risk, err := plan.ParseRisk(o.risk)
-	if err != nil {
-		return usage("--risk %w", err)
-	}
-	var cost float64
-	if o.agentCost != "" {
-		if cost, err = parseCost(o.agentCost); err != nil {
-			return usage("--agent-cost %w", err)
-		}
-	}
-	if !(o.hourSL >= 0 && o.hourSL <= 1) || !(o.hourAbandon >= 0 && o.hourAbandon <= 1) {
-		return usage("--hour-sl %v, --hour-abandon %v: want shares from 0 to 1", o.hourSL, o.hourAbandon)
-	}
+	risk, cost := o.risk, o.agentCost
 	s, m, err := loadModel(o.scenario)
 	if err != nil {
 		return err
 	}
 	sweep := s.Staffing.Sweep
-	if o.agents != "" {
-		if sweep, err = sim.ParseSweep(o.agents); err != nil {
-			return usage("--agents %w", err)
-		}
+	if !o.agents.IsZero() {
+		sweep = o.agents
 	}
-	if o.concurrency < 0 || o.concurrency > len(s.Agent.Capacity) {
+	if o.concurrency > len(s.Agent.Capacity) {
 		return usage("--concurrency %d: want 1 to %d (the agent model's capacity curve)", o.concurrency, len(s.Agent.Capacity))
 	}
 	levels := sweep.Levels()

@@ -91,7 +91,10 @@ func TestPlan_BadUsage(t *testing.T) {
 		{"bad risk", []string{"--scenario", "steady-day", "--risk", "happiness<1"}, `unknown metric "happiness"`},
 		{"bad levels", []string{"--scenario", "steady-day", "--agents", "ten"}, "--agents"},
 		{"bad cost", []string{"--scenario", "steady-day", "--agent-cost", "cheap"}, "--agent-cost"},
-		{"zero reps", []string{"--scenario", "steady-day", "--reps", "0"}, "--reps 0"},
+		{"zero reps", []string{"--scenario", "steady-day", "--reps", "0"}, "--reps 0: want a whole number of replications from 1 to 100000 such as 100"},
+		{"levels backwards", []string{"--scenario", "steady-day", "--agents", "10:5:1"}, "--agents 10:5:1: max must be at least min"},
+		{"too many levels", []string{"--scenario", "steady-day", "--agents", "1:100000:1"}, "--agents 1:100000:1: more than 1000 levels"},
+		{"zero step", []string{"--scenario", "steady-day", "--agents", "5:10:0"}, "--agents 5:10:0: the step must be at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := deskdrill(t, append([]string{"plan"}, tc.args...)...)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,7 +17,7 @@ import (
 type refundOptions struct {
 	contract  string
 	kpisFile  string
-	kpis      []string
+	kpis      kpiValues
 	period    string
 	terminate int
 	json      bool
@@ -43,9 +42,8 @@ Rates are fractions: 0.87, not 87.`,
   deskdrill refund --contract my-contract.yaml --kpis kpis-2026.csv --period 2026-11`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.terminate = -1
-			if c.Flags().Changed("terminate-after-months") {
-				o.terminate, _ = c.Flags().GetInt("terminate-after-months")
+			if !c.Flags().Changed("terminate-after-months") {
+				o.terminate = -1
 			}
 			return runRefund(c, o)
 		},
@@ -53,9 +51,10 @@ Rates are fractions: 0.87, not 87.`,
 	f := c.Flags()
 	f.StringVar(&o.contract, "contract", "", "built-in contract template name or contract YAML file (required)")
 	f.StringVar(&o.kpisFile, "kpis", "", "CSV or JSON file of KPI values per period")
-	f.StringArrayVar(&o.kpis, "kpi", nil, "a KPI value as id=value (repeatable), e.g. satisfaction=0.87")
+	f.Var(&o.kpis, "kpi", "a KPI value as id=value (repeatable), e.g. satisfaction=0.87")
 	f.StringVar(&o.period, "period", "", "the period: a month such as 2026-11, or trial")
-	f.Int("terminate-after-months", 0, "end the contract after N months served: settle termination and deposit")
+	intFlag(f, &o.terminate, "terminate-after-months", 0, "end the contract after N months served: settle termination and deposit",
+		0, 1200, "a whole number of months served from 0 such as 6")
 	f.BoolVar(&o.json, "json", false, "print the statement as JSON")
 	return c
 }
@@ -67,10 +66,10 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	if o.contract == "" {
 		return usage("--contract is required: a built-in template (deskdrill contracts list) or a contract file")
 	}
-	if o.kpisFile != "" && len(o.kpis) > 0 {
+	if o.kpisFile != "" && len(o.kpis.ids) > 0 {
 		return usage("give KPI values either in a file (--kpis) or as flags (--kpi), not both")
 	}
-	if o.kpisFile == "" && len(o.kpis) == 0 && o.terminate < 0 {
+	if o.kpisFile == "" && len(o.kpis.ids) == 0 && o.terminate < 0 {
 		return usage("give KPI values (--kpis FILE or --kpi id=value) or --terminate-after-months")
 	}
 	contract, err := scenarios.LoadContract(o.contract)
@@ -83,32 +82,18 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	}
 	switch {
 	case o.kpisFile != "":
-		data, err := os.ReadFile(o.kpisFile)
+		data, err := scenarios.ReadInput(o.kpisFile)
 		if err != nil {
 			return fmt.Errorf("read KPI file: %w", err)
 		}
 		if in.Periods, err = scenarios.ParseKPIs(o.kpisFile, data); err != nil {
 			return err
 		}
-	case len(o.kpis) > 0:
-		p := sim.PeriodKPIs{Period: o.period, Values: sim.KPIValues{}}
+	case len(o.kpis.ids) > 0:
+		// The values were checked as the flags were read.
+		p := sim.PeriodKPIs{Period: o.period, Values: o.kpis.vals}
 		if p.Period == "" {
 			p.Period = currentMonth()
-		}
-		for _, kv := range o.kpis {
-			id, val, ok := strings.Cut(kv, "=")
-			if !ok {
-				return usage("--kpi %q: want id=value, such as satisfaction=0.87", kv)
-			}
-			id = strings.TrimSpace(id)
-			if _, dup := p.Values[id]; dup {
-				return usage("--kpi %s given twice", id)
-			}
-			v, err := scenarios.ParseKPIValue(id, val)
-			if err != nil {
-				return &sim.InputError{KPI: "--kpi " + id, Err: err}
-			}
-			p.Values[id] = v
 		}
 		in.Periods = []sim.PeriodKPIs{p}
 	}

@@ -20,11 +20,14 @@ import (
 )
 
 // openExisting opens a store that must already exist: a report of a file
-// that is not there is a typo, not an empty database.
+// that is not there is a typo, not an empty database. A file that cannot
+// be read is bad input, as every file named on the command line is.
 func openExisting(c *cobra.Command, db string) (*store.Store, error) {
-	if _, err := os.Stat(db); err != nil {
-		return nil, fmt.Errorf("open %s: %w", db, err)
+	f, err := scenarios.OpenInput(db)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
 	}
+	f.Close()
 	return store.Open(c.Context(), db, store.Options{})
 }
 
@@ -147,9 +150,9 @@ func newExportCmd() *cobra.Command {
 
 // kpisFromTranscripts is `deskdrill kpis --transcripts FILE`.
 func kpisFromTranscripts(c *cobra.Command, file, profile, contract, period string, paid float64, jsonOut bool) error {
-	f, err := os.Open(file)
+	f, err := scenarios.OpenInput(file)
 	if err != nil {
-		return err
+		return fmt.Errorf("read transcripts: %w", err)
 	}
 	defer f.Close()
 	convs, err := scenarios.ReadTranscripts(f, file)

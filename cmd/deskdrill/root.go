@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -21,11 +23,15 @@ each line, and models that refund exposure under different staffing levels.`,
   deskdrill scenarios show double11`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version (and -v) print what the version command prints.
+		Version: versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().BoolP("version", "v", false, "print the version, as deskdrill version does")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{cmd: c.CommandPath(), err: err}
+		return &usageError{cmd: c.CommandPath(), err: explainFlagError(err)}
 	})
 	root.AddCommand(
 		newRefundCmd(),
@@ -48,14 +54,31 @@ each line, and models that refund exposure under different staffing levels.`,
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
-	root.Args = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("unknown command %q", args[0])}
-		}
-		return nil
-	}
+	// The root has no Args on purpose: cobra then checks the first word
+	// itself (legacyArgs), before it parses any flag, and suggests the
+	// nearest commands ("Did you mean this?"); an Args func turns that
+	// off. run makes the error a usage error.
 	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	return root
+}
+
+// noSubcommand is the Args check of a command below the root that takes
+// no arguments but has subcommands, so an argument is a mistyped
+// subcommand: a usage error with cobra's suggestions. Cobra suggests by
+// itself only at the root; without this check a group would show its help
+// and exit 0.
+func noSubcommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default
+	}
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t") + "\n"
+	}
+	return &usageError{cmd: c.CommandPath(), err: errors.New(msg)}
 }
 
 // wrapArgs makes argument-validation failures usage errors, recursively.
@@ -80,13 +103,8 @@ func groupCmd(use, short, example string, subs ...*cobra.Command) *cobra.Command
 		Use:     use,
 		Short:   short,
 		Example: example,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
-			}
-			return nil
-		},
-		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
+		Args:    noSubcommand,
+		RunE:    func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(subs...)
 	return c

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/web"
@@ -25,7 +26,7 @@ type serveOptions struct {
 	speed     float64
 	bots      int
 	botSkill  float64
-	think     string
+	think     think
 	customers string
 	seed      uint64
 	count     int
@@ -73,32 +74,42 @@ connections get a close frame, everything is written to disk.`,
 	f.StringVar(&o.scenario, "scenario", demoScenario, "built-in scenario or scenario file")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&o.db, "db", "deskdrill.db", "SQLite file for runs, conversations and scores")
-	f.Float64Var(&o.speed, "speed", 0, "arrival-clock speed-up (default: the scenario's)")
-	f.IntVar(&o.bots, "bots", demoBots, "deskdrill bot agents to run in-process (0: people do the work)")
-	f.Float64Var(&o.botSkill, "bot-skill", 0.9, "bots' skill: chance of the right resolution, and speed")
-	f.StringVar(&o.think, "think", "1s..4s", "bots' pause before each step, MIN..MAX")
+	speedFlag(f, &o.speed)
+	intFlag(f, &o.bots, "bots", demoBots, "deskdrill bot agents to run in-process (0: people do the work)", 0, maxBots, "a whole number of bots from 0 to 5000 such as 8")
+	floatFlag(f, &o.botSkill, "bot-skill", 0.9, "bots' skill: chance of the right resolution, and speed", share, "a share from 0 to 1 such as 0.9")
+	thinkFlag(f, &o.think, think{time.Second, 4 * time.Second}, "bots' pause before each step, MIN..MAX")
 	f.StringVar(&o.customers, "customers", "internal", "internal (the swarm runs in-process) or external (deskdrill customers)")
-	f.Uint64Var(&o.seed, "seed", 0, "seed of customers and bots (default: a random one, printed)")
-	f.IntVar(&o.count, "count", 0, "stop sending customers after this many (0: the scenario's whole duration)")
-	f.DurationVar(&o.grace, "grace", 30*time.Second, "how long a disconnected agent keeps its chats")
-	f.DurationVar(&o.stall, "stall-timeout", 15*time.Second, "a client that has not drained its send queue, or answered a ping, this long is treated as disconnected")
+	seedFlag(f, &o.seed, "seed of customers and bots (default: a random one, printed)")
+	countFlag(f, &o.count, "stop sending customers after this many (0: the scenario's whole duration)")
+	durationFlag(f, &o.grace, "grace", 30*time.Second, "how long a disconnected agent keeps its chats", 0, "a duration such as 30s or 2m")
+	durationFlag(f, &o.stall, "stall-timeout", 15*time.Second, "a client that has not drained its send queue, or answered a ping, this long is treated as disconnected",
+		time.Second, "a duration of at least 1s such as 15s")
 	f.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn, error")
 	return c
 }
 
-// parseThink reads "2s..20s".
-func parseThink(s string) (lo, hi time.Duration, err error) {
-	a, b, ok := strings.Cut(s, "..")
-	if !ok {
-		b = a
-	}
-	if lo, err = time.ParseDuration(strings.TrimSpace(a)); err == nil {
-		hi, err = time.ParseDuration(strings.TrimSpace(b))
-	}
-	if err != nil || lo < 0 || hi < lo || hi > time.Hour {
-		return 0, 0, fmt.Errorf("%q: want MIN..MAX such as 2s..20s", s)
-	}
-	return lo, hi, nil
+// maxBots bounds the bots one process runs.
+const maxBots = 5000
+
+// speedFlag defines --speed of serve and customers.
+func speedFlag(f *pflag.FlagSet, p *float64) {
+	floatFlag(f, p, "speed", 0, "arrival-clock speed-up (default: the scenario's)", above(0, maxSpeed),
+		"a number above 0 such as 60 (arrivals 60× faster), at most 100000")
+}
+
+// maxSpeed bounds --speed: beyond it a second of wall clock holds more
+// than a day of arrivals, and timers cannot keep up.
+const maxSpeed = 100_000
+
+// thinkFlag defines --think of serve and agent.
+func thinkFlag(f *pflag.FlagSet, p *think, def think, usage string) {
+	*p = def
+	varFlag(f, p, "think", "MIN..MAX", usage, parseThink, formatThink)
+}
+
+// countFlag defines --count of customers: 0 means no limit.
+func countFlag(f *pflag.FlagSet, p *int, usage string) {
+	intFlag(f, p, "count", 0, usage, 0, math.MaxInt32, "a whole number of customers from 0 such as 500")
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
@@ -115,22 +126,6 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	if o.customers != "internal" && o.customers != "external" {
 		return usage("--customers %q: want internal or external", o.customers)
-	}
-	if o.bots < 0 || o.bots > 5000 {
-		return usage("--bots %d: want 0 to 5000", o.bots)
-	}
-	if o.botSkill < 0 || o.botSkill > 1 {
-		return usage("--bot-skill %v: want 0 to 1", o.botSkill)
-	}
-	if o.speed < 0 || o.speed > 100000 {
-		return usage("--speed %v: want above 0, at most 100000", o.speed)
-	}
-	if o.stall <= 0 {
-		return usage("--stall-timeout %v: want above zero", o.stall)
-	}
-	thinkLo, thinkHi, err := parseThink(o.think)
-	if err != nil {
-		return usage("--think %w", err)
 	}
 	logger, err := newLogger(c.ErrOrStderr(), o.logLevel)
 	if err != nil {
@@ -163,7 +158,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
 	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: o.seed, Speed: speed, Bots: o.bots, BotSkill: o.botSkill,
-		ThinkMin: thinkLo, ThinkMax: thinkHi, Customers: o.customers, Count: o.count})
+		ThinkMin: o.think.Min, ThinkMax: o.think.Max, Customers: o.customers, Count: o.count})
 	if err != nil {
 		httpSrv.Close()
 		return err

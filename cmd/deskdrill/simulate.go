@@ -22,11 +22,11 @@ import (
 
 type simulateOptions struct {
 	scenario  string
-	arrivals  string
-	aht       string
+	arrivals  queue.Rate
+	aht       time.Duration
 	agents    int
-	patience  string
-	target    string
+	patience  time.Duration
+	target    time.Duration
 	customers int
 	seed      uint64
 	json      bool
@@ -64,13 +64,11 @@ Every run prints its seed; the same seed gives the same run.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.scenario, "scenario", "", "run a built-in scenario or scenario file once")
-	f.StringVar(&o.arrivals, "arrivals", "", "arrival rate, such as 200/h, 100/30m or 3/s")
-	f.StringVar(&o.aht, "aht", "", "mean handle time, such as 180s or 3m")
-	f.IntVar(&o.agents, "agents", 0, "agents (one chat each)")
-	f.StringVar(&o.patience, "patience", "", "mean patience (exponential); without it nobody abandons")
-	f.StringVar(&o.target, "target", "20s", "service-level threshold T")
-	f.IntVar(&o.customers, "customers", 1_000_000, "customers to simulate after the warm-up")
-	f.Uint64Var(&o.seed, "seed", 0, "root seed (default: a random one, printed)")
+	queueFlags(f, &o.arrivals, &o.aht, &o.patience, &o.target)
+	intFlag(f, &o.agents, "agents", 0, "agents (one chat each)", 1, maxQueueAgents, "a whole number of agents from 1 such as 14")
+	intFlag(f, &o.customers, "customers", 1_000_000, "customers to simulate after the warm-up",
+		1, 1_000_000_000, "a whole number of customers from 1 to 1000000000 such as 1000000")
+	seedFlag(f, &o.seed, "root seed (default: a random one, printed)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object")
 	return c
 }
@@ -81,41 +79,6 @@ func randomSeed() uint64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:])>>1 | 1
-}
-
-// parseRate reads "200/h", "100/30m", "3/s": contacts per a duration.
-func parseRate(s string) (queue.Rate, error) {
-	num, per, ok := strings.Cut(strings.TrimSpace(s), "/")
-	if !ok {
-		return queue.Rate{}, fmt.Errorf("%q: want contacts per duration, such as 200/h or 100/30m", s)
-	}
-	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || !(n > 0) || n > 1e12 {
-		return queue.Rate{}, fmt.Errorf("%q: want a count above zero before the /", s)
-	}
-	per = strings.TrimSpace(per)
-	if per != "" && (per[0] < '0' || per[0] > '9') {
-		per = "1" + per
-	}
-	d, err := scenarios.ParseDuration(per)
-	if err != nil || d <= 0 {
-		return queue.Rate{}, fmt.Errorf("%q: want a duration after the /, such as h, 30m or s", s)
-	}
-	return queue.Rate{Freq: n, Per: d}, nil
-}
-
-func parsePositiveDuration(flag, s string, zeroOK bool) (time.Duration, error) {
-	if s == "" && zeroOK {
-		return 0, nil
-	}
-	d, err := scenarios.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("--%s %q: %w", flag, s, err)
-	}
-	if d < 0 || (d == 0 && !zeroOK) {
-		return 0, fmt.Errorf("--%s %q: want a duration above zero", flag, s)
-	}
-	return d, nil
 }
 
 type simulateReport struct {
@@ -150,31 +113,10 @@ func runSimulateStationary(c *cobra.Command, o simulateOptions) error {
 	usage := func(format string, args ...any) error {
 		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 	}
-	if o.arrivals == "" || o.aht == "" || o.agents == 0 {
+	if o.arrivals.Per == 0 || o.aht == 0 || o.agents == 0 {
 		return usage("give --arrivals, --aht and --agents (a stationary queue) or --scenario")
 	}
-	rate, err := parseRate(o.arrivals)
-	if err != nil {
-		return usage("--arrivals %w", err)
-	}
-	aht, err := parsePositiveDuration("aht", o.aht, false)
-	if err != nil {
-		return usage("%w", err)
-	}
-	patience, err := parsePositiveDuration("patience", o.patience, true)
-	if err != nil {
-		return usage("%w", err)
-	}
-	target, err := parsePositiveDuration("target", o.target, true)
-	if err != nil {
-		return usage("%w", err)
-	}
-	if o.agents < 1 {
-		return usage("--agents %d: want at least 1", o.agents)
-	}
-	if o.customers < 1 || o.customers > 1_000_000_000 {
-		return usage("--customers %d: want 1 to 1,000,000,000", o.customers)
-	}
+	rate, aht, patience, target := o.arrivals, o.aht, o.patience, o.target
 	perHour := rate.PerSecond() * 3600
 	m, err := des.Stationary(des.StationaryConfig{ArrivalsPerHour: perHour, AHT: aht, Agents: o.agents, Patience: patience})
 	if err != nil {
@@ -279,7 +221,7 @@ type scenarioRunReport struct {
 }
 
 func runSimulateScenario(c *cobra.Command, o simulateOptions) error {
-	if o.arrivals != "" || o.aht != "" || o.agents != 0 || o.patience != "" {
+	if f := c.Flags(); f.Changed("arrivals") || f.Changed("aht") || f.Changed("agents") || f.Changed("patience") {
 		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--scenario runs the scenario's own arrivals and staffing: leave out --arrivals, --aht, --agents and --patience")}
 	}
 	s, m, err := loadModel(o.scenario)

@@ -61,7 +61,7 @@ func TestSimulate_BadUsage(t *testing.T) {
 	}{
 		{"nothing to run", []string{}, "--arrivals, --aht and --agents"},
 		{"rate without unit", []string{"--arrivals", "200", "--aht", "3m", "--agents", "3"}, "--arrivals"},
-		{"negative rate", []string{"--arrivals", "-5/h", "--aht", "3m", "--agents", "3"}, "above zero"},
+		{"negative rate", []string{"--arrivals", "-5/h", "--aht", "3m", "--agents", "3"}, "--arrivals -5/h: the count before the / must be a number above 0"},
 		{"zero aht", []string{"--arrivals", "5/h", "--aht", "0s", "--agents", "3"}, "--aht"},
 		{"bad patience", []string{"--arrivals", "5/h", "--aht", "3m", "--agents", "3", "--patience", "soon"}, "--patience"},
 		{"scenario and queue", []string{"--scenario", "steady-day", "--agents", "3"}, "leave out"},
