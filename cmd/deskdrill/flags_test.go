@@ -26,7 +26,7 @@ var (
 	agentsFlags   = []flagRef{{newPlanCmd, "agents"}}
 	durationFlags = []flagRef{{newErlangCmd, "aht"}, {newErlangCmd, "patience"}, {newErlangCmd, "target"},
 		{newSimulateCmd, "aht"}, {newSimulateCmd, "patience"}, {newSimulateCmd, "target"},
-		{newServeCmd, "grace"}, {newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
+		{newServeCmd, "grace"}, {newServeCmd, "stall-timeout"}, {newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
 	rateFlags      = []flagRef{{newErlangCmd, "arrivals"}, {newSimulateCmd, "arrivals"}}
 	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}}
 	agentCostFlags = []flagRef{{newPlanCmd, "agent-cost"}}
