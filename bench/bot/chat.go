@@ -104,7 +104,9 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 	case assign.Presales:
 		k, _ = sim.LookupCase(sim.CasePresalesQuestion)
 	default:
-		guess := c.t.cfg.Bank.Classify(c.loc, c.texts)
+		// The case from the customer's words and the order's stage, as
+		// kpis --transcripts infers it (phrases.Bank.InferOrder).
+		guess := c.t.cfg.Bank.InferOrder(c.loc, c.texts, c.order).Case
 		if c.r.Float64() >= c.t.cfg.Skill {
 			// A slip: the bot treats it as another case, one whose
 			// resolutions share no action with the case it read, so the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/trainer"
 )
 
 // Exit codes.
@@ -66,7 +67,7 @@ func isBadInput(err error) bool {
 	var ie *sim.InputError
 	var ke *sim.UnknownKPIError
 	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
-		errors.As(err, &ie) || errors.As(err, &ke)
+		errors.Is(err, trainer.ErrUnknownExam) || errors.As(err, &ie) || errors.As(err, &ke)
 }
 
 // usageError is a command line that cannot be run as given.

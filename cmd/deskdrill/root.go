@@ -48,6 +48,7 @@ each line, and models that refund exposure under different staffing levels.`,
 		newTokensCmd(),
 		newReportCmd(),
 		newExportCmd(),
+		newExamCmd(),
 		newVersionCmd(),
 	)
 	// Unknown subcommands and wrong argument counts are usage errors too.

@@ -198,8 +198,14 @@ func (b *Bank) InferConversation(c *sim.Conversation) Inference {
 			texts = append(texts, e.Text)
 		}
 	}
+	return b.InferOrder(loc, texts, c.Order)
+}
+
+// InferOrder is Infer with the order's stage as evidence (see
+// InferConversation): what a bot knows of a chat it holds.
+func (b *Bank) InferOrder(loc Locale, texts []string, o sim.Order) Inference {
 	prior := map[string]float64{}
-	if o := c.Order; o.ID != "" || o.Product != "" {
+	if o.ID != "" || o.Product != "" {
 		switch {
 		case o.Paid.IsZero() && o.Shipped.IsZero():
 			prior[sim.CasePresalesQuestion] = stagePrior
