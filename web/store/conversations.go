@@ -132,7 +132,8 @@ func (s *Store) Scores(ctx context.Context, runID int64) ([]ScoreRow, error) {
 const conversationQuery = `
 SELECT c.id, c.case_name, c.persona, c.presales, c.arrived,
 	c.order_id, c.product, c.price_fen, c.paid, c.shipped, c.received, c.logistics, c.earlier_refunds,
-	e.seq, e.at, e.sender, e.kind, e.agent, e.text, e.action, e.amount_fen, e.payer, e.reason, e.rating
+	c.current_price_fen, c.tracking,
+	e.seq, e.at, e.sender, e.kind, e.agent, e.text, e.action, e.amount_fen, e.payer, e.reason, e.rating, e.auto
 FROM conversations c LEFT JOIN events e ON e.run_id = c.run_id AND e.conv_id = c.id
 WHERE c.run_id = ?`
 
@@ -187,7 +188,8 @@ func (s *Store) conversations(ctx context.Context, query string, args ...any) ([
 	for rows.Next() {
 		var (
 			c                            sim.Conversation
-			price                        int64
+			price, current               int64
+			auto                         sql.NullBool
 			arrived, paid, shipped, recv sql.NullInt64
 			seq, at, amount, rating      sql.NullInt64
 			sender, kind, agent, text    sql.NullString
@@ -195,13 +197,14 @@ func (s *Store) conversations(ctx context.Context, query string, args ...any) ([
 		)
 		err := rows.Scan(&c.ID, &c.Case, &c.Persona, &c.Presales, &arrived,
 			&c.Order.ID, &c.Order.Product, &price, &paid, &shipped, &recv, &c.Order.Logistics, &c.Order.EarlierRefunds,
-			&seq, &at, &sender, &kind, &agent, &text, &action, &amount, &payer, &reason, &rating)
+			&current, &c.Order.Tracking,
+			&seq, &at, &sender, &kind, &agent, &text, &action, &amount, &payer, &reason, &rating, &auto)
 		if err != nil {
 			return nil, err
 		}
 		if cur == nil || cur.ID != c.ID {
 			c.Arrived = fromNanos(arrived)
-			c.Order.Price = sim.Money(price)
+			c.Order.Price, c.Order.CurrentPrice = sim.Money(price), sim.Money(current)
 			c.Order.Paid, c.Order.Shipped, c.Order.Received = fromNanos(paid), fromNanos(shipped), fromNanos(recv)
 			cur = &c
 			out = append(out, cur)
@@ -216,6 +219,7 @@ func (s *Store) conversations(ctx context.Context, query string, args ...any) ([
 			Agent:  agent.String,
 			Text:   text.String,
 			Rating: int(rating.Int64),
+			Auto:   auto.Bool,
 		}
 		if action.Valid {
 			e.Action = &sim.Action{

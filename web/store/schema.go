@@ -96,12 +96,20 @@ CREATE TABLE tokens (
 	revoked INTEGER                  -- NULL while the token is valid
 ) STRICT;
 `,
+	// 2: the record fields sim gained after the first schema: an agent's
+	// automatic messages, and the order's current price and tracking
+	// numbers. Columns added with a default keep older rows valid.
+	`
+ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN current_price_fen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

@@ -70,7 +70,7 @@ func sampleConversation(id string, arrived time.Time) *sim.Conversation {
 		Order: sim.Order{
 			ID: "o-" + id, Product: "down jacket", Price: 129950,
 			Paid: arrived.Add(-72 * time.Hour), Shipped: arrived.Add(-48 * time.Hour),
-			Logistics: "signed", EarlierRefunds: 2,
+			Logistics: "signed", EarlierRefunds: 2, CurrentPrice: 99900, Tracking: "SF1234567890 YT9876543210",
 		},
 		Events: []sim.Event{{At: arrived, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "尺码不对，能换吗？"}},
 	}
@@ -91,9 +91,9 @@ func TestRecordTypes_Fields(t *testing.T) {
 		want int
 	}{
 		{sim.Conversation{}, 7},
-		{sim.Event{}, 7},
+		{sim.Event{}, 8},
 		{sim.Action{}, 4},
-		{sim.Order{}, 8},
+		{sim.Order{}, 10},
 	} {
 		if got := reflect.TypeOf(tc.v).NumField(); got != tc.want {
 			t.Errorf("%T has %d fields; the store maps %d: update schema.go, writer.go and conversations.go", tc.v, got, tc.want)
@@ -166,6 +166,7 @@ func TestStore_ConversationRoundTrip(t *testing.T) {
 	want.Presales = true
 	more := []sim.Event{
 		{At: t0.Add(time.Second), Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: "li"},
+		{At: t0.Add(time.Second), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "li", Text: "您好，在的", Auto: true},
 		{At: t0.Add(2 * time.Second), Sender: sim.SenderCustomer, Kind: sim.EventEvidence, Text: "photo: label shows size M"},
 		{At: t0.Add(3 * time.Second), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "li",
 			Action: &sim.Action{Kind: sim.ActRefund, Amount: 12345}},
@@ -187,10 +188,10 @@ func TestStore_ConversationRoundTrip(t *testing.T) {
 	want.Events = append(want.Events, more...)
 	// The store copies: changing the caller's values afterwards changes
 	// nothing stored.
-	more[2].Action.Amount = 1
+	more[3].Action.Amount = 1
 	want2 := *want
 	want2.Events = append([]sim.Event(nil), want.Events...)
-	want2.Events[3].Action = &sim.Action{Kind: sim.ActRefund, Amount: 12345}
+	want2.Events[4].Action = &sim.Action{Kind: sim.ActRefund, Amount: 12345}
 	mustFlush(t, s)
 
 	got, err := s.Conversation(ctx, run, "c1")

@@ -143,11 +143,11 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	w.timer.Stop()
 	queries := map[opKind]string{
 		opConversation: `INSERT INTO conversations (run_id, id, case_name, persona, presales, arrived,
-			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds, current_price_fen, tracking)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		opEvent: `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text,
-			action, amount_fen, payer, reason, rating)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			action, amount_fen, payer, reason, rating, auto)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		opScore: `INSERT INTO scores (run_id, conv_id, agent, total, score) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, conv_id, agent) DO UPDATE SET total = excluded.total, score = excluded.score`,
 		opAgent: `INSERT INTO agents (run_id, name, role) VALUES (?, ?, ?)
@@ -375,7 +375,8 @@ func (w *writer) conversation(ctx context.Context, run int64, c *sim.Conversatio
 	}
 	o := &c.Order
 	_, err = w.stmts[opConversation].ExecContext(ctx, run, c.ID, c.Case, c.Persona, c.Presales, nanos(c.Arrived),
-		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds)
+		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds,
+		int64(o.CurrentPrice), o.Tracking)
 	if err != nil {
 		return err
 	}
@@ -393,7 +394,7 @@ func (w *writer) event(ctx context.Context, run int64, conv string, seq int, e *
 		action, amount, payer, reason = string(a.Kind), int64(a.Amount), string(a.Payer), a.Reason
 	}
 	_, err := w.stmts[opEvent].ExecContext(ctx, run, conv, seq, nanos(e.At), string(e.Sender), string(e.Kind),
-		e.Agent, e.Text, action, amount, payer, reason, e.Rating)
+		e.Agent, e.Text, action, amount, payer, reason, e.Rating, e.Auto)
 	return err
 }
 
