@@ -16,7 +16,33 @@ var (
 	ErrBadToken = errors.New("bad token")
 	// ErrClosed is returned by every method called after Close.
 	ErrClosed = errors.New("store closed")
+	// ErrForeign: Open refused a file that is not deskdrill's (not SQLite,
+	// another application's id, or tables deskdrill did not make).
+	ErrForeign = errors.New("not a deskdrill database")
+	// ErrDamaged: Open refused a file that fails SQLite's integrity
+	// check, or cannot be read as a database.
+	ErrDamaged = errors.New("database file is damaged")
+	// ErrNewer: Open refused a file written by a newer deskdrill.
+	ErrNewer = errors.New("database is newer than this program")
+	// ErrLocked: Open with Options.Exclusive found the file held by
+	// another process (another deskdrill serve).
+	ErrLocked = errors.New("database is in use")
 )
+
+// FileError is a database file Open refused, before writing anything to
+// it. Err is ErrForeign, ErrDamaged, ErrNewer or ErrLocked; Detail says
+// what was found, in SQLite's words where SQLite found it.
+type FileError struct {
+	Path   string
+	Err    error
+	Detail string
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("%s: %v: %s", e.Path, e.Err, e.Detail)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
 
 // RowError is a batched row the database refused: a constraint failed, such
 // as a duplicate event seq, an event or score of a conversation that was

@@ -146,6 +146,16 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 			return fmt.Errorf("set schema version: %w", err)
 		}
 	}
+	var app int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("read application id: %w", err)
+	}
+	if app != ApplicationID {
+		// Open's inspection has made sure the file is new, empty or ours.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+			return fmt.Errorf("set application id: %w", err)
+		}
+	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
 }

@@ -57,6 +57,19 @@ type Options struct {
 	// Logger receives rows the database refused and failed commits. Nil
 	// discards them (they are still counted and returned by Flush).
 	Logger *slog.Logger
+	// Check is how much of an existing file Open verifies before it
+	// writes to it (CheckNone: only that it is deskdrill's).
+	Check Check
+	// Exclusive makes Open take the file's lock (PATH.lock, flock(2)) for
+	// the Store's lifetime: another Exclusive Open of the file fails with
+	// ErrLocked until Close. The server opens its file Exclusive; readers
+	// (report, export) do not, and read beside it.
+	Exclusive bool
+	// MaxSize caps the database file, in bytes, rounded down to whole
+	// pages (PRAGMA max_page_count on every connection); 0 leaves it to
+	// the disk. A commit that would grow the file beyond it fails with
+	// SQLite's "database or disk is full", as on a full disk.
+	MaxSize int64
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -67,6 +80,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("queue size %d is negative", o.QueueSize)
 	case o.MaxBatch < 0:
 		return o, fmt.Errorf("max batch %d is negative", o.MaxBatch)
+	case o.MaxSize < 0:
+		return o, fmt.Errorf("max size %d is negative", o.MaxSize)
 	}
 	if o.FlushInterval == 0 {
 		o.FlushInterval = DefaultFlushInterval
@@ -102,6 +117,11 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 	queue  chan op
+
+	// lock is the file's lock when Options.Exclusive, else nil; served
+	// is whether, when Open looked, another process held it.
+	lock   *fileLock
+	served bool
 
 	// w is the batch writer; only its goroutine touches it until wg.Wait
 	// in Close returns.
@@ -162,6 +182,13 @@ func (s *Store) Stats() Stats {
 // schema to SchemaVersion and starts the batch writer. Every connection runs
 // with journal_mode=WAL, synchronous=FULL, foreign_keys=ON and a busy
 // timeout. path must name a file (not ":memory:") and must not contain '?'.
+//
+// Before it writes anything, Open checks an existing file (see Check): it
+// refuses, with a *FileError and the file left as it was, a file that is
+// not SQLite, carries another application's id (PRAGMA application_id),
+// holds tables deskdrill did not make, has a newer schema, or fails the
+// integrity check o.Check asks for. It marks a new or empty file, and a
+// deskdrill file from before the mark, with ApplicationID.
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -170,13 +197,41 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("open store: path %q: want a file name without '?'", path)
 	}
+	var lock *fileLock
+	if o.Exclusive {
+		if lock, err = lockFile(path); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	s, err := openFile(ctx, path, o)
+	if err != nil {
+		lock.unlock()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.lock = lock
+	s.served = !o.Exclusive && probeLock(path)
+	return s, nil
+}
+
+func openFile(ctx context.Context, path string, o Options) (*Store, error) {
+	info, err := inspect(ctx, path, o.Check)
+	if err != nil {
+		return nil, err
+	}
 	// The pragmas run on every new connection. synchronous=FULL makes a
 	// COMMIT fsync the WAL before it returns (see doc.go, Durability).
 	dsn := path + "?_pragma=busy_timeout(" + fmt.Sprint(busyTimeout.Milliseconds()) + ")" +
 		"&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	if o.MaxSize > 0 {
+		page := info.pageSize
+		if page == 0 {
+			page = defaultPageSize
+		}
+		dsn += fmt.Sprintf("&_pragma=max_page_count(%d)", max(1, o.MaxSize/page))
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	n := min(runtime.GOMAXPROCS(0), maxReaders) + 1
 	db.SetMaxOpenConns(n)
@@ -184,10 +239,13 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	s, err := open(ctx, db, o)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }
+
+// defaultPageSize is SQLite's page size for a new file.
+const defaultPageSize = 4096
 
 func open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
 	var mode string
@@ -237,6 +295,9 @@ func (s *Store) Close() error {
 		err := s.w.close()
 		if cerr := s.db.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
+		}
+		if uerr := s.lock.unlock(); uerr != nil {
+			err = errors.Join(err, uerr)
 		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("close store: %w", err)
