@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Match them with errors.Is; the store wraps them with
@@ -27,7 +28,43 @@ var (
 	// ErrLocked: Open with Options.Exclusive found the file held by
 	// another process (another deskdrill serve).
 	ErrLocked = errors.New("database is in use")
+	// ErrBehind: the writer has not committed a write within
+	// FlushInterval + CommitBudget (see Health).
+	ErrBehind = errors.New("the writer is behind")
+	// ErrQueueFull: a Try method found the queue full; the row was not
+	// queued.
+	ErrQueueFull = errors.New("queue full")
 )
+
+// UnavailableError is Health's answer while the Store cannot promise that
+// a batched write will be on disk in time.
+type UnavailableError struct {
+	// Err is SQLite's error of the last commit, ErrBehind (wrapped with
+	// the figures) or ErrClosed.
+	Err error
+	// Since is when the condition began.
+	Since time.Time
+}
+
+func (e *UnavailableError) Error() string { return "records cannot be written: " + e.Err.Error() }
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// NotWrittenError counts the rows that were not written before the Store
+// closed: dropped at the end after failed commits (Stats.Lost) and, before
+// that, refused by a full queue (Stats.Dropped).
+type NotWrittenError struct {
+	// Rows is every row not written; Events the events among them.
+	Rows, Events uint64
+	// Err is why: the last commit's error, or the deadline.
+	Err error
+}
+
+func (e *NotWrittenError) Error() string {
+	return fmt.Sprintf("%d events (%d rows in all) not written: %v", e.Events, e.Rows, e.Err)
+}
+
+func (e *NotWrittenError) Unwrap() error { return e.Err }
 
 // FileError is a database file Open refused, before writing anything to
 // it. Err is ErrForeign, ErrDamaged, ErrNewer or ErrLocked; Detail says

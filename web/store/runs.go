@@ -163,7 +163,7 @@ type Agent struct {
 // replacing an earlier role. It is batched: it returns once queued (see
 // AppendEvent).
 func (s *Store) UpsertAgent(ctx context.Context, runID int64, name, role string) error {
-	if err := s.enqueue(ctx, op{kind: opAgent, run: runID, name: name, role: role}); err != nil {
+	if err := s.enqueue(ctx, op{kind: opAgent, run: runID, name: name, role: role}, true); err != nil {
 		return fmt.Errorf("upsert agent %q: %w", name, err)
 	}
 	return nil
