@@ -131,7 +131,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if run, ok := s.Run(); ok {
 		out["run"], out["scenario"], out["uptime_s"] = run.ID, run.Scenario, time.Since(run.Started).Seconds()
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.storeHealth(out), out)
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {

@@ -62,6 +62,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *store.Store
+	rec      *recorder // the store, as the hub records into it
 	registry *prometheus.Registry
 	handler  http.Handler
 	closing  chan struct{} // closed by Shutdown: long-lived requests end
@@ -87,7 +88,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Sample = 5 * time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{})}
+	s.rec = &recorder{st: cfg.Store, log: cfg.Logger}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registerStoreMetrics()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -263,7 +266,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		}
 	}
 	lr.hub, err = hub.New(hub.Config{
-		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store},
+		Run: id, Scenario: rc.Scenario, Recorder: s.rec, Auth: auth{s.store}, Admit: s.store.Health,
 		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
 		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
 	})
@@ -312,17 +315,24 @@ func (s *Server) Stop(ctx context.Context) error {
 		return ErrNoRun
 	}
 	lr.cancel()
-	lr.work.Wait()
-	err := lr.hub.Close(ctx)
-	lr.run.Ended = s.cfg.Now()
-	if e := s.store.EndRun(context.Background(), lr.run.ID, lr.run.Ended); e != nil && err == nil {
-		err = e
+	var errs []error
+	if err := waitGroup(ctx, &lr.work); err != nil {
+		errs = append(errs, fmt.Errorf("stop run %d: customers and bots: %w", lr.run.ID, err))
 	}
-	if e := s.store.Flush(context.Background()); e != nil && err == nil {
-		err = e
+	if err := lr.hub.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop run %d: %w", lr.run.ID, err))
+	}
+	lr.run.Ended = s.cfg.Now()
+	// While the disk is full these fail rather than wait: the run's end
+	// then stays unrecorded and the next start marks it interrupted.
+	if err := s.store.EndRun(ctx, lr.run.ID, lr.run.Ended); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.store.Flush(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	lr.unregister()
-	return err
+	return errors.Join(errs...)
 }
 
 // Shutdown stops the live run and ends long-lived requests (the stream).
@@ -361,9 +371,7 @@ func (lr *liveRun) onFinish(f hub.Finished) {
 	if len(f.Agents) > 0 {
 		agent = f.Agents[0]
 	}
-	if err := s.store.SaveScore(context.Background(), lr.run.ID, f.Conv.ID, agent, b, sc.Total); err != nil {
-		s.log.Error("record score", "conversation", f.Conv.ID, "err", err)
-	}
+	s.rec.saveScore(context.Background(), lr.run.ID, f.Conv.ID, agent, b, sc.Total)
 	lr.mu.Lock()
 	lr.finished = append(lr.finished, f.Conv)
 	lr.scores[f.Conv.ID] = sc
