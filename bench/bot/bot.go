@@ -203,7 +203,11 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 				delete(chats, f.Conversation)
 			}
 		case protocol.TypeError:
-			t.log.Warn("hub refused a bot frame", "seat", seat, "code", f.Code, "field", f.Field, "text", f.Text)
+			level := slog.LevelWarn
+			if f.Code == protocol.CodeUnavailable {
+				level = slog.LevelDebug // the hub logs why, once: not once per bot
+			}
+			t.log.Log(context.Background(), level, "hub refused a bot frame", "seat", seat, "code", f.Code, "field", f.Field, "text", f.Text)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -318,7 +319,11 @@ func (c *customer) handle(f protocol.Frame) (done bool, err error) {
 	switch f.Type {
 	case protocol.TypeError:
 		c.s.stats.errors.Add(1)
-		c.s.log.Warn("hub refused a customer frame", "code", f.Code, "field", f.Field, "text", f.Text)
+		level := slog.LevelWarn
+		if f.Code == protocol.CodeUnavailable {
+			level = slog.LevelDebug // the hub logs why, once: not once per customer
+		}
+		c.s.log.Log(context.Background(), level, "hub refused a customer frame", "code", f.Code, "field", f.Field, "text", f.Text)
 	case protocol.TypeMessage:
 		c.gotReply(now)
 		asks := c.s.bank.Asks(f.Text)
