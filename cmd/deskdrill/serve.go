@@ -8,7 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +35,11 @@ type serveOptions struct {
 	count     int
 	grace     time.Duration
 	logLevel  string
+	// stopTimeout bounds the stop after a signal; integrity asks for the
+	// full check of the file at start; maxSize caps the file (bytes).
+	stopTimeout time.Duration
+	integrity   bool
+	maxSize     string
 }
 
 // The self-running demo: an ordinary day at the scenario's own speed (an
@@ -81,7 +90,33 @@ connections get a close frame, everything is written to disk.`,
 	f.IntVar(&o.count, "count", 0, "stop sending customers after this many (0: the scenario's whole duration)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "how long a disconnected agent keeps its chats")
 	f.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn, error")
+	f.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second,
+		"after Ctrl-C or SIGTERM, how long to wait for the records to reach the disk before exiting without them")
+	f.BoolVar(&o.integrity, "integrity-check", false, "check the whole database file at start (PRAGMA integrity_check) instead of the quick check")
+	f.StringVar(&o.maxSize, "db-max-size", "", "cap the database file (e.g. 500MiB, 2GiB): beyond it the hub stops acknowledging, as on a full disk")
 	return c
+}
+
+// parseSize reads a size in bytes with an optional unit: B, KiB, MiB,
+// GiB, KB, MB, GB.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("%q: want a size such as 500MiB or 2GiB", s)
+	}
+	return int64(n * float64(mult)), nil
 }
 
 // parseThink reads "2s..20s".
@@ -131,6 +166,19 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return usage("%w", err)
 	}
+	if o.stopTimeout <= 0 {
+		return usage("--stop-timeout %v: want a positive duration", o.stopTimeout)
+	}
+	var maxSize int64
+	if o.maxSize != "" {
+		if maxSize, err = parseSize(o.maxSize); err != nil {
+			return usage("--db-max-size %w", err)
+		}
+	}
+	check := store.CheckQuick
+	if o.integrity {
+		check = store.CheckFull
+	}
 	sc, err := scenarios.LoadScenario(o.scenario)
 	if err != nil {
 		return err
@@ -139,7 +187,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if speed == 0 {
 		speed = sc.Speed
 	}
-	st, err := store.Open(ctx, o.db, store.Options{Logger: logger})
+	// Exclusive: one serve per file. Report and export read beside it.
+	st, err := store.Open(ctx, o.db, store.Options{Logger: logger, Check: check, Exclusive: true, MaxSize: maxSize})
 	if err != nil {
 		return err
 	}
@@ -190,17 +239,40 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	fmt.Fprintln(out, "stopping: customers leave, connections close, records are flushed")
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
 	defer cancel()
+	// A second Ctrl-C (or SIGTERM) gives up on the records at once.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	go func() { // ends when shut does (cancel is deferred)
+		select {
+		case <-again:
+			cancel()
+		case <-shut.Done():
+		}
+	}()
+	if herr := st.Health(); herr != nil {
+		s := st.Stats()
+		fmt.Fprintf(out, "stopping: %d records are not on disk yet (%v); waiting up to %v for the disk to take them, Ctrl-C again to give up\n",
+			s.Appended-s.Committed-s.Rejected-s.Lost, herr, o.stopTimeout)
+	}
 	err = srv.Shutdown(shut)
-	if e := httpSrv.Shutdown(shut); e != nil && err == nil && !errors.Is(e, http.ErrServerClosed) {
-		err = e
+	if e := httpSrv.Shutdown(shut); e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
 	}
-	if e := st.Close(); e != nil && err == nil {
-		err = e
+	if e := st.Shutdown(shut); e != nil {
+		err = errors.Join(err, e)
 	}
-	if err == nil {
-		fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
+	var nw *store.NotWrittenError
+	if errors.As(err, &nw) {
+		// What was not written says it all; the failed flush before it
+		// is the same story.
+		err = nw
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("stop run %d: %w", id, err)
+	}
+	fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
+	return nil
 }

@@ -118,6 +118,8 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		{"serve", "--customers", "sideways"},
 		{"serve", "--bot-skill", "2"},
 		{"serve", "--think", "5s..1s"},
+		{"serve", "--stop-timeout", "0s"},
+		{"serve", "--db-max-size", "lots"},
 		{"customers"},
 		{"agent", "--url", "ws://127.0.0.1:1"},
 		{"report", "x", "--db", "/nonexistent/db"},

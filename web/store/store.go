@@ -163,6 +163,10 @@ type Store struct {
 	oldest atomic.Int64
 	// failure is the last commit's failure, nil after a success.
 	failure atomic.Pointer[failure]
+	// attemptMu guards failedC, which the writer closes and replaces at
+	// every failed commit: Flush wakes on it.
+	attemptMu sync.Mutex
+	failedC   chan struct{}
 
 	stats counters
 }
@@ -308,7 +312,7 @@ func open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, opts: o, log: o.Logger, queue: make(chan op, o.QueueSize), epoch: time.Now()}
+	s := &Store{db: db, opts: o, log: o.Logger, queue: make(chan op, o.QueueSize), epoch: time.Now(), failedC: make(chan struct{})}
 	s.giveUp, s.giveUpCancel = context.WithCancel(context.Background())
 	w, err := newWriter(ctx, s)
 	if err != nil {

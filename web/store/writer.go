@@ -117,6 +117,7 @@ func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 // may succeed.
 func (s *Store) Flush(ctx context.Context) error {
 	done := make(chan error, 1)
+	failed := s.failedAttempt()
 	if err := s.enqueue(ctx, op{kind: opFlush, done: done}, true); err != nil {
 		return fmt.Errorf("flush store: %w", err)
 	}
@@ -126,9 +127,34 @@ func (s *Store) Flush(ctx context.Context) error {
 			return fmt.Errorf("flush store: %w", err)
 		}
 		return nil
+	case <-failed:
+		// A commit failed after the call: what was queued before it is
+		// not on disk, and a full batch may keep the marker from the
+		// writer until a commit succeeds.
+		err := ErrClosed
+		if f := s.failure.Load(); f != nil {
+			err = f.err
+		}
+		return fmt.Errorf("flush store: %w", err)
 	case <-ctx.Done():
 		return fmt.Errorf("flush store: %w", ctx.Err())
 	}
+}
+
+// failedAttempt returns a channel closed at the writer's next failed
+// commit.
+func (s *Store) failedAttempt() <-chan struct{} {
+	s.attemptMu.Lock()
+	defer s.attemptMu.Unlock()
+	return s.failedC
+}
+
+// signalFailure closes the channel of failedAttempt and makes the next.
+func (s *Store) signalFailure() {
+	s.attemptMu.Lock()
+	defer s.attemptMu.Unlock()
+	close(s.failedC)
+	s.failedC = make(chan struct{})
 }
 
 // maxRowErrors bounds the RowErrors kept between two flushes; the rest are
@@ -384,6 +410,7 @@ func (w *writer) attempt(ctx context.Context) error {
 				"attempts", w.failures, "rows", n, "queued", len(w.s.queue))
 		}
 	}
+	w.s.signalFailure()
 	err = fmt.Errorf("commit batch of %d rows (attempt %d): %w", n, w.failures, err)
 	if ctx.Err() != nil && w.s.attempts > 0 && w.failures >= w.s.attempts {
 		return w.drop(err)
@@ -392,7 +419,9 @@ func (w *writer) attempt(ctx context.Context) error {
 	return err
 }
 
-// drop gives up on the batch: its rows are counted as lost and reported.
+// drop gives up on the batch: its rows are counted as lost, logged, and
+// reported by Close's *NotWrittenError; drop's error answers the flushes
+// of this round.
 func (w *writer) drop(cause error) error {
 	var rows, events uint64
 	for i := range w.batch {
@@ -404,7 +433,6 @@ func (w *writer) drop(cause error) error {
 	err := fmt.Errorf("drop %d rows: %w", rows, cause)
 	w.dropErr = cause
 	w.s.log.Error("store: rows dropped unwritten", "rows", rows, "events", events, "err", cause)
-	w.report(err)
 	w.clearBatch()
 	return err
 }

@@ -23,7 +23,9 @@ import (
 // message every Every. Message ids are "kCCC-NNNNNN" (customer, number)
 // and each message's text starts with its id, so a test can look for the
 // id in the records. A message refused with code unavailable is sent
-// again, unchanged, after Retry (the protocol's advice), and counted.
+// again, unchanged, after a pause that starts at Retry and doubles up to
+// a second until an ack arrives (the protocol's advice); meanwhile the
+// customer writes nothing new.
 //
 // Set the fields, then call Run; the other methods are safe to call while
 // it runs.
@@ -37,7 +39,7 @@ type AckLoad struct {
 	Customers int
 	Every     time.Duration
 	Pad       int
-	// Retry is how long a refused frame waits before it is sent again
+	// Retry is the first pause before a refused frame is sent again
 	// (default 50 ms).
 	Retry time.Duration
 
@@ -139,11 +141,12 @@ func (l *AckLoad) Run(ctx context.Context) error {
 // refusals, this goroutine writes.
 func (l *AckLoad) customer(ctx context.Context, k int, ws *websocket.Conn) {
 	refusedIDs := make(chan string, 1024)
+	acked := make(chan struct{}, 1)
 	startedC := make(chan struct{})
 	readDone := make(chan struct{})
 	go func() { // ends when the socket closes (below, or by the hub)
 		defer close(readDone)
-		l.read(ctx, k, ws, refusedIDs, startedC)
+		l.read(ctx, k, ws, refusedIDs, acked, startedC)
 	}()
 	defer func() {
 		ws.Close()
@@ -192,6 +195,7 @@ func (l *AckLoad) customer(ctx context.Context, k int, ws *websocket.Conn) {
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
 	var again []string // refused ids waiting for retry to fire
+	backoff := time.Duration(0)
 	n := 0
 	for {
 		select {
@@ -200,9 +204,12 @@ func (l *AckLoad) customer(ctx context.Context, k int, ws *websocket.Conn) {
 			return
 		case <-readDone:
 			return
+		case <-acked:
+			backoff = 0
 		case id := <-refusedIDs:
 			if len(again) == 0 {
-				retry.Reset(l.Retry)
+				backoff = min(max(2*backoff, l.Retry), time.Second)
+				retry.Reset(backoff)
 			}
 			again = append(again, id)
 		case <-retry.C:
@@ -213,6 +220,9 @@ func (l *AckLoad) customer(ctx context.Context, k int, ws *websocket.Conn) {
 			}
 			again = again[:0]
 		case <-tick.C:
+			if backoff > 0 {
+				continue // refused lately: nothing new until an ack
+			}
 			n++
 			if !send(message(fmt.Sprintf("k%03d-%06d", k, n))) {
 				return
@@ -221,7 +231,7 @@ func (l *AckLoad) customer(ctx context.Context, k int, ws *websocket.Conn) {
 	}
 }
 
-func (l *AckLoad) read(ctx context.Context, k int, ws *websocket.Conn, refused chan<- string, started chan<- struct{}) {
+func (l *AckLoad) read(ctx context.Context, k int, ws *websocket.Conn, refused chan<- string, acked, started chan<- struct{}) {
 	for {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
@@ -250,6 +260,10 @@ func (l *AckLoad) read(ctx context.Context, k int, ws *websocket.Conn, refused c
 			}
 			l.lastAck = now
 			l.mu.Unlock()
+			select {
+			case acked <- struct{}{}:
+			default:
+			}
 		case protocol.TypeError:
 			if f.Code != protocol.CodeUnavailable {
 				continue
