@@ -34,6 +34,9 @@ var (
 	// ErrQueueFull: a Try method found the queue full; the row was not
 	// queued.
 	ErrQueueFull = errors.New("queue full")
+	// ErrNotInterrupted: ResumeRun was asked to resume a run that is not
+	// (marked) interrupted.
+	ErrNotInterrupted = errors.New("run is not interrupted")
 )
 
 // UnavailableError is Health's answer while the Store cannot promise that

@@ -104,12 +104,25 @@ ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN current_price_fen INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
 `,
+	// 3: interruptions: a run whose hub stopped without ending it, found
+	// by the next serve, and perhaps resumed.
+	`
+CREATE TABLE interruptions (
+	run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	n       INTEGER NOT NULL, -- 1, 2, … in order
+	at      INTEGER NOT NULL, -- the run's last recorded event before its hub stopped
+	elapsed INTEGER NOT NULL, -- scenario time played by then, nanoseconds
+	found   INTEGER NOT NULL, -- when a later serve marked the run interrupted
+	resumed INTEGER,          -- when serve --resume continued it; NULL until then
+	PRIMARY KEY (run_id, n)
+) STRICT, WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

@@ -103,7 +103,8 @@ func TestRecordTypes_Fields(t *testing.T) {
 
 func TestStore_Runs(t *testing.T) {
 	ctx := t.Context()
-	s, _ := openStore(t, store.Options{})
+	// Exclusive, as the server opens it: its runs without an end are live.
+	s, _ := openStore(t, store.Options{Exclusive: true})
 	want := store.Run{
 		Scenario: "618", Seed: 1<<64 - 1, Speed: 12.5, Contract: "promotion-sla",
 		Started: t0, Config: []byte(`{"agents":3}`),
@@ -112,7 +113,7 @@ func TestStore_Runs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateRun: %v", err)
 	}
-	want.ID = id
+	want.ID, want.State = id, store.RunLive
 	got, err := s.Run(ctx, id)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -130,8 +131,9 @@ func TestStore_Runs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Runs: %v", err)
 	}
-	if len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id || !runs[1].Ended.Equal(end) || !runs[0].Ended.IsZero() {
-		t.Errorf("Runs = %+v; want run %d (going) then run %d (ended %v)", runs, id2, id, end)
+	if len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id || !runs[1].Ended.Equal(end) || !runs[0].Ended.IsZero() ||
+		runs[0].State != store.RunLive || runs[1].State != store.RunEnded {
+		t.Errorf("Runs = %+v; want run %d (live) then run %d (ended %v)", runs, id2, id, end)
 	}
 
 	for _, tc := range []struct {
