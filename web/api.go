@@ -351,7 +351,12 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	if end.IsZero() {
 		end = time.Now()
 	}
-	rv, err := review.Evaluate(convs, ReviewOptions(sc, run.Started, time.Duration(float64(end.Sub(run.Started))*max(run.Speed, 1))))
+	// The scenario time played: wall time × speed, without the time the
+	// run stood interrupted (Elapsed stops at an interruption).
+	rv, err := review.Evaluate(convs, ReviewOptions(sc, run.Started, run.Elapsed(end)))
+	if err == nil {
+		rv.Notes = append(rv.Notes, interruptionNotes(run)...)
+	}
 	return run, rv, err
 }
 

@@ -52,6 +52,12 @@ type RunConfig struct {
 	Customers string
 	// Count stops the swarm after that many customers (0: the scenario).
 	Count int
+	// Resume, when not zero, continues that interrupted run (marked by
+	// store.MarkInterrupted) instead of starting a new one: the same run
+	// and tokens, conversations numbered on, and arrivals from the
+	// scenario time where it stopped. Scenario, Seed and Speed must be
+	// the run's.
+	Resume int64
 }
 
 // ErrNoRun: no live run is going.
@@ -223,18 +229,34 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	}
 	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{},
 		scores: map[string]sim.Score{}}
-	conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
-		"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
-	lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
-	id, err := s.store.CreateRun(ctx, lr.run)
-	if err != nil {
-		return nil, fmt.Errorf("start run: %w", err)
+	people := []struct{ role, name string }{{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"}}
+	var (
+		id        int64
+		firstConv int
+		resume    time.Duration
+		err       error
+	)
+	if rc.Resume != 0 {
+		if firstConv, resume, err = lr.resume(ctx, rc); err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		id = lr.run.ID
+		// People keep the tokens printed when the run started (only
+		// their hashes are stored); the internal clients get new ones of
+		// the same names, so the agents keep their names.
+		people = nil
+	} else {
+		conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
+			"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
+		lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
+		if id, err = s.store.CreateRun(ctx, lr.run); err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		lr.run.ID, lr.run.State = id, store.RunLive
 	}
-	lr.run.ID = id
-	for _, t := range []struct{ role, name string }{
-		{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"},
+	for _, t := range append(people, []struct{ role, name string }{
 		{store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"}, {store.RoleSupervisor, "bot-supervisors"},
-	} {
+	}...) {
 		plain, _, err := s.store.CreateToken(ctx, t.role, fmt.Sprintf("%s-run%d", t.name, id))
 		if err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
@@ -261,7 +283,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	var sw *swarm.Swarm
 	if rc.Customers == "internal" {
 		if sw, err = swarm.New(swarm.Config{URL: loopback + "/ws/customer", Token: lr.tokens["swarm"], Scenario: rc.Scenario,
-			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Logger: s.log}); err != nil {
+			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Resume: resume, Logger: s.log}); err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
 	}
@@ -269,6 +291,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		Run: id, Scenario: rc.Scenario, Recorder: s.rec, Auth: auth{s.store}, Admit: s.store.Health,
 		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
 		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
+		FirstConversation: firstConv,
 	})
 	if err != nil {
 		lr.unregister()
@@ -458,7 +481,9 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if lr.cache != nil && (lr.cacheN == len(lr.finished) || now.Sub(lr.cacheAt) < maxAge) {
 		return lr.cache, nil
 	}
-	span := time.Duration(float64(now.Sub(lr.started)) * lr.speed)
+	// The scenario time played: wall time × speed, without the time the
+	// run stood interrupted.
+	span := lr.run.Elapsed(now)
 	o := ReviewOptions(lr.scenario, lr.started, span)
 	// Called with lr.mu held, as Evaluate runs under it.
 	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
@@ -469,6 +494,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.Notes = append(r.Notes, interruptionNotes(lr.run)...)
 	lr.cache, lr.cacheN, lr.cacheAt = r, len(lr.finished), now
 	return r, nil
 }

@@ -47,6 +47,7 @@ func newCustomersCmd() *cobra.Command {
 		seed                 uint64
 		patience             float64
 		jsonOut              bool
+		resumeAt             time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "customers --url ws://HOST --token T [flags]",
@@ -77,7 +78,10 @@ customer token (serve prints one with --customers external).`,
 				return err
 			}
 			var arrived, done atomic.Int64
-			cfg := swarm.Config{URL: u, Token: token, Scenario: sc, Seed: seed, Speed: speed, Count: count, PatienceScale: patience,
+			if resumeAt < 0 {
+				return usage("--resume-at %v: want the scenario time serve --resume printed", resumeAt)
+			}
+			cfg := swarm.Config{URL: u, Token: token, Scenario: sc, Seed: seed, Speed: speed, Count: count, PatienceScale: patience, Resume: resumeAt,
 				OnArrive: func() { arrived.Add(1) }, OnDone: func() { done.Add(1) }}
 			logger, _ := newLogger(c.ErrOrStderr(), "warn")
 			cfg.Logger = logger
@@ -108,6 +112,7 @@ customer token (serve prints one with --customers external).`,
 	f.Uint64Var(&seed, "seed", 0, "seed (default: a random one, printed)")
 	f.Float64Var(&patience, "patience-scale", 1, "multiply every patience draw")
 	f.BoolVar(&jsonOut, "json", false, "print the summary as JSON")
+	f.DurationVar(&resumeAt, "resume-at", 0, "continue an interrupted run's arrivals from this scenario time (serve --resume prints it; same --seed)")
 	return c
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,8 @@ type serveOptions struct {
 	stopTimeout time.Duration
 	integrity   bool
 	maxSize     string
+	// resume is the interrupted run to continue (0: a new run).
+	resume int64
 }
 
 // The self-running demo: an ordinary day at the scenario's own speed (an
@@ -93,6 +96,7 @@ connections get a close frame, everything is written to disk.`,
 	f.DurationVar(&o.stopTimeout, "stop-timeout", 10*time.Second,
 		"after Ctrl-C or SIGTERM, how long to wait for the records to reach the disk before exiting without them")
 	f.BoolVar(&o.integrity, "integrity-check", false, "check the whole database file at start (PRAGMA integrity_check) instead of the quick check")
+	f.Int64Var(&o.resume, "resume", 0, "continue interrupted run RUN: the same run, tokens and scenario clock")
 	f.StringVar(&o.maxSize, "db-max-size", "", "cap the database file (e.g. 500MiB, 2GiB): beyond it the hub stops acknowledging, as on a full disk")
 	return c
 }
@@ -179,13 +183,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if o.integrity {
 		check = store.CheckFull
 	}
-	sc, err := scenarios.LoadScenario(o.scenario)
-	if err != nil {
-		return err
-	}
-	speed := o.speed
-	if speed == 0 {
-		speed = sc.Speed
+	if o.resume < 0 {
+		return usage("--resume %d: want a run number", o.resume)
 	}
 	// Exclusive: one serve per file. Report and export read beside it.
 	st, err := store.Open(ctx, o.db, store.Options{Logger: logger, Check: check, Exclusive: true, MaxSize: maxSize})
@@ -193,6 +192,35 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
+	out := c.OutOrStdout()
+	// Runs whose hub died (kill -9, a crash, a stop that could not
+	// record the end) are marked now that nobody else serves the file.
+	marked, err := st.MarkInterrupted(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, r := range marked {
+		in := r.Interrupted()
+		fmt.Fprintf(out, "run %d (%s) was interrupted at %s: its hub stopped without ending it; its open conversations are closed as cut off (deskdrill serve --resume %d continues it)\n",
+			r.ID, r.Scenario, in.At.Local().Format(time.DateTime), r.ID)
+	}
+	rc := web.RunConfig{Seed: o.seed, Speed: o.speed, Bots: o.bots, BotSkill: o.botSkill, ThinkMin: thinkLo, ThinkMax: thinkHi,
+		Customers: o.customers, Count: o.count}
+	var resumed *store.Run
+	if o.resume != 0 {
+		run, err := resumeConfig(c, st, o, &rc)
+		if err != nil {
+			return err
+		}
+		resumed = &run
+	} else if rc.Scenario, err = scenarios.LoadScenario(o.scenario); err != nil {
+		return err
+	}
+	sc := rc.Scenario
+	if rc.Speed == 0 {
+		rc.Speed = sc.Speed
+	}
+	speed := rc.Speed
 	srv, err := web.New(web.Config{Store: st, Logger: logger, Grace: o.grace})
 	if err != nil {
 		return err
@@ -206,8 +234,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: o.seed, Speed: speed, Bots: o.bots, BotSkill: o.botSkill,
-		ThinkMin: thinkLo, ThinkMax: thinkHi, Customers: o.customers, Count: o.count})
+	info, err := srv.Start(ctx, rc)
 	if err != nil {
 		httpSrv.Close()
 		return err
@@ -219,18 +246,31 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	tokens := info.Tokens
 	id := info.Run.ID
-	out := c.OutOrStdout()
-	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, o.seed, o.db)
-	fmt.Fprintf(out, "  open a link (it signs you in), or http://%s/ and paste a token:\n", addr)
-	fmt.Fprintf(out, "  agent console:           http://%s/?token=%s\n", addr, tokens["trainee"])
-	fmt.Fprintf(out, "  supervisor console:      http://%s/?token=%s\n", addr, tokens["supervisor"])
-	fmt.Fprintf(out, "  dashboard and reports:   http://%s/?token=%s\n", addr, tokens["dashboard"])
-	fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
-	if o.customers == "external" {
-		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], o.scenario)
+	if resumed != nil {
+		in := resumed.Interrupted()
+		fmt.Fprintf(out, "deskdrill resumed run %d of %s on http://%s (interrupted at %s after %v of scenario time; speed %g×, seed %d, records in %s)\n",
+			id, sc.Name, addr, in.At.Local().Format(time.DateTime), in.Elapsed.Round(time.Second), speed, rc.Seed, o.db)
+		fmt.Fprintf(out, "  the tokens printed when run %d started still work; a new admin link:\n", id)
+		fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
+		tokens["dashboard"] = admin
+	} else {
+		fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, rc.Seed, o.db)
+		fmt.Fprintf(out, "  open a link (it signs you in), or http://%s/ and paste a token:\n", addr)
+		fmt.Fprintf(out, "  agent console:           http://%s/?token=%s\n", addr, tokens["trainee"])
+		fmt.Fprintf(out, "  supervisor console:      http://%s/?token=%s\n", addr, tokens["supervisor"])
+		fmt.Fprintf(out, "  dashboard and reports:   http://%s/?token=%s\n", addr, tokens["dashboard"])
+		fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
+	}
+	switch {
+	case rc.Customers == "external" && resumed != nil:
+		fmt.Fprintf(out, "  customer token: %s\n  send the rest of the customers with: deskdrill customers --url ws://%s --token %s --scenario %s --seed %d --speed %g --count %d --resume-at %v\n",
+			tokens["swarm"], addr, tokens["swarm"], sc.Name, rc.Seed, rc.Speed, rc.Count, resumed.Interrupted().Elapsed)
+	case rc.Customers == "external":
+		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], sc.Name)
 	}
 	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
 	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", id, o.db)
+
 
 	select {
 	case <-ctx.Done():
@@ -275,4 +315,61 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
 	return nil
+}
+
+// resumeConfig fills rc for `serve --resume RUN` from the run as it was
+// started: its scenario, seed and speed (flags that contradict them are
+// refused), and its bots, customers and count unless flags set them.
+func resumeConfig(c *cobra.Command, st *store.Store, o serveOptions, rc *web.RunConfig) (store.Run, error) {
+	usage := func(format string, args ...any) error {
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
+	}
+	run, err := st.Run(c.Context(), o.resume)
+	if err != nil {
+		return run, fmt.Errorf("--resume: %w", err)
+	}
+	if run.State != store.RunInterrupted {
+		return run, fmt.Errorf("--resume %d: the run is %s; only an interrupted run can be resumed", run.ID, run.State)
+	}
+	var conf struct {
+		Bots      *int     `json:"bots"`
+		BotSkill  *float64 `json:"bot_skill"`
+		Customers string   `json:"customers"`
+		Count     *int     `json:"count"`
+	}
+	if len(run.Config) > 0 {
+		if err := json.Unmarshal(run.Config, &conf); err != nil {
+			return run, fmt.Errorf("--resume %d: the run's configuration: %w", run.ID, err)
+		}
+	}
+	f := c.Flags()
+	name := run.Scenario
+	if f.Changed("scenario") {
+		name = o.scenario
+	}
+	if rc.Scenario, err = scenarios.LoadScenario(name); err != nil {
+		return run, fmt.Errorf("--resume %d: its scenario %s: %w (name its file with --scenario)", run.ID, run.Scenario, err)
+	}
+	switch {
+	case rc.Scenario.Name != run.Scenario:
+		return run, usage("--resume %d: the run plays %s, not %s", run.ID, run.Scenario, rc.Scenario.Name)
+	case f.Changed("seed") && o.seed != run.Seed:
+		return run, usage("--resume %d: the run's seed is %d, not %d", run.ID, run.Seed, o.seed)
+	case f.Changed("speed") && o.speed != run.Speed:
+		return run, usage("--resume %d: the run's speed is %g, not %g", run.ID, run.Speed, o.speed)
+	}
+	rc.Seed, rc.Speed, rc.Resume = run.Seed, run.Speed, run.ID
+	if conf.Bots != nil && !f.Changed("bots") {
+		rc.Bots = *conf.Bots
+	}
+	if conf.BotSkill != nil && !f.Changed("bot-skill") {
+		rc.BotSkill = *conf.BotSkill
+	}
+	if conf.Customers != "" && !f.Changed("customers") {
+		rc.Customers = conf.Customers
+	}
+	if conf.Count != nil && !f.Changed("count") {
+		rc.Count = *conf.Count
+	}
+	return run, nil
 }
