@@ -80,7 +80,7 @@ func TestServe_RefusesBadFiles(t *testing.T) {
 	sqliteDB(t, foreign, `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`, `INSERT INTO notes (body) VALUES ('keep me')`)
 	for _, tc := range []struct {
 		name, db, want string
-		flags       []string
+		flags          []string
 	}{
 		{"damaged, quick check", damaged, "damaged", nil},
 		{"damaged, integrity check", damaged, "damaged", []string{"--integrity-check"}},

@@ -271,7 +271,6 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
 	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", id, o.db)
 
-
 	select {
 	case <-ctx.Done():
 	case err := <-served:
