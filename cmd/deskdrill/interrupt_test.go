@@ -88,7 +88,7 @@ func TestServe_RefusesBadFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := sum(t, tc.db)
-			r := deskdrill(t, append([]string{"serve", "--db", tc.db, "--addr", "127.0.0.1:0", "--bots", "0", "--customers", "external"}, tc.flags...)...)
+			r := deskdrillWithin(t, 20*time.Second, append([]string{"serve", "--db", tc.db, "--addr", "127.0.0.1:0", "--bots", "0", "--customers", "external"}, tc.flags...)...)
 			if r.code != 1 || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "not changed") {
 				t.Errorf("serve on the %s file: exit %d\n%s; want 1, %q and that the file was not changed", tc.name, r.code, r.stderr, tc.want)
 			}
@@ -98,6 +98,17 @@ func TestServe_RefusesBadFiles(t *testing.T) {
 			t.Logf("%s", strings.TrimSpace(r.stderr))
 		})
 	}
+}
+
+// deskdrillWithin runs a command line in-process, cancelled after d as
+// Ctrl-C would: a serve that should have been refused ends with exit 0.
+func deskdrillWithin(t *testing.T, d time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	return result{code, out.String(), errb.String()}
 }
 
 // sqliteDB makes an SQLite file by running stmts.
@@ -117,7 +128,7 @@ func sqliteDB(t *testing.T, path string, stmts ...string) {
 func TestServe_SecondServeRefused(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "one.db")
 	p := startServe(t, "--customers", "external", "--bots", "0", "--db", db, "--addr", "127.0.0.1:0", "--log", "warn")
-	r := deskdrill(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--bots", "0", "--customers", "external")
+	r := deskdrillWithin(t, 20*time.Second, "serve", "--db", db, "--addr", "127.0.0.1:0", "--bots", "0", "--customers", "external")
 	if r.code != 1 || !strings.Contains(r.stderr, "in use") {
 		t.Errorf("a second serve: exit %d\n%s; want 1 and that the file is in use", r.code, r.stderr)
 	}

@@ -149,27 +149,26 @@ func newExportCmd() *cobra.Command {
 // runState says where a run stands: ended (when), live, or interrupted
 // (where, and whether it was resumed).
 func runState(r store.Run) string {
-	var b strings.Builder
+	var parts []string
 	switch r.State {
 	case store.RunEnded:
-		fmt.Fprintf(&b, "ended %s", r.Ended.Local().Format(time.DateTime))
+		parts = append(parts, "ended "+r.Ended.Local().Format(time.DateTime))
 	case store.RunLive:
-		b.WriteString("live")
-	default:
-		b.WriteString(string(r.State))
+		parts = append(parts, "live")
 	}
 	for _, in := range r.Interruptions {
-		fmt.Fprintf(&b, "; interrupted at %s", in.At.Local().Format(time.DateTime))
+		p := "interrupted at " + in.At.Local().Format(time.DateTime)
 		switch {
 		case !in.Resumed.IsZero():
-			fmt.Fprintf(&b, ", resumed %s", in.Resumed.Local().Format(time.DateTime))
+			p += ", resumed " + in.Resumed.Local().Format(time.DateTime)
 		case in.Found.IsZero():
-			b.WriteString(" (its hub is gone; the next serve marks it)")
+			p += " (its hub is gone; the next serve marks it)"
 		default:
-			fmt.Fprintf(&b, " (serve --resume %d continues it)", r.ID)
+			p += fmt.Sprintf(" (serve --resume %d continues it)", r.ID)
 		}
+		parts = append(parts, p)
 	}
-	return b.String()
+	return strings.Join(parts, "; ")
 }
 
 // kpisFromTranscripts is `deskdrill kpis --transcripts FILE`.
