@@ -395,40 +395,61 @@ func TestServe_DiskSpaceReturns(t *testing.T) {
 	}
 	for _, f := range faults {
 		t.Run("fault="+f.name, func(t *testing.T) {
-			r, db := startFaultRun(t, f)
-			r.waitFull(t, 500*time.Millisecond)
-			if code, body := r.p.get("/metrics", ""); code != 200 || !strings.Contains(body, "deskdrill_store_available 0") {
-				t.Errorf("/metrics during the fault: %d; want deskdrill_store_available 0", code)
+			var worst200, worstAcks time.Duration
+			n := rounds(t)
+			for range n {
+				to200, toAcks := spaceRound(t, f)
+				worst200, worstAcks = max(worst200, to200), max(worstAcks, toAcks)
 			}
-			f.free(t, db)
-			freed := time.Now()
-			deadline := freed.Add(30 * time.Second)
-			for code, _ := r.p.get("/healthz", ""); code != 200; code, _ = r.p.get("/healthz", "") {
-				if time.Now().After(deadline) {
-					t.Fatalf("/healthz not 200 within 30 s of space returning\n%s", tail(r.p.errOut(), 5))
-				}
-				time.Sleep(5 * time.Millisecond) // polling with a deadline
-			}
-			t.Logf("/healthz 200 %v after space returned", time.Since(freed).Round(time.Millisecond))
-			for r.load.AckedSince(freed) < 200 {
-				if time.Now().After(deadline) {
-					t.Fatalf("acks did not resume within 30 s of space returning: %+v\n%s", r.load.Stats(), tail(r.p.errOut(), 5))
-				}
-				time.Sleep(10 * time.Millisecond) // polling with a deadline
-			}
-			t.Logf("200 acks since space returned after %v (the load backs off up to 1 s after a refusal)", time.Since(freed).Round(time.Millisecond))
-			code, body := r.p.get("/healthz", "")
-			_, metrics := r.p.get("/metrics", "")
-			st := r.load.Stats()
-			if code != 200 {
-				t.Errorf("/healthz after space returned: %d %s", code, body)
-			}
-			if len(st.Dropped) > 0 || !strings.Contains(metrics, "deskdrill_slow_consumers_total 0") {
-				t.Errorf("connections dropped %v, slow consumers %q; want none", st.Dropped, grepLines(metrics, "deskdrill_slow_consumers_total"))
-			}
-			t.Logf("load: %d sent, %d acknowledged, %d refused, %d started", st.Sent, st.Acked, st.Refused, st.Started)
+			t.Logf("%s, %d rounds: /healthz 200 at most %v after space returned, 200 new acks at most %v after; no connection dropped",
+				f.name, n, worst200.Round(time.Millisecond), worstAcks.Round(time.Millisecond))
 		})
 	}
+}
+
+// spaceRound fills the disk, frees space and returns how long /healthz
+// took to answer 200, and the load to get 200 acks, after that.
+func spaceRound(t *testing.T, f fault) (time.Duration, time.Duration) {
+	r, db := startFaultRun(t, f)
+	r.waitFull(t, 500*time.Millisecond)
+	if code, body := r.p.get("/metrics", ""); code != 200 || !strings.Contains(body, "deskdrill_store_available 0") {
+		t.Errorf("/metrics during the fault: %d; want deskdrill_store_available 0", code)
+	}
+	f.free(t, db)
+	freed := time.Now()
+	deadline := freed.Add(30 * time.Second)
+	for code, _ := r.p.get("/healthz", ""); code != 200; code, _ = r.p.get("/healthz", "") {
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz not 200 within 30 s of space returning\n%s", tail(r.p.errOut(), 5))
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline
+	}
+	to200 := time.Since(freed)
+	t.Logf("/healthz 200 %v after space returned", to200.Round(time.Millisecond))
+	for r.load.AckedSince(freed) < 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("acks did not resume within 30 s of space returning: %+v\n%s", r.load.Stats(), tail(r.p.errOut(), 5))
+		}
+		time.Sleep(10 * time.Millisecond) // polling with a deadline
+	}
+	toAcks := time.Since(freed)
+	t.Logf("200 acks since space returned after %v (the load backs off up to 1 s after a refusal)", toAcks.Round(time.Millisecond))
+	code, body := r.p.get("/healthz", "")
+	_, metrics := r.p.get("/metrics", "")
+	st := r.load.Stats()
+	if code != 200 {
+		t.Errorf("/healthz after space returned: %d %s", code, body)
+	}
+	if len(st.Dropped) > 0 || !strings.Contains(metrics, "deskdrill_slow_consumers_total 0") {
+		t.Errorf("connections dropped %v, slow consumers %q; want none", st.Dropped, grepLines(metrics, "deskdrill_slow_consumers_total"))
+	}
+	t.Logf("load: %d sent, %d acknowledged, %d refused, %d started", st.Sent, st.Acked, st.Refused, st.Started)
+	// With the disk back, a stop writes everything and exits 0.
+	r.stop()
+	if took := r.p.signal(syscall.SIGTERM, 15*time.Second); r.p.cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("SIGTERM after space returned: exit %d after %v; want 0\n%s", r.p.cmd.ProcessState.ExitCode(), took, tail(r.p.errOut(), 5))
+	}
+	return to200, toAcks
 }
 
 func tail(s string, n int) string {
