@@ -67,11 +67,19 @@ contract refund are known at any moment (/api/live, deskdrill report).
 With no flags it runs a self-running demo: the steady-day scenario at its own speed (an hour of
 arrivals a minute), eight bots, internal customers. It prints the address and the tokens: one to join as an agent,
 one to view the dashboard and reports, one for the admin. Stop it with Ctrl-C: customers leave,
-connections get a close frame, everything is written to disk.`,
+connections get a close frame, everything is written to disk (if the disk cannot take it within
+--stop-timeout, serve exits 1 saying how many events were not written).
+
+An acknowledged event is on disk within 250 ms, or the hub stops acknowledging and says why: while
+the disk cannot take records, frames are refused with the error unavailable and /healthz answers 503.
+At start serve checks the file (PRAGMA quick_check; --integrity-check for the full check) and refuses
+one that is damaged or another program's; one serve holds a file at a time. A run whose hub died is
+marked interrupted; --resume RUN continues it with the same tokens and scenario clock.`,
 		Example: `  deskdrill serve
   deskdrill serve --scenario pre-hire-basic --bots 0          # people do the work
   deskdrill serve --scenario double11 --speed 120 --bots 40 --bot-skill 0.8
-  deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...`,
+  deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...
+  deskdrill serve --resume 3                                 # continue interrupted run 3`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("seed") {
