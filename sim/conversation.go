@@ -53,18 +53,40 @@ const (
 // not abandoned: reviews leave them out of the KPIs.
 const LeaveRunEnded = "run ended"
 
-// CutOff reports whether the run's end cut c off: the customer left
-// because the run stopped, before the conversation was closed.
+// LeaveInterrupted is the text of the leave event recorded for a
+// conversation that was open when the run's hub stopped without ending
+// the run (killed, a crash, a power cut): its customer is gone and what
+// happened last is unknown. Such conversations are cut off like those of
+// LeaveRunEnded.
+const LeaveInterrupted = "run interrupted"
+
+// CutOff reports whether the run's end, or its interruption, cut c off:
+// the customer left because the run stopped, before the conversation was
+// closed.
 func (c *Conversation) CutOff() bool {
+	why, ok := c.leftBeforeClose()
+	return ok && (why == LeaveRunEnded || why == LeaveInterrupted)
+}
+
+// Interrupted reports whether c was cut off by an interruption of the
+// run (see LeaveInterrupted).
+func (c *Conversation) Interrupted() bool {
+	why, ok := c.leftBeforeClose()
+	return ok && why == LeaveInterrupted
+}
+
+// leftBeforeClose returns the text of the customer's leave, if the
+// customer left before the agent closed.
+func (c *Conversation) leftBeforeClose() (string, bool) {
 	for _, e := range c.Events {
 		switch {
 		case e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActClose:
-			return false
+			return "", false
 		case e.Kind == EventLeave:
-			return e.Text == LeaveRunEnded
+			return e.Text, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Action is a structured agent action with its arguments (DOMAIN.md §2).

@@ -185,7 +185,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if run, ok := s.Run(); ok {
 		out["run"], out["scenario"], out["uptime_s"] = run.ID, run.Scenario, time.Since(run.Started).Seconds()
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, s.storeHealth(out), out)
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
@@ -405,7 +405,10 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	if end.IsZero() {
 		end = time.Now()
 	}
-	rv, err := review.Evaluate(convs, ReviewOptions(sc, run.Started, run.Speed, time.Duration(float64(end.Sub(run.Started))*max(run.Speed, 1))))
+	rv, err := review.Evaluate(convs, ReviewOptions(sc, run, end))
+	if err == nil {
+		rv.Notes = append(rv.Notes, interruptionNotes(run)...)
+	}
 	return run, rv, err
 }
 

@@ -124,13 +124,47 @@ type runJSON struct {
 	Started  time.Time  `json:"started"`
 	Ended    *time.Time `json:"ended"`
 	Live     bool       `json:"live"`
+	// State is live, ended or interrupted (store.RunState).
+	State         string             `json:"state"`
+	Interruptions []interruptionJSON `json:"interruptions,omitempty"`
+}
+
+// interruptionJSON is a stop of a run's hub that did not end it.
+type interruptionJSON struct {
+	// At is the run's last recorded event before its hub stopped.
+	At time.Time `json:"at"`
+	// ScenarioElapsed is the scenario time played by then, seconds.
+	ScenarioElapsed float64 `json:"scenario_elapsed_s"`
+	// Found is when the next serve marked it; null while none has.
+	Found *time.Time `json:"found"`
+	// Resumed is when serve --resume continued the run; null if not.
+	Resumed *time.Time `json:"resumed"`
 }
 
 func toRunJSON(r store.Run, live bool) runJSON {
-	j := runJSON{ID: r.ID, Scenario: r.Scenario, Seed: r.Seed, Speed: r.Speed, Contract: r.Contract, Started: r.Started, Live: live}
+	j := runJSON{ID: r.ID, Scenario: r.Scenario, Seed: r.Seed, Speed: r.Speed, Contract: r.Contract, Started: r.Started, Live: live,
+		State: string(r.State)}
 	if !r.Ended.IsZero() {
 		e := r.Ended
 		j.Ended = &e
+	}
+	switch {
+	case live:
+		j.State = string(store.RunLive)
+	case j.State == "" && j.Ended != nil:
+		j.State = string(store.RunEnded)
+	case j.State == "":
+		j.State = string(store.RunLive)
+	}
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	for _, in := range r.Interruptions {
+		j.Interruptions = append(j.Interruptions, interruptionJSON{At: in.At, ScenarioElapsed: in.Elapsed.Seconds(),
+			Found: opt(in.Found), Resumed: opt(in.Resumed)})
 	}
 	return j
 }

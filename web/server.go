@@ -60,6 +60,12 @@ type RunConfig struct {
 	Customers string
 	// Count stops the swarm after that many customers (0: the scenario).
 	Count int
+	// Resume, when not zero, continues that interrupted run (marked by
+	// store.MarkInterrupted) instead of starting a new one: the same run
+	// and tokens, conversations numbered on, and arrivals from the
+	// scenario time where it stopped. Scenario, Seed and Speed must be
+	// the run's.
+	Resume int64
 }
 
 // DefaultRevokeCheck is how often a live run looks for tokens revoked by
@@ -74,6 +80,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *store.Store
+	rec      *recorder // the store, as the hub records into it
 	registry *prometheus.Registry
 	handler  http.Handler
 	closing  chan struct{} // closed by Shutdown: long-lived requests end
@@ -105,7 +112,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{}),
 		sittings: newSittingRegistry()}
+	s.rec = &recorder{st: cfg.Store, log: cfg.Logger}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.registerStoreMetrics()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -238,18 +247,34 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	}
 	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{},
 		scores: map[string]sim.Score{}}
-	conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
-		"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
-	lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
-	id, err := s.store.CreateRun(ctx, lr.run)
-	if err != nil {
-		return nil, fmt.Errorf("start run: %w", err)
+	people := []struct{ role, name string }{{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"}}
+	var (
+		id        int64
+		firstConv int
+		resume    time.Duration
+		err       error
+	)
+	if rc.Resume != 0 {
+		if firstConv, resume, err = lr.resume(ctx, rc); err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		id = lr.run.ID
+		// People keep the tokens printed when the run started (only
+		// their hashes are stored); the internal clients get new ones of
+		// the same names, so the agents keep their names.
+		people = nil
+	} else {
+		conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
+			"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
+		lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
+		if id, err = s.store.CreateRun(ctx, lr.run); err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
+		lr.run.ID, lr.run.State = id, store.RunLive
 	}
-	lr.run.ID = id
-	for _, t := range []struct{ role, name string }{
-		{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"},
+	for _, t := range append(people, []struct{ role, name string }{
 		{store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"}, {store.RoleSupervisor, "bot-supervisors"},
-	} {
+	}...) {
 		plain, _, err := s.store.CreateToken(ctx, t.role, fmt.Sprintf("%s-run%d", t.name, id))
 		if err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
@@ -276,15 +301,16 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	var sw *swarm.Swarm
 	if rc.Customers == "internal" {
 		if sw, err = swarm.New(swarm.Config{URL: loopback + "/ws/customer", Token: lr.tokens["swarm"], Scenario: rc.Scenario,
-			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Logger: s.log}); err != nil {
+			Seed: rc.Seed, Speed: rc.Speed, Count: rc.Count, Resume: resume, Logger: s.log}); err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
 	}
 	lr.hub, err = hub.New(hub.Config{
-		Run: id, Scenario: rc.Scenario, Recorder: s.store, Auth: auth{s.store, s.sittings},
+		Run: id, Scenario: rc.Scenario, Recorder: s.rec, Auth: auth{s.store, s.sittings}, Admit: s.store.Health,
 		OnFinish: lr.onFinish, Now: s.cfg.Now, Concurrency: s.cfg.Concurrency,
 		Grace: s.cfg.Grace, RatingWindow: s.cfg.RatingWindow, StallTimeout: s.cfg.StallTimeout,
 		Logger: s.log, Registerer: &runRegisterer{r: s.registry, run: lr},
+		FirstConversation: firstConv,
 	})
 	if err != nil {
 		lr.unregister()
@@ -335,17 +361,24 @@ func (s *Server) Stop(ctx context.Context) error {
 		return ErrNoRun
 	}
 	lr.cancel()
-	lr.work.Wait()
-	err := lr.hub.Close(ctx)
-	lr.run.Ended = s.cfg.Now()
-	if e := s.store.EndRun(context.Background(), lr.run.ID, lr.run.Ended); e != nil && err == nil {
-		err = e
+	var errs []error
+	if err := waitGroup(ctx, &lr.work); err != nil {
+		errs = append(errs, fmt.Errorf("stop run %d: customers and bots: %w", lr.run.ID, err))
 	}
-	if e := s.store.Flush(context.Background()); e != nil && err == nil {
-		err = e
+	if err := lr.hub.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop run %d: %w", lr.run.ID, err))
+	}
+	lr.run.Ended = s.cfg.Now()
+	// While the disk is full these fail rather than wait: the run's end
+	// then stays unrecorded and the next start marks it interrupted.
+	if err := s.store.EndRun(ctx, lr.run.ID, lr.run.Ended); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.store.Flush(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	lr.unregister()
-	return err
+	return errors.Join(errs...)
 }
 
 // Shutdown stops the live run and ends long-lived requests (the stream).
@@ -430,9 +463,7 @@ func (lr *liveRun) onFinish(f hub.Finished) {
 	if len(f.Agents) > 0 {
 		agent = f.Agents[0]
 	}
-	if err := s.store.SaveScore(context.Background(), lr.run.ID, f.Conv.ID, agent, b, sc.Total); err != nil {
-		s.log.Error("record score", "conversation", f.Conv.ID, "err", err)
-	}
+	s.rec.saveScore(context.Background(), lr.run.ID, f.Conv.ID, agent, b, sc.Total)
 	lr.mu.Lock()
 	lr.finished = append(lr.finished, f.Conv)
 	lr.scores[f.Conv.ID] = sc
@@ -489,20 +520,20 @@ func Period(sc *sim.Scenario) string {
 	return p
 }
 
-// ReviewOptions are the rules a scenario's runs are judged by. A run that
-// began at start (the hub's clock) at speed counts its conversations on
-// the scenario's clock: the scenario's start plus the time since start ×
-// speed, so business hours and days are the scenario's however much the
-// run compresses them.
-func ReviewOptions(sc *sim.Scenario, start time.Time, speed float64, scenarioSpan time.Duration) review.Options {
-	speed = max(speed, 1)
+// ReviewOptions are the rules a scenario's runs are judged by, for run
+// judged at now. A run counts its conversations on the scenario's clock:
+// the scenario's start plus the scenario time the run had played at each
+// event (wall time × speed, without the time it stood interrupted:
+// store.Run.Elapsed), so business hours and days are the scenario's
+// however much the run compresses them; waits are never scaled. The paid
+// orders behind the dispute-refund rate are the store's over the scenario
+// time played by now.
+func ReviewOptions(sc *sim.Scenario, run store.Run, now time.Time) review.Options {
 	s0 := sc.StartTime()
 	return review.Options{
-		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: start, Period: Period(sc),
-		PaidOrders: sc.Store.PaidOrdersPerDay * scenarioSpan.Hours() / 24,
-		Clock: func(t time.Time) time.Time {
-			return s0.Add(time.Duration(float64(t.Sub(start)) * speed))
-		},
+		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: run.Started, Period: Period(sc),
+		PaidOrders: sc.Store.PaidOrdersPerDay * run.Elapsed(now).Hours() / 24,
+		Clock:      func(t time.Time) time.Time { return s0.Add(run.Elapsed(t)) },
 	}
 }
 
@@ -528,8 +559,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if lr.cache != nil && (lr.cacheN == len(lr.finished) || now.Sub(lr.cacheAt) < maxAge) {
 		return lr.cache, nil
 	}
-	span := time.Duration(float64(now.Sub(lr.started)) * lr.speed)
-	o := ReviewOptions(lr.scenario, lr.started, lr.speed, span)
+	o := ReviewOptions(lr.scenario, lr.run, now)
 	// Called with lr.mu held, as Evaluate runs under it.
 	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
 		sc, ok := lr.scores[c.ID]
@@ -539,6 +569,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.Notes = append(r.Notes, interruptionNotes(lr.run)...)
 	lr.cache, lr.cacheN, lr.cacheAt = r, len(lr.finished), now
 	return r, nil
 }

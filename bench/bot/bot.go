@@ -126,18 +126,69 @@ func (t *Team) Run(ctx context.Context) error {
 type link struct {
 	mu sync.Mutex
 	ws *websocket.Conn
+	// out (under mu) keeps every frame until the hub answers it: a frame
+	// refused as unavailable goes to again, and the resender sends it
+	// after a pause.
+	out   protocol.Outbox
+	again chan resend
+}
+
+// resend is a refused frame and when it may go again.
+type resend struct {
+	f  protocol.Frame
+	at time.Time
 }
 
 func (l *link) send(f protocol.Frame) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f = l.out.Stamp(f)
 	f.V = protocol.Version
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	return l.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+// settle takes the hub's answer to a frame; a refused one is queued for
+// the resender (dropped if a burst of refusals overflows the queue).
+func (l *link) settle(f protocol.Frame) {
+	l.mu.Lock()
+	again, after, ok := l.out.Settle(f)
+	l.mu.Unlock()
+	if ok {
+		select {
+		case l.again <- resend{again, time.Now().Add(after)}:
+		default:
+		}
+	}
+}
+
+// resender sends refused frames again, in order, each once its pause
+// (counted from its refusal) is over, until ctx ends.
+func (l *link) resender(ctx context.Context) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-l.again:
+			if wait := time.Until(r.at); wait > 0 {
+				t.Reset(wait)
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+			if l.send(r.f) != nil {
+				return
+			}
+		}
+	}
 }
 
 func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
@@ -152,7 +203,7 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	l := &link{ws: ws}
+	l := &link{ws: ws, again: make(chan resend, 64)}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -160,6 +211,7 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 		ws.Close()
 		wg.Wait()
 	}()
+	wg.Go(func() { l.resender(ctx) })
 	go func() {
 		<-ctx.Done()
 		l.mu.Lock()
@@ -207,8 +259,15 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 				close(ch)
 				delete(chats, f.Conversation)
 			}
+		case protocol.TypeAck:
+			l.settle(f)
 		case protocol.TypeError:
-			t.log.Warn("hub refused a bot frame", "seat", seat, "code", f.Code, "field", f.Field, "text", f.Text)
+			l.settle(f)
+			level := slog.LevelWarn
+			if f.Code == protocol.CodeUnavailable {
+				level = slog.LevelDebug // the hub logs why, once: not once per bot
+			}
+			t.log.Log(context.Background(), level, "hub refused a bot frame", "seat", seat, "code", f.Code, "field", f.Field, "text", f.Text)
 		}
 	}
 }

@@ -79,6 +79,11 @@ const (
 	CodeState        = "bad_state" // the frame does not fit the conversation's state (closed, not started)
 	CodeForbidden    = "forbidden" // your role may not do this
 	CodeTooMany      = "too_many_errors"
+	// CodeUnavailable: the hub cannot record right now (its disk is full,
+	// or its writer is behind), so it applied nothing and acknowledges
+	// nothing. The frame may be sent again unchanged after a pause; such
+	// refusals do not count toward the error limit.
+	CodeUnavailable = "unavailable"
 )
 
 // Frame is every frame of the protocol, flat. Encoders set the fields the

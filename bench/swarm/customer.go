@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type customer struct {
 	over    bool
 	outcome string
 	err     error
+	// out keeps each frame until the hub answers it; a frame refused as
+	// unavailable is sent again by a timer in resends.
+	out     protocol.Outbox
+	resends []*time.Timer
 
 	gaveOrder, gaveEvidence bool
 	waitingSince            time.Time // zero when not waiting for a reply
@@ -133,6 +138,7 @@ func (c *customer) say(intent phrases.Intent) string {
 }
 
 func (c *customer) send(f protocol.Frame) error {
+	f = c.out.Stamp(f)
 	f.V = protocol.Version
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -199,6 +205,11 @@ func (c *customer) run(ctx context.Context) (outcome string, err error) {
 		c.over = true
 		if c.patienceT.Stop() {
 			c.callbacks.Done()
+		}
+		for _, t := range c.resends {
+			if t.Stop() {
+				c.callbacks.Done()
+			}
 		}
 		c.mu.Unlock()
 		if stopped() {
@@ -285,6 +296,25 @@ func (c *customer) patienceOver(armed int) {
 	c.arm()
 }
 
+// retry takes an error from the hub: a frame it refused as unavailable
+// is sent again after the Outbox's pause, as the protocol advises. mu
+// must be held.
+func (c *customer) retry(e protocol.Frame) {
+	f, after, ok := c.out.Settle(e)
+	if !ok {
+		return
+	}
+	c.callbacks.Add(1)
+	c.resends = append(c.resends, time.AfterFunc(after, func() {
+		defer c.callbacks.Done()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.over {
+			c.send(f)
+		}
+	}))
+}
+
 // stop makes the buyer leave because the run ended.
 func (c *customer) stop(ctx context.Context) {
 	c.mu.Lock()
@@ -322,9 +352,16 @@ func (c *customer) gotReply(now time.Time) {
 func (c *customer) handle(f protocol.Frame) (done bool, err error) {
 	now := time.Now()
 	switch f.Type {
+	case protocol.TypeAck, protocol.TypeStarted:
+		c.out.Settle(f)
 	case protocol.TypeError:
+		c.retry(f)
 		c.s.stats.errors.Add(1)
-		c.s.log.Warn("hub refused a customer frame", "code", f.Code, "field", f.Field, "text", f.Text)
+		level := slog.LevelWarn
+		if f.Code == protocol.CodeUnavailable {
+			level = slog.LevelDebug // the hub logs why, once: not once per customer
+		}
+		c.s.log.Log(context.Background(), level, "hub refused a customer frame", "code", f.Code, "field", f.Field, "text", f.Text)
 	case protocol.TypeMessage:
 		c.gotReply(now)
 		asks := c.s.bank.Asks(f.Text)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -40,6 +41,12 @@ type Config struct {
 	// Count stops after this many customers (0: the scenario's whole
 	// duration).
 	Count int
+	// Resume is the scenario time already played by an interrupted run
+	// that goes on: the customers who arrive before it are drawn but not
+	// sent, so the swarm sends the very customers the run would have sent
+	// after it, with the same numbers and seeds, starting now. Count
+	// includes the ones not sent.
+	Resume time.Duration
 	// ZhShare is the share of customers writing zh-CN, the rest English
 	// (default 0.85).
 	ZhShare float64
@@ -138,30 +145,56 @@ func (s *Swarm) Stats() Summary {
 	}
 }
 
+// arrival is one customer of the schedule: its number (which seeds it),
+// its arrival on the scenario's clock, and when to send it, counted from
+// the swarm's start.
+type arrival struct {
+	index int
+	at    time.Time
+	due   time.Duration
+}
+
+// schedule yields the customers to send, in order: the scenario's
+// arrival process drawn from the seed, up to Count customers or the
+// scenario's end, less those before Resume. It is a pure function of the
+// configuration.
+func (s *Swarm) schedule() iter.Seq[arrival] {
+	return func(yield func(arrival) bool) {
+		from, to := s.scenario.StartTime(), s.scenario.EndTime()
+		draws := rand.New(rand.NewPCG(s.cfg.Seed, 0))
+		// A resumed run's clock starts where it stopped.
+		origin := from.Add(s.cfg.Resume)
+		t := from
+		for i := 0; s.cfg.Count == 0 || i < s.cfg.Count; i++ {
+			next, ok := s.rate.NextArrival(t, to, draws)
+			if !ok {
+				return
+			}
+			t = next
+			if next.Before(origin) {
+				continue // arrived before the interruption: sent then
+			}
+			if !yield(arrival{index: i, at: next, due: time.Duration(float64(next.Sub(origin)) / s.cfg.Speed)}) {
+				return
+			}
+		}
+	}
+}
+
 // Run sends customers until the scenario's end (or Count customers), then
 // waits for the conversations under way to end. Cancelling ctx makes every
 // customer leave at once.
 func (s *Swarm) Run(ctx context.Context) (Summary, error) {
 	start := time.Now()
-	from := s.scenario.StartTime()
-	to := s.scenario.EndTime()
-	arrivals := rand.New(rand.NewPCG(s.cfg.Seed, 0))
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	t := from
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
-	for i := 0; s.cfg.Count == 0 || i < s.cfg.Count; i++ {
-		next, ok := s.rate.NextArrival(t, to, arrivals)
-		if !ok {
-			break
-		}
-		t = next
+	for a := range s.schedule() {
 		// Open loop: the arrival's real time is fixed by the scenario
 		// clock, not by when the previous customer got going.
-		due := start.Add(time.Duration(float64(next.Sub(from)) / s.cfg.Speed))
-		if d := time.Until(due); d > 0 {
+		if d := time.Until(start.Add(a.due)); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
@@ -172,7 +205,7 @@ func (s *Swarm) Run(ctx context.Context) (Summary, error) {
 			case <-timer.C:
 			}
 		}
-		c := s.newCustomer(i, next)
+		c := s.newCustomer(a.index, a.at)
 		s.stats.arrived.Add(1)
 		if s.cfg.OnArrive != nil {
 			s.cfg.OnArrive()

@@ -67,3 +67,43 @@ func TestNew_Checks(t *testing.T) {
 		}
 	}
 }
+
+// A resumed swarm sends exactly the customers the whole run would have
+// sent after the interruption, with the same numbers, arrivals and so
+// seeds, on a clock that starts at the interruption.
+func TestSchedule_Resume(t *testing.T) {
+	sc, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect := func(resume time.Duration) []arrival {
+		s, err := New(Config{URL: "ws://127.0.0.1:1/ws/customer", Scenario: sc, Seed: 3, Speed: 60, Count: 400, Resume: resume})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []arrival
+		for a := range s.schedule() {
+			out = append(out, a)
+		}
+		return out
+	}
+	whole := collect(0)
+	if len(whole) != 400 {
+		t.Fatalf("%d customers; want Count 400", len(whole))
+	}
+	cut := whole[len(whole)/2].at.Sub(sc.StartTime()) - time.Millisecond
+	resumed := collect(cut)
+	tail := whole[len(whole)/2:]
+	if len(resumed) != len(tail) {
+		t.Fatalf("resumed at %v: %d customers; want the %d after it", cut, len(resumed), len(tail))
+	}
+	for i, a := range resumed {
+		w := tail[i]
+		if a.index != w.index || !a.at.Equal(w.at) {
+			t.Fatalf("resumed customer %d: #%d at %v; want #%d at %v", i, a.index, a.at, w.index, w.at)
+		}
+		if want := w.due - time.Duration(float64(cut)/60); (a.due - want).Abs() > time.Microsecond {
+			t.Fatalf("resumed customer %d due %v; want %v (the clock starts at the interruption)", i, a.due, want)
+		}
+	}
+}

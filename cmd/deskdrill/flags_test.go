@@ -26,26 +26,29 @@ var (
 	agentsFlags   = []flagRef{{newPlanCmd, "agents"}}
 	durationFlags = []flagRef{{newErlangCmd, "aht"}, {newErlangCmd, "patience"}, {newErlangCmd, "target"},
 		{newSimulateCmd, "aht"}, {newSimulateCmd, "patience"}, {newSimulateCmd, "target"},
-		{newServeCmd, "grace"}, {newServeCmd, "stall-timeout"}, {newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
+		{newServeCmd, "grace"}, {newServeCmd, "stall-timeout"}, {newServeCmd, "stop-timeout"}, {newCustomersCmd, "resume-at"},
+		{newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
 	rateFlags      = []flagRef{{newErlangCmd, "arrivals"}, {newSimulateCmd, "arrivals"}}
 	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}}
 	agentCostFlags = []flagRef{{newPlanCmd, "agent-cost"}}
-	thinkFlags     = []flagRef{{newServeCmd, "think"}, {newAgentCmd, "think"}}
-	speedFlags     = []flagRef{{newServeCmd, "speed"}, {newCustomersCmd, "speed"}}
+	thinkFlags     = []flagRef{{newServeCmd, "think"}, {newAgentCmd, "think"}, {newExamTryCmd, "think"}}
+	speedFlags     = []flagRef{{newServeCmd, "speed"}, {newCustomersCmd, "speed"}, {newExamTryCmd, "speed"}}
+	sizeFlags      = []flagRef{{newServeCmd, "db-max-size"}}
 	riskFlags      = []flagRef{{newPlanCmd, "risk"}}
 	kpiFlags       = []flagRef{{newRefundCmd, "kpi"}}
 	numberFlags    = []flagRef{{newPlanCmd, "hour-sl"}, {newPlanCmd, "hour-abandon"}, {newServeCmd, "bot-skill"}, {newAgentCmd, "skill"},
 		{newErlangCmd, "solve-sl"}, {newErlangCmd, "max-abandon"}, {newErlangCmd, "max-occupancy"}, {newErlangCmd, "shrinkage"},
-		{newCustomersCmd, "patience-scale"}, {newKPIsCmd, "paid-orders"}}
+		{newCustomersCmd, "patience-scale"}, {newKPIsCmd, "paid-orders"}, {newExamTryCmd, "bot-skill"}}
 	wholeFlags = []flagRef{{newPlanCmd, "reps"}, {newPlanCmd, "concurrency"}, {newPlanCmd, "seed"}, {newErlangCmd, "agents"},
 		{newSimulateCmd, "agents"}, {newSimulateCmd, "customers"}, {newSimulateCmd, "seed"},
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
-		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"}}
+		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
+		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"}}
 	urlFlags = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
 
 	allParsedFlags = slices.Concat(agentsFlags, durationFlags, rateFlags, loadRateFlags, agentCostFlags, thinkFlags,
-		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags)
+		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags)
 )
 
 // checkFlagError checks the error of flag name given value: one readable
@@ -111,6 +114,10 @@ func FuzzFlagAgents(f *testing.F) {
 
 func FuzzFlagDuration(f *testing.F) {
 	fuzzFlags(f, durationFlags, "180s", "3m", "1h30m", "14d", "2w", "1.5h", "0s", "500ms", "-1s", "1e400s", "3q", "9999999999w", "1..2s", "1.000036ms", "1h0.5ms", "6d23h59m59.999999999s", "8d")
+}
+
+func FuzzFlagSize(f *testing.F) {
+	fuzzFlags(f, sizeFlags, "500MiB", "2GiB", "1MB", "12B", "0", "-1GiB", "lots", "1e30GB", "1.5 MiB", "MiB")
 }
 
 func FuzzFlagRate(f *testing.F) {

@@ -64,6 +64,7 @@ func newCustomersCmd() *cobra.Command {
 		seed                 uint64
 		patience             float64
 		jsonOut              bool
+		resumeAt             time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "customers --url ws://HOST --token T [flags]",
@@ -91,7 +92,10 @@ customer token (serve prints one with --customers external).`,
 				return err
 			}
 			var arrived, done atomic.Int64
-			cfg := swarm.Config{URL: u, Token: token, Scenario: sc, Seed: seed, Speed: speed, Count: count, PatienceScale: patience,
+			if resumeAt < 0 {
+				return usage("--resume-at %v: want the scenario time serve --resume printed", resumeAt)
+			}
+			cfg := swarm.Config{URL: u, Token: token, Scenario: sc, Seed: seed, Speed: speed, Count: count, PatienceScale: patience, Resume: resumeAt,
 				OnArrive: func() { arrived.Add(1) }, OnDone: func() { done.Add(1) }}
 			logger, _ := newLogger(c.ErrOrStderr(), "warn")
 			cfg.Logger = logger
@@ -122,6 +126,16 @@ customer token (serve prints one with --customers external).`,
 	floatFlag(f, &patience, "patience-scale", 1, "multiply every patience draw", above(0, 1000),
 		"a number above 0 such as 1.5 (every buyer waits 50 % longer)")
 	f.BoolVar(&jsonOut, "json", false, "print the summary as JSON")
+	// A scenario time can be a long trial's (weeks): bounded by a year,
+	// not by the week other duration flags stop at.
+	varFlag(f, &resumeAt, "resume-at", "duration", "continue an interrupted run's arrivals from this scenario time (serve --resume prints it; same --seed)",
+		func(s string) (time.Duration, error) {
+			d, err := scenarios.ParseDuration(s)
+			if err != nil || d < 0 || d > 366*24*time.Hour {
+				return 0, &wantError{want: "a scenario time such as 3h20m or 9d4h, at most 366d"}
+			}
+			return d, nil
+		}, formatDuration)
 	return c
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/trainer"
+	"github.com/deskdrill/deskdrill/web/store"
 )
 
 // Exit codes.
@@ -49,6 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = &usageError{cmd: root.CommandPath(), err: err}
 	}
 	fmt.Fprintf(stderr, "deskdrill: %v\n", err)
+	if h := hint(err); h != "" {
+		fmt.Fprintf(stderr, "  %s\n", h)
+	}
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
@@ -58,6 +62,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	return exitFailure
+}
+
+// hint says what to do about a refused database file or records that
+// were not written.
+func hint(err error) string {
+	var fe *store.FileError
+	var nw *store.NotWrittenError
+	switch {
+	case errors.As(err, &fe) && errors.Is(fe.Err, store.ErrDamaged):
+		return "The file was not changed. Restore it from a backup, or name a new file with --db; sqlite3's .recover may save what is readable."
+	case errors.As(err, &fe) && errors.Is(fe.Err, store.ErrForeign):
+		return "The file was not changed: it is not deskdrill's. Name another file with --db."
+	case errors.As(err, &fe) && errors.Is(fe.Err, store.ErrLocked):
+		return "Stop the other deskdrill serve first, or name another file with --db. deskdrill report and export read the file while it serves."
+	case errors.As(err, &fe) && errors.Is(fe.Err, store.ErrNewer):
+		return "The file was not changed. Use the deskdrill that wrote it, or a newer one."
+	case errors.As(err, &nw):
+		return "Those events are not in the file. If the run's end could not be recorded either, the next deskdrill serve marks the run interrupted; serve --resume RUN continues it."
+	}
+	return ""
 }
 
 // isBadInput reports whether err comes from what the user gave: a flag, a

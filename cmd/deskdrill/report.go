@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,13 +72,9 @@ attaches to a claim). --list shows the runs in the file.`,
 					return writeJSON(c.OutOrStdout(), runs)
 				}
 				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "RUN\tSCENARIO\tSEED\tSPEED\tSTARTED\tENDED")
+				fmt.Fprintln(tw, "RUN\tSCENARIO\tSEED\tSPEED\tSTARTED\tSTATE")
 				for _, r := range runs {
-					ended := "running or killed"
-					if !r.Ended.IsZero() {
-						ended = r.Ended.Local().Format("2006-01-02 15:04:05")
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%d\t%g\t%s\t%s\n", r.ID, r.Scenario, r.Seed, r.Speed, r.Started.Local().Format("2006-01-02 15:04:05"), ended)
+					fmt.Fprintf(tw, "%d\t%s\t%d\t%g\t%s\t%s\n", r.ID, r.Scenario, r.Seed, r.Speed, r.Started.Local().Format(time.DateTime), runState(r))
 				}
 				return tw.Flush()
 			}
@@ -92,7 +89,8 @@ attaches to a claim). --list shows the runs in the file.`,
 			if jsonOut {
 				return writeJSON(c.OutOrStdout(), map[string]any{"run": run, "review": rv})
 			}
-			fmt.Fprintf(c.OutOrStdout(), "run %d: %s, seed %d, speed %g×, started %s\n", run.ID, run.Scenario, run.Seed, run.Speed, run.Started.Local().Format("2006-01-02 15:04:05"))
+			fmt.Fprintf(c.OutOrStdout(), "run %d: %s, seed %d, speed %g×, started %s, %s\n", run.ID, run.Scenario, run.Seed, run.Speed,
+				run.Started.Local().Format(time.DateTime), runState(run))
 			return writeReview(c.OutOrStdout(), rv)
 		},
 	}
@@ -120,7 +118,8 @@ func newExportCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if _, err := st.Run(c.Context(), id); err != nil {
+			run, err := st.Run(c.Context(), id)
+			if err != nil {
 				return fmt.Errorf("run %d: %w", id, err)
 			}
 			convs, err := st.Conversations(c.Context(), id)
@@ -139,13 +138,41 @@ func newExportCmd() *cobra.Command {
 			if err := scenarios.WriteTranscripts(w, convs); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.ErrOrStderr(), "run %d: %d conversations\n", id, len(convs))
+			fmt.Fprintf(c.ErrOrStderr(), "run %d: %d conversations; %s\n", id, len(convs), runState(run))
+			if len(run.Interruptions) > 0 {
+				fmt.Fprintf(c.ErrOrStderr(), "  conversations open at an interruption end with a leave %q and are left out of the KPIs\n", sim.LeaveInterrupted)
+			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&db, "db", "deskdrill.db", "SQLite file of the hub")
 	c.Flags().StringVar(&out, "out", "", "write to FILE instead of standard output")
 	return c
+}
+
+// runState says where a run stands: ended (when), live, or interrupted
+// (where, and whether it was resumed).
+func runState(r store.Run) string {
+	var parts []string
+	switch r.State {
+	case store.RunEnded:
+		parts = append(parts, "ended "+r.Ended.Local().Format(time.DateTime))
+	case store.RunLive:
+		parts = append(parts, "live")
+	}
+	for _, in := range r.Interruptions {
+		p := "interrupted at " + in.At.Local().Format(time.DateTime)
+		switch {
+		case !in.Resumed.IsZero():
+			p += ", resumed " + in.Resumed.Local().Format(time.DateTime)
+		case in.Found.IsZero():
+			p += " (its hub is gone; the next serve marks it)"
+		default:
+			p += fmt.Sprintf(" (serve --resume %d continues it)", r.ID)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // kpisFromTranscripts is `deskdrill kpis --transcripts FILE`.

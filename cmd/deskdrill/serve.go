@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,11 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +39,13 @@ type serveOptions struct {
 	grace     time.Duration
 	stall     time.Duration
 	logLevel  string
+	// stopTimeout bounds the stop after a signal; integrity asks for the
+	// full check of the file at start; maxSize caps the file (bytes).
+	stopTimeout time.Duration
+	integrity   bool
+	maxSize     int64
+	// resume is the interrupted run to continue (0: a new run).
+	resume int64
 }
 
 // The self-running demo: an ordinary day at the scenario's own speed (an
@@ -57,11 +70,19 @@ contract refund are known at any moment (/api/live, deskdrill report).
 With no flags it runs a self-running demo: the steady-day scenario at its own speed (an hour of
 arrivals a minute), eight bots, internal customers. It prints the address and the tokens: one to join as an agent,
 one to view the dashboard and reports, one for the admin. Stop it with Ctrl-C: customers leave,
-connections get a close frame, everything is written to disk.`,
+connections get a close frame, everything is written to disk (if the disk cannot take it within
+--stop-timeout, serve exits 1 saying how many events were not written).
+
+An acknowledged event is on disk within 250 ms, or the hub stops acknowledging and says why: while
+the disk cannot take records, frames are refused with the error unavailable and /healthz answers 503.
+At start serve checks the file (PRAGMA quick_check; --integrity-check for the full check) and refuses
+one that is damaged or another program's; one serve holds a file at a time. A run whose hub died is
+marked interrupted; --resume RUN continues it with the same tokens and scenario clock.`,
 		Example: `  deskdrill serve
   deskdrill serve --scenario pre-hire-basic --bots 0          # people do the work
   deskdrill serve --scenario double11 --speed 120 --bots 40 --bot-skill 0.8
-  deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...`,
+  deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...
+  deskdrill serve --resume 3                                 # continue interrupted run 3`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("seed") {
@@ -85,6 +106,13 @@ connections get a close frame, everything is written to disk.`,
 	durationFlag(f, &o.stall, "stall-timeout", 15*time.Second, "a client that has not drained its send queue, or answered a ping, this long is treated as disconnected",
 		time.Second, "a duration of at least 1s such as 15s")
 	f.StringVar(&o.logLevel, "log", "info", "log level: debug, info, warn, error")
+	durationFlag(f, &o.stopTimeout, "stop-timeout", 10*time.Second,
+		"after Ctrl-C or SIGTERM, how long to wait for the records to reach the disk before exiting without them", time.Second, "a duration of at least 1s such as 10s")
+	f.BoolVar(&o.integrity, "integrity-check", false, "check the whole database file at start (PRAGMA integrity_check) instead of the quick check")
+	varFlag(f, &o.resume, "resume", "RUN", "continue interrupted run RUN: the same run, tokens and scenario clock", parseRunFlag,
+		func(v int64) string { return strconv.FormatInt(v, 10) })
+	varFlag(f, &o.maxSize, "db-max-size", "size", "cap the database file (e.g. 500MiB, 2GiB): beyond it the hub stops acknowledging, as on a full disk",
+		parseSizeFlag, func(v int64) string { return strconv.FormatInt(v, 10) })
 	return c
 }
 
@@ -112,6 +140,28 @@ func countFlag(f *pflag.FlagSet, p *int, usage string) {
 	intFlag(f, p, "count", 0, usage, 0, math.MaxInt32, "a whole number of customers from 0 such as 500")
 }
 
+// parseSize reads a size in bytes with an optional unit: B, KiB, MiB,
+// GiB, KB, MB, GB.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+		return 0, fmt.Errorf("%q: want a size such as 500MiB or 2GiB", s)
+	}
+	return int64(n * float64(mult)), nil
+}
+
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -131,19 +181,46 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return usage("%w", err)
 	}
-	sc, err := scenarios.LoadScenario(o.scenario)
-	if err != nil {
-		return err
+	maxSize := o.maxSize
+	check := store.CheckQuick
+	if o.integrity {
+		check = store.CheckFull
 	}
-	speed := o.speed
-	if speed == 0 {
-		speed = sc.Speed
-	}
-	st, err := store.Open(ctx, o.db, store.Options{Logger: logger})
+	// Exclusive: one serve per file. Report and export read beside it.
+	st, err := store.Open(ctx, o.db, store.Options{Logger: logger, Check: check, Exclusive: true, MaxSize: maxSize})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	out := c.OutOrStdout()
+	// Runs whose hub died (kill -9, a crash, a stop that could not
+	// record the end) are marked now that nobody else serves the file.
+	marked, err := st.MarkInterrupted(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, r := range marked {
+		in := r.Interrupted()
+		fmt.Fprintf(out, "run %d (%s) was interrupted at %s: its hub stopped without ending it; its open conversations are closed as cut off (deskdrill serve --resume %d continues it)\n",
+			r.ID, r.Scenario, in.At.Local().Format(time.DateTime), r.ID)
+	}
+	rc := web.RunConfig{Seed: o.seed, Speed: o.speed, Bots: o.bots, BotSkill: o.botSkill, ThinkMin: o.think.Min, ThinkMax: o.think.Max,
+		Customers: o.customers, Count: o.count}
+	var resumed *store.Run
+	if o.resume != 0 {
+		run, err := resumeConfig(c, st, o, &rc)
+		if err != nil {
+			return err
+		}
+		resumed = &run
+	} else if rc.Scenario, err = scenarios.LoadScenario(o.scenario); err != nil {
+		return err
+	}
+	sc := rc.Scenario
+	if rc.Speed == 0 {
+		rc.Speed = sc.Speed
+	}
+	speed := rc.Speed
 	srv, err := web.New(web.Config{Store: st, Logger: logger, Grace: o.grace, StallTimeout: o.stall})
 	if err != nil {
 		return err
@@ -157,8 +234,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: o.seed, Speed: speed, Bots: o.bots, BotSkill: o.botSkill,
-		ThinkMin: o.think.Min, ThinkMax: o.think.Max, Customers: o.customers, Count: o.count})
+	info, err := srv.Start(ctx, rc)
 	if err != nil {
 		httpSrv.Close()
 		return err
@@ -170,15 +246,27 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	tokens := info.Tokens
 	id := info.Run.ID
-	out := c.OutOrStdout()
-	fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, o.seed, o.db)
-	fmt.Fprintf(out, "  open a link (it signs you in), or http://%s/ and paste a token:\n", addr)
-	fmt.Fprintf(out, "  agent console:           http://%s/?token=%s\n", addr, tokens["trainee"])
-	fmt.Fprintf(out, "  supervisor console:      http://%s/?token=%s\n", addr, tokens["supervisor"])
-	fmt.Fprintf(out, "  dashboard and reports:   http://%s/?token=%s\n", addr, tokens["dashboard"])
-	fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
-	if o.customers == "external" {
-		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], o.scenario)
+	if resumed != nil {
+		in := resumed.Interrupted()
+		fmt.Fprintf(out, "deskdrill resumed run %d of %s on http://%s (interrupted at %s after %v of scenario time; speed %g×, seed %d, records in %s)\n",
+			id, sc.Name, addr, in.At.Local().Format(time.DateTime), in.Elapsed.Round(time.Second), speed, rc.Seed, o.db)
+		fmt.Fprintf(out, "  the tokens printed when run %d started still work; a new admin link:\n", id)
+		fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
+		tokens["dashboard"] = admin
+	} else {
+		fmt.Fprintf(out, "deskdrill serving run %d of %s on http://%s (speed %g×, seed %d, records in %s)\n", id, sc.Name, addr, speed, rc.Seed, o.db)
+		fmt.Fprintf(out, "  open a link (it signs you in), or http://%s/ and paste a token:\n", addr)
+		fmt.Fprintf(out, "  agent console:           http://%s/?token=%s\n", addr, tokens["trainee"])
+		fmt.Fprintf(out, "  supervisor console:      http://%s/?token=%s\n", addr, tokens["supervisor"])
+		fmt.Fprintf(out, "  dashboard and reports:   http://%s/?token=%s\n", addr, tokens["dashboard"])
+		fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
+	}
+	switch {
+	case rc.Customers == "external" && resumed != nil:
+		fmt.Fprintf(out, "  customer token: %s\n  send the rest of the customers with: deskdrill customers --url ws://%s --token %s --scenario %s --seed %d --speed %g --count %d --resume-at %v\n",
+			tokens["swarm"], addr, tokens["swarm"], sc.Name, rc.Seed, rc.Speed, rc.Count, resumed.Interrupted().Elapsed)
+	case rc.Customers == "external":
+		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], sc.Name)
 	}
 	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
 	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", id, o.db)
@@ -190,17 +278,115 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	fmt.Fprintln(out, "stopping: customers leave, connections close, records are flushed")
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
 	defer cancel()
+	// A second Ctrl-C (or SIGTERM) gives up on the records at once.
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	go func() { // ends when shut does (cancel is deferred)
+		select {
+		case <-again:
+			cancel()
+		case <-shut.Done():
+		}
+	}()
+	if herr := st.Health(); herr != nil {
+		s := st.Stats()
+		fmt.Fprintf(out, "stopping: %d records are not on disk yet (%v); waiting up to %v for the disk to take them, Ctrl-C again to give up\n",
+			s.Appended-s.Committed-s.Rejected-s.Lost, herr, o.stopTimeout)
+	}
 	err = srv.Shutdown(shut)
-	if e := httpSrv.Shutdown(shut); e != nil && err == nil && !errors.Is(e, http.ErrServerClosed) {
-		err = e
+	if e := httpSrv.Shutdown(shut); e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
 	}
-	if e := st.Close(); e != nil && err == nil {
-		err = e
+	if e := st.Shutdown(shut); e != nil {
+		err = errors.Join(err, e)
 	}
-	if err == nil {
-		fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
+	var nw *store.NotWrittenError
+	if errors.As(err, &nw) {
+		// What was not written says it all; the failed flush before it
+		// is the same story.
+		err = nw
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("stop run %d: %w", id, err)
+	}
+	fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
+	return nil
+}
+
+// resumeConfig fills rc for `serve --resume RUN` from the run as it was
+// started: its scenario, seed and speed (flags that contradict them are
+// refused), and its bots, customers and count unless flags set them.
+func resumeConfig(c *cobra.Command, st *store.Store, o serveOptions, rc *web.RunConfig) (store.Run, error) {
+	usage := func(format string, args ...any) error {
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
+	}
+	run, err := st.Run(c.Context(), o.resume)
+	if err != nil {
+		return run, fmt.Errorf("--resume: %w", err)
+	}
+	if run.State != store.RunInterrupted {
+		return run, fmt.Errorf("--resume %d: the run is %s; only an interrupted run can be resumed", run.ID, run.State)
+	}
+	var conf struct {
+		Bots      *int     `json:"bots"`
+		BotSkill  *float64 `json:"bot_skill"`
+		Customers string   `json:"customers"`
+		Count     *int     `json:"count"`
+	}
+	if len(run.Config) > 0 {
+		if err := json.Unmarshal(run.Config, &conf); err != nil {
+			return run, fmt.Errorf("--resume %d: the run's configuration: %w", run.ID, err)
+		}
+	}
+	f := c.Flags()
+	name := run.Scenario
+	if f.Changed("scenario") {
+		name = o.scenario
+	}
+	if rc.Scenario, err = scenarios.LoadScenario(name); err != nil {
+		return run, fmt.Errorf("--resume %d: its scenario %s: %w (name its file with --scenario)", run.ID, run.Scenario, err)
+	}
+	switch {
+	case rc.Scenario.Name != run.Scenario:
+		return run, usage("--resume %d: the run plays %s, not %s", run.ID, run.Scenario, rc.Scenario.Name)
+	case f.Changed("seed") && o.seed != run.Seed:
+		return run, usage("--resume %d: the run's seed is %d, not %d", run.ID, run.Seed, o.seed)
+	case f.Changed("speed") && o.speed != run.Speed:
+		return run, usage("--resume %d: the run's speed is %g, not %g", run.ID, run.Speed, o.speed)
+	}
+	rc.Seed, rc.Speed, rc.Resume = run.Seed, run.Speed, run.ID
+	if conf.Bots != nil && !f.Changed("bots") {
+		rc.Bots = *conf.Bots
+	}
+	if conf.BotSkill != nil && !f.Changed("bot-skill") {
+		rc.BotSkill = *conf.BotSkill
+	}
+	if conf.Customers != "" && !f.Changed("customers") {
+		rc.Customers = conf.Customers
+	}
+	if conf.Count != nil && !f.Changed("count") {
+		rc.Count = *conf.Count
+	}
+	return run, nil
+}
+
+// parseRunFlag reads --resume: a run number.
+func parseRunFlag(s string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 1 {
+		return 0, &wantError{want: "a run number such as 3 (deskdrill report --list)"}
+	}
+	return n, nil
+}
+
+// parseSizeFlag reads --db-max-size.
+func parseSizeFlag(s string) (int64, error) {
+	n, err := parseSize(s)
+	if err != nil {
+		return 0, &wantError{want: "a size such as 500MiB or 2GiB"}
+	}
+	return n, nil
 }

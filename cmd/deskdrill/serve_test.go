@@ -160,6 +160,8 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		{"serve", "--bot-skill", "2"},
 		{"serve", "--think", "5s..1s"},
 		{"serve", "--stall-timeout", "0s"},
+		{"serve", "--stop-timeout", "0s"},
+		{"serve", "--db-max-size", "lots"},
 		{"customers"},
 		{"agent", "--url", "ws://127.0.0.1:1"},
 		{"report", "x", "--db", "/nonexistent/db"},

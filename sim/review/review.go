@@ -135,21 +135,26 @@ func lastAgent(c *sim.Conversation) string {
 	return ""
 }
 
-// Evaluate judges convs. Conversations the run's end cut off (the
-// customer left with sim.LeaveRunEnded before a close) are left out and
-// counted in a note: they say nothing about the agents. Conversations are
+// Evaluate judges convs. Conversations the run's end or an interruption
+// cut off (the customer left with sim.LeaveRunEnded or
+// sim.LeaveInterrupted before a close) are left out and counted in a
+// note: they say nothing about the agents. Conversations are
 // not changed.
 func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if o.Profile == nil {
 		return nil, ErrNoProfile
 	}
 	var kept []*sim.Conversation
+	interrupted := 0
 	for _, c := range convs {
-		if !c.CutOff() {
+		switch {
+		case c.Interrupted():
+			interrupted++
+		case !c.CutOff():
 			kept = append(kept, c)
 		}
 	}
-	cut := len(convs) - len(kept)
+	cut := len(convs) - len(kept) - interrupted
 	convs = kept
 	if o.Weights == (sim.ScoreWeights{}) {
 		o.Weights = sim.DefaultScoreWeights()
@@ -301,6 +306,9 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	}
 	if cut > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
+	}
+	if interrupted > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations open when the run was interrupted (its hub stopped) are left out", interrupted))
 	}
 	if o.InferCase != nil {
 		r.Inference = &inf

@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,8 +70,12 @@ func TestEvaluate(t *testing.T) {
 	cut := newChat("c3", sim.CaseRefundUnshipped, 5000).
 		add(0, sim.SenderCustomer, sim.EventMessage, "退款", nil, 0).
 		add(5, sim.SenderCustomer, sim.EventLeave, sim.LeaveRunEnded, nil, 0).c
+	interrupted := newChat("c4", sim.CaseRefundUnshipped, 5000).
+		add(0, sim.SenderCustomer, sim.EventMessage, "退款", nil, 0).
+		add(1, sim.SenderSystem, sim.EventAssign, "", nil, 0).
+		add(7, sim.SenderCustomer, sim.EventLeave, sim.LeaveInterrupted, nil, 0).c
 	p := taobaoLike()
-	r, err := review.Evaluate([]*sim.Conversation{good, slow, cut}, review.Options{Profile: p, PaidOrders: 100})
+	r, err := review.Evaluate([]*sim.Conversation{good, slow, cut, interrupted}, review.Options{Profile: p, PaidOrders: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +109,8 @@ func TestEvaluate(t *testing.T) {
 	if r.Period != "2026-11" {
 		t.Errorf("period %q", r.Period)
 	}
-	if r.Conversations != 2 || len(r.Notes) != 1 {
-		t.Errorf("%d conversations, notes %q; want the cut-off one left out and said so", r.Conversations, r.Notes)
+	if r.Conversations != 2 || len(r.Notes) != 2 || !strings.Contains(r.Notes[1], "interrupted") {
+		t.Errorf("%d conversations, notes %q; want the cut-off and the interrupted one left out and said so", r.Conversations, r.Notes)
 	}
 }
 

@@ -145,7 +145,9 @@ func (c *client) expectError() protocol.Frame {
 // withoutExample lists the error codes of protocol.md that have no row in
 // its examples, each with the reason (a state no setup here can make). A
 // new code gets an example row, or an entry here.
-var withoutExample = map[string]string{}
+var withoutExample = map[string]string{
+	protocol.CodeUnavailable: "needs records that cannot reach the disk: TestHub_AdmitRefusesWithUnavailable and web's TestServer_DiskFull send frames while the store refuses",
+}
 
 // TestHub_DocErrorExamples sends every error example of docs/protocol.md
 // to a real hub over a real WebSocket, in the state the example names,

@@ -114,6 +114,16 @@ type Config struct {
 	Logger        *slog.Logger
 	// Registerer receives the hub's Prometheus metrics; nil registers none.
 	Registerer prometheus.Registerer
+	// Admit, when set, is asked before every frame that changes state
+	// (every frame but ping) is applied, with the hub's lock held. An
+	// error refuses the frame: it has no effect and gets an error frame
+	// with code unavailable and the error's text. The server passes its
+	// store's health, so that the hub applies and acknowledges only what
+	// the store will write in time. It must not block.
+	Admit func() error
+	// FirstConversation is the number of the first conversation
+	// (c000001 when zero): a resumed run continues its numbering.
+	FirstConversation int
 }
 
 // The hub's defaults.
@@ -353,6 +363,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h.main = newPool(Pool{Run: cfg.Run, Concurrency: cfg.Concurrency})
 	h.pools = map[string]*pool{"": h.main}
+	h.nextConv = max(cfg.FirstConversation-1, 0)
 	m, err := newMetrics(cfg.Registerer, h)
 	if err != nil {
 		return nil, err
@@ -523,6 +534,9 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 		}
 		h.mu.Lock()
 		if err == nil {
+			err = h.admit(f)
+		}
+		if err == nil {
 			if from == protocol.FromAgent {
 				err = h.agentFrame(c, f, read)
 			} else {
@@ -540,7 +554,7 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			}
 			h.metrics.protocolErrors.WithLabelValues(pe.Code).Inc()
 			c.pushFrame(pe.Frame(), time.Time{})
-			if c.tooManyErrors(read) {
+			if pe.Code != protocol.CodeUnavailable && c.tooManyErrors(read) {
 				c.close(websocket.ClosePolicyViolation, fmt.Sprintf("more than %d protocol errors in a minute", h.cfg.ErrorLimit))
 				return
 			}

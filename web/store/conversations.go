@@ -21,6 +21,18 @@ import (
 // AppendEvent). It copies what it needs from c, so the caller may go on
 // changing c.
 func (s *Store) StartConversation(ctx context.Context, runID int64, c *sim.Conversation) error {
+	return s.startConversation(ctx, runID, c, true)
+}
+
+// TryStartConversation is StartConversation for a caller that must never
+// wait for the writer (the hub, under its lock): when the queue is full it
+// returns an error wrapping ErrQueueFull at once and records nothing
+// (Stats.Dropped counts it).
+func (s *Store) TryStartConversation(ctx context.Context, runID int64, c *sim.Conversation) error {
+	return s.startConversation(ctx, runID, c, false)
+}
+
+func (s *Store) startConversation(ctx context.Context, runID int64, c *sim.Conversation, wait bool) error {
 	cp := *c
 	cp.Events = slices.Clone(c.Events)
 	err := errors.Join(checkTime(c.Arrived), checkTime(c.Order.Paid), checkTime(c.Order.Shipped), checkTime(c.Order.Received))
@@ -33,7 +45,7 @@ func (s *Store) StartConversation(ctx context.Context, runID int64, c *sim.Conve
 		}
 	}
 	if err == nil {
-		err = s.enqueue(ctx, op{kind: opConversation, run: runID, c: &cp})
+		err = s.enqueue(ctx, op{kind: opConversation, run: runID, c: &cp}, wait)
 	}
 	if err != nil {
 		return fmt.Errorf("start conversation %q: %w", c.ID, err)
@@ -53,13 +65,25 @@ func (s *Store) StartConversation(ctx context.Context, runID int64, c *sim.Conve
 // database refuses (a duplicate seq, an unknown conversation) is reported
 // by the next Flush as a *RowError.
 func (s *Store) AppendEvent(ctx context.Context, runID int64, convID string, seq int, e sim.Event) error {
+	return s.appendEvent(ctx, runID, convID, seq, e, true)
+}
+
+// TryAppendEvent is AppendEvent for a caller that must never wait for the
+// writer (the hub, under its lock): when the queue is full it returns an
+// error wrapping ErrQueueFull at once and records nothing (Stats.Dropped
+// counts it). Callers that acknowledge what they record ask Health first.
+func (s *Store) TryAppendEvent(ctx context.Context, runID int64, convID string, seq int, e sim.Event) error {
+	return s.appendEvent(ctx, runID, convID, seq, e, false)
+}
+
+func (s *Store) appendEvent(ctx context.Context, runID int64, convID string, seq int, e sim.Event, wait bool) error {
 	err := checkTime(e.At)
 	if err == nil {
 		if e.Action != nil {
 			a := *e.Action
 			e.Action = &a
 		}
-		err = s.enqueue(ctx, op{kind: opEvent, run: runID, conv: convID, seq: seq, ev: e})
+		err = s.enqueue(ctx, op{kind: opEvent, run: runID, conv: convID, seq: seq, ev: e}, wait)
 	}
 	if err != nil {
 		return fmt.Errorf("append event %s#%d: %w", convID, seq, err)
@@ -71,11 +95,21 @@ func (s *Store) AppendEvent(ctx context.Context, runID int64, convID string, seq
 // runID: score is its JSON, total its total. A later score of the same
 // conversation and agent replaces it. It is batched (see AppendEvent).
 func (s *Store) SaveScore(ctx context.Context, runID int64, convID, agent string, score []byte, total float64) error {
+	return s.saveScore(ctx, runID, convID, agent, score, total, true)
+}
+
+// TrySaveScore is SaveScore that never waits for the writer (see
+// TryAppendEvent).
+func (s *Store) TrySaveScore(ctx context.Context, runID int64, convID, agent string, score []byte, total float64) error {
+	return s.saveScore(ctx, runID, convID, agent, score, total, false)
+}
+
+func (s *Store) saveScore(ctx context.Context, runID int64, convID, agent string, score []byte, total float64, wait bool) error {
 	var err error
 	if !json.Valid(score) {
 		err = errors.New("score is not valid JSON")
 	} else {
-		err = s.enqueue(ctx, op{kind: opScore, run: runID, conv: convID, name: agent, total: total, score: slices.Clone(score)})
+		err = s.enqueue(ctx, op{kind: opScore, run: runID, conv: convID, name: agent, total: total, score: slices.Clone(score)}, wait)
 	}
 	if err != nil {
 		return fmt.Errorf("save score %s/%s: %w", convID, agent, err)

@@ -72,10 +72,34 @@
 // commit a full queue (QueueSize rows) ahead of it.
 //
 // A batch whose commit fails (a full disk, an I/O error) stays in memory
-// and is retried every FlushInterval; Flush returns the error meanwhile, and
-// the queue fills, so the callers wait. Once Close has begun a batch is
-// tried closingAttempts times and then dropped, counted in Stats.Lost and
-// returned by Close.
+// and is retried every FlushInterval; Flush returns the error meanwhile.
+// Close tries it closingAttempts times and then drops it, counted in
+// Stats.Lost; Shutdown retries until its ctx is done, then drops what is
+// left. Both then return a *NotWrittenError that counts the events.
+//
+// # Health: what a server may acknowledge
+//
+// The bound above is a promise only while the writer keeps up. Health says,
+// without waiting, whether it does now: it returns an *UnavailableError
+// while the last commit failed (SQLite's error), while the oldest
+// uncommitted write is older than FlushInterval + CommitBudget (the disk
+// is too slow, or a commit hangs), or while the queue is more than
+// three-quarters full. A server that asks Health before each write it
+// acknowledges, and acknowledges nothing while it fails, can promise: an
+// acknowledged write is on disk within FlushInterval + one commit, or the
+// server has stopped acknowledging. The live hub does so
+// (hub.Config.Admit), and records through TryStartConversation and
+// TryAppendEvent, which never wait: with the queue full they drop the row
+// (Stats.Dropped) rather than block the hub's lock.
+//
+// # The file
+//
+// Open checks an existing file before it writes to it (Options.Check) and
+// refuses, untouched, one that is not deskdrill's (ApplicationID), is newer
+// or is damaged. Options.Exclusive holds a flock(2) lock on PATH.lock so a
+// second server cannot open the file; readers open it beside the server.
+// A run whose server died without ending it reads as interrupted;
+// MarkInterrupted records it, ResumeRun continues it.
 //
 // # Storage
 //

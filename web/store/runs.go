@@ -24,6 +24,11 @@ type Run struct {
 	Started, Ended time.Time
 	// Config is the run's full configuration as JSON; empty for none.
 	Config []byte
+	// State is where the run stands, and Interruptions the stops of its
+	// hub that did not end it, oldest first (see MarkInterrupted). Both
+	// are read, not written, by CreateRun.
+	State         RunState
+	Interruptions []Interruption
 }
 
 // CreateRun stores r (its ID is ignored) and returns the new run's ID. It
@@ -106,24 +111,37 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	defer s.mu.RUnlock()
-	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id DESC`)
+	out, err := queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs ORDER BY id DESC`)
+	if err == nil {
+		err = complete(ctx, s.db, out, s.serving())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// queryRuns runs a query of runColumns.
+func queryRuns(ctx context.Context, q querier, query string, args ...any) ([]Run, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
 		r, err := scanRun(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
+			return nil, err
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
+
+// serving reports whether a run without an end may be live: this Store
+// serves the file, or another process did when Open looked.
+func (s *Store) serving() bool { return s.lock != nil || s.served }
 
 // Run returns run id, or an error wrapping ErrNotFound.
 func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
@@ -131,14 +149,27 @@ func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 		return Run{}, fmt.Errorf("read run %d: %w", id, err)
 	}
 	defer s.mu.RUnlock()
+	r, err := s.run(ctx, id)
+	if err != nil {
+		return Run{}, fmt.Errorf("read run %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// run reads run id with its interruptions. mu must be held for reading.
+func (s *Store) run(ctx context.Context, id int64) (Run, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
 	if err != nil {
-		return Run{}, fmt.Errorf("read run %d: %w", id, err)
+		return Run{}, err
 	}
-	return r, nil
+	runs := []Run{r}
+	if err := complete(ctx, s.db, runs, s.serving()); err != nil {
+		return Run{}, err
+	}
+	return runs[0], nil
 }
 
 // runExists returns nil if run id exists, else an error wrapping
@@ -163,7 +194,7 @@ type Agent struct {
 // replacing an earlier role. It is batched: it returns once queued (see
 // AppendEvent).
 func (s *Store) UpsertAgent(ctx context.Context, runID int64, name, role string) error {
-	if err := s.enqueue(ctx, op{kind: opAgent, run: runID, name: name, role: role}); err != nil {
+	if err := s.enqueue(ctx, op{kind: opAgent, run: runID, name: name, role: role}, true); err != nil {
 		return fmt.Errorf("upsert agent %q: %w", name, err)
 	}
 	return nil

@@ -96,14 +96,28 @@ CREATE TABLE tokens (
 	revoked INTEGER                  -- NULL while the token is valid
 ) STRICT;
 `,
-	// 2: automatic messages; the order's current price and tracking numbers
-	// (docs/scoring.md).
+	// 2: the record fields sim gained after the first schema: an agent's
+	// automatic messages, and the order's current price and tracking
+	// numbers. Columns added with a default keep older rows valid.
 	`
+ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN current_price_fen INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN tracking TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
 `,
-	// 3: exams (docs/exams.md): invitations (a candidate's token for an exam
+	// 3: interruptions: a run whose hub stopped without ending it, found
+	// by the next serve, and perhaps resumed.
+	`
+CREATE TABLE interruptions (
+	run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	n       INTEGER NOT NULL, -- 1, 2, … in order
+	at      INTEGER NOT NULL, -- the run's last recorded event before its hub stopped
+	elapsed INTEGER NOT NULL, -- scenario time played by then, nanoseconds
+	found   INTEGER NOT NULL, -- when a later serve marked the run interrupted
+	resumed INTEGER,          -- when serve --resume continued it; NULL until then
+	PRIMARY KEY (run_id, n)
+) STRICT, WITHOUT ROWID;
+`,
+	// 4: exams (docs/exams.md): invitations (a candidate's token for an exam
 	// in a cohort), sittings (each one a run of its own) with their report
 	// cards, and trainers' reviews of a sitting's conversations.
 	`
@@ -155,7 +169,7 @@ CREATE INDEX reviews_by_run ON reviews (run_id);
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the
@@ -190,6 +204,16 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 		// PRAGMA takes no bind parameters; the value is our own int.
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion)); err != nil {
 			return fmt.Errorf("set schema version: %w", err)
+		}
+	}
+	var app int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("read application id: %w", err)
+	}
+	if app != ApplicationID {
+		// Open's inspection has made sure the file is new, empty or ours.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+			return fmt.Errorf("set application id: %w", err)
 		}
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -138,5 +139,39 @@ func TestEnqueue_CanceledContext(t *testing.T) {
 	}
 	if st := s.Stats(); st.Appended != 0 {
 		t.Errorf("Stats.Appended = %d; want 0", st.Appended)
+	}
+}
+
+// A file of schema version 1 (before events had auto and orders their
+// current price and tracking) opens, migrates and keeps its rows.
+func TestOpen_MigratesVersion1(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0], "PRAGMA user_version = 1",
+		`INSERT INTO runs (scenario, seed, speed, contract) VALUES ('x', 1, 1, '')`,
+		`INSERT INTO conversations (run_id, id, case_name, persona, presales, order_id, product, price_fen, logistics, earlier_refunds)
+			VALUES (1, 'c1', '', '', 0, 'o1', 'coat', 100, '', 0)`,
+		`INSERT INTO events (run_id, conv_id, seq, sender, kind, agent, text, rating) VALUES (1, 'c1', 0, 'customer', 'message', '', 'hi', 0)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 1 file: %v", err)
+	}
+	defer s.Close()
+	c, err := s.Conversation(ctx, 1, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Order.Product != "coat" || c.Order.CurrentPrice != 0 || c.Order.Tracking != "" || len(c.Events) != 1 || c.Events[0].Text != "hi" || c.Events[0].Auto {
+		t.Errorf("after migration: %+v; want the version 1 rows with the new fields zero", c)
 	}
 }

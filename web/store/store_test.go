@@ -70,7 +70,7 @@ func sampleConversation(id string, arrived time.Time) *sim.Conversation {
 		Order: sim.Order{
 			ID: "o-" + id, Product: "down jacket", Price: 129950,
 			Paid: arrived.Add(-72 * time.Hour), Shipped: arrived.Add(-48 * time.Hour),
-			Logistics: "signed", EarlierRefunds: 2,
+			Logistics: "signed", EarlierRefunds: 2, CurrentPrice: 99900, Tracking: "SF1234567890 YT9876543210",
 		},
 		Events: []sim.Event{{At: arrived, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "尺码不对，能换吗？"}},
 	}
@@ -103,7 +103,8 @@ func TestRecordTypes_Fields(t *testing.T) {
 
 func TestStore_Runs(t *testing.T) {
 	ctx := t.Context()
-	s, _ := openStore(t, store.Options{})
+	// Exclusive, as the server opens it: its runs without an end are live.
+	s, _ := openStore(t, store.Options{Exclusive: true})
 	want := store.Run{
 		Scenario: "618", Seed: 1<<64 - 1, Speed: 12.5, Contract: "promotion-sla",
 		Started: t0, Config: []byte(`{"agents":3}`),
@@ -112,7 +113,7 @@ func TestStore_Runs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateRun: %v", err)
 	}
-	want.ID = id
+	want.ID, want.State = id, store.RunLive
 	got, err := s.Run(ctx, id)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -130,8 +131,9 @@ func TestStore_Runs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Runs: %v", err)
 	}
-	if len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id || !runs[1].Ended.Equal(end) || !runs[0].Ended.IsZero() {
-		t.Errorf("Runs = %+v; want run %d (going) then run %d (ended %v)", runs, id2, id, end)
+	if len(runs) != 2 || runs[0].ID != id2 || runs[1].ID != id || !runs[1].Ended.Equal(end) || !runs[0].Ended.IsZero() ||
+		runs[0].State != store.RunLive || runs[1].State != store.RunEnded {
+		t.Errorf("Runs = %+v; want run %d (live) then run %d (ended %v)", runs, id2, id, end)
 	}
 
 	for _, tc := range []struct {
@@ -167,7 +169,7 @@ func TestStore_ConversationRoundTrip(t *testing.T) {
 	want.Order.CurrentPrice, want.Order.Tracking = 99900, "SF1234567890 YT9876543210"
 	more := []sim.Event{
 		{At: t0.Add(time.Second), Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: "li"},
-		{At: t0.Add(time.Second), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "li", Text: "欢迎光临", Auto: true},
+		{At: t0.Add(time.Second), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "li", Text: "您好，在的", Auto: true},
 		{At: t0.Add(2 * time.Second), Sender: sim.SenderCustomer, Kind: sim.EventEvidence, Text: "photo: label shows size M"},
 		{At: t0.Add(3 * time.Second), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "li",
 			Action: &sim.Action{Kind: sim.ActRefund, Amount: 12345}},

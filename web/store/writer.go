@@ -57,14 +57,37 @@ func (o *op) rows() uint64 {
 	return 1
 }
 
-// enqueue hands o to the writer. It waits for room in the queue as long as
-// ctx allows, and counts the wait in Stats.QueueFull.
-func (s *Store) enqueue(ctx context.Context, o op) error {
+// events is the number of events among the operation's rows.
+func (o *op) events() uint64 {
+	switch o.kind {
+	case opConversation:
+		return uint64(len(o.c.Events))
+	case opEvent:
+		return 1
+	}
+	return 0
+}
+
+// enqueue hands o to the writer. With wait, it waits for room in the queue
+// as long as ctx allows, and counts the wait in Stats.QueueFull. Without,
+// it never waits, not even for mu while Close takes it: a full queue
+// drops o (Stats.Dropped) and returns ErrQueueFull.
+func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.rlock(); err != nil {
-		return err
+	if wait {
+		if err := s.rlock(); err != nil {
+			return err
+		}
+	} else {
+		if !s.mu.TryRLock() {
+			return ErrClosed // only Close takes mu for writing
+		}
+		if s.closed {
+			s.mu.RUnlock()
+			return ErrClosed
+		}
 	}
 	defer s.mu.RUnlock()
 	o.enq = time.Now()
@@ -72,6 +95,11 @@ func (s *Store) enqueue(ctx context.Context, o op) error {
 	case s.queue <- o:
 	default:
 		s.stats.queueFull.Add(1)
+		if !wait {
+			s.stats.dropped.Add(o.rows())
+			s.stats.droppedEvents.Add(o.events())
+			return ErrQueueFull
+		}
 		select {
 		case s.queue <- o:
 		case <-ctx.Done():
@@ -89,7 +117,8 @@ func (s *Store) enqueue(ctx context.Context, o op) error {
 // may succeed.
 func (s *Store) Flush(ctx context.Context) error {
 	done := make(chan error, 1)
-	if err := s.enqueue(ctx, op{kind: opFlush, done: done}); err != nil {
+	failed := s.failedAttempt()
+	if err := s.enqueue(ctx, op{kind: opFlush, done: done}, true); err != nil {
 		return fmt.Errorf("flush store: %w", err)
 	}
 	select {
@@ -98,9 +127,34 @@ func (s *Store) Flush(ctx context.Context) error {
 			return fmt.Errorf("flush store: %w", err)
 		}
 		return nil
+	case <-failed:
+		// A commit failed after the call: what was queued before it is
+		// not on disk, and a full batch may keep the marker from the
+		// writer until a commit succeeds.
+		err := ErrClosed
+		if f := s.failure.Load(); f != nil {
+			err = f.err
+		}
+		return fmt.Errorf("flush store: %w", err)
 	case <-ctx.Done():
 		return fmt.Errorf("flush store: %w", ctx.Err())
 	}
+}
+
+// failedAttempt returns a channel closed at the writer's next failed
+// commit.
+func (s *Store) failedAttempt() <-chan struct{} {
+	s.attemptMu.Lock()
+	defer s.attemptMu.Unlock()
+	return s.failedC
+}
+
+// signalFailure closes the channel of failedAttempt and makes the next.
+func (s *Store) signalFailure() {
+	s.attemptMu.Lock()
+	defer s.attemptMu.Unlock()
+	close(s.failedC)
+	s.failedC = make(chan struct{})
 }
 
 // maxRowErrors bounds the RowErrors kept between two flushes; the rest are
@@ -127,6 +181,13 @@ type writer struct {
 	// when the next attempt may start.
 	failures int
 	retryAt  time.Time
+	// failedAt is when the current streak of failed commits began (zero
+	// while commits succeed); loggedAt when it was last logged.
+	failedAt, loggedAt time.Time
+	// lateAt is when a late commit was last logged.
+	lateAt time.Time
+	// dropErr is why rows were last dropped, for Close's report.
+	dropErr error
 
 	// errs are the RowErrors (and drops) to report at the next flush;
 	// more counts those beyond maxRowErrors.
@@ -207,7 +268,18 @@ func (w *writer) add(o op) {
 		w.flush = append(w.flush, o.done)
 		return
 	}
+	if len(w.batch) == 0 {
+		w.s.oldest.Store(w.s.mono(o.enq))
+	}
 	w.batch = append(w.batch, o)
+}
+
+// clearBatch forgets the batch once it is committed or dropped.
+func (w *writer) clearBatch() {
+	clear(w.batch) // drop references for the GC
+	w.batch = w.batch[:0]
+	w.s.oldest.Store(0)
+	w.failures, w.retryAt = 0, time.Time{}
 }
 
 // gather takes more operations from the queue until the batch is full, a
@@ -238,6 +310,8 @@ func (w *writer) gather() bool {
 			case o, ok = <-w.s.queue:
 			case <-w.timer.C:
 				return true
+			case <-w.s.giveUp.Done():
+				return true
 			}
 		}
 		if !ok {
@@ -248,42 +322,35 @@ func (w *writer) gather() bool {
 	return true
 }
 
+// logEvery is how often a streak of failed commits (or late ones) is
+// logged again: the first failure at once, then a reminder at most this
+// often, and the recovery.
+const logEvery = 10 * time.Second
+
 // commit writes the batch in one transaction and answers the flush markers.
-// A batch that fails to commit stays for a retry one FlushInterval later;
-// once ctx is done (the Store is closing) it is dropped after
-// closingAttempts failures, counted in Stats.Lost and reported.
+// A batch that fails to commit stays for a retry one FlushInterval later.
+// Once ctx is done (the Store is closing) it is dropped after
+// Store.attempts failures (0: never), or as soon as giveUp is done; dropped
+// rows are counted in Stats.Lost and reported.
 func (w *writer) commit(ctx context.Context) {
 	var err error
 	if len(w.batch) > 0 {
-		if wait := time.Until(w.retryAt); wait > 0 {
+		if wait := time.Until(w.retryAt); wait > 0 && w.s.giveUp.Err() == nil {
 			// A full batch (or a flush) skipped gather's wait.
 			w.timer.Reset(wait)
-			<-w.timer.C
+			select {
+			case <-w.timer.C:
+			case <-w.s.giveUp.Done():
+			}
 		}
-		var rows uint64
-		if rows, err = w.tx(context.WithoutCancel(ctx)); err == nil {
-			w.s.stats.committed.Add(rows)
-			w.s.stats.batches.Add(1)
-			w.failures, w.retryAt = 0, time.Time{}
-			clear(w.batch) // drop references for the GC
-			w.batch = w.batch[:0]
+		if w.s.giveUp.Err() != nil {
+			cause := errors.New("the stop deadline passed first")
+			if f := w.s.failure.Load(); f != nil {
+				cause = fmt.Errorf("%w, after commits failed with: %w", cause, f.err)
+			}
+			err = w.drop(cause)
 		} else {
-			w.failures++
-			n := 0
-			for i := range w.batch {
-				n += int(w.batch[i].rows())
-			}
-			err = fmt.Errorf("commit batch of %d rows (attempt %d): %w", n, w.failures, err)
-			w.s.log.Error("store: commit failed", "err", err)
-			if ctx.Err() != nil && w.failures >= closingAttempts {
-				w.s.stats.lost.Add(uint64(n))
-				w.report(fmt.Errorf("drop %d rows: %w", n, err))
-				w.failures, w.retryAt = 0, time.Time{}
-				clear(w.batch)
-				w.batch = w.batch[:0]
-			} else {
-				w.retryAt = time.Now().Add(w.s.opts.FlushInterval)
-			}
+			err = w.attempt(ctx)
 		}
 	}
 	if len(w.flush) == 0 {
@@ -299,6 +366,77 @@ func (w *writer) commit(ctx context.Context) {
 	w.flush = w.flush[:0]
 }
 
+// attempt tries to commit the batch once, and keeps the Store's health
+// and the log up to date.
+func (w *writer) attempt(ctx context.Context) error {
+	start := time.Now()
+	oldest := w.batch[0].enq
+	// giveUp interrupts a commit under way when Shutdown's deadline
+	// passes; nothing else does.
+	rows, err := w.tx(w.s.giveUp)
+	now := time.Now()
+	if err == nil {
+		w.s.stats.committed.Add(rows)
+		w.s.stats.batches.Add(1)
+		if !w.failedAt.IsZero() {
+			w.s.log.Warn("store: commits succeed again; records are written", "failing_for", now.Sub(w.failedAt).Round(time.Millisecond),
+				"attempts", w.failures+1)
+			w.failedAt = time.Time{}
+		} else if limit := w.s.opts.FlushInterval + w.s.opts.CommitBudget; now.Sub(oldest) > limit && now.Sub(w.lateAt) >= logEvery {
+			w.lateAt = now
+			w.s.log.Warn("store: a batch was committed late", "oldest_row_age", now.Sub(oldest).Round(time.Millisecond),
+				"limit", limit, "commit", now.Sub(start).Round(time.Millisecond), "rows", rows)
+		}
+		w.s.failure.Store(nil)
+		w.clearBatch()
+		return nil
+	}
+	w.s.stats.failures.Add(1)
+	w.failures++
+	n := 0
+	for i := range w.batch {
+		n += int(w.batch[i].rows())
+	}
+	if w.failedAt.IsZero() {
+		w.failedAt, w.loggedAt = now, now
+		w.s.failure.Store(&failure{err: err, since: now})
+		w.s.log.Error("store: commit failed; records cannot be written until a commit succeeds", "err", err, "rows", n,
+			"queued", len(w.s.queue))
+	} else {
+		w.s.failure.Store(&failure{err: err, since: w.failedAt})
+		if now.Sub(w.loggedAt) >= logEvery {
+			w.loggedAt = now
+			w.s.log.Error("store: commits still failing", "err", err, "failing_for", now.Sub(w.failedAt).Round(time.Second),
+				"attempts", w.failures, "rows", n, "queued", len(w.s.queue))
+		}
+	}
+	w.s.signalFailure()
+	err = fmt.Errorf("commit batch of %d rows (attempt %d): %w", n, w.failures, err)
+	if ctx.Err() != nil && w.s.attempts > 0 && w.failures >= w.s.attempts {
+		return w.drop(err)
+	}
+	w.retryAt = now.Add(w.s.opts.FlushInterval)
+	return err
+}
+
+// drop gives up on the batch: its rows are counted as lost, logged, and
+// reported by Close's *NotWrittenError; drop's error answers the flushes
+// of this round.
+func (w *writer) drop(cause error) error {
+	var rows, events uint64
+	for i := range w.batch {
+		rows += w.batch[i].rows()
+		events += w.batch[i].events()
+	}
+	w.s.stats.lost.Add(rows)
+	w.s.stats.lostEvents.Add(events)
+	err := fmt.Errorf("drop %d rows: %w", rows, cause)
+	w.dropErr = cause
+	w.s.log.Error("store: rows dropped unwritten", "rows", rows, "events", events, "err", cause)
+	w.clearBatch()
+	return err
+}
+
 // tx runs the batch in one transaction and returns the rows it stored. A row
 // the database refuses with a constraint error is reported and skipped (a
 // failed statement undoes only itself); any other error rolls the whole
@@ -312,8 +450,9 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 	defer func() {
 		if err != nil {
 			// After some errors SQLite has rolled back already; then
-			// this fails harmlessly.
-			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+			// this fails harmlessly. It runs even when ctx interrupted
+			// the transaction.
+			_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
 	type refusal struct {
@@ -375,7 +514,8 @@ func (w *writer) conversation(ctx context.Context, run int64, c *sim.Conversatio
 	}
 	o := &c.Order
 	_, err = w.stmts[opConversation].ExecContext(ctx, run, c.ID, c.Case, c.Persona, c.Presales, nanos(c.Arrived),
-		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds, int64(o.CurrentPrice), o.Tracking)
+		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds,
+		int64(o.CurrentPrice), o.Tracking)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ messages({
     "a.tokens": "Tokens", "a.role": "Role", "a.name": "Name", "a.name.ph": "e.g. alice",
     "a.name.hint": "An agent token's name is the agent's name.", "a.create": "Create token", "a.existing": "Existing tokens",
     "a.runs": "Runs",
-    "a.none": "No run is live.", "a.live": "live", "a.ended": "ended",
+    "a.none": "No run is live.", "a.live": "live", "a.ended": "ended", "a.interrupted": "interrupted",
     "a.runinfo": "Run {id} · {scenario} · {speed}× · started {started}",
     "a.scored": "{n} conversations scored", "a.waiting": "{n} waiting",
     "a.confirm.stop": "Stop run {id}? Customers leave, chats in flight are recorded as they stand.",
@@ -48,7 +48,7 @@ messages({
     "a.tokens": "令牌", "a.role": "角色", "a.name": "名称", "a.name.ph": "例如 小王",
     "a.name.hint": "客服令牌的名称即客服的名字。", "a.create": "创建令牌", "a.existing": "已有令牌",
     "a.runs": "运行记录",
-    "a.none": "当前没有进行中的运行。", "a.live": "进行中", "a.ended": "已结束",
+    "a.none": "当前没有进行中的运行。", "a.live": "进行中", "a.ended": "已结束", "a.interrupted": "已中断",
     "a.runinfo": "运行 {id} · {scenario} · {speed}× · 开始于 {started}",
     "a.scored": "已评分 {n} 个会话", "a.waiting": "排队 {n} 人",
     "a.confirm.stop": "停止运行 {id}？顾客将离开，进行中的会话按当前状态记录。",
@@ -79,8 +79,14 @@ let tokens = [];
 let live = null; // LiveState of the live run, or null
 let shown = { run: null, runTokens: null, token: null }; // secrets on screen, kept for a language switch
 
+// state is live, ended or interrupted (a run whose hub stopped without
+// ending it).
+function state(r) {
+  return r.state || (r.ended ? "ended" : "live");
+}
+
 function liveRun() {
-  return runs.find((r) => !r.ended) || null;
+  return runs.find((r) => state(r) === "live") || null;
 }
 
 async function copy(text, btn) {
@@ -193,14 +199,17 @@ function renderRuns() {
   put($("runs"), h("table", {},
     h("thead", {}, h("tr", {}, head.map((k) => h("th", { class: k === "a.col.speed" || k === "a.col.length" ? "num" : null }, t(k))))),
     h("tbody", {}, sorted.map((r) => {
-      const len = ((r.ended ? new Date(r.ended) : new Date()) - new Date(r.started)) / 1000;
-      return h("tr", { "data-testid": "run-row", dataset: { run: r.id, live: r.ended ? "false" : "true" } },
+      const st = state(r);
+      const stops = r.interruptions || [];
+      const end = r.ended ? new Date(r.ended) : st === "interrupted" && stops.length ? new Date(stops[stops.length - 1].at) : new Date();
+      const len = (end - new Date(r.started)) / 1000;
+      return h("tr", { "data-testid": "run-row", dataset: { run: r.id, live: st === "live" ? "true" : "false", state: st } },
         h("td", {}, h("b", {}, r.id)), h("td", {}, r.scenario), h("td", {}, r.contract || "—"),
         h("td", { class: "num" }, num(r.speed, 1) + "×"), h("td", { class: "muted small" }, seed(r.seed)),
         h("td", {}, dateTime(r.started)), h("td", { class: "num" }, duration(len)),
-        h("td", {}, h("span", { class: "badge" + (r.ended ? "" : " live") }, t(r.ended ? "a.ended" : "a.live"))),
+        h("td", {}, h("span", { class: "badge" + (st === "live" ? " live" : "") }, t("a." + st))),
         h("td", {}, h("a", { href: `/report.html?run=${r.id}` }, t("a.report")),
-          r.ended ? null : [" · ", h("a", { href: "/dashboard.html" }, t("a.dashboard"))]));
+          st === "live" ? [" · ", h("a", { href: "/dashboard.html" }, t("a.dashboard"))] : null));
     }))));
 }
 

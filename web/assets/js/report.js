@@ -18,6 +18,8 @@ messages({
     "r.scenario": "Scenario", "r.contract": "Contract", "r.period": "Period", "r.speed": "Speed", "r.seed": "Seed",
     "r.started": "Started", "r.ended": "Ended", "r.length": "Length", "r.scored": "Conversations scored", "r.mean": "Mean score",
     "r.refund": "Refund owed", "r.choose": "Run",
+    "r.interrupted": "interrupted", "r.stop": "Interrupted", "r.resumed": "resumed {at}", "r.notresumed": "not resumed",
+    "r.unmarked": "its hub is gone; the next serve marks it",
     "r.dl.json": "Report (JSON)", "r.dl.csv": "Conversations (CSV)", "r.dl.stmt": "Statement (CSV)", "r.dl.jsonl": "Transcripts (JSON lines)",
     "r.print": "Print / PDF", "r.dlfail": "Download failed: {err}",
     "r.col.kpi": "KPI", "r.col.measured": "Measured", "r.col.target": "Target", "r.col.status": "Status", "r.col.refund": "Refund",
@@ -53,6 +55,8 @@ messages({
     "r.scenario": "场景", "r.contract": "合同", "r.period": "结算周期", "r.speed": "倍速", "r.seed": "种子",
     "r.started": "开始", "r.ended": "结束", "r.length": "时长", "r.scored": "已评分会话", "r.mean": "平均得分",
     "r.refund": "应退款", "r.choose": "运行",
+    "r.interrupted": "已中断", "r.stop": "中断于", "r.resumed": "{at} 恢复", "r.notresumed": "未恢复",
+    "r.unmarked": "服务进程已停止；下次启动时标记",
     "r.dl.json": "报告（JSON）", "r.dl.csv": "会话（CSV）", "r.dl.stmt": "退款明细（CSV）", "r.dl.jsonl": "会话记录（JSON Lines）",
     "r.print": "打印 / PDF", "r.dlfail": "下载失败：{err}",
     "r.col.kpi": "KPI", "r.col.measured": "实测", "r.col.target": "目标", "r.col.status": "状态", "r.col.refund": "退款",
@@ -110,17 +114,28 @@ function renderSummary() {
   const { run, review } = data;
   const stmt = review.statement;
   const cur = stmt?.currency || "CNY";
-  const live = !run.ended;
-  const len = ((run.ended ? new Date(run.ended) : loadedAt) - new Date(run.started)) / 1000;
+  const state = run.state || (run.ended ? "ended" : "live");
+  const live = state === "live";
+  const stops = run.interruptions || [];
+  const lastStop = stops.length ? stops[stops.length - 1] : null;
+  // An interrupted run stopped at its last event; a live or ended one
+  // runs on to now or its end.
+  const end = run.ended ? new Date(run.ended) : state === "interrupted" && lastStop ? new Date(lastStop.at) : loadedAt;
+  const len = (end - new Date(run.started)) / 1000;
+  const stopText = (s) => dateTime(s.at) + " · " +
+    (s.resumed ? t("r.resumed", { at: dateTime(s.resumed) }) : s.found ? t("r.notresumed") : t("r.unmarked"));
+  const badge = live ? h("span", { class: "badge live" }, t("r.live"))
+    : state === "interrupted" ? h("span", { class: "badge bad", "data-testid": "interrupted" }, t("r.interrupted")) : null;
   const item = (k, v, attrs = {}) => h("div", { class: "kv" }, h("span", { class: "muted" }, t(k)), h("b", attrs, v));
   const picker = h("select", { id: "run-select", "aria-label": t("r.choose"), onchange: (e) => (location.search = "?run=" + e.target.value) },
     runs.map((r) => h("option", { value: r.id, selected: r.id === run.id ? true : null },
-      `${t("r.run", { id: r.id })} · ${r.scenario} · ${dateTime(r.started)}${r.ended ? "" : " · " + t("r.live")}`)));
+      `${t("r.run", { id: r.id })} · ${r.scenario} · ${dateTime(r.started)}${
+        (r.state || (r.ended ? "ended" : "live")) === "ended" ? "" : " · " + t(r.state === "interrupted" ? "r.interrupted" : "r.live")}`)));
   const dl = (testid, key, path, name) => h("button", { type: "button", "data-testid": testid, onclick: () => save(path, name) }, t(key));
   const base = `/api/runs/${encodeURIComponent(run.id)}`;
   put($("summary"),
     h("div", { class: "summary-head" },
-      h("h2", { class: "run-title" }, t("r.run", { id: run.id }), " · ", run.scenario, live ? h("span", { class: "badge live" }, t("r.live")) : null),
+      h("h2", { class: "run-title" }, t("r.run", { id: run.id }), " · ", run.scenario, badge),
       h("span", { class: "spacer" }),
       h("div", { class: "tools" }, picker,
         live ? h("button", { type: "button", onclick: () => load(run.id) }, t("r.refresh")) : null,
@@ -130,6 +145,7 @@ function renderSummary() {
       item("r.period", review.period || "—"),
       item("r.started", dateTime(run.started)),
       run.ended ? item("r.ended", dateTime(run.ended)) : null,
+      ...stops.map((s) => item("r.stop", stopText(s), { "data-testid": "interruption" })),
       item("r.length", duration(len)),
       item("r.speed", num(run.speed, 1) + "×"),
       item("r.seed", seed(run.seed)),

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// resume takes over interrupted run rc.Resume for lr: it records the
+// resumption, loads the conversations recorded before the interruption
+// (all closed when the run was marked) with their scores, so the live
+// review covers the whole run, and returns the number of the next
+// conversation and the scenario time the arrivals go on from.
+func (lr *liveRun) resume(ctx context.Context, rc RunConfig) (firstConv int, elapsed time.Duration, err error) {
+	st := lr.s.store
+	run, err := st.Run(ctx, rc.Resume)
+	if err != nil {
+		return 0, 0, err
+	}
+	if run.Scenario != rc.Scenario.Name || run.Seed != rc.Seed || run.Speed != rc.Speed {
+		return 0, 0, fmt.Errorf("resume run %d: it runs %s with seed %d at %g×, not %s with seed %d at %g×",
+			run.ID, run.Scenario, run.Seed, run.Speed, rc.Scenario.Name, rc.Seed, rc.Speed)
+	}
+	last, err := st.LastConversation(ctx, run.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	convs, err := st.Conversations(ctx, run.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if run, err = st.ResumeRun(ctx, run.ID, lr.started); err != nil {
+		return 0, 0, err
+	}
+	lr.run = run
+	lr.started = run.Started
+	for _, c := range convs {
+		lr.finished = append(lr.finished, c)
+		lr.scores[c.ID] = sim.ScoreConversation(c, lr.scenario.Platform, sim.DefaultScoreWeights())
+	}
+	in := run.Interruptions[len(run.Interruptions)-1]
+	return last + 1, in.Elapsed, nil
+}
+
+// interruptionNotes says where run was interrupted, for its review.
+func interruptionNotes(run store.Run) []string {
+	var out []string
+	for _, in := range run.Interruptions {
+		n := fmt.Sprintf("the run was interrupted at %s (its hub stopped without ending it, after %v of scenario time)",
+			in.At.Local().Format("2006-01-02 15:04:05 MST"), in.Elapsed.Round(time.Second))
+		switch {
+		case !in.Resumed.IsZero():
+			n += fmt.Sprintf(" and resumed at %s; the KPIs cover the whole run", in.Resumed.Local().Format("2006-01-02 15:04:05 MST"))
+		case in.Found.IsZero():
+			n += "; no serve has started on the file since (the next marks it; serve --resume continues it)"
+		default:
+			n += fmt.Sprintf("; not resumed (deskdrill serve --resume %d continues it)", run.ID)
+		}
+		out = append(out, n)
+	}
+	return out
+}
