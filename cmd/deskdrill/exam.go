@@ -209,7 +209,7 @@ more) in every sitting.`,
 	f.StringVar(&db, "db", "", "record the sitting in this SQLite file (default: a temporary one)")
 	f.StringVar(&cohort, "cohort", "", "the cohort the sitting is recorded in (with --db)")
 	f.StringVar(&name, "name", "bot", "the candidate's name on the card")
-	intFlag(f, &repeat, "repeat", 1, "sit the exam this many times with different bot seeds and report pass^k", 1, 100, "a whole number from 1 to 100")
+	intFlag(f, &repeat, "repeat", 1, "sit the exam this many times with different bot seeds and report pass^k", 1, 100, "a whole number from 1 to 100 such as 4")
 	f.BoolVar(&jsonOut, "json", false, "print the report card as JSON")
 	return c
 }

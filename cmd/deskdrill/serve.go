@@ -156,7 +156,7 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseFloat(t, 64)
-	if err != nil || n <= 0 || n*float64(mult) > 1<<50 {
+	if err != nil || !(n > 0) || n*float64(mult) > 1<<50 {
 		return 0, fmt.Errorf("%q: want a size such as 500MiB or 2GiB", s)
 	}
 	return int64(n * float64(mult)), nil
