@@ -50,9 +50,10 @@
 //     is atomic (a StartConversation and its events are never split), and
 //     because there is one queue and one writer, what survives is a prefix
 //     of the calls in queue order, less any refused rows. SQLite replays
-//     the WAL on the next Open. TestKill9 checks this by killing a child
-//     process that appends 5,000 events a second, and logs how much of
-//     the tail it lost.
+//     the WAL on the next Open. TestKill9 checks this, with the bound of
+//     Health below, by killing a child process that appends up to 5,000
+//     events a second while Health says nil, and logs how much of the
+//     tail it lost.
 //   - An OS crash or power loss loses the same, no more, because each
 //     commit was fsync'd, provided the storage honours fsync (no volatile
 //     write cache that lies). With synchronous=NORMAL, which this package
