@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/deskdrill/deskdrill/bench/bot"
@@ -34,6 +35,9 @@ type TryConfig struct {
 	// nudges, the bot's thinking); events are recorded in exam time.
 	Speed  float64
 	Logger *slog.Logger
+	// Sittings is how many candidates sit at once on the one hub (TryExams;
+	// default 1): candidate i is Candidate-i with a bot of seed Seed+i.
+	Sittings int
 }
 
 // TryExam lets a bot sit cfg.Exam once and returns its report card. It
@@ -41,9 +45,25 @@ type TryConfig struct {
 // faster than the wall clock from now on, so the sitting scores as the
 // same sitting in real time would, and stops it before it returns.
 func TryExam(ctx context.Context, cfg TryConfig) (trainer.Card, error) {
+	cfg.Sittings = 1
+	cards, err := TryExams(ctx, cfg)
+	if err != nil {
+		return trainer.Card{}, err
+	}
+	return cards[0], nil
+}
+
+// TryExams lets cfg.Sittings bots sit cfg.Exam at the same time on one
+// in-process hub, each in its own sitting with its own queue, and returns
+// their report cards in candidate order. It is TryExam for a cohort; the
+// measurement of concurrent sittings in docs/performance.md runs it.
+func TryExams(ctx context.Context, cfg TryConfig) ([]trainer.Card, error) {
 	e := cfg.Exam
 	if e == nil || cfg.Store == nil {
-		return trainer.Card{}, errors.New("try exam: an exam and a store are required")
+		return nil, errors.New("try exam: an exam and a store are required")
+	}
+	if cfg.Sittings <= 0 {
+		cfg.Sittings = 1
 	}
 	if cfg.Speed <= 0 {
 		cfg.Speed = 1
@@ -68,11 +88,11 @@ func TryExam(ctx context.Context, cfg TryConfig) (trainer.Card, error) {
 		// The hub's waits are wall time; they outlast a compressed sitting.
 		Grace: time.Duration(float64(DefaultTryGrace) / speed), RatingWindow: time.Minute})
 	if err != nil {
-		return trainer.Card{}, err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
+		return nil, fmt.Errorf("try exam: %w", err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -93,37 +113,55 @@ func TryExam(ctx context.Context, cfg TryConfig) (trainer.Card, error) {
 	sc.Location = e.Profile.Zone()
 	sc.Staffing = &sim.Staffing{Concurrency: e.Concurrency, Intervals: []sim.StaffInterval{{Start: 0, End: sim.MinutesPerDay, Agents: 1}}}
 	if _, err := srv.Start(ctx, RunConfig{Scenario: sc, Customers: "external", Speed: 1}); err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
+		return nil, fmt.Errorf("try exam: %w", err)
 	}
-	invs, err := srv.Invite(ctx, e, cfg.Source, cfg.Cohort, []string{cfg.Candidate})
+	names := []string{cfg.Candidate}
+	if cfg.Sittings > 1 {
+		names = names[:0]
+		for i := range cfg.Sittings {
+			names = append(names, fmt.Sprintf("%s-%d", cfg.Candidate, i+1))
+		}
+	}
+	invs, err := srv.Invite(ctx, e, cfg.Source, cfg.Cohort, names)
 	if err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
+		return nil, fmt.Errorf("try exam: %w", err)
 	}
-	inv := invs[0]
-	info, err := srv.StartSitting(ctx, SittingConfig{Exam: e, Candidate: cfg.Candidate, Cohort: cfg.Cohort, Token: inv.TokenID,
-		Speed: speed, Seed: cfg.Seed})
-	if err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
-	}
-	team, err := bot.New(bot.Config{URL: srv.loopbackURL() + "/ws/agent", Token: inv.Token, Count: 1, Seat: "bot-",
-		Skill: cfg.BotSkill, Seed: cfg.Seed, KeepEscalated: true, Logger: cfg.Logger,
-		ThinkMin: time.Duration(float64(cfg.ThinkMin) / speed), ThinkMax: time.Duration(float64(cfg.ThinkMax) / speed)})
-	if err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
-	}
-	botCtx, stopBot := context.WithCancel(ctx)
-	botDone := make(chan struct{})
-	go func() {
-		defer close(botDone)
-		team.Run(botCtx)
+	botCtx, stopBots := context.WithCancel(ctx)
+	var bots sync.WaitGroup
+	defer func() {
+		stopBots()
+		bots.Wait()
 	}()
-	card, err := srv.WaitSitting(ctx, info.ID)
-	stopBot()
-	<-botDone
-	if err != nil {
-		return trainer.Card{}, fmt.Errorf("try exam: %w", err)
+	ids := make([]int64, len(invs))
+	for i, inv := range invs {
+		seed := cfg.Seed + uint64(i)
+		info, err := srv.StartSitting(ctx, SittingConfig{Exam: e, Candidate: names[i], Cohort: cfg.Cohort, Token: inv.TokenID,
+			Speed: speed, Seed: seed})
+		if err != nil {
+			return nil, fmt.Errorf("try exam: %w", err)
+		}
+		ids[i] = info.ID
+		team, err := bot.New(bot.Config{URL: srv.loopbackURL() + "/ws/agent", Token: inv.Token, Count: 1, Seat: "bot-",
+			Skill: cfg.BotSkill, Seed: seed, KeepEscalated: true, Logger: cfg.Logger,
+			ThinkMin: time.Duration(float64(cfg.ThinkMin) / speed), ThinkMax: time.Duration(float64(cfg.ThinkMax) / speed)})
+		if err != nil {
+			return nil, fmt.Errorf("try exam: %w", err)
+		}
+		bots.Add(1)
+		go func() {
+			defer bots.Done()
+			team.Run(botCtx)
+		}()
 	}
-	return card, nil
+	cards := make([]trainer.Card, len(ids))
+	for i, id := range ids {
+		card, err := srv.WaitSitting(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("try exam: %w", err)
+		}
+		cards[i] = card
+	}
+	return cards, nil
 }
 
 // DefaultTryGrace is how long a bot that lost its connection keeps its
