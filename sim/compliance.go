@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ComplianceHit is one match of the compliance lexicon in a text: the rule
@@ -47,6 +48,13 @@ type complianceRule struct {
 	terms   []*regexp.Regexp // on the compact text
 	english []*regexp.Regexp // on the folded text
 	except  []string         // phrases that excuse an overlapping match
+	// senses are patterns of the other senses of a match, matched on the
+	// compact and on the folded text: an overlapping match is no hit
+	// ("100%全额退款" is a refund's amount, not the claim 100%).
+	senses []*regexp.Regexp
+	// negation, when set, lets the words around a match take it back
+	// (negation.go): "这不是您自己的问题" blames nobody.
+	negation *negation
 	// detect finds numbers and addresses in the folded text: [start, end)
 	// byte spans.
 	detect func(folded string) [][2]int
@@ -232,9 +240,9 @@ func luhn(n string) bool {
 	return sum%10 == 0
 }
 
-// foldText folds full-width ASCII (ＱＱ, １３８, ％) and the ideographic
-// space to ASCII and lower-cases, so look-alike spellings match the
-// lexicon.
+// foldText folds full-width ASCII (ＱＱ, １３８, ％), the ideographic
+// space and typographic apostrophes to ASCII and lower-cases, so
+// look-alike spellings match the lexicon.
 func foldText(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -242,6 +250,8 @@ func foldText(s string) string {
 			r -= 0xFEE0
 		case r == 0x3000:
 			r = ' '
+		case r == '’' || r == '‘':
+			r = '\'' // "isn’t" reads as "isn't"
 		}
 		return unicode.ToLower(r)
 	}, s)
@@ -296,6 +306,21 @@ func overlaps(spans [][2]int, i, j int) bool {
 func scanRules(rules []complianceRule, text string) []ComplianceHit {
 	folded := foldText(text)
 	compact := compactText(folded)
+	// toFolded maps a byte offset of compact to the same place in folded;
+	// toCompact the other way (a space maps to the next character).
+	toFolded := make([]int, 0, len(compact)+1)
+	for i, r := range folded {
+		if !unicode.IsSpace(r) {
+			for b := range utf8.RuneLen(r) {
+				toFolded = append(toFolded, i+b)
+			}
+		}
+	}
+	toFolded = append(toFolded, len(folded))
+	toCompact := func(f int) int {
+		n, _ := slices.BinarySearch(toFolded, f)
+		return n
+	}
 	type hitAt struct {
 		// pos and end order and fence hits; compact and folded offsets
 		// differ by the spaces removed, which only shifts hits within one
@@ -314,9 +339,17 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 			compactEx[i] = compactText(e)
 		}
 		exC, exF := occurrences(compact, compactEx), occurrences(folded, r.except)
+		for _, re := range r.senses {
+			for _, l := range re.FindAllStringIndex(compact, -1) {
+				exC = append(exC, [2]int{l[0], l[1]})
+			}
+			for _, l := range re.FindAllStringIndex(folded, -1) {
+				exF = append(exF, [2]int{l[0], l[1]})
+			}
+		}
 		for _, re := range r.terms {
 			for _, l := range re.FindAllStringIndex(compact, -1) {
-				if !overlaps(exC, l[0], l[1]) {
+				if !overlaps(exC, l[0], l[1]) && !r.negation.denies(compact, l[0], l[1], folded, toFolded[l[0]], toFolded[l[1]]) {
 					add(l[0], l[1], false, compact[l[0]:l[1]])
 				}
 			}
@@ -328,7 +361,7 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 				if m > 0 && l[2*m] >= 0 {
 					i, j = l[2*m], l[2*m+1]
 				}
-				if !overlaps(exF, i, j) {
+				if !overlaps(exF, i, j) && !r.negation.denies(compact, toCompact(i), toCompact(j), folded, i, j) {
 					add(i, j, true, folded[i:j])
 				}
 			}
