@@ -40,8 +40,10 @@ const (
 // compact text (no spaces, so "微 信" is still 微信); English patterns match
 // the folded text with its spaces, at word boundaries, and report their
 // group "m" when they have one. A match overlapping one of the rule's
-// exceptions is no hit: 第一时间 ("at once") is not the claim 第一, 100%纯棉
-// is a material, not a promise, "not your fault" no blame.
+// exceptions or other senses is no hit: 第一时间 ("at once") is not the
+// claim 第一, 100%纯棉 is a material, not a promise, 100%全额退款 a refund's
+// amount. A match its negation takes back is no hit either: "这不是您自己的
+// 问题" and "it's not at all your fault" blame nobody.
 type complianceRule struct {
 	name    string
 	hard    bool
@@ -89,6 +91,11 @@ var complianceRules = []complianceRule{
 			"最佳赏味", "最佳食用", "最好的办法", "最好的方法", "最好的方式", "最好的处理",
 			"100%棉", "100%纯", "100%羊", "100%真丝", "100%桑蚕丝", "100%聚酯", "100%涤纶", "100%亚麻", "100%退",
 			"100% cotton", "100% wool", "100% silk", "100% polyester", "100% linen", "100% cashmere", "100% refund"},
+		// A percentage of a refund is its amount: 100%全额退款, 退款100%,
+		// "a 100% refund", "refund 100% of the price".
+		senses: patterns(`(100%|百分百|百分之百)`+near(4)+`(退|返还|赔)`, `(退|返还|赔)(款|还|付)?`+near(4)+`(100%|百分百|百分之百)`,
+			`\b100% (?:full )?(?:refund|money back|reimburse)`, `\b(?:refund|reimburse)(?:ed|s)?\b.{0,12}100%`),
+		negation: denial,
 	},
 	{
 		name: RuleFalsePromise,
@@ -98,7 +105,8 @@ var complianceRules = []complianceRule{
 		english: patterns(`\bguarantee(d)?\b.{0,20}\b(fit|fits|arrive|arrives|work|works)\b`, `\bwill definitely (arrive|fit|work)\b`,
 			`\b(i|we) promise (it|you|the (parcel|package|item))\b.{0,20}\b(arrive|fit|work|get)`, `\bnever (fades?|breaks?|shrinks?)\b`,
 			`\bguaranteed to (arrive|fit|work|be delivered)\b`),
-		except: []string{"保证金"},
+		except:   []string{"保证金"},
+		negation: promiseDenial,
 	},
 	{
 		name: RuleOffPlatform,
@@ -118,14 +126,16 @@ var complianceRules = []complianceRule{
 		english: patterns(`\bcash ?back\b`,
 			`\b(refund|pay|give|send|transfer)\b.{0,30}\bfor (a|your) (good|positive|5[- ]star|five[- ]star) (review|rating)\b`,
 			`\b(send|transfer|pay) you\b.{0,20}\b(directly|privately|outside)\b`, `\bpaypal you\b`),
+		negation: denial,
 	},
 	{
 		name: RuleReviewPressure,
 		hard: true,
 		terms: patterns(`(改|修改|更改|删|删除|删掉|撤销|撤回|撤掉)`+near(4)+`(评价|差评|中评|好评|评论|评分)`,
 			`(差评|中评|评价|评论)(能不能|能|可以|可不可以|麻烦|帮忙|给)?(改|删|撤)`),
-		english: patterns(`\b(change|delete|remove|edit|update|modify|revise|withdraw|take down)\s+(your|the|that|this)\s+(\w+\s+)?(review|rating|feedback)\b`),
-		except:  []string{"改进", "改善"},
+		english:  patterns(`\b(change|delete|remove|edit|update|modify|revise|withdraw|take down)\s+(your|the|that|this)\s+(\w+\s+)?(review|rating|feedback)\b`),
+		except:   []string{"改进", "改善"},
+		negation: denial,
 	},
 	{
 		name: RuleInsult,
@@ -135,7 +145,8 @@ var complianceRules = []complianceRule{
 			`闭嘴`, `烦不烦`, `(你|您)自己的(问题|原因|责任)`, `怪(你|您)自己`),
 		english: patterns(`\b(idiot|stupid|moron|dumb|liar|scammer|loser)\b`, `\bshut up\b`, `\byour (own )?fault\b`,
 			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`),
-		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+		except:   []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+		negation: denial,
 	},
 	{
 		name:   RulePersonalData,
@@ -339,12 +350,16 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 			compactEx[i] = compactText(e)
 		}
 		exC, exF := occurrences(compact, compactEx), occurrences(folded, r.except)
+		// A sense found in either text excuses matches in both: "refund
+		// 100%" needs the folded text's spaces, 100%全额退款 the compact.
 		for _, re := range r.senses {
 			for _, l := range re.FindAllStringIndex(compact, -1) {
 				exC = append(exC, [2]int{l[0], l[1]})
+				exF = append(exF, [2]int{toFolded[l[0]], toFolded[l[1]]})
 			}
 			for _, l := range re.FindAllStringIndex(folded, -1) {
 				exF = append(exF, [2]int{l[0], l[1]})
+				exC = append(exC, [2]int{toCompact(l[0]), toCompact(l[1])})
 			}
 		}
 		for _, re := range r.terms {

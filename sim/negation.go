@@ -135,16 +135,17 @@ func overlapsAny(spans [][]int, i, j int) bool {
 var (
 	// denial: the agent denies the words it wrote ("这不是您自己的问题",
 	// "it's not at all your fault", "I never said it was your fault").
-	// Between the cue and the match, 是 starts the real statement ("不是我们
-	// 的原因是您自己的原因") and a "you" addresses the buyer anew ("you don't
-	// understand you idiot").
+	// Between the cue and the match, 是 right before it starts the real
+	// statement ("不是我们的原因是您自己的原因", but not "没有说是…"), so do
+	// 但是, 而 and "but", and a "you" right before it addresses the buyer
+	// anew ("you don't understand you idiot").
 	denial = &negation{
 		zh:      regexp.MustCompile(denialZh),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `)\b`),
 		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是`),
 		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be)\b`),
-		zhKeep:  regexp.MustCompile(`是|但|可|而|就`),
-		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead|you)\b`),
+		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说]是$`),
+		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead)\b|\byou\s*$`),
 	}
 	// promiseDenial adds what the agent cannot do: "不能保证明天到" and
 	// "we can't guarantee it will fit" promise nothing.
