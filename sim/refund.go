@@ -623,7 +623,10 @@ func evalBanded(cl Clause, k KPI, x *big.Rat, v float64) outcome {
 			o.formula = fmt.Sprintf("band %s → %s", band, fmtPct(lo))
 		}
 		o.missed = o.ratio.Sign() > 0
-		o.reason = fmt.Sprintf("%s %s misses the target %s and falls in band %s → %s (%s)", cl.KPI, num(v), num(*cl.Target), band, ratioText(b.Ratio), b.Mode)
+		o.reason = fmt.Sprintf("%s %s misses the target %s and falls in band %s → %s", cl.KPI, num(v), num(*cl.Target), band, ratioText(b.Ratio))
+		if b.Ratio.IsRange() {
+			o.reason += fmt.Sprintf(" (%s)", b.Mode)
+		}
 		if !o.missed {
 			o.reason = fmt.Sprintf("%s %s falls in the tolerance band %s: no refund", cl.KPI, num(v), band)
 		}
