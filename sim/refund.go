@@ -290,9 +290,10 @@ func (e *evaluator) month(p PeriodKPIs, month time.Time, skipped *[]Skipped) ([]
 		if o.fee != nil {
 			base, baseText = o.fee, o.feeText
 		}
-		it.Ratio = ptr(ratFloat(o.ratio))
-		it.Amount = roundHalfUp(new(big.Rat).Mul(base, o.ratio))
-		it.Formula = fmt.Sprintf("%s; %s × %s = %s", o.formula, baseText, fmtRat(o.ratio), it.Amount)
+		ratio := lineRatio(o.ratio)
+		it.Ratio = ptr(ratFloat(ratio))
+		it.Amount = roundHalfUp(new(big.Rat).Mul(base, ratio))
+		it.Formula = fmt.Sprintf("%s; %s × %s = %s", o.formula, baseText, fmtRatio(ratio), it.Amount)
 		capped = append(capped, len(items))
 		items = append(items, it)
 	}
