@@ -398,3 +398,34 @@ func TestLoadContract_NotFound(t *testing.T) {
 func zeroInput() sim.RefundInput {
 	return sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{}}}}
 }
+
+// The audit's per_unit contract without max_ratio refunded 290 % of the
+// fee; a line's ratio is a share of the fee in [0, 1] unless the contract
+// allows more (docs/contracts.md).
+func TestParseContract_AuditPerUnitWithoutMax(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "contracts", "audit-floor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scenarios.ParseContract("audit-floor.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// s: (0.90 − 0.50) ÷ 0.01 = 40 units, floor, × 2 % = 80 %: 8,000.00.
+	// t: (0.30 − 0.01) ÷ 0.001 = 290 units, ceil, × 1 % = 290 %: at most
+	// the fee, 10,000.00.
+	st, err := c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11",
+		Values: sim.KPIValues{"satisfaction": 0.5, "dispute_refund_rate": 0.30}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]sim.Money{"s": 8000_00, "t": 10000_00}
+	for _, it := range st.Items {
+		if it.Amount != want[it.Clause] {
+			t.Errorf("clause %s: got %s; want %s (%s)", it.Clause, it.Amount, want[it.Clause], it.Formula)
+		}
+	}
+	if st.Total != 18000_00 {
+		t.Errorf("total %s; want 18000.00", st.Total)
+	}
+}

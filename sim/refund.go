@@ -290,6 +290,14 @@ func (e *evaluator) month(p PeriodKPIs, month time.Time, skipped *[]Skipped) ([]
 		if o.fee != nil {
 			base, baseText = o.fee, o.feeText
 		}
+		// A ratio is a share of the fee in [0, 1] unless the contract
+		// allows more (DOMAIN.md §5): a per_unit or event line multiplies
+		// its ratio and may not refund more than the whole fee.
+		if one := big.NewRat(1, 1); !c.AllowRatiosAboveOne && o.ratio.Cmp(one) > 0 {
+			o.formula += ", at most 100% of the fee"
+			it.Reason += "; a line refunds at most the whole fee (allow_ratios_above_one is false)"
+			o.ratio = one
+		}
 		ratio := lineRatio(o.ratio)
 		it.Ratio = ptr(ratFloat(ratio))
 		it.Amount = roundHalfUp(new(big.Rat).Mul(base, ratio))

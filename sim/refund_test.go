@@ -458,3 +458,48 @@ func TestContract_Refund_RatioIsTheDecimalApplied(t *testing.T) {
 		})
 	}
 }
+
+// TestContract_Refund_LineAtMostTheFee: ratios are shares of the monthly
+// fee in [0, 1] unless the contract allows more (docs/contracts.md;
+// DOMAIN.md §5: refunds are a share of the period's fee). A per_unit or
+// event line multiplies its ratio, so without allow_ratios_above_one it
+// refunds at most the whole fee, max_ratio or not.
+func TestContract_Refund_LineAtMostTheFee(t *testing.T) {
+	perUnit := func(above bool, max *float64) *sim.Contract {
+		return &sim.Contract{Name: "p", MonthlyFee: fee, AllowRatiosAboveOne: above, Clauses: []sim.Clause{{
+			ID: "t", Kind: sim.KindPerUnit, KPI: "dispute_refund_rate", Threshold: f(0.01), Per: f(0.001),
+			Ratio: &sim.Ratio{Min: 0.01, Max: 0.01}, Rounding: sim.RoundCeil, MaxRatio: max,
+		}}}
+	}
+	leaks := func(above bool) *sim.Contract {
+		return &sim.Contract{Name: "e", MonthlyFee: fee, AllowRatiosAboveOne: above, Clauses: []sim.Clause{
+			{ID: "leak", Kind: sim.KindEvent, KPI: "incident.data_leak", Ratio: &sim.Ratio{Min: 0.2, Max: 0.2}},
+		}}
+	}
+	for _, tc := range []struct {
+		name  string
+		c     *sim.Contract
+		kpis  sim.KPIValues
+		ratio float64
+		want  sim.Money
+	}{
+		// (0.30 − 0.01) ÷ 0.001 = 290 units × 1 % = 290 %.
+		{"per_unit 290 %, capped at the fee", perUnit(false, nil), sim.KPIValues{"dispute_refund_rate": 0.30}, 1, 10000_00},
+		{"per_unit 290 %, above one allowed", perUnit(true, nil), sim.KPIValues{"dispute_refund_rate": 0.30}, 2.9, 29000_00},
+		{"per_unit 290 %, max_ratio 1.5 allowed", perUnit(true, f(1.5)), sim.KPIValues{"dispute_refund_rate": 0.30}, 1.5, 15000_00},
+		{"per_unit 50 %, under the fee", perUnit(false, nil), sim.KPIValues{"dispute_refund_rate": 0.06}, 0.5, 5000_00},
+		{"six data leaks of 20 %, capped at the fee", leaks(false), sim.KPIValues{"incident.data_leak": 6}, 1, 10000_00},
+		{"six data leaks of 20 %, above one allowed", leaks(true), sim.KPIValues{"incident.data_leak": 6}, 1.2, 12000_00},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := mustValid(t, tc.c).Refund(month(tc.kpis))
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := st.Items[0]
+			if it.Ratio == nil || *it.Ratio != tc.ratio || it.Amount != tc.want || st.Total != tc.want {
+				t.Errorf("got %+v (total %s); want ratio %v, amount %s", it, st.Total, tc.ratio, tc.want)
+			}
+		})
+	}
+}
