@@ -39,3 +39,28 @@ func TestDefault_Threats(t *testing.T) {
 		}
 	}
 }
+
+// TestInfer_Threats: case inference reads a threat as the scorer does, so
+// a buyer who promises no bad review is no confident angry buyer (the
+// bank's character pairs alone are no evidence enough), and one who
+// threatens is.
+func TestInfer_Threats(t *testing.T) {
+	b := Default()
+	for _, tc := range []struct {
+		loc   Locale
+		texts []string
+		angry bool
+	}{
+		{ZhCN, []string{"好的，放心，不会给差评的"}, false},
+		{ZhCN, []string{"本来想投诉的，现在不用了"}, false},
+		{En, []string{"Great, no need to dispute anything, thanks!"}, false},
+		{ZhCN, []string{"不给退我就差评"}, true},
+		{ZhCN, []string{"再不处理我就去12315投诉你们"}, true},
+		{En, []string{"I will open a dispute"}, true},
+	} {
+		in := b.Infer(tc.loc, tc.texts)
+		if got := in.Case == sim.CaseAngryThreat && in.Confident; got != tc.angry {
+			t.Errorf("Infer(%q) = %+v; want a confident angry_threat %v", tc.texts, in, tc.angry)
+		}
+	}
+}
