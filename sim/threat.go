@@ -9,7 +9,7 @@ import "regexp"
 var threatRule = complianceRule{
 	name: "threat",
 	terms: patterns(`12315`, `平台介入`, `申请介入`, `小二`, `找平台`, `投诉`, `举报`, `差评`, `工商`, `消协`, `消费者协会`, `曝光`,
-		`维权`, `起诉`, `打官司`, `黑猫`, `(评价|评论)(里|中|上)?`+near(4)+`(如实|全部|都|好好)?(写|说)`),
+		`维权`, `起诉`, `打官司`, `黑猫`, `(会|要|就|得|去)在?(评价|评论)(里|中|上)?`+near(6)+`(写|说)`, `(写|发|晒)(到|进|在)(评价|评论)`),
 	english: patterns(`\b(report|complain(s|ed|ing)?|complaint|dispute|chargeback|lawyer|sue)\b`, `\b(bad|negative|1[- ]?star|one[- ]star) (review|rating)\b`,
 		`\b(one|1|a single)[- ]star\b`, `\b(write|post|put|tell)\b[^.!?]{0,40}\b(my|a|the) review\b`,
 		`\bconsumer (council|association|protection)\b`, `\b(escalate|go|going) to the platform\b`, `\bplatform intervention\b`,
@@ -39,7 +39,7 @@ var threatNegation = &negation{
 	// A consequence (就, 否则, "I'll", "or") or a "don't make me" keeps the
 	// threat the negation's condition leads to.
 	zhKeep:     regexp.MustCompile(`就|那|否则|不然|要不|要么|但|可是|不过|还是|只能|直接|逼|让我|我要|我会|我去|一定|肯定|必须|绝对`),
-	enKeep:     regexp.MustCompile(`\b(?:i'?ll|i will|i'?m|i am|i'?d|then|or|so|otherwise|else|but|until|unless|before|make me|force me)\b`),
+	enKeep:     regexp.MustCompile(`\b(?:i'?ll|i will|i'?m|i am|i'?d|then|or|so|otherwise|else|but|until|unless|before|make me|force me|hesitate|think twice)\b`),
 	zhAfter:    regexp.MustCompile(`^(的事|这事|的话)?(就|也|是|我)?(算了|免了|不会|不用|不给|不打|不写|就不)`),
 	zhWithdraw: regexp.MustCompile(`[，,](现在|那)?(就)?(不用了|算了|免了)(吧|啦|了)?([，,。.！!～~…]|$)`),
 }

@@ -44,6 +44,9 @@ func TestThreatens(t *testing.T) {
 		{"What kind of service is this 😡😡 I'm going to the platform", true},
 		{"I'll write exactly what happened in my review", true},
 		{"Keep this up and I'm leaving a bad review", true},
+		{"I won't hesitate to report you", true},
+		{"我要在评论里说清楚", true},
+		{"不处理的话我就把照片晒到评价里", true},
 		{"Are you going to deal with this or not?? One more delay and I leave a bad review", true},
 		// Denied, withdrawn, reassuring: no threat (the audit's T1, T3, T5).
 		{"好的，放心，不会给差评的", false},
@@ -69,6 +72,7 @@ func TestThreatens(t *testing.T) {
 		{"差评里有图，和我的一模一样", false},
 		{"这批货有问题吧，好几个差评说的都一样", false},
 		{"好的，处理得很快，给你们好评", false},
+		{"评价里说的问题和我的一样", false},
 		{"好的谢谢", false},
 	} {
 		if got := sim.Threatens(tc.text); got != tc.want {
