@@ -16,7 +16,7 @@ import (
 // match, a few words after it, the sentence's end) and errs towards the
 // match: a negation only takes a match back when it stands shortly before
 // it in the same clause, nothing between them starts a new statement (就,
-// 但是, "but", "I'll"), and the sentence is not a question (a rhetorical
+// 但是, "but", "I'll"), and the clause is not a question (a rhetorical
 // "这不是你自己弄坏的吗？" accuses).
 
 // negation says which words take a lexicon match back.
@@ -51,7 +51,10 @@ var (
 	// clauseEnd and sentenceEnd split the folded or compact text.
 	clauseEnd   = regexp.MustCompile(`[，,。.！!？?；;：:…～~\n]`)
 	sentenceEnd = regexp.MustCompile(`[。.！!？?\n]`)
-	questionEnd = regexp.MustCompile(`^[^。.！!\n]*?[？?]`)
+	// question finds the clause after a match asking: "…的问题吗？",
+	// "isn't it your fault?". Only the match's own clause: "这不是您的问题，
+	// 您看这样可以吗？" asks about something else.
+	question = regexp.MustCompile(`^[^，,。.！!；;：:\n]*?(?:[？?]|吗)`)
 )
 
 // denies reports whether n takes back the match at [cs, ce) of compact
@@ -61,7 +64,7 @@ func (n *negation) denies(compact string, cs, ce int, folded string, fs, fe int)
 		return false
 	}
 	// A question keeps its match: "你以为我不会投诉吗？".
-	if questionEnd.MatchString(compact[ce:]) {
+	if question.MatchString(compact[ce:]) {
 		return false
 	}
 	if n.zh != nil && cueBefore(compact, cs, n.zh, n.zhFalse, n.zhKeep, zhCueWindow, true) {

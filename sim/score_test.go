@@ -464,6 +464,7 @@ func TestComplianceHits(t *testing.T) {
 		{"It's your fault", []string{"!insult:your fault"}},
 		{"不是我们的原因是您自己的原因", []string{"!insult:您自己的原因"}},
 		{"这不是您自己的问题吗？", []string{"!insult:您自己的问题"}},
+		{"这不是您自己的问题，您看这样处理可以吗？", nil},
 		{"Isn't it your fault?", []string{"!insult:your fault"}},
 		{"It's not the courier's fault, it's your fault", []string{"!insult:your fault"}},
 		{"It's not the courier but your fault", []string{"!insult:your fault"}},
