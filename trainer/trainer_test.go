@@ -1,6 +1,7 @@
 package trainer_test
 
 import (
+	"fmt"
 	"errors"
 	"math"
 	"slices"
@@ -334,8 +335,8 @@ func TestCohort(t *testing.T) {
 	}
 	cards := []trainer.Card{card("c1", true, 90, 80, 70), card("c2", false, 60, 50, 40), card("c3", true, 100, 90, 50)}
 	r := trainer.Cohort(e, "k1", cards)
-	if r.N != 3 || math.Abs(r.PassRate-2.0/3) > 1e-12 || r.TrainingPassRate != r.PassRate {
-		t.Errorf("n %d, pass rate %v, training %v; want 3, 2/3", r.N, r.PassRate, r.TrainingPassRate)
+	if r.N != 3 || r.PassRate == nil || math.Abs(*r.PassRate-2.0/3) > 1e-12 || r.TrainingPassRate == nil || *r.TrainingPassRate != *r.PassRate {
+		t.Errorf("n %d, pass rate %v, training %v; want 3, 2/3", r.N, fmtPtr(r.PassRate), fmtPtr(r.TrainingPassRate))
 	}
 	// α = 3/2 × (1 − (433.33 + 433.33 + 233.33) ÷ 2700) = 0.8889.
 	if r.Alpha == nil || *r.Alpha != 0.8889 {
@@ -357,8 +358,8 @@ func TestCohort(t *testing.T) {
 	again := card("c2", true, 90, 90, 90)
 	again.Ended = t0.Add(time.Hour)
 	r = trainer.Cohort(e, "k1", append(cards, again))
-	if r.N != 3 || r.PassRate != 1 {
-		t.Errorf("after c2's retake: n %d, pass rate %v; want 3, 1", r.N, r.PassRate)
+	if r.N != 3 || r.PassRate == nil || *r.PassRate != 1 {
+		t.Errorf("after c2's retake: n %d, pass rate %v; want 3, 1", r.N, fmtPtr(r.PassRate))
 	}
 }
 
@@ -393,5 +394,22 @@ func TestPassK(t *testing.T) {
 	c2 := trainer.Card{Items: []trainer.ItemResult{{Verdict: pass}, {Verdict: trainer.Verdict{Score: 79, Correct: true}}, {Verdict: pass}}}
 	if got := trainer.PassK(e, []trainer.Card{c1, c2}); math.Abs(got-1.0/3) > 1e-12 {
 		t.Errorf("pass^2 = %v; want 1/3 (only item a passed both)", got)
+	}
+}
+
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(*v)
+}
+
+// An empty cohort has no pass rate: a training clause must not refund on
+// a rate of 0 that no candidate made.
+func TestCohort_Empty(t *testing.T) {
+	r := trainer.Cohort(basic(t), "none", nil)
+	if r.N != 0 || r.PassRate != nil || r.TrainingPassRate != nil || r.Candidates == nil {
+		t.Errorf("empty cohort: n %d, pass rate %s, training %s, candidates %v; want 0, null, null, []",
+			r.N, fmtPtr(r.PassRate), fmtPtr(r.TrainingPassRate), r.Candidates)
 	}
 }

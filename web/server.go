@@ -361,6 +361,7 @@ func (s *Server) Stop(ctx context.Context) error {
 		return ErrNoRun
 	}
 	lr.cancel()
+	s.sittings.interruptAll()
 	var errs []error
 	if err := waitGroup(ctx, &lr.work); err != nil {
 		errs = append(errs, fmt.Errorf("stop run %d: customers and bots: %w", lr.run.ID, err))
@@ -407,8 +408,25 @@ func (a auth) Authenticate(ctx context.Context, token string) (hub.Identity, err
 	if err != nil {
 		return hub.Identity{}, err
 	}
-	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID, Pool: a.sittings.pool(t.ID)}, nil
+	pool := a.sittings.pool(t.ID)
+	if pool == "" && t.Role == store.RoleAgent {
+		// A candidate's token is for its sittings only: before Start or
+		// after the end it would otherwise join the live run and be
+		// offered the practice customers. The hub refuses a pool it does
+		// not have (409, "the sitting of this token has not started or
+		// has ended").
+		if _, err := a.st.InvitationOf(ctx, t.ID); err == nil {
+			pool = noSitting
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return hub.Identity{}, err
+		}
+	}
+	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID, Pool: pool}, nil
 }
+
+// noSitting is the pool of a candidate's token with no sitting going: the
+// hub never has it.
+const noSitting = "sitting-none"
 
 // watchRevoked closes the connections of revoked tokens every RevokeCheck
 // until ctx ends: tokens revoked by another process (deskdrill tokens
