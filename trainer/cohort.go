@@ -71,7 +71,7 @@ type CohortReport struct {
 	// TrainingPassRate is the pass rate as the KPI a vendor contract's
 	// training clause refunds on.
 	TrainingPassRate *float64 `json:"training_pass_rate"`
-	MeanScore        float64 `json:"mean_score"`
+	MeanScore        float64  `json:"mean_score"`
 	// Alpha is Cronbach's α over the item scores; null when undefined
 	// (fewer than two candidates or items, or no variance).
 	Alpha        *float64        `json:"alpha"`

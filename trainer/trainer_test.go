@@ -1,8 +1,8 @@
 package trainer_test
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
