@@ -413,3 +413,59 @@ func TestCohort_Empty(t *testing.T) {
 			r.N, fmtPtr(r.PassRate), fmtPtr(r.TrainingPassRate), r.Candidates)
 	}
 }
+
+// A resolution of two actions (row 6: refund + compensation) reaches the
+// customer one frame at a time: it waits for the rest and accepts the
+// whole; given only half, it waits PendingWait and then disputes.
+func TestScript_TwoActionResolution(t *testing.T) {
+	e, err := trainer.Builtin("promotion-surge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(e.Items, func(it trainer.Item) bool { return it.Case == sim.CaseNotAsDescribed })
+	if i < 0 {
+		t.Fatal("promotion-surge has no not_as_described item")
+	}
+	price := e.Items[i].Order.Price
+	refund := sim.Action{Kind: sim.ActRefund, Amount: price}
+	comp := sim.Action{Kind: sim.ActCompensate, Amount: price / 10, Reason: "not as described"}
+	// The agent's message at 40 s draws a further fact (typed by 45 s);
+	// the reactions to the actions come after.
+	steps := func(rest ...agentStep) []agentStep {
+		return append([]agentStep{
+			msg(10*time.Second, "非常抱歉！麻烦拍一下洗标和商品的照片给我看看"),
+			msg(40*time.Second, "核实了，确实与描述不符，给您全额退款并补偿"),
+		}, rest...)
+	}
+	whole := play(trainer.NewScript(e, i, phrases.Default()), t0, steps(
+		act(50*time.Second, refund),
+		act(51*time.Second, comp),
+		act(90*time.Second, sim.Action{Kind: sim.ActClose})))
+	half := play(trainer.NewScript(e, i, phrases.Default()), t0, steps(
+		act(50*time.Second, refund),
+		act(50*time.Second+trainer.PendingWait+30*time.Second, sim.Action{Kind: sim.ActClose})))
+	messagesIn := func(ps []played, from, to time.Duration) []played {
+		var out []played
+		for _, p := range ps {
+			if p.at > from && p.at <= to && p.line.Kind == sim.EventMessage {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	w := messagesIn(whole, 50*time.Second, 90*time.Second)
+	if len(w) != 1 {
+		t.Fatalf("whole resolution: %d reactions between the refund and the close; want the acceptance: %v", len(w), whole)
+	}
+	if early := messagesIn(half, 50*time.Second, 50*time.Second+trainer.PendingWait-time.Nanosecond); len(early) != 0 {
+		t.Errorf("half a resolution: the customer reacted before waiting %v for the rest: %v", trainer.PendingWait, early)
+	}
+	h := messagesIn(half, 50*time.Second+trainer.PendingWait-time.Nanosecond, 50*time.Second+trainer.PendingWait+30*time.Second)
+	if len(h) != 1 {
+		t.Fatalf("half a resolution: %d reactions after the wait; want the dispute: %v", len(h), half)
+	}
+	if w[0].line.Text == h[0].line.Text {
+		t.Errorf("the customer reacts alike to the whole resolution and to half of it: %q", w[0].line.Text)
+	}
+	t.Logf("whole: %q; half: %q", w[0].line.Text, h[0].line.Text)
+}
