@@ -91,6 +91,41 @@ items:
 	}
 }
 
+// TestParseExam_NoCascade: one mistake is reported once, not again on
+// every item that inherits it (the exam's locale) or on a default it
+// leaves missing (an unknown persona's patience).
+func TestParseExam_NoCascade(t *testing.T) {
+	src := `name: bad
+locale: fr
+items:
+  - id: a
+    case: quality_defect
+    persona: pirate
+    open: 杯子裂了
+    facts: {evidence: 照片}
+  - id: b
+    case: no_reason_return
+    open: 退货
+`
+	_, err := trainer.ParseExam("bad.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("a bad exam accepted")
+	}
+	want := []string{
+		`bad.yaml:2:9: locale: "fr": want zh-CN or en`,
+		`bad.yaml:6:14: items[0].persona: unknown persona "pirate"`,
+	}
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("%d errors; want %d:\n%v", len(lines), len(want), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("errors lack %q:\n%v", w, err)
+		}
+	}
+}
+
 // play drives a script the way the sitting's driver does, with an agent
 // that acts at fixed offsets, and returns every line with its offset from
 // the item's arrival.

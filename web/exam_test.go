@@ -312,3 +312,44 @@ func TestServer_StopInterruptsSitting(t *testing.T) {
 		t.Errorf("a new sitting after the interrupted one: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestServer_ExamSummaryHidesEscalations: before the sitting a candidate
+// learns that must-escalate cases must be escalated, not how many there
+// are (a hint at the cases).
+func TestServer_ExamSummaryHidesEscalations(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	e, err := trainer.Builtin("promotion-surge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.MustEscalate()) == 0 {
+		t.Fatal("promotion-surge has no must_escalate item")
+	}
+	src, _ := trainer.ExamSource("promotion-surge")
+	invs, err := l.srv.Invite(t.Context(), e, src, "k2", []string{"Anna"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate"] = invs[0].Token
+	resp, body := l.do("GET", "/api/exam", "candidate", "")
+	var x struct {
+		Exam struct {
+			Pass []trainer.Gate `json:"pass"`
+		} `json:"exam"`
+	}
+	if err := json.Unmarshal(body, &x); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("GET /api/exam: %d %v %s", resp.StatusCode, err, body)
+	}
+	found := false
+	for _, g := range x.Exam.Pass {
+		if g.Name == "must_escalate" {
+			found = true
+			if g.Limit != 0 {
+				t.Errorf("the must_escalate gate tells the candidate there are %v such cases", g.Limit)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no must_escalate gate among %+v", x.Exam.Pass)
+	}
+}
