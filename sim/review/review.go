@@ -108,7 +108,7 @@ type Review struct {
 	// conversation arrived. A trial is judged from them (sim/trial).
 	DayCounts   []sim.Counts          `json:"-"`
 	DayEvidence []map[string][]string `json:"-"`
-	Statement *sim.Statement      `json:"statement,omitempty"`
+	Statement   *sim.Statement        `json:"statement,omitempty"`
 	// DisputeRefunds is the money buyers got back through platform
 	// disputes (the order prices of disputed conversations).
 	DisputeRefunds sim.Money `json:"dispute_refunds"`
