@@ -24,9 +24,10 @@ const (
 
 // CountPrefix starts the name of a count column in a KPI CSV file
 // ("n_ratings"): the counts behind a row's rates, written so a reader can
-// check them (an evidence pack's kpis-daily.csv has them). They are checked
-// to be whole numbers of at least 0 and are otherwise not read: the KPI
-// columns are what a contract judges.
+// check them (an evidence pack's kpis-daily.csv has them; paid orders of a
+// part of a day may be fractional). They are checked to be numbers of at
+// least 0 and are otherwise not read: the KPI columns are what a contract
+// judges.
 const CountPrefix = "n_"
 
 // utf8BOM is the byte-order mark Excel and Windows tools put before UTF-8
@@ -141,8 +142,8 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 				p.Excluded = cell
 			case cell == "":
 			case strings.HasPrefix(cols[i], CountPrefix):
-				if n, err := strconv.ParseFloat(cell, 64); err != nil || n < 0 || n != math.Trunc(n) || math.IsInf(n, 0) {
-					return nil, fail(i, cols[i], "%q: a count column (%s...) holds a whole number of at least 0", cell, CountPrefix)
+				if n, err := strconv.ParseFloat(cell, 64); err != nil || !(n >= 0) || math.IsInf(n, 0) {
+					return nil, fail(i, cols[i], "%q: a count column (%s...) holds a number of at least 0", cell, CountPrefix)
 				}
 			default:
 				v, err := ParseKPIValue(cols[i], cell)

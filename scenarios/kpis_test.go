@@ -59,7 +59,8 @@ func TestParseKPIs_Errors(t *testing.T) {
 		{"CSV after a BOM", "k.csv", bom + "period,satisfaction\ntrial,abc\n", `k.csv:2:7: satisfaction: "abc" is not a number`},
 		{"no such day", "k.csv", "period,satisfaction\n2026-02-30,0.9\n", `"2026-02-30" is not a period`},
 		{"negative count", "k.csv", "period,satisfaction,n_ratings\ntrial,0.9,-1\n", `k.csv:2:11: n_ratings: "-1": a count column`},
-		{"fractional count", "k.csv", "period,n_ratings\ntrial,1.5\n", `n_ratings: "1.5": a count column`},
+		{"count not a number", "k.csv", "period,n_ratings\ntrial,many\n", `n_ratings: "many": a count column`},
+		{"count NaN", "k.csv", "period,n_ratings\ntrial,NaN\n", `n_ratings: "NaN": a count column`},
 		{"bare prefix", "k.csv", "period,n_\ntrial,1\n", `n_: unknown KPI`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

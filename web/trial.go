@@ -125,19 +125,33 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	convs, err := st.Conversations(ctx, id)
+	rep.Status, _, err = TrialFromRecords(ctx, st, run, sc, now, false)
+	return rep, err
+}
+
+// TrialFromRecords judges trial run of sc from its recorded
+// conversations at now, and returns the review it judged from. With
+// final, it judges the whole trial as at its end (to check a recorded
+// verdict against the records); else as the run stands.
+func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *sim.Scenario, now time.Time, final bool) (*trial.Status, *review.Review, error) {
+	convs, err := st.Conversations(ctx, run.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rv, err := review.Evaluate(convs, ReviewOptions(sc, run, now))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if rep.Status, err = judgeTrial(sc, rv, run.Elapsed(now), trialState(sc, run, now)); err != nil {
-		return nil, err
+	played, state := run.Elapsed(now), trialState(sc, run, now)
+	if final {
+		played, state = sc.Duration, trial.StateFinal
 	}
-	rep.Status.Notes = append(rep.Status.Notes, interruptionNotes(run)...)
-	return rep, nil
+	status, err := judgeTrial(sc, rv, played, state)
+	if err != nil {
+		return nil, nil, err
+	}
+	status.Notes = append(status.Notes, interruptionNotes(run)...)
+	return status, rv, nil
 }
 
 // notTrialWhy says why a scenario's runs are not trials.
@@ -149,7 +163,7 @@ func notTrialWhy(sc *sim.Scenario) string {
 	case c.Trial == nil:
 		return fmt.Sprintf("its contract %s has no trial clause", c.Name)
 	}
-	return fmt.Sprintf("its scenario lasts %v, longer than the contract's %d-week trial, so it is judged as a month", sc.Duration, c.Trial.Weeks)
+	return fmt.Sprintf("its scenario lasts %s, longer than the contract's %d-week trial, so it is judged as a month", scenarios.FormatDuration(sc.Duration), c.Trial.Weeks)
 }
 
 // liveTrial is the live run's trial so far, from its review rv, or nil

@@ -170,7 +170,10 @@ type Status struct {
 	ExitWithoutReason bool      `json:"exit_without_reason"`
 	Start             time.Time `json:"start"`
 	End               time.Time `json:"end"`
-	State             State     `json:"state"`
+	// Zone is the KPI calendar's time zone (IANA), in which days are
+	// counted.
+	Zone  string `json:"zone"`
+	State State  `json:"state"`
 	// Played is the scenario time played, seconds.
 	Played float64 `json:"played_s"`
 	// Days is the trial's calendar days; DaysDone those finished.
@@ -215,7 +218,7 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 		ratio = *c.Trial.RefundRatio
 	}
 	st := &Status{Contract: c.Name, Currency: c.Currency, Fee: c.Trial.Fee, RefundRatio: ratio, ExitWithoutReason: c.Trial.ExitWithoutReason,
-		Start: start, End: end, State: o.State, Played: played.Seconds(), Days: days}
+		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days}
 	limit := -1.0
 	if l, ok := c.TimeoutDailyLimit(); ok {
 		limit = l
