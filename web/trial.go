@@ -125,22 +125,33 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	rep.Status, _, err = TrialFromRecords(ctx, st, run, sc, now, false)
+	rep.Status, _, _, err = TrialFromRecords(ctx, st, run, sc, now, false)
 	return rep, err
 }
 
 // TrialFromRecords judges trial run of sc from its recorded
-// conversations at now, and returns the review it judged from. With
-// final, it judges the whole trial as at its end (to check a recorded
-// verdict against the records); else as the run stands.
-func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *sim.Scenario, now time.Time, final bool) (*trial.Status, *review.Review, error) {
+// conversations at now, and returns the review it judged from and the
+// conversations. With final, it judges the whole trial as at its end (to
+// check a recorded verdict against the records); else as the run stands.
+// Each conversation keeps the score the hub recorded when it ended, as
+// the live run judged it.
+func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *sim.Scenario, now time.Time, final bool) (*trial.Status, *review.Review, []*sim.Conversation, error) {
 	convs, err := st.Conversations(ctx, run.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	rv, err := review.Evaluate(convs, ReviewOptions(sc, run, now))
+	scores, err := storedScores(ctx, st, run.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	o := ReviewOptions(sc, run, now)
+	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
+		s, ok := scores[c.ID]
+		return s, ok
+	}
+	rv, err := review.Evaluate(convs, o)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	played, state := run.Elapsed(now), trialState(sc, run, now)
 	if final {
@@ -148,10 +159,27 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	}
 	status, err := judgeTrial(sc, rv, played, state)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	status.Notes = append(status.Notes, interruptionNotes(run)...)
-	return status, rv, nil
+	return status, rv, convs, nil
+}
+
+// storedScores reads the scores the hub recorded for run id, by
+// conversation; one that does not decode is left out (and scored again).
+func storedScores(ctx context.Context, st *store.Store, id int64) (map[string]sim.Score, error) {
+	rows, err := st.Scores(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]sim.Score, len(rows))
+	for _, r := range rows {
+		var sc sim.Score
+		if json.Unmarshal(r.JSON, &sc) == nil {
+			out[r.ConvID] = sc
+		}
+	}
+	return out, nil
 }
 
 // notTrialWhy says why a scenario's runs are not trials.

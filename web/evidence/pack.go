@@ -89,7 +89,7 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	if status.Statement == nil {
 		return nil, fmt.Errorf("build evidence pack of run %d: no day of the trial has finished: there is no statement yet", id)
 	}
-	checked, rv, err := web.TrialFromRecords(ctx, st, rep.Run, sc, now, rep.Recorded)
+	checked, rv, convs, err := web.TrialFromRecords(ctx, st, rep.Run, sc, now, rep.Recorded)
 	if err != nil {
 		return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
 	}
@@ -113,10 +113,6 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 		for _, c := range g.Evidence {
 			ids[c] = append(ids[c], g.KPI)
 		}
-	}
-	convs, err := st.Conversations(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
 	}
 	agent := map[string]string{}
 	for _, s := range rv.Scores {
