@@ -217,4 +217,3 @@ func trendText(id string, t trial.Trend) string {
 	}
 	return fmt.Sprintf("%s (last %d days %s, before %s)", t.Direction, t.RecentDays, formatKPI(id, *t.Recent), formatKPI(id, *t.Earlier))
 }
-
