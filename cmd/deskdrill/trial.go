@@ -106,9 +106,9 @@ func stateText(rep *web.TrialReport) string {
 func writeTrial(w io.Writer, rep *web.TrialReport) error {
 	s := rep.Status
 	fmt.Fprintf(w, "run %d: %s, contract %s, seed %d, speed %g×\n", rep.Run.ID, rep.Scenario, s.Contract, rep.Seed, rep.Run.Speed)
-	zone, err := time.LoadLocation(s.Zone)
-	if err != nil {
-		zone = s.Start.Location()
+	zone := s.Start.Location() // the offset JSON kept
+	if z, err := time.LoadLocation(s.Zone); err == nil && s.Zone != "" {
+		zone = z
 	}
 	fmt.Fprintf(w, "trial %s → %s (%s): %d of %d days finished; %s\n", s.Start.In(zone).Format("2006-01-02 15:04"), s.End.In(zone).Format("2006-01-02 15:04"),
 		s.Zone, s.DaysDone, s.Days, stateText(rep))
