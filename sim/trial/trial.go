@@ -534,5 +534,5 @@ func provisional(s State) string {
 	case StateClosing:
 		return "the trial's time is over; the verdict is decided when its last conversations end"
 	}
-	return "the trial ended now would be decided so"
+	return "the verdict if the trial ended now"
 }
