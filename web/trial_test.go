@@ -6,10 +6,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim/trial"
 	"github.com/deskdrill/deskdrill/web"
@@ -36,7 +40,7 @@ type trialServer struct {
 	sc   *scenarios.Source
 }
 
-func newTrialServer(t *testing.T) (*trialServer, string) {
+func newTrialServer(t *testing.T, mod ...func(*web.Config)) (*trialServer, string) {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "trial-3d.yaml")
@@ -47,7 +51,11 @@ func newTrialServer(t *testing.T) (*trialServer, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Store: st, RatingWindow: 200 * time.Millisecond, WindDown: 20 * time.Second})
+	cfg := web.Config{Store: st, RatingWindow: 200 * time.Millisecond, WindDown: 20 * time.Second}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	srv, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,5 +174,61 @@ func TestServer_TrialToItsEnd(t *testing.T) {
 	ts.srv.ServeHTTP(w, req)
 	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &api) != nil || !api.Recorded || api.Status == nil || !api.Status.Verdict.Final {
 		t.Errorf("GET /api/runs/1/trial: %d %.300s; want the recorded final verdict", w.Code, w.Body)
+	}
+}
+
+// A trial with external customers ends at the scenario's end once the
+// wind-down is over, even with a buyer still waiting and no agent: the
+// buyer's connection closes with the run, the hub records the buyer
+// leaving unanswered, and the final verdict counts it against the vendor.
+// About 4 s.
+func TestServer_TrialWindDown(t *testing.T) {
+	ts, file := newTrialServer(t, func(c *web.Config) { c.WindDown = 500 * time.Millisecond })
+	ctx := t.Context()
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ts.srv.Start(ctx, web.RunConfig{Scenario: sc, Sources: srcs, Seed: 1, Speed: 86400, Customers: "external"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.http.URL, "http")+"/ws/customer?token="+info.Tokens["swarm"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"v": 1, "type": "start", "case": "refund_unshipped", "text": "还没发货，我要退款",
+		"customer": map[string]any{"name": "王芳", "phone": "13812345678", "address": "浙江省杭州市西湖区文三路90号", "locale": "zh-CN"},
+		"order":    map[string]any{"id": "1", "product": "大衣", "price": "399.00", "paid": "2026-03-01T21:14:00+08:00"}}); err != nil {
+		t.Fatal(err)
+	}
+	var started protocol.Frame
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for started.Type != protocol.TypeStarted {
+		if err := ws.ReadJSON(&started); err != nil {
+			t.Fatalf("the customer's start: %v", err)
+		}
+		if started.Type == protocol.TypeError {
+			t.Fatalf("the customer's start: %+v", started)
+		}
+	}
+	begun := time.Now()
+	select {
+	case <-ts.srv.Ended():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trial did not end within 30 s with a buyer waiting")
+	}
+	t.Logf("ended %v after the buyer began waiting (the scenario's 3 days take 3 s, then 0.5 s of wind-down)", time.Since(begun).Round(10*time.Millisecond))
+	rep, err := web.Trial(ctx, ts.st, info.Run.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Status
+	if !rep.Recorded || st.State != trial.StateFinal || st.Counts.Sessions != 1 || st.Counts.AnsweredInTime != 0 {
+		t.Fatalf("after the wind-down: recorded %v, %s, counts %+v; want a recorded final verdict with the one session unanswered", rep.Recorded, st.State, st.Counts)
+	}
+	if st.Verdict.Outcome != trial.OutcomeRefund || !slices.Contains(st.Verdict.Failed, "answer_rate_30s") {
+		t.Errorf("verdict %+v; want a refund: the 30-second answer rate is 0", st.Verdict)
 	}
 }
