@@ -37,6 +37,10 @@ type TrialReport struct {
 	Recorded bool `json:"recorded"`
 	// NotTrial says why a run is not a trial; Status is nil then.
 	NotTrial string `json:"not_trial,omitempty"`
+	// Review and Conversations are what Status was judged from, when it
+	// was judged from the records (not Recorded).
+	Review        *review.Review      `json:"-"`
+	Conversations []*sim.Conversation `json:"-"`
 }
 
 // sourcesOf converts the scenario package's sources to the store's.
@@ -125,7 +129,7 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	rep.Status, _, _, err = TrialFromRecords(ctx, st, run, sc, now, false)
+	rep.Status, rep.Review, rep.Conversations, err = TrialFromRecords(ctx, st, run, sc, now, false)
 	return rep, err
 }
 

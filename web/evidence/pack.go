@@ -89,18 +89,21 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	if status.Statement == nil {
 		return nil, fmt.Errorf("build evidence pack of run %d: no day of the trial has finished: there is no statement yet", id)
 	}
-	checked, rv, convs, err := web.TrialFromRecords(ctx, st, rep.Run, sc, now, rep.Recorded)
-	if err != nil {
-		return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
-	}
-	p.Review = rv
+	rv, convs := rep.Review, rep.Conversations
 	if rep.Recorded {
+		// Judged again from the records, to check them against the
+		// verdict recorded at the end.
+		var checked *trial.Status
+		if checked, rv, convs, err = web.TrialFromRecords(ctx, st, rep.Run, sc, now, true); err != nil {
+			return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
+		}
 		p.At = rep.Run.Ended.UTC()
 		if checked.Statement == nil || checked.Statement.Total != status.Statement.Total {
 			p.Notes = append(p.Notes, fmt.Sprintf("judged again from the records the trial's refund is %s, not the %s recorded with its final verdict: the records lack some of what the hub saw (see the run's store statistics); the recorded verdict stands",
 				totalOf(checked), status.Statement.Total))
 		}
 	}
+	p.Review = rv
 	if len(srcs) == 0 || srcs[0].Role != scenarios.RoleScenario {
 		return nil, fmt.Errorf("build evidence pack of run %d: its scenario's file is not known", id)
 	}
