@@ -71,10 +71,10 @@ func newTrialServer(t *testing.T, mod ...func(*web.Config)) (*trialServer, strin
 	return ts, p
 }
 
-// A trial run at a day a second: stopped on its second day it is paused,
-// not ended, and its verdict is provisional; resumed, it reaches its end by
-// itself, records its final verdict and ends; resuming it again is refused
-// and the recorded verdict does not change. About 5 s.
+// A trial run at a day in two seconds: stopped on its second day it is
+// paused, not ended, and its verdict is provisional; resumed, it reaches
+// its end by itself, records its final verdict and ends; resuming it again
+// is refused and the recorded verdict does not change. About 7 s.
 func TestServer_TrialToItsEnd(t *testing.T) {
 	ts, file := newTrialServer(t)
 	ctx := t.Context()
@@ -85,7 +85,7 @@ func TestServer_TrialToItsEnd(t *testing.T) {
 	if !web.IsTrial(sc) {
 		t.Fatal("trial-3d under seed-trial is not a trial")
 	}
-	rc := web.RunConfig{Scenario: sc, Sources: srcs, Seed: 11, Speed: 86400, Bots: 3, BotSkill: 0.95,
+	rc := web.RunConfig{Scenario: sc, Sources: srcs, Seed: 11, Speed: 43200, Bots: 3, BotSkill: 0.95,
 		ThinkMin: 5 * time.Millisecond, ThinkMax: 20 * time.Millisecond}
 	info, err := ts.srv.Start(ctx, rc)
 	if err != nil {

@@ -32,8 +32,10 @@ staffing: {concurrency: 3, intervals: [{start: "00:00", end: "24:00", agents: 3}
 contract: seed-trial
 `
 
-// played runs a three-day trial with bots at a day a second: stopped
-// after its first day when stop is set (a paused trial), else to its end.
+// played runs a three-day trial with bots, at a day a second to its end,
+// or, when stop is set, at a day in two seconds stopped after its first
+// day (a paused trial; the slower clock leaves time to stop it under
+// -race on a busy machine).
 func played(t *testing.T, stop bool) (*store.Store, int64) {
 	t.Helper()
 	dir := t.TempDir()
@@ -62,7 +64,11 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := srv.Start(t.Context(), web.RunConfig{Scenario: sc, Sources: srcs, Seed: 3, Speed: 86400, Bots: 3, BotSkill: 0.9,
+	speed := 86400.0
+	if stop {
+		speed = 43200
+	}
+	info, err := srv.Start(t.Context(), web.RunConfig{Scenario: sc, Sources: srcs, Seed: 3, Speed: speed, Bots: 3, BotSkill: 0.9,
 		ThinkMin: 5 * time.Millisecond, ThinkMax: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
