@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,14 +22,30 @@ const (
 	colEvidence = "evidence" // JSON only: {kpi id: [conversation ids]}
 )
 
+// CountPrefix starts the name of a count column in a KPI CSV file
+// ("n_ratings"): the counts behind a row's rates, written so a reader can
+// check them (an evidence pack's kpis-daily.csv has them; paid orders of a
+// part of a day may be fractional). They are checked to be numbers of at
+// least 0 and are otherwise not read: the KPI columns are what a contract
+// judges.
+const CountPrefix = "n_"
+
+// utf8BOM is the byte-order mark Excel and Windows tools put before UTF-8
+// text.
+var utf8BOM = []byte("\ufeff")
+
 // ParseKPIs reads KPI values per period from a CSV or JSON file (by the
 // extension .csv or .json, else by the first character). file names it in
-// errors, which carry the line and column of the bad cell.
+// errors, which carry the line and column of the bad cell. A period is a
+// month "2026-11", "trial", or a day "2026-03-02" (a trial's daily record,
+// which no clause judges). Either format may start with a UTF-8 byte-order
+// mark.
 //
 // CSV: a header "period,<kpi id>,..." (an optional "excluded" column holds an
-// exclusion reason), then one row per period; an empty cell means "not
-// supplied". JSON: a list of objects with "period", KPI ids, and optionally
-// "excluded" and "evidence"; null means not supplied.
+// exclusion reason; columns named n_... hold counts, checked and not read),
+// then one row per period; an empty cell means "not supplied". JSON: a list
+// of objects with "period", KPI ids, and optionally "excluded" and
+// "evidence"; null means not supplied.
 func ParseKPIs(file string, data []byte) ([]sim.PeriodKPIs, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".csv":
@@ -63,7 +80,7 @@ func ParseKPIValue(id, s string) (float64, error) {
 }
 
 func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM)))
 	r.TrimLeadingSpace = true
 	r.FieldsPerRecord = 0
 	header, err := r.Read()
@@ -90,6 +107,7 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 		case seen[h]:
 			return nil, fail(i, h, "column given twice")
 		case i == 0 || h == colExcluded:
+		case strings.HasPrefix(h, CountPrefix) && len(h) > len(CountPrefix):
 		default:
 			if _, ok := sim.LookupKPI(h); !ok {
 				return nil, fail(i, h, "%v", &sim.UnknownKPIError{ID: h})
@@ -123,6 +141,10 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 			case cols[i] == colExcluded:
 				p.Excluded = cell
 			case cell == "":
+			case strings.HasPrefix(cols[i], CountPrefix):
+				if n, err := strconv.ParseFloat(cell, 64); err != nil || !(n >= 0) || math.IsInf(n, 0) {
+					return nil, fail(i, cols[i], "%q: a count column (%s...) holds a number of at least 0", cell, CountPrefix)
+				}
 			default:
 				v, err := ParseKPIValue(cols[i], cell)
 				if err != nil {
@@ -147,9 +169,9 @@ func csvError(file string, err error) error {
 	return &FieldError{File: file, Msg: "CSV: " + err.Error()}
 }
 
-// checkPeriod accepts a month "2026-11" or "trial".
+// checkPeriod accepts a month "2026-11", "trial" or a day "2026-03-02".
 func checkPeriod(p string) error {
-	if p == sim.TrialPeriod {
+	if p == sim.TrialPeriod || sim.IsDayPeriod(p) {
 		return nil
 	}
 	if len(p) == 7 && p[4] == '-' {
@@ -159,7 +181,7 @@ func checkPeriod(p string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not a period: want a month such as 2026-11, or %q", p, sim.TrialPeriod)
+	return fmt.Errorf("%q is not a period: want a month such as 2026-11, %q, or a day such as 2026-03-02", p, sim.TrialPeriod)
 }
 
 // jsonReader walks a JSON document token by token, so every error can name
@@ -207,6 +229,11 @@ func (j *jsonReader) token(field string) (json.Token, int64, error) {
 }
 
 func parseKPIJSON(file string, data []byte) ([]sim.PeriodKPIs, error) {
+	// The mark is blanked rather than cut, so the offsets behind every
+	// error's line and column stay those of the file.
+	if bytes.HasPrefix(data, utf8BOM) {
+		data = append([]byte("   "), data[len(utf8BOM):]...)
+	}
 	j := &jsonReader{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	j.dec.UseNumber()
 	t, off, err := j.token("")

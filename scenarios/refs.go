@@ -29,6 +29,11 @@ type refs struct {
 	dir      string
 	files    bool
 	external []error
+	// given, when set, holds the bytes to read for a name instead of the
+	// built-in or the file (ParseScenarioSources); used records every
+	// contract and profile read, as a Source.
+	given map[string]Source
+	used  []Source
 }
 
 // FileError is a file named as input that cannot be opened or read: it
@@ -124,13 +129,19 @@ func (r *refs) read(what, name string, known []string) ([]byte, string, error) {
 // contract resolves a contract name or file. A file with errors adds them
 // to r.external and returns a summary error.
 func (r *refs) contract(name string) (*sim.Contract, error) {
+	if g, ok := r.given[sourceKey(RoleContract, name)]; ok {
+		r.used = append(r.used, g)
+		return ParseContract(g.label(), g.Data)
+	}
 	if b, err := ContractSource(name); err == nil {
+		r.used = append(r.used, Source{Role: RoleContract, Name: name, Origin: OriginBuiltin, Data: b})
 		return ParseContract("contract "+name, b)
 	}
 	b, p, err := r.read("contract", name, ContractNames())
 	if err != nil {
 		return nil, err
 	}
+	r.used = append(r.used, Source{Role: RoleContract, Name: name, Origin: OriginFile, Data: b})
 	c, err := ParseContract(p, b)
 	if err != nil {
 		r.external = append(r.external, err)
@@ -141,13 +152,19 @@ func (r *refs) contract(name string) (*sim.Contract, error) {
 
 // profile resolves a platform profile name or file, like contract.
 func (r *refs) profile(name string) (*sim.PlatformProfile, error) {
+	if g, ok := r.given[sourceKey(RoleProfile, name)]; ok {
+		r.used = append(r.used, g)
+		return ParseProfile(g.label(), g.Data)
+	}
 	if b, err := ProfileSource(name); err == nil {
+		r.used = append(r.used, Source{Role: RoleProfile, Name: name, Origin: OriginBuiltin, Data: b})
 		return ParseProfile("profile "+name, b)
 	}
 	b, p, err := r.read("platform profile", name, ProfileNames())
 	if err != nil {
 		return nil, err
 	}
+	r.used = append(r.used, Source{Role: RoleProfile, Name: name, Origin: OriginFile, Data: b})
 	pr, err := ParseProfile(p, b)
 	if err != nil {
 		r.external = append(r.external, err)

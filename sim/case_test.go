@@ -138,3 +138,42 @@ func TestCase_Resolves_AngryThreat(t *testing.T) {
 		}
 	}
 }
+
+// TestCase_Pending: row 6's refund alone is the start of its resolution
+// (refund + compensation), not yet a wrong one; a refund above the price,
+// or a return where a refund is due, is wrong at once; the whole
+// resolution is no longer pending but resolved.
+func TestCase_Pending(t *testing.T) {
+	order := sim.Order{ID: "o1", Price: 45900}
+	refund := sim.Action{Kind: sim.ActRefund, Amount: 45900}
+	comp := sim.Action{Kind: sim.ActCompensate, Amount: 4590, Reason: "not as described"}
+	tests := []struct {
+		name     string
+		cas      string
+		actions  []sim.Action
+		pending  bool
+		resolves bool
+	}{
+		{"row 6 refund alone", sim.CaseNotAsDescribed, []sim.Action{refund}, true, false},
+		{"row 6 compensation alone", sim.CaseNotAsDescribed, []sim.Action{comp}, true, false},
+		{"row 6 refund then compensation", sim.CaseNotAsDescribed, []sim.Action{refund, comp}, false, true},
+		{"row 6 refund above the price", sim.CaseNotAsDescribed, []sim.Action{{Kind: sim.ActRefund, Amount: 99900}}, false, false},
+		{"row 6 a return instead", sim.CaseNotAsDescribed, []sim.Action{{Kind: sim.ActApproveReturn, Payer: sim.PayerSeller}}, false, false},
+		{"row 1 refund", sim.CaseRefundUnshipped, []sim.Action{refund}, false, true},
+		{"row 1 rejected", sim.CaseRefundUnshipped, []sim.Action{{Kind: sim.ActReject}}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, ok := sim.LookupCase(tt.cas)
+			if !ok {
+				t.Fatalf("no case %s", tt.cas)
+			}
+			if got := k.Pending(order, tt.actions, true, nil); got != tt.pending {
+				t.Errorf("Pending = %v; want %v", got, tt.pending)
+			}
+			if got := k.Resolves(order, tt.actions, true, nil); got != tt.resolves {
+				t.Errorf("Resolves = %v; want %v", got, tt.resolves)
+			}
+		})
+	}
+}

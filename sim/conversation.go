@@ -147,7 +147,7 @@ type Order struct {
 	ID       string    `json:"id"`
 	Product  string    `json:"product"`
 	Price    Money     `json:"price"`
-	Paid     time.Time `json:"paid"`
+	Paid     time.Time `json:"paid,omitzero"`
 	Shipped  time.Time `json:"shipped,omitzero"`
 	Received time.Time `json:"received,omitzero"`
 	// Logistics is the carrier's last status ("in transit", "signed", ...).

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/deskdrill/deskdrill/sim"
@@ -107,6 +108,20 @@ func TestKPI_CheckValue(t *testing.T) {
 	}{{sat, 0, true}, {sat, 1, true}, {sat, 0.87, true}, {sat, 87, false}, {sat, -0.1, false}, {cnt, 3, true}, {cnt, 2.5, false}} {
 		if err := tc.k.CheckValue(tc.v); (err == nil) != tc.ok {
 			t.Errorf("%s.CheckValue(%v) = %v; want ok %v", tc.k.ID, tc.v, err, tc.ok)
+		}
+	}
+}
+
+// An order's times a client did not give are absent from its JSON (the
+// assign frame, transcripts), not year 1 (docs/protocol.md, order).
+func TestOrder_JSONOmitsZeroTimes(t *testing.T) {
+	b, err := json.Marshal(sim.Order{ID: "1", Price: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"paid"`, `"shipped"`, `"received"`, `0001-01-01`} {
+		if strings.Contains(string(b), k) {
+			t.Errorf("order JSON %s has %s", b, k)
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 var ErrMonthsServedMissing = errors.New("months served unknown (--terminate-after-months)")
 
 // PeriodKPIs holds the KPI values of one period: a month "2026-11" or the
-// trial ("trial").
+// trial ("trial"). A day "2026-03-02" may stand beside them (a trial's daily
+// record): its values are checked but no clause judges a day.
 type PeriodKPIs struct {
 	Period string
 	Values KPIValues
@@ -86,7 +87,8 @@ type Item struct {
 	Evidence []string `json:"evidence,omitempty"`
 }
 
-// Skipped is a clause the statement could not evaluate, and why.
+// Skipped is a clause the statement could not evaluate, and why. A day row
+// (IsDayPeriod) is listed once with no clause.
 type Skipped struct {
 	Period string `json:"period"`
 	Clause string `json:"clause"`
@@ -119,6 +121,17 @@ func parsePeriod(p string) (month time.Time, isTrial bool, err error) {
 	return t, false, nil
 }
 
+// IsDayPeriod reports whether p is a calendar day such as "2026-03-02": a
+// row of a trial's daily record. Contracts judge months and the trial,
+// never a day, so Refund lists such a row as not evaluated.
+func IsDayPeriod(p string) bool {
+	t, err := time.Parse(time.DateOnly, p)
+	return err == nil && t.Format(time.DateOnly) == p
+}
+
+// DayNotJudged is the reason a day row is not evaluated.
+const DayNotJudged = "a day is not a contract period: clauses judge months and the trial (this row is part of the daily record)"
+
 // daysIn returns the days of the month starting at m.
 func daysIn(m time.Time) int { return m.AddDate(0, 1, -1).Day() }
 
@@ -134,10 +147,18 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 	}
 	ps := make([]period, 0, len(in.Periods))
 	seen := map[string]bool{}
+	var days []Skipped
 	for _, p := range in.Periods {
-		m, trial, err := parsePeriod(p.Period)
-		if err != nil {
-			return nil, &InputError{Err: err}
+		day := IsDayPeriod(p.Period)
+		var (
+			m     time.Time
+			trial bool
+			err   error
+		)
+		if !day {
+			if m, trial, err = parsePeriod(p.Period); err != nil {
+				return nil, &InputError{Err: err}
+			}
 		}
 		if seen[p.Period] {
 			return nil, &InputError{Period: p.Period, Err: errors.New("given twice")}
@@ -151,6 +172,10 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 			if err := k.CheckValue(p.Values[id]); err != nil {
 				return nil, &InputError{Period: p.Period, KPI: id, Err: err}
 			}
+		}
+		if day {
+			days = append(days, Skipped{Period: p.Period, Reason: DayNotJudged})
+			continue
 		}
 		if p.Excluded != "" && !slices.Contains(c.Exclusions, p.Excluded) {
 			return nil, &InputError{Period: p.Period, Err: fmt.Errorf("exclusion %q is not granted by contract %s (it grants: %s)",
@@ -174,7 +199,7 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 	})
 
 	st := &Statement{Contract: c.Name, Currency: c.Currency, MonthlyFee: c.MonthlyFee, MonthsServed: in.MonthsServed,
-		Items: []Item{}, Skipped: []Skipped{}}
+		Items: []Item{}, Skipped: append([]Skipped{}, days...)}
 	e := evaluator{c: c, monthsServed: in.MonthsServed, streak: map[string]int{}}
 	var prev time.Time
 	for _, p := range ps {

@@ -286,6 +286,44 @@ func TestContract_Refund_Trial(t *testing.T) {
 	}
 }
 
+// Day rows (a trial's daily record) stand beside the trial row: their
+// values are checked, no clause judges them, and the statement lists each
+// once as not evaluated. A day's bad value is still bad input.
+func TestContract_Refund_DayRows(t *testing.T) {
+	c := mustValid(t, &sim.Contract{Name: "t", MonthlyFee: fee, Clauses: tiered().Clauses[:1],
+		Trial: &sim.Trial{Weeks: 2, Fee: 5000_00, Gates: []sim.Gate{{KPI: "satisfaction", Target: 0.9}}}})
+	in := sim.RefundInput{Periods: []sim.PeriodKPIs{
+		{Period: "2026-03-02", Values: sim.KPIValues{"satisfaction": 0.5}},
+		{Period: "2026-03-03", Values: sim.KPIValues{"satisfaction": 1}},
+		{Period: sim.TrialPeriod, Values: sim.KPIValues{"satisfaction": 0.91}},
+	}}
+	st, err := c.Refund(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total != 0 || len(st.Items) != 1 || st.Items[0].Clause != "trial" {
+		t.Errorf("items %+v, total %s; want the trial line alone, passed (a bad day does not fail the trial)", st.Items, st.Total)
+	}
+	if len(st.Skipped) != 2 || st.Skipped[0].Period != "2026-03-02" || st.Skipped[0].Clause != "" || st.Skipped[0].Reason != sim.DayNotJudged {
+		t.Errorf("skipped %+v; want the two days, no clause, %q", st.Skipped, sim.DayNotJudged)
+	}
+	if strings.Join(st.Periods, ",") != "trial" {
+		t.Errorf("periods %v; want only the trial (days are not evaluated)", st.Periods)
+	}
+	in.Periods[0].Values["satisfaction"] = 1.5
+	if _, err := c.Refund(in); err == nil || !strings.Contains(err.Error(), "period 2026-03-02: satisfaction") {
+		t.Errorf("a day's value out of range: %v; want an input error naming the day", err)
+	}
+	for _, p := range []struct {
+		p   string
+		day bool
+	}{{"2026-03-02", true}, {"2026-02-29", false}, {"2026-3-2", false}, {"2026-03", false}, {"trial", false}} {
+		if got := sim.IsDayPeriod(p.p); got != p.day {
+			t.Errorf("IsDayPeriod(%q) = %v; want %v", p.p, got, p.day)
+		}
+	}
+}
+
 func TestContract_Refund_StackingAndCap(t *testing.T) {
 	worst := sim.KPIValues{"satisfaction": 0.5, "dispute_refund_rate": 0.05, "timeouts_per_day": 9} // 50 + 60 + 30 %
 	for _, tc := range []struct {

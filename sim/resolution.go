@@ -59,6 +59,9 @@ type fault struct {
 	share  share
 	wrong  bool
 	hard   bool
+	// incomplete: the fault is only that a resolution begun is not whole
+	// (Case.Pending).
+	incomplete bool
 }
 
 // moneyOrGoods are the actions that settle an after-sales case with money
@@ -334,7 +337,7 @@ func actionFaults(k Case, o Order, acts []act, evidenceBy func(int) bool, end in
 		if partial {
 			// A resolving action was taken, but not the whole resolution
 			// (a refund without row 6's compensation): wrong, not empty.
-			f.share = shareNone
+			f.share, f.incomplete = shareNone, true
 			f.reason = fmt.Sprintf("an incomplete resolution (%s): the case resolves by %s", got, wantResolutions(k))
 		}
 		if off[ruleNoResolutionAll] {
@@ -435,16 +438,27 @@ func actionFaults(k Case, o Order, acts []act, evidenceBy func(int) bool, end in
 	return fs
 }
 
-// Resolves reports whether actions, taken in this order on order o,
-// resolve case k with the table's conditions (docs/scoring.md, Resolution
-// items 2–7) under policy pol (nil: the default): the resolving action,
-// nothing contrary, evidence first (evidenceFirst: the evidence had been
-// obtained before the first deciding action), the payer, the amounts and
-// the escalation. It is the scorer's own judgement of the actions, for
-// callers that see the actions but not the whole conversation (a live
-// buyer deciding whether to accept); what the agent wrote (language, the
-// answer to a question, the case's hard-fail words) is the scorer's alone.
-func (k Case) Resolves(o Order, actions []Action, evidenceFirst bool, pol *MerchantPolicy) bool {
+// Pending reports whether actions, taken in this order on order o, are
+// the beginning of one of k's resolutions and wrong only for being
+// incomplete: a refund awaiting row 6's compensation. The protocol carries
+// one action a frame, so a buyer judging each action as it comes would
+// dispute every two-action resolution half-way; it waits for the rest
+// instead, and judges it when the agent closes (or, a scripted customer,
+// after a while).
+func (k Case) Pending(o Order, actions []Action, evidenceFirst bool, pol *MerchantPolicy) bool {
+	fs := k.faults(o, actions, evidenceFirst, pol)
+	pending := false
+	for _, f := range fs {
+		if f.wrong && !f.incomplete {
+			return false
+		}
+		pending = pending || f.incomplete
+	}
+	return pending
+}
+
+// faults are the action faults of actions, as Resolves judges them.
+func (k Case) faults(o Order, actions []Action, evidenceFirst bool, pol *MerchantPolicy) []fault {
 	acts := make([]act, len(actions))
 	for i, a := range actions {
 		acts[i] = act{i, a}
@@ -460,7 +474,20 @@ func (k Case) Resolves(o Order, actions []Action, evidenceFirst bool, pol *Merch
 		}
 		return false
 	}
-	for _, f := range actionFaults(k, o, acts, evidenceBy, len(actions)-1, pol, nil) {
+	return actionFaults(k, o, acts, evidenceBy, len(actions)-1, pol, nil)
+}
+
+// Resolves reports whether actions, taken in this order on order o,
+// resolve case k with the table's conditions (docs/scoring.md, Resolution
+// items 2–7) under policy pol (nil: the default): the resolving action,
+// nothing contrary, evidence first (evidenceFirst: the evidence had been
+// obtained before the first deciding action), the payer, the amounts and
+// the escalation. It is the scorer's own judgement of the actions, for
+// callers that see the actions but not the whole conversation (a live
+// buyer deciding whether to accept); what the agent wrote (language, the
+// answer to a question, the case's hard-fail words) is the scorer's alone.
+func (k Case) Resolves(o Order, actions []Action, evidenceFirst bool, pol *MerchantPolicy) bool {
+	for _, f := range k.faults(o, actions, evidenceFirst, pol) {
 		if f.wrong {
 			return false
 		}

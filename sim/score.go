@@ -423,7 +423,9 @@ func ScoreConversationBy(c *Conversation, r ScoreRules) Score {
 		Timeliness: s.kept[iTime], Resolution: s.kept[iRes], Compliance: s.kept[iComp],
 		Communication: s.kept[iComm], Efficiency: s.kept[iEff],
 		HardFail: s.hard, Correct: correct, ResolutionJudged: s.known,
-		Deductions: s.d, Notes: s.notes,
+		// [] rather than null for a clean conversation: every reader of
+		// the JSON gets a list.
+		Deductions: append([]Deduction{}, s.d...), Notes: s.notes,
 	}
 }
 

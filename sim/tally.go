@@ -337,12 +337,17 @@ func KPIValuesOf(c Counts, daily []Counts, paidOrders, days, dailyLimit float64)
 	return v
 }
 
-// KPIValues returns the KPIs of the whole run; see [KPIValuesOf]. Under a
-// per-dialogue profile (Douyin) reply_rate_3min counts dialogues.
+// KPIValues returns the KPIs of the whole run; see [KPIValuesFor].
 func (t *Tally) KPIValues(paidOrders, days, dailyLimit float64) map[string]float64 {
-	c := t.Total()
-	v := KPIValuesOf(c, t.days, paidOrders, days, dailyLimit)
-	if t.perDialogue {
+	return KPIValuesFor(t.profile, t.Total(), t.days, paidOrders, days, dailyLimit)
+}
+
+// KPIValuesFor is [KPIValuesOf] by the rules of profile: under a
+// per-dialogue profile (Douyin) reply_rate_3min counts dialogues, not
+// rounds. A nil profile counts rounds.
+func KPIValuesFor(profile *PlatformProfile, c Counts, daily []Counts, paidOrders, days, dailyLimit float64) map[string]float64 {
+	v := KPIValuesOf(c, daily, paidOrders, days, dailyLimit)
+	if profile != nil && profile.ReplyScope == ScopeDialogue {
 		delete(v, "reply_rate_3min")
 		if c.Dialogues > 0 {
 			v["reply_rate_3min"] = float64(c.DialoguesOnTime) / float64(c.Dialogues)
@@ -350,6 +355,10 @@ func (t *Tally) KPIValues(paidOrders, days, dailyLimit float64) map[string]float
 	}
 	return v
 }
+
+// Add adds the counts of o to c: the counts of a period are the sum of its
+// days'.
+func (c *Counts) Add(o Counts) { c.add(&o) }
 
 // TimeoutDailyLimit returns the daily timeout limit of the contract's
 // count_per_day clause, and whether it has one.

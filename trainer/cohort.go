@@ -65,11 +65,13 @@ type CohortReport struct {
 	Cohort     string         `json:"cohort"`
 	N          int            `json:"n"`
 	Candidates []CandidateRow `json:"candidates"`
-	PassRate   float64        `json:"pass_rate"`
+	// PassRate is null for a cohort with no graded sitting: no rate,
+	// rather than a rate of 0 a training clause would refund on.
+	PassRate *float64 `json:"pass_rate"`
 	// TrainingPassRate is the pass rate as the KPI a vendor contract's
 	// training clause refunds on.
-	TrainingPassRate float64 `json:"training_pass_rate"`
-	MeanScore        float64 `json:"mean_score"`
+	TrainingPassRate *float64 `json:"training_pass_rate"`
+	MeanScore        float64  `json:"mean_score"`
 	// Alpha is Cronbach's α over the item scores; null when undefined
 	// (fewer than two candidates or items, or no variance).
 	Alpha        *float64        `json:"alpha"`
@@ -83,7 +85,7 @@ type CohortReport struct {
 // candidate's latest sitting counts (a retake is a new sitting), reviewed
 // scores replace automatic ones. Formulas are in docs/exams.md.
 func Cohort(e *Exam, cohort string, cards []Card) CohortReport {
-	r := CohortReport{Exam: e.Name, Cohort: cohort}
+	r := CohortReport{Exam: e.Name, Cohort: cohort, Candidates: []CandidateRow{}}
 	latest := map[string]Card{}
 	count := map[string]int{}
 	for _, c := range cards {
@@ -130,8 +132,8 @@ func Cohort(e *Exam, cohort string, cards []Card) CohortReport {
 		}
 		totals[i] = c.Score
 	}
-	r.PassRate = float64(passed) / float64(r.N)
-	r.TrainingPassRate = r.PassRate
+	rate := float64(passed) / float64(r.N)
+	r.PassRate, r.TrainingPassRate = &rate, &rate
 	r.MeanScore = round2(stat.Mean(totals, nil))
 	r.Distribution = distribution(totals)
 

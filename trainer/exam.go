@@ -341,10 +341,13 @@ func (e *Exam) Validate() error {
 		if known && k.EscalateAlways && it.Kind != KindMustEscalate {
 			add(path+".kind", "normal, but %s is always escalated (DOMAIN.md §2): must_escalate", it.Case)
 		}
-		if _, ok := personas[it.Persona]; !ok {
+		_, knownPersona := personas[it.Persona]
+		if !knownPersona {
 			add(path+".persona", "unknown persona %q (known: %v)", it.Persona, PersonaNames())
 		}
-		if it.Locale != "zh-CN" && it.Locale != "en" {
+		// An item without its own locale has the exam's, reported once
+		// above: one typo must not fill the error list item by item.
+		if it.Locale != "zh-CN" && it.Locale != "en" && it.Locale != e.Locale {
 			add(path+".locale", "%q: want zh-CN or en", it.Locale)
 		}
 		if it.Arrive < 0 || it.Arrive >= e.TimeLimit {
@@ -381,7 +384,9 @@ func (e *Exam) Validate() error {
 				add(fmt.Sprintf("%s.nudges[%d]", path, j), "%s: nudges come after 0 and each after the one before", sim.FormatDuration(d))
 			}
 		}
-		if n := len(it.Nudges); it.Patience <= 0 || n > 0 && it.Patience <= it.Nudges[n-1] {
+		// A patience of 0 is the unknown persona's missing default,
+		// already reported.
+		if n := len(it.Nudges); (it.Patience < 0 || it.Patience == 0 && knownPersona) || n > 0 && it.Patience <= it.Nudges[n-1] {
 			add(path+".patience", "%s: the customer leaves after its last nudge", sim.FormatDuration(it.Patience))
 		}
 	}

@@ -44,6 +44,9 @@ type Script struct {
 	decided, correct, answered             bool
 	escalated, closed, done, complained    bool
 	moreSaid                               int
+	// pendingFrom is when the agent began a resolution of several
+	// actions without finishing it (sim.Case.Pending); zero otherwise.
+	pendingFrom time.Time
 
 	// The wait for a reply: since when (zero when not waiting) and how
 	// many nudges it has had.
@@ -280,7 +283,27 @@ func (s *Script) OnAction(at time.Time, a sim.Action) []Line {
 	if s.decided {
 		return nil // a second step of the same resolution
 	}
+	if !s.k.Presales && !s.k.Resolves(s.order, s.actions, s.evidenceFirst, nil) &&
+		s.k.Pending(s.order, s.actions, s.evidenceFirst, nil) {
+		// Half of a two-action resolution (row 6's refund before its
+		// compensation): wait for the rest, up to PendingWait.
+		if s.pendingFrom.IsZero() {
+			s.pendingFrom = at
+		}
+		return nil
+	}
+	return s.decide()
+}
+
+// PendingWait is how long a customer given part of a resolution of
+// several actions waits for the rest before judging it incomplete.
+const PendingWait = 2 * time.Minute
+
+// decide judges the resolution the actions so far make and reacts:
+// accepts it, or disputes it as the persona's tension says.
+func (s *Script) decide() []Line {
 	s.decided = true
+	s.pendingFrom = time.Time{}
 	if s.k.Presales {
 		s.correct = false // money or goods for a question
 	} else {
@@ -333,13 +356,23 @@ func (s *Script) OnClosed(at time.Time) []Line {
 // Due returns when the customer acts next on its own (a nudge, or leaving
 // out of patience), and false when it waits for nothing.
 func (s *Script) Due() (time.Time, bool) {
-	if s.done || s.closed || s.waitFrom.IsZero() {
+	if s.done || s.closed {
 		return time.Time{}, false
 	}
-	if s.nudged < len(s.item.Nudges) {
-		return s.waitFrom.Add(s.item.Nudges[s.nudged]), true
+	var due time.Time
+	if !s.pendingFrom.IsZero() {
+		due = s.pendingFrom.Add(PendingWait)
 	}
-	return s.waitFrom.Add(s.item.Patience), true
+	if !s.waitFrom.IsZero() {
+		w := s.waitFrom.Add(s.item.Patience)
+		if s.nudged < len(s.item.Nudges) {
+			w = s.waitFrom.Add(s.item.Nudges[s.nudged])
+		}
+		if due.IsZero() || w.Before(due) {
+			due = w
+		}
+	}
+	return due, !due.IsZero()
 }
 
 // OnDue is the time Due returned arriving: a nudge, or leaving.
@@ -347,6 +380,9 @@ func (s *Script) OnDue(at time.Time) []Line {
 	due, ok := s.Due()
 	if !ok || at.Before(due) {
 		return nil
+	}
+	if !s.pendingFrom.IsZero() && !at.Before(s.pendingFrom.Add(PendingWait)) {
+		return s.decide() // the rest never came: incomplete
 	}
 	if s.nudged < len(s.item.Nudges) {
 		n := s.nudged

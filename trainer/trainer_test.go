@@ -2,6 +2,7 @@ package trainer_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -86,6 +87,41 @@ items:
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestParseExam_NoCascade: one mistake is reported once, not again on
+// every item that inherits it (the exam's locale) or on a default it
+// leaves missing (an unknown persona's patience).
+func TestParseExam_NoCascade(t *testing.T) {
+	src := `name: bad
+locale: fr
+items:
+  - id: a
+    case: quality_defect
+    persona: pirate
+    open: 杯子裂了
+    facts: {evidence: 照片}
+  - id: b
+    case: no_reason_return
+    open: 退货
+`
+	_, err := trainer.ParseExam("bad.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("a bad exam accepted")
+	}
+	want := []string{
+		`bad.yaml:2:9: locale: "fr": want zh-CN or en`,
+		`bad.yaml:6:14: items[0].persona: unknown persona "pirate"`,
+	}
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("%d errors; want %d:\n%v", len(lines), len(want), err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("errors lack %q:\n%v", w, err)
 		}
 	}
 }
@@ -334,8 +370,8 @@ func TestCohort(t *testing.T) {
 	}
 	cards := []trainer.Card{card("c1", true, 90, 80, 70), card("c2", false, 60, 50, 40), card("c3", true, 100, 90, 50)}
 	r := trainer.Cohort(e, "k1", cards)
-	if r.N != 3 || math.Abs(r.PassRate-2.0/3) > 1e-12 || r.TrainingPassRate != r.PassRate {
-		t.Errorf("n %d, pass rate %v, training %v; want 3, 2/3", r.N, r.PassRate, r.TrainingPassRate)
+	if r.N != 3 || r.PassRate == nil || math.Abs(*r.PassRate-2.0/3) > 1e-12 || r.TrainingPassRate == nil || *r.TrainingPassRate != *r.PassRate {
+		t.Errorf("n %d, pass rate %v, training %v; want 3, 2/3", r.N, fmtPtr(r.PassRate), fmtPtr(r.TrainingPassRate))
 	}
 	// α = 3/2 × (1 − (433.33 + 433.33 + 233.33) ÷ 2700) = 0.8889.
 	if r.Alpha == nil || *r.Alpha != 0.8889 {
@@ -357,8 +393,8 @@ func TestCohort(t *testing.T) {
 	again := card("c2", true, 90, 90, 90)
 	again.Ended = t0.Add(time.Hour)
 	r = trainer.Cohort(e, "k1", append(cards, again))
-	if r.N != 3 || r.PassRate != 1 {
-		t.Errorf("after c2's retake: n %d, pass rate %v; want 3, 1", r.N, r.PassRate)
+	if r.N != 3 || r.PassRate == nil || *r.PassRate != 1 {
+		t.Errorf("after c2's retake: n %d, pass rate %v; want 3, 1", r.N, fmtPtr(r.PassRate))
 	}
 }
 
@@ -394,4 +430,77 @@ func TestPassK(t *testing.T) {
 	if got := trainer.PassK(e, []trainer.Card{c1, c2}); math.Abs(got-1.0/3) > 1e-12 {
 		t.Errorf("pass^2 = %v; want 1/3 (only item a passed both)", got)
 	}
+}
+
+func fmtPtr(v *float64) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(*v)
+}
+
+// An empty cohort has no pass rate: a training clause must not refund on
+// a rate of 0 that no candidate made.
+func TestCohort_Empty(t *testing.T) {
+	r := trainer.Cohort(basic(t), "none", nil)
+	if r.N != 0 || r.PassRate != nil || r.TrainingPassRate != nil || r.Candidates == nil {
+		t.Errorf("empty cohort: n %d, pass rate %s, training %s, candidates %v; want 0, null, null, []",
+			r.N, fmtPtr(r.PassRate), fmtPtr(r.TrainingPassRate), r.Candidates)
+	}
+}
+
+// A resolution of two actions (row 6: refund + compensation) reaches the
+// customer one frame at a time: it waits for the rest and accepts the
+// whole; given only half, it waits PendingWait and then disputes.
+func TestScript_TwoActionResolution(t *testing.T) {
+	e, err := trainer.Builtin("promotion-surge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(e.Items, func(it trainer.Item) bool { return it.Case == sim.CaseNotAsDescribed })
+	if i < 0 {
+		t.Fatal("promotion-surge has no not_as_described item")
+	}
+	price := e.Items[i].Order.Price
+	refund := sim.Action{Kind: sim.ActRefund, Amount: price}
+	comp := sim.Action{Kind: sim.ActCompensate, Amount: price / 10, Reason: "not as described"}
+	// The agent's message at 40 s draws a further fact (typed by 45 s);
+	// the reactions to the actions come after.
+	steps := func(rest ...agentStep) []agentStep {
+		return append([]agentStep{
+			msg(10*time.Second, "非常抱歉！麻烦拍一下洗标和商品的照片给我看看"),
+			msg(40*time.Second, "核实了，确实与描述不符，给您全额退款并补偿"),
+		}, rest...)
+	}
+	whole := play(trainer.NewScript(e, i, phrases.Default()), t0, steps(
+		act(50*time.Second, refund),
+		act(51*time.Second, comp),
+		act(90*time.Second, sim.Action{Kind: sim.ActClose})))
+	half := play(trainer.NewScript(e, i, phrases.Default()), t0, steps(
+		act(50*time.Second, refund),
+		act(50*time.Second+trainer.PendingWait+30*time.Second, sim.Action{Kind: sim.ActClose})))
+	messagesIn := func(ps []played, from, to time.Duration) []played {
+		var out []played
+		for _, p := range ps {
+			if p.at > from && p.at <= to && p.line.Kind == sim.EventMessage {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	w := messagesIn(whole, 50*time.Second, 90*time.Second)
+	if len(w) != 1 {
+		t.Fatalf("whole resolution: %d reactions between the refund and the close; want the acceptance: %v", len(w), whole)
+	}
+	if early := messagesIn(half, 50*time.Second, 50*time.Second+trainer.PendingWait-time.Nanosecond); len(early) != 0 {
+		t.Errorf("half a resolution: the customer reacted before waiting %v for the rest: %v", trainer.PendingWait, early)
+	}
+	h := messagesIn(half, 50*time.Second+trainer.PendingWait-time.Nanosecond, 50*time.Second+trainer.PendingWait+30*time.Second)
+	if len(h) != 1 {
+		t.Fatalf("half a resolution: %d reactions after the wait; want the dispute: %v", len(h), half)
+	}
+	if w[0].line.Text == h[0].line.Text {
+		t.Errorf("the customer reacts alike to the whole resolution and to half of it: %q", w[0].line.Text)
+	}
+	t.Logf("whole: %q; half: %q", w[0].line.Text, h[0].line.Text)
 }

@@ -101,6 +101,7 @@ func (s *Server) routeTable() []route {
 		api("GET /api/runs/{run}/statement.csv", s.statementCSV, readers...),
 		api("GET /api/runs/{run}/conversations/{conv}", s.conversation, anyone...),
 		api("GET /api/runs/{run}/transcripts", s.transcripts, readers...),
+		api("GET /api/runs/{run}/trial", s.trialStatus, readers...),
 		api("GET /api/tokens", s.tokens, admin...),
 		api("POST /api/tokens", s.createToken, admin...),
 		api("POST /api/tokens/{id}/revoke", s.revokeToken, admin...),
@@ -393,8 +394,8 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	}
 	sc := known
 	if sc == nil || sc.Name != run.Scenario {
-		if sc, err = scenarios.LoadScenario(run.Scenario); err != nil {
-			return run, nil, fmt.Errorf("review run %d: its scenario: %w", id, err)
+		if sc, _, err = RunScenario(ctx, st, run); err != nil {
+			return run, nil, fmt.Errorf("review run %d: %w", id, err)
 		}
 	}
 	convs, err := st.Conversations(ctx, id)
@@ -453,6 +454,43 @@ func (s *Server) runReview(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="run-%d-report.json"`, run.ID))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"run": toRunJSON(run, run.ID == live.ID), "review": rv})
+}
+
+// trialStatus is a trial run day by day: the live run's from memory, a
+// stored run's from the store (its recorded verdict once final). A run
+// that is not a trial answers with a null trial and the reason.
+func (s *Server) trialStatus(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.runID(w, r)
+	if !ok {
+		return
+	}
+	if lr := s.current(); lr != nil && lr.run.ID == id {
+		rep := TrialReport{RunJSON: toRunJSON(lr.run, true), Scenario: lr.run.Scenario, Seed: lr.run.Seed}
+		if !IsTrial(lr.scenario) {
+			rep.NotTrial = notTrialWhy(lr.scenario)
+			writeJSON(w, http.StatusOK, rep)
+			return
+		}
+		rv, err := lr.review(0)
+		if err == nil {
+			rep.Status, err = lr.liveTrial(rv, s.cfg.Now())
+		}
+		if err != nil {
+			fail(w, http.StatusInternalServerError, "trial of run %d: %v", id, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return
+	}
+	rep, err := Trial(r.Context(), s.store, id, s.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		fail(w, http.StatusNotFound, "no run %d", id)
+	case err != nil:
+		fail(w, http.StatusInternalServerError, "trial of run %d: %v", id, err)
+	default:
+		writeJSON(w, http.StatusOK, rep)
+	}
 }
 
 // conversations lists a run's scored conversations; an agent sees only

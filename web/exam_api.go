@@ -162,7 +162,12 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 	}
 	version := ""
 	var cards []trainer.Card
+	interrupted := 0
 	for _, r := range recs {
+		if s.interrupted(r) {
+			interrupted++
+			continue
+		}
 		if len(r.Card) == 0 {
 			continue // still going
 		}
@@ -186,7 +191,11 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 	if err != nil {
 		return trainer.CohortReport{}, nil, err
 	}
-	return trainer.Cohort(e, cohort, cards), e, nil
+	rep := trainer.Cohort(e, cohort, cards)
+	if interrupted > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d sitting(s) interrupted by a server stop: no card, not counted", interrupted))
+	}
+	return rep, e, nil
 }
 
 // examSummary is what a candidate may know of its exam before and during
@@ -211,7 +220,9 @@ func summaryOf(e *trainer.Exam) examSummary {
 	gates = append(gates, trainer.Gate{Name: "reply_rate_3min", Limit: *p.ReplyRate3Min, Unit: "share"},
 		trainer.Gate{Name: "first_response_avg", Limit: p.FirstResponseAvg.Seconds(), Unit: "seconds"})
 	if *p.MustEscalate {
-		gates = append(gates, trainer.Gate{Name: "must_escalate", Limit: float64(len(e.MustEscalate())), Unit: "count"})
+		// Without the count: how many cases must be escalated is a hint
+		// at the cases, which a candidate learns only from the own card.
+		gates = append(gates, trainer.Gate{Name: "must_escalate", Unit: "count"})
 	}
 	return examSummary{Name: e.Name, Title: e.Title, Description: e.Description, Locale: e.Locale, TimeLimit: e.TimeLimit.Seconds(),
 		Concurrency: e.Concurrency, Items: len(e.Items), Pass: gates}
@@ -240,19 +251,20 @@ func (s *Server) myExam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type mine struct {
-		ID      int64     `json:"id"`
-		Started time.Time `json:"started"`
-		Ended   time.Time `json:"ended,omitzero"`
-		Passed  *bool     `json:"passed,omitempty"`
-		Score   *float64  `json:"score,omitempty"`
+		ID          int64     `json:"id"`
+		Started     time.Time `json:"started"`
+		Ended       time.Time `json:"ended,omitzero"`
+		Interrupted bool      `json:"interrupted,omitempty"`
+		Passed      *bool     `json:"passed,omitempty"`
+		Score       *float64  `json:"score,omitempty"`
 	}
 	sittings := []mine{}
 	for _, rec := range recs {
 		if rec.TokenID != id.Token {
 			continue
 		}
-		m := mine{ID: rec.Run, Started: rec.Started, Ended: rec.Ended}
-		if !rec.Ended.IsZero() {
+		m := mine{ID: rec.Run, Started: rec.Started, Ended: rec.Ended, Interrupted: s.interrupted(rec)}
+		if !rec.Ended.IsZero() && !m.Interrupted {
 			m.Passed, m.Score = &rec.Passed, &rec.Score
 		}
 		sittings = append(sittings, m)
@@ -313,6 +325,12 @@ func (s *Server) sittingID(w http.ResponseWriter, r *http.Request) (store.Sittin
 	return rec, true
 }
 
+// interrupted reports whether rec ended without a card: stopped with its
+// server, or left open by a server that died (not going here).
+func (s *Server) interrupted(rec store.Sitting) bool {
+	return rec.Interrupted() || rec.Ended.IsZero() && s.sittings.get(rec.Run) == nil
+}
+
 // sittingStatus is GET /api/sittings/{sitting}.
 func (s *Server) sittingStatus(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.sittingID(w, r)
@@ -324,7 +342,7 @@ func (s *Server) sittingStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, SittingInfo{ID: rec.Run, Exam: rec.Exam, Candidate: rec.Candidate, Cohort: rec.Cohort,
-		Started: rec.Started, Ended: rec.Ended, Running: false})
+		Started: rec.Started, Ended: rec.Ended, Running: false, Interrupted: s.interrupted(rec)})
 }
 
 // sittingCard is GET /api/sittings/{sitting}/card: a candidate sees its
@@ -332,6 +350,10 @@ func (s *Server) sittingStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) sittingCard(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.sittingID(w, r)
 	if !ok {
+		return
+	}
+	if s.interrupted(rec) {
+		fail(w, http.StatusConflict, "sitting %d was interrupted by a server stop: it has no card and does not count; the candidate may sit the exam again", rec.Run)
 		return
 	}
 	card, err := s.Card(r.Context(), rec.Run)

@@ -12,8 +12,10 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/trainer"
+	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/store"
 )
 
@@ -185,4 +187,169 @@ func TestServer_ExamSitting(t *testing.T) {
 
 func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(t.Context(), d)
+}
+
+// TestServer_SittingTokenOnlyInSitting: a candidate's token connects only
+// while its sitting is going. Before Start it would join the live run and
+// be offered the practice customers, so the hub refuses it (409), and a
+// connection made after Start is offered the sitting's customers.
+func TestServer_SittingTokenOnlyInSitting(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	ctx := t.Context()
+	e, err := trainer.ParseExam("two-items.yaml", []byte(twoItems))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(twoItems), "k1", []string{"王芳"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate"] = invs[0].Token
+	_, resp, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a candidate's connection before Start: %v, %v; want refused with 409", err, resp)
+	}
+	// An agent token without an invitation still joins the live run.
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+l.tokens[store.RoleAgent]), nil)
+	if err != nil {
+		t.Fatalf("an agent's connection to the live run: %v", err)
+	}
+	ws.Close()
+
+	if resp, body := l.do("POST", "/api/sittings", "candidate", ""); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/sittings: %d %s", resp.StatusCode, body)
+	}
+	ws, _, err = websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatalf("a candidate's connection after Start: %v", err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for assigned := 0; assigned < 2; {
+		var f protocol.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("after %d assignments: %v", assigned, err)
+		}
+		if f.Type == protocol.TypeAssign {
+			assigned++
+		}
+	}
+}
+
+// TestServer_StopInterruptsSitting: a server stopped during a sitting stops
+// within its bound with everything written; the sitting ends interrupted,
+// without a card, is left out of the cohort (with a note), and the
+// candidate may start again on the next run.
+func TestServer_StopInterruptsSitting(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	ctx := t.Context()
+	e, err := trainer.ParseExam("two-items.yaml", []byte(twoItems))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(twoItems), "k1", []string{"王芳"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate"] = invs[0].Token
+	resp, body := l.do("POST", "/api/sittings", "candidate", "")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/sittings: %d %s", resp.StatusCode, body)
+	}
+	var info web.SittingInfo
+	json.Unmarshal(body, &info)
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var f protocol.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type == protocol.TypeAssign {
+			break // the sitting is under way
+		}
+	}
+
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	began := time.Now()
+	if err := l.srv.Stop(stopCtx); err != nil {
+		t.Fatalf("stop during a sitting: %v", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("stop took %v during a sitting; want it prompt", took)
+	}
+	var st web.SittingInfo
+	path := fmt.Sprintf("/api/sittings/%d", info.ID)
+	if code := l.get(path, store.RoleViewer, &st); code != 200 || !st.Interrupted || st.Running || st.Ended.IsZero() {
+		t.Errorf("GET %s: %d %+v; want an ended, interrupted sitting", path, code, st)
+	}
+	if resp, body := l.do("GET", path+"/card", "candidate", ""); resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), "interrupted") {
+		t.Errorf("the card of an interrupted sitting: %d %s; want 409 saying interrupted", resp.StatusCode, body)
+	}
+	var rep trainer.CohortReport
+	if l.get("/api/cohorts/k1", store.RoleViewer, &rep) != 200 || rep.N != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 sitting(s) interrupted") {
+		t.Errorf("cohort after an interrupted sitting: n %d, notes %q; want none counted and a note", rep.N, rep.Notes)
+	}
+	rec, err := l.st.SittingOf(ctx, info.ID)
+	if err != nil || !rec.Interrupted() {
+		t.Errorf("the stored sitting: %+v, %v; want ended without a card", rec, err)
+	}
+
+	// On the next run the candidate starts again.
+	sc, err := scenarios.LoadScenario("pre-hire-basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 600, Customers: "external"}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := l.do("POST", "/api/sittings", "candidate", ""); resp.StatusCode != http.StatusCreated {
+		t.Errorf("a new sitting after the interrupted one: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestServer_ExamSummaryHidesEscalations: before the sitting a candidate
+// learns that must-escalate cases must be escalated, not how many there
+// are (a hint at the cases).
+func TestServer_ExamSummaryHidesEscalations(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	e, err := trainer.Builtin("promotion-surge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.MustEscalate()) == 0 {
+		t.Fatal("promotion-surge has no must_escalate item")
+	}
+	src, _ := trainer.ExamSource("promotion-surge")
+	invs, err := l.srv.Invite(t.Context(), e, src, "k2", []string{"Anna"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate"] = invs[0].Token
+	resp, body := l.do("GET", "/api/exam", "candidate", "")
+	var x struct {
+		Exam struct {
+			Pass []trainer.Gate `json:"pass"`
+		} `json:"exam"`
+	}
+	if err := json.Unmarshal(body, &x); resp.StatusCode != 200 || err != nil {
+		t.Fatalf("GET /api/exam: %d %v %s", resp.StatusCode, err, body)
+	}
+	found := false
+	for _, g := range x.Exam.Pass {
+		if g.Name == "must_escalate" {
+			found = true
+			if g.Limit != 0 {
+				t.Errorf("the must_escalate gate tells the candidate there are %v such cases", g.Limit)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no must_escalate gate among %+v", x.Exam.Pass)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
+	"github.com/deskdrill/deskdrill/sim/trial"
 	"github.com/deskdrill/deskdrill/web/hub"
 	"github.com/deskdrill/deskdrill/web/store"
 )
@@ -230,6 +231,10 @@ type liveState struct {
 	Distributions map[string][]float64 `json:"distributions"`
 	RefundSoFar   sim.Money            `json:"refund_so_far"`
 	Concurrency   int                  `json:"concurrency"`
+	// Trial is the trial day by day, for a trial run (IsTrial); the
+	// conversation ids behind each gate are left out (counts stay):
+	// GET /api/runs/{run}/trial has them.
+	Trial *trial.Status `json:"trial,omitempty"`
 }
 
 // reviewSummary is a review without its per-conversation scores.
@@ -263,6 +268,19 @@ func (lr *liveRun) state(maxAge time.Duration) (*liveState, error) {
 	st.Distributions = map[string][]float64{"first_response_s": first, "response_avg_s": resp}
 	if rv.Statement != nil {
 		st.RefundSoFar = rv.Statement.Total
+	}
+	if st.Trial, err = lr.liveTrial(rv, lr.s.cfg.Now()); err != nil {
+		return nil, err
+	}
+	if st.Trial != nil {
+		for i := range st.Trial.Gates {
+			st.Trial.Gates[i].Evidence = nil
+		}
+		if stmt := st.Trial.Statement; stmt != nil {
+			for i := range stmt.Items {
+				stmt.Items[i].Evidence = nil
+			}
+		}
 	}
 	return st, nil
 }

@@ -20,6 +20,9 @@ func (lr *liveRun) resume(ctx context.Context, rc RunConfig) (firstConv int, ela
 	if err != nil {
 		return 0, 0, err
 	}
+	if _, err := st.Verdict(ctx, run.ID); err == nil {
+		return 0, 0, fmt.Errorf("resume run %d: its trial ended and its verdict is recorded: it is final", run.ID)
+	}
 	if run.Scenario != rc.Scenario.Name || run.Seed != rc.Seed || run.Speed != rc.Speed {
 		return 0, 0, fmt.Errorf("resume run %d: it runs %s with seed %d at %g×, not %s with seed %d at %g×",
 			run.ID, run.Scenario, run.Seed, run.Speed, rc.Scenario.Name, rc.Seed, rc.Speed)

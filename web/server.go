@@ -19,6 +19,7 @@ import (
 
 	"github.com/deskdrill/deskdrill/bench/bot"
 	"github.com/deskdrill/deskdrill/bench/swarm"
+	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
 	"github.com/deskdrill/deskdrill/web/hub"
@@ -43,6 +44,9 @@ type Config struct {
 	Now         func() time.Time
 	// Sample is the interval of the dashboard's timeline (5 s).
 	Sample time.Duration
+	// WindDown bounds how long a trial at its end waits for the
+	// conversations under way (DefaultWindDown).
+	WindDown time.Duration
 }
 
 // RunConfig is one live run: a scenario, its clock, and who works it.
@@ -60,6 +64,11 @@ type RunConfig struct {
 	Customers string
 	// Count stops the swarm after that many customers (0: the scenario).
 	Count int
+	// Sources are the files Scenario was read from (scenarios.
+	// LoadScenarioSources), recorded with a new run so that it is judged
+	// by them later. Nil records the built-in sources of a built-in
+	// scenario's name, and nothing for another.
+	Sources []scenarios.Source
 	// Resume, when not zero, continues that interrupted run (marked by
 	// store.MarkInterrupted) instead of starting a new one: the same run
 	// and tokens, conversations numbered on, and arrivals from the
@@ -91,6 +100,11 @@ type Server struct {
 	loopback string // ws://HOST:PORT of this server, for internal customers and bots
 
 	sittings *sittingRegistry
+
+	// bg holds the goroutines that stop a run that ended by itself (a
+	// trial at its end); ended receives their runs' ids.
+	bg    sync.WaitGroup
+	ended chan int64
 }
 
 // New returns a server with no run; Start begins one.
@@ -110,8 +124,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RevokeCheck <= 0 {
 		cfg.RevokeCheck = DefaultRevokeCheck
 	}
+	if cfg.WindDown <= 0 {
+		cfg.WindDown = DefaultWindDown
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store, registry: prometheus.NewRegistry(), closing: make(chan struct{}),
-		sittings: newSittingRegistry()}
+		sittings: newSittingRegistry(), ended: make(chan int64, 1)}
 	s.rec = &recorder{st: cfg.Store, log: cfg.Logger}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.registerStoreMetrics()
@@ -271,6 +288,15 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
 		lr.run.ID, lr.run.State = id, store.RunLive
+		srcs := rc.Sources
+		if srcs == nil {
+			if _, err := scenarios.ScenarioSource(rc.Scenario.Name); err == nil {
+				_, srcs, _ = scenarios.LoadScenarioSources(rc.Scenario.Name)
+			}
+		}
+		if err := s.store.SaveSources(ctx, id, sourcesOf(srcs)); err != nil {
+			return nil, fmt.Errorf("start run: %w", err)
+		}
 	}
 	for _, t := range append(people, []struct{ role, name string }{
 		{store.RoleCustomer, "swarm"}, {store.RoleAgent, "bots"}, {store.RoleSupervisor, "bot-supervisors"},
@@ -325,12 +351,22 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 			t.Run(work)
 		}()
 	}
+	var swarmDone chan struct{}
 	if sw != nil {
+		swarmDone = make(chan struct{})
 		lr.work.Add(1)
 		go func() {
 			defer lr.work.Done()
+			defer close(swarmDone)
 			sum, _ := sw.Run(work)
 			s.log.Info("customers done", "run", id, "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
+		}()
+	}
+	if IsTrial(rc.Scenario) {
+		lr.work.Add(1)
+		go func() {
+			defer lr.work.Done()
+			lr.watchTrialEnd(work, swarmDone)
 		}()
 	}
 	lr.work.Add(2)
@@ -351,7 +387,9 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 // Stop ends the live run in order: customers and bots stop first (so their
 // last frames are recorded), the hub says goodbye to every connection and
 // waits for them and for scoring, the run's end is recorded and the store
-// flushed.
+// flushed. A trial (IsTrial) whose scenario time is over ends with its
+// final verdict recorded; one stopped before is paused instead, so that
+// serve --resume continues it.
 func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	lr := s.cur
@@ -360,7 +398,13 @@ func (s *Server) Stop(ctx context.Context) error {
 	if lr == nil {
 		return ErrNoRun
 	}
+	return s.stopLive(ctx, lr)
+}
+
+// stopLive stops lr, which is no longer the live run.
+func (s *Server) stopLive(ctx context.Context, lr *liveRun) error {
 	lr.cancel()
+	s.sittings.interruptAll()
 	var errs []error
 	if err := waitGroup(ctx, &lr.work); err != nil {
 		errs = append(errs, fmt.Errorf("stop run %d: customers and bots: %w", lr.run.ID, err))
@@ -368,11 +412,17 @@ func (s *Server) Stop(ctx context.Context) error {
 	if err := lr.hub.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop run %d: %w", lr.run.ID, err))
 	}
-	lr.run.Ended = s.cfg.Now()
 	// While the disk is full these fail rather than wait: the run's end
 	// then stays unrecorded and the next start marks it interrupted.
-	if err := s.store.EndRun(ctx, lr.run.ID, lr.run.Ended); err != nil {
-		errs = append(errs, err)
+	if IsTrial(lr.scenario) {
+		if err := s.finishTrial(ctx, lr, s.cfg.Now()); err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		lr.run.Ended = s.cfg.Now()
+		if err := s.store.EndRun(ctx, lr.run.ID, lr.run.Ended); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.store.Flush(ctx); err != nil {
 		errs = append(errs, err)
@@ -385,10 +435,12 @@ func (s *Server) Stop(ctx context.Context) error {
 // The caller closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.once.Do(func() { close(s.closing) })
-	if err := s.Stop(ctx); err != nil && !errors.Is(err, ErrNoRun) {
-		return err
+	err := s.Stop(ctx)
+	if errors.Is(err, ErrNoRun) {
+		err = nil
 	}
-	return nil
+	// A trial ending by itself finishes its stop.
+	return errors.Join(err, waitGroup(ctx, &s.bg))
 }
 
 // auth adapts the store's tokens to the hub: a sitting's customers come
@@ -407,8 +459,25 @@ func (a auth) Authenticate(ctx context.Context, token string) (hub.Identity, err
 	if err != nil {
 		return hub.Identity{}, err
 	}
-	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID, Pool: a.sittings.pool(t.ID)}, nil
+	pool := a.sittings.pool(t.ID)
+	if pool == "" && t.Role == store.RoleAgent {
+		// A candidate's token is for its sittings only: before Start or
+		// after the end it would otherwise join the live run and be
+		// offered the practice customers. The hub refuses a pool it does
+		// not have (409, "the sitting of this token has not started or
+		// has ended").
+		if _, err := a.st.InvitationOf(ctx, t.ID); err == nil {
+			pool = noSitting
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return hub.Identity{}, err
+		}
+	}
+	return hub.Identity{Name: t.Name, Role: t.Role, Token: t.ID, Pool: pool}, nil
 }
+
+// noSitting is the pool of a candidate's token with no sitting going: the
+// hub never has it.
+const noSitting = "sitting-none"
 
 // watchRevoked closes the connections of revoked tokens every RevokeCheck
 // until ctx ends: tokens revoked by another process (deskdrill tokens
@@ -530,9 +599,15 @@ func Period(sc *sim.Scenario) string {
 // time played by now.
 func ReviewOptions(sc *sim.Scenario, run store.Run, now time.Time) review.Options {
 	s0 := sc.StartTime()
+	played := run.Elapsed(now)
+	if IsTrial(sc) {
+		// A trial's store stops taking orders at the trial's end, as
+		// sim/trial counts them.
+		played = min(played, sc.Duration)
+	}
 	return review.Options{
 		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: run.Started, Period: Period(sc),
-		PaidOrders: sc.Store.PaidOrdersPerDay * run.Elapsed(now).Hours() / 24,
+		PaidOrders: sc.Store.PaidOrdersPerDay * played.Hours() / 24,
 		Clock:      func(t time.Time) time.Time { return s0.Add(run.Elapsed(t)) },
 	}
 }

@@ -76,6 +76,10 @@ type sitting struct {
 	open    int                          // conversations started and not finished
 	card    *trainer.Card
 	ended   time.Time
+	// interrupted: the server stopped before the sitting ended. It is
+	// not graded: a card made of the conversations so far would fail a
+	// candidate for the server's stop (docs/exams.md, Sittings).
+	interrupted bool
 }
 
 // SittingInfo is what the API says of a sitting.
@@ -87,13 +91,16 @@ type SittingInfo struct {
 	Cohort    string    `json:"cohort,omitempty"`
 	Started   time.Time `json:"started"`
 	// Ends is when the time limit ends it, on the sitting's clock.
-	Ends      time.Time `json:"ends"`
-	Ended     time.Time `json:"ended,omitzero"`
-	Items     int       `json:"items"`
-	Arrived   int       `json:"arrived"`
-	Finished  int       `json:"finished"`
-	Running   bool      `json:"running"`
-	TimeLimit float64   `json:"time_limit_s"`
+	Ends     time.Time `json:"ends"`
+	Ended    time.Time `json:"ended,omitzero"`
+	Items    int       `json:"items"`
+	Arrived  int       `json:"arrived"`
+	Finished int       `json:"finished"`
+	Running  bool      `json:"running"`
+	// Interrupted: the server stopped during the sitting; it has no card
+	// and does not count in the cohort, and the candidate may sit again.
+	Interrupted bool    `json:"interrupted,omitempty"`
+	TimeLimit   float64 `json:"time_limit_s"`
 	// Left is the time left before the time limit, in seconds of the
 	// sitting's clock, when the answer was made.
 	Left float64 `json:"left_s"`
@@ -105,7 +112,8 @@ func (st *sitting) info() SittingInfo {
 	e := st.cfg.Exam
 	out := SittingInfo{ID: st.run, Exam: e.Name, Title: e.Title, Candidate: st.cfg.Candidate, Cohort: st.cfg.Cohort,
 		Started: st.started, Ends: st.started.Add(e.TimeLimit), Ended: st.ended, Items: len(e.Items),
-		Arrived: len(st.itemOf), Finished: len(st.convs), Running: st.card == nil, TimeLimit: e.TimeLimit.Seconds()}
+		Arrived: len(st.itemOf), Finished: len(st.convs), Running: st.card == nil && !st.interrupted,
+		Interrupted: st.interrupted, TimeLimit: e.TimeLimit.Seconds()}
 	if out.Running {
 		out.Left = max(0, out.Ends.Sub(st.clock()).Seconds())
 	}
@@ -145,6 +153,25 @@ func (r *sittingRegistry) customer(token string) (hub.Identity, bool) {
 		return hub.Identity{}, false
 	}
 	return hub.Identity{Name: st.pool + "-customers", Role: "customer", Pool: st.pool}, true
+}
+
+// interruptAll interrupts the going sittings: their customers leave at
+// once and they end without a card (Stop).
+func (r *sittingRegistry) interruptAll() {
+	r.mu.Lock()
+	var going []*sitting
+	for _, st := range r.byRun {
+		going = append(going, st)
+	}
+	r.mu.Unlock()
+	for _, st := range going {
+		st.mu.Lock()
+		if st.card == nil {
+			st.interrupted = true
+		}
+		st.mu.Unlock()
+		st.cancel()
+	}
 }
 
 func (r *sittingRegistry) get(run int64) *sitting {
@@ -252,9 +279,9 @@ func (st *sitting) await(lr *liveRun) {
 	defer limit.Stop()
 	for {
 		st.mu.Lock()
-		open, changed := st.open, st.changed
+		open, changed, interrupted := st.open, st.changed, st.interrupted
 		st.mu.Unlock()
-		if open <= 0 {
+		if open <= 0 || interrupted {
 			break
 		}
 		select {
@@ -268,12 +295,23 @@ func (st *sitting) await(lr *liveRun) {
 	st.finish()
 }
 
-// finish grades the sitting, ends its pool and records its card.
+// finish grades the sitting, ends its pool and records its card; an
+// interrupted sitting is recorded as ended without one.
 func (st *sitting) finish() {
 	st.cancel()
 	s := st.s
 	st.mu.Lock()
 	ended := s.cfg.Now()
+	if st.interrupted {
+		st.ended = ended
+		st.mu.Unlock()
+		if err := s.store.InterruptSitting(context.Background(), st.run, ended); err != nil {
+			s.log.Error("record sitting", "sitting", st.run, "err", err)
+		}
+		st.close("the server stopped: the sitting is interrupted, without a card; start it again when the server is back")
+		s.log.Info("sitting interrupted", "sitting", st.run, "candidate", st.cfg.Candidate)
+		return
+	}
 	lines := map[string][]string{}
 	for _, sc := range st.scripts {
 		lines[sc.Item().ID] = append([]string(nil), sc.Lines()...)
@@ -288,10 +326,16 @@ func (st *sitting) finish() {
 	st.mu.Lock()
 	st.card, st.ended = &card, ended
 	st.mu.Unlock()
+	st.close("the sitting is over: see the report card")
+	s.log.Info("sitting ended", "sitting", st.run, "candidate", st.cfg.Candidate, "passed", card.Passed, "score", card.Score)
+}
+
+// close ends the sitting's pool with reason and lets go of its tokens.
+func (st *sitting) close(reason string) {
 	if h := st.lr.hub; h != nil {
-		h.RemovePool(st.pool, "the sitting is over: see the report card")
+		h.RemovePool(st.pool, reason)
 	}
-	reg := s.sittings
+	reg := st.s.sittings
 	reg.mu.Lock()
 	if reg.byToken[st.cfg.Token] == st {
 		delete(reg.byToken, st.cfg.Token)
@@ -299,7 +343,6 @@ func (st *sitting) finish() {
 	delete(reg.customers, st.custTok)
 	reg.mu.Unlock()
 	close(st.done)
-	s.log.Info("sitting ended", "sitting", st.run, "candidate", st.cfg.Candidate, "passed", card.Passed, "score", card.Score)
 }
 
 // onFinish takes a finished conversation of the sitting: scored and

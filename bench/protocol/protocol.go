@@ -306,6 +306,15 @@ func Decode(data []byte, from Role) (Frame, error) {
 				return fail(CodeBadField, "case", "%v", &sim.UnknownCaseError{ID: f.Case})
 			}
 		}
+		if o := f.Order; o != nil {
+			// No refund of a negative price could ever be right.
+			if o.Price < 0 {
+				return fail(CodeBadField, "order.price", "%v is negative", o.Price)
+			}
+			if o.CurrentPrice < 0 {
+				return fail(CodeBadField, "order.current_price", "%v is negative", o.CurrentPrice)
+			}
+		}
 	case TypeEvidence:
 		if strings.TrimSpace(f.Text) == "" {
 			return fail(CodeMissingField, "text", "describe the evidence (a photo of the torn seam, ...)")

@@ -53,6 +53,8 @@ func TestDecode(t *testing.T) {
 		{"action is a string", protocol.FromAgent, `{"v":1,"type":"action","conversation":"c","action":"refund"}`, protocol.CodeBadField, "action"},
 		{"text is an object", protocol.FromAgent, `{"v":1,"type":"message","conversation":"c","text":{}}`, protocol.CodeBadField, "text"},
 		{"order price not money", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":"9.999"}}`, protocol.CodeBadField, "order.price"},
+		{"order price negative", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":"-5"}}`, protocol.CodeBadField, "order.price"},
+		{"order current price negative", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","price":"5","current_price":-1}}`, protocol.CodeBadField, "order.current_price"},
 		{"order paid not a time", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":"x"},"text":"hi","order":{"id":"1","paid":"yesterday"}}`, protocol.CodeBadField, "order.paid"},
 		{"customer name a number", protocol.FromCustomer, `{"v":1,"type":"start","customer":{"name":7},"text":"hi"}`, protocol.CodeBadField, "customer.name"},
 		{"version as a string", protocol.FromAgent, `{"v":"1","type":"message","conversation":"c1","text":"x"}`, protocol.CodeVersion, "v"},

@@ -365,7 +365,12 @@ formulas). --contract prints the refund the contract's training clause grants at
 				if ct, err = scenarios.LoadContract(contract); err != nil {
 					return err
 				}
-				in := sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: currentMonth(), Values: sim.KPIValues{"training_pass_rate": rep.TrainingPassRate}}}}
+				// No graded sitting, no rate: the clause is not evaluated.
+				values := sim.KPIValues{}
+				if rep.TrainingPassRate != nil {
+					values["training_pass_rate"] = *rep.TrainingPassRate
+				}
+				in := sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: currentMonth(), Values: values}}}
 				if months >= 0 {
 					in.MonthsServed = &months
 				}
@@ -402,6 +407,14 @@ formulas). --contract prints the refund the contract's training clause grants at
 	return c
 }
 
+// fmtRate prints a rate with four decimals, or – when there is none.
+func fmtRate(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*v, 'f', 4, 64)
+}
+
 func fmtOptional(v *float64) string {
 	if v == nil {
 		return "–"
@@ -410,8 +423,8 @@ func fmtOptional(v *float64) string {
 }
 
 func writeCohort(w io.Writer, r trainer.CohortReport) {
-	fmt.Fprintf(w, "cohort %s, exam %s: %d candidates, pass rate %.4f (training_pass_rate), mean score %.2f, Cronbach's α %s (n=%d)\n",
-		r.Cohort, r.Exam, r.N, r.PassRate, r.MeanScore, fmtOptional(r.Alpha), r.N)
+	fmt.Fprintf(w, "cohort %s, exam %s: %d candidates, pass rate %s (training_pass_rate), mean score %.2f, Cronbach's α %s (n=%d)\n",
+		r.Cohort, r.Exam, r.N, fmtRate(r.PassRate), r.MeanScore, fmtOptional(r.Alpha), r.N)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

@@ -82,7 +82,7 @@ kpis list shows the catalogue of KPI ids.`,
 	f.StringVar(&contract, "contract", "", "contract for the refund statement: built-in name or file")
 	f.StringVar(&period, "period", "", "the contract period the chats stand for (default: the month of the first)")
 	floatFlag(f, &paid, "paid-orders", 0, "paid orders over the chats' span (the dispute-refund rate's denominator)",
-		from(0, 1e12), "a number of orders from 0 such as 12000")
+		above(0, 1e12), "a number of orders above 0 such as 12000 (leave the flag out when unknown: the rate is then not evaluated)")
 	f.BoolVar(&jsonOut, "json", false, "print as JSON")
 	c.AddCommand(list)
 	return c

@@ -90,8 +90,10 @@ func hint(err error) string {
 func isBadInput(err error) bool {
 	var ie *sim.InputError
 	var ke *sim.UnknownKPIError
+	// A run, token or sitting the file does not have was named on the
+	// command line, as a missing file is.
 	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
-		errors.Is(err, trainer.ErrUnknownExam) || errors.As(err, &ie) || errors.As(err, &ke)
+		errors.Is(err, trainer.ErrUnknownExam) || errors.Is(err, store.ErrNotFound) || errors.As(err, &ie) || errors.As(err, &ke)
 }
 
 // usageError is a command line that cannot be run as given.

@@ -162,6 +162,17 @@ func TestRun_ExitCodes(t *testing.T) {
 // input: exit 2, with the system's reason, for every command that takes
 // files (a directory used to exit 1).
 func TestRun_UnreadableFiles(t *testing.T) {
+	t.Run("a run the file does not have", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "empty.db")
+		if r := deskdrill(t, "tokens", "create", "--db", db, "--role", "viewer", "--name", "v"); r.code != 0 {
+			t.Fatalf("tokens create: %d %s", r.code, r.stderr)
+		}
+		for _, args := range [][]string{{"report", "99", "--db", db}, {"export", "99", "--db", db}} {
+			if r := deskdrill(t, args...); r.code != 2 || !strings.Contains(r.stderr, "99") {
+				t.Errorf("%v: exit %d, %q; want 2 naming run 99", args, r.code, r.stderr)
+			}
+		}
+	})
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.yaml")
 	chats := writeFile(t, "chats.jsonl", `{"conversation": "c1", "time": "2026-11-11T00:00:05+08:00", "sender": "customer", "text": "在吗"}`+"\n")

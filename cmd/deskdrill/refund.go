@@ -35,11 +35,14 @@ and the reason. Clauses whose KPI is not supplied are listed as not evaluated.
 KPIs come from --kpi flags (one period, labelled by --period, default the current month in
 Asia/Shanghai) or from a CSV or JSON file with one row per period (--kpis); with a file,
 cure periods run across the rows and --period limits the statement to one of them.
-Rates are fractions: 0.87, not 87.`,
+Rates are fractions: 0.87, not 87. A file may start with a UTF-8 byte-order mark (as Excel
+writes it), and may hold day rows (2026-03-02) beside the trial row, as an evidence pack's
+kpis-daily.csv does: days are listed as not evaluated, the trial row is judged.`,
 		Example: `  deskdrill refund --contract seed-tiered --kpi satisfaction=0.87
   deskdrill refund --contract seed-tiered --kpi satisfaction=0.87 --kpi dispute_refund_rate=0.026 --json
   deskdrill refund --contract seed-tiered --terminate-after-months 6
-  deskdrill refund --contract my-contract.yaml --kpis kpis-2026.csv --period 2026-11`,
+  deskdrill refund --contract my-contract.yaml --kpis kpis-2026.csv --period 2026-11
+  deskdrill refund --contract pack/contract.yaml --kpis pack/kpis-daily.csv --period trial --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("terminate-after-months") {
@@ -71,6 +74,9 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	}
 	if o.kpisFile == "" && len(o.kpis.ids) == 0 && o.terminate < 0 {
 		return usage("give KPI values (--kpis FILE or --kpi id=value) or --terminate-after-months")
+	}
+	if sim.IsDayPeriod(o.period) {
+		return usage("--period %s: a day is not a contract period: want a month such as 2026-11, or trial (a trial's days are its daily record; the trial row is what the contract judges)", o.period)
 	}
 	contract, err := scenarios.LoadContract(o.contract)
 	if err != nil {
@@ -223,6 +229,10 @@ func writeStatement(w io.Writer, c *sim.Contract, st *sim.Statement) error {
 	if len(st.Skipped) > 0 {
 		fmt.Fprintln(w, "\nNot evaluated:")
 		for _, s := range st.Skipped {
+			if s.Clause == "" {
+				fmt.Fprintf(w, "  %s: %s\n", s.Period, s.Reason)
+				continue
+			}
 			fmt.Fprintf(w, "  %s %s: %s\n", s.Period, s.Clause, s.Reason)
 		}
 	}

@@ -91,6 +91,9 @@ attaches to a claim). --list shows the runs in the file.`,
 			}
 			fmt.Fprintf(c.OutOrStdout(), "run %d: %s, seed %d, speed %g×, started %s, %s\n", run.ID, run.Scenario, run.Seed, run.Speed,
 				run.Started.Local().Format(time.DateTime), runState(run))
+			if rv.Period == sim.TrialPeriod {
+				fmt.Fprintf(c.OutOrStdout(), "a trial: deskdrill trial status --db %s --run %d shows it day by day, with its verdict\n", db, run.ID)
+			}
 			return writeReview(c.OutOrStdout(), rv)
 		},
 	}

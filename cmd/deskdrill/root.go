@@ -48,6 +48,8 @@ each line, and models that refund exposure under different staffing levels.`,
 		newTokensCmd(),
 		newReportCmd(),
 		newExportCmd(),
+		newTrialCmd(),
+		newEvidenceCmd(),
 		newExamCmd(),
 		newVersionCmd(),
 	)

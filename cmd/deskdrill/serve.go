@@ -77,8 +77,14 @@ An acknowledged event is on disk within 250 ms, or the hub stops acknowledging a
 the disk cannot take records, frames are refused with the error unavailable and /healthz answers 503.
 At start serve checks the file (PRAGMA quick_check; --integrity-check for the full check) and refuses
 one that is damaged or another program's; one serve holds a file at a time. A run whose hub died is
-marked interrupted; --resume RUN continues it with the same tokens and scenario clock.`,
+marked interrupted; --resume RUN continues it with the same tokens and scenario clock.
+
+A trial (a scenario no longer than its contract's trial clause, such as trial-2w) ends by itself at
+the scenario's end: it waits up to 30 minutes for the conversations under way, records its final
+verdict with the run's end, and serve exits. Ctrl-C before that pauses the trial instead of ending
+it: serve --resume RUN continues it. deskdrill trial status and evidence read it (docs/trial.md).`,
 		Example: `  deskdrill serve
+  deskdrill serve --scenario trial-2w --bots 0 --db trial.db  # a vendor's two-week trial, in real time
   deskdrill serve --scenario pre-hire-basic --bots 0          # people do the work
   deskdrill serve --scenario double11 --speed 120 --bots 40 --bot-skill 0.8
   deskdrill serve --customers external                       # then: deskdrill customers --url ... --token ...
@@ -213,7 +219,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 			return err
 		}
 		resumed = &run
-	} else if rc.Scenario, err = scenarios.LoadScenario(o.scenario); err != nil {
+	} else if rc.Scenario, rc.Sources, err = scenarios.LoadScenarioSources(o.scenario); err != nil {
 		return err
 	}
 	sc := rc.Scenario
@@ -268,6 +274,13 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	case rc.Customers == "external":
 		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], sc.Name)
 	}
+	if web.IsTrial(sc) {
+		fmt.Fprintf(out, "  a trial of %s (%s to %s): it ends by itself at the scenario's end with its final verdict; Ctrl-C pauses it (serve --resume %d continues)\n",
+			scenarios.FormatDuration(sc.Duration), sc.StartTime().Format("2006-01-02 15:04"), sc.EndTime().Format("2006-01-02 15:04"), id)
+		fmt.Fprintf(out, "  trial day by day: deskdrill trial status --db %s --run %d\n", o.db, id)
+	} else if c := sc.Contract.Contract; c != nil && c.Trial != nil {
+		fmt.Fprintf(out, "  note: %s lasts %s, longer than its contract's %d-week trial: the run is judged as a month, not as the trial\n", sc.Name, scenarios.FormatDuration(sc.Duration), c.Trial.Weeks)
+	}
 	fmt.Fprintf(out, "  live KPIs: curl -H 'Authorization: Bearer %s' http://%s/api/live\n", tokens["dashboard"], addr)
 	fmt.Fprintf(out, "  report afterwards: deskdrill report %d --db %s\n", id, o.db)
 
@@ -276,6 +289,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	case err := <-served:
 		srv.Shutdown(context.Background())
 		return fmt.Errorf("serve: %w", err)
+	case <-srv.Ended():
+		fmt.Fprintf(out, "run %d: the trial reached its end\n", id)
 	}
 	fmt.Fprintln(out, "stopping: customers leave, connections close, records are flushed")
 	shut, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
@@ -312,7 +327,34 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("stop run %d: %w", id, err)
 	}
+	if web.IsTrial(sc) {
+		return trialStopped(ctx, out, o.db, id)
+	}
 	fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)
+	return nil
+}
+
+// trialStopped says how a trial run stopped: with its final verdict, or
+// paused before its end.
+func trialStopped(ctx context.Context, out io.Writer, db string, id int64) error {
+	st, err := store.Open(context.WithoutCancel(ctx), db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := web.Trial(context.WithoutCancel(ctx), st, id, time.Now())
+	if err != nil {
+		return err
+	}
+	v := rep.Status.Verdict
+	switch {
+	case rep.Recorded:
+		fmt.Fprintf(out, "run %d ended: the trial's final verdict, recorded: %s\n", id, v.Reason)
+		fmt.Fprintf(out, "evidence pack: deskdrill evidence %d --db %s --out trial-%d.zip\n", id, db, id)
+	default:
+		fmt.Fprintf(out, "run %d paused after %d of %d trial days (provisional: %s); deskdrill serve --resume %d --db %s continues it\n",
+			id, rep.Status.DaysDone, rep.Status.Days, v.Outcome, id, db)
+	}
 	return nil
 }
 
@@ -342,11 +384,13 @@ func resumeConfig(c *cobra.Command, st *store.Store, o serveOptions, rc *web.Run
 		}
 	}
 	f := c.Flags()
-	name := run.Scenario
 	if f.Changed("scenario") {
-		name = o.scenario
+		rc.Scenario, err = scenarios.LoadScenario(o.scenario)
+	} else {
+		// The files the run started under, as recorded with it.
+		rc.Scenario, _, err = web.RunScenario(c.Context(), st, run)
 	}
-	if rc.Scenario, err = scenarios.LoadScenario(name); err != nil {
+	if err != nil {
 		return run, fmt.Errorf("--resume %d: its scenario %s: %w (name its file with --scenario)", run.ID, run.Scenario, err)
 	}
 	switch {

@@ -144,7 +144,7 @@ func TestMaskAddress(t *testing.T) {
 		{"文三路128号", "****"},
 		{"123 Main St, Springfield, Illinois 62701", "****, Springfield, Illinois 62701"},
 		{"somewhere", "****"},
-		{"", "****"},
+		{"", ""}, // none given: absent in the assign frame (docs/protocol.md)
 	}
 	for _, tt := range tests {
 		if got := people.MaskAddress(tt.in); got != tt.want {

@@ -151,6 +151,9 @@ const masked = "****"
 // An address it cannot read is hidden whole.
 func MaskAddress(a string) string {
 	a = strings.TrimSpace(a)
+	if a == "" {
+		return "" // none given: nothing to mask, nothing to show
+	}
 	if strings.IndexFunc(a, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 {
 		keep := zhRegionEnd(a)
 		if keep <= 0 {

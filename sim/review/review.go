@@ -101,8 +101,14 @@ type Review struct {
 	MeanScore     float64             `json:"mean_score"`
 	// Evidence lists, per KPI id, the conversations that pulled it the
 	// wrong way: the lines of a claim.
-	Evidence  map[string][]string `json:"evidence"`
-	Statement *sim.Statement      `json:"statement,omitempty"`
+	Evidence map[string][]string `json:"evidence"`
+	// DayCounts are the counts behind Days, one per calendar day from
+	// Start's (the tally's days: a round is counted on the day it began, a
+	// session on the day it arrived); DayEvidence is Evidence by the day the
+	// conversation arrived. A trial is judged from them (sim/trial).
+	DayCounts   []sim.Counts          `json:"-"`
+	DayEvidence []map[string][]string `json:"-"`
+	Statement   *sim.Statement        `json:"statement,omitempty"`
 	// DisputeRefunds is the money buyers got back through platform
 	// disputes (the order prices of disputed conversations).
 	DisputeRefunds sim.Money `json:"dispute_refunds"`
@@ -262,7 +268,15 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.Scores = append(r.Scores, ConversationScore{ID: c.ID, Agent: agent, Case: caseID, CaseInferred: inferred,
 			Total: sc.Total, Correct: sc.Correct, HardFail: sc.HardFail, ResolutionJudged: sc.ResolutionJudged, Score: sc,
 			FirstReply: s.FirstReply, Abandoned: s.LeftUnanswered, Rating: s.Rating, Dispute: s.Dispute})
-		ev := func(kpi string) { r.Evidence[kpi] = append(r.Evidence[kpi], c.ID) }
+		day, _ := cal.Local(s.Start)
+		day = max(day, 0) // as the tally files it
+		for len(r.DayEvidence) <= day {
+			r.DayEvidence = append(r.DayEvidence, map[string][]string{})
+		}
+		ev := func(kpi string) {
+			r.Evidence[kpi] = append(r.Evidence[kpi], c.ID)
+			r.DayEvidence[day][kpi] = append(r.DayEvidence[day][kpi], c.ID)
+		}
 		if s.Rating > 0 && s.Rating < 4 {
 			ev("satisfaction")
 		}
@@ -352,7 +366,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		if float64(i) >= days {
 			break
 		}
-		dv := sim.KPIValuesOf(d, []sim.Counts{d}, perDay, 1, limit)
+		dv := sim.KPIValuesFor(o.Profile, d, []sim.Counts{d}, perDay, 1, limit)
 		for id := range unevaluated {
 			delete(dv, id)
 		}
@@ -376,6 +390,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	for k := range r.Evidence {
 		slices.Sort(r.Evidence[k])
 	}
+	for _, m := range r.DayEvidence {
+		for k := range m {
+			slices.Sort(m[k])
+		}
+	}
+	r.DayCounts = slices.Clone(all.Days())
 	if o.Contract != nil {
 		st, err := o.Contract.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: r.Period, Values: r.KPIs, Evidence: r.Evidence, Unevaluated: unevaluated}}})
 		if err != nil {

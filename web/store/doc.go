@@ -100,7 +100,17 @@
 // or is damaged. Options.Exclusive holds a flock(2) lock on PATH.lock so a
 // second server cannot open the file; readers open it beside the server.
 // A run whose server died without ending it reads as interrupted;
-// MarkInterrupted records it, ResumeRun continues it.
+// MarkInterrupted records it, ResumeRun continues it. PauseRun stops a run
+// the same way on purpose (a trial stopped before its end).
+//
+// # Trials
+//
+// SaveSources keeps the files a run was played under (scenario, contract,
+// platform profile) byte for byte with their SHA-256, so a run is judged
+// by them later whatever happened to the files. EndTrial ends a trial run
+// and records its final verdict in one transaction; the verdict is never
+// written again (ErrDecided), and triggers make the database refuse to
+// update or delete it.
 //
 // # Storage
 //

@@ -37,6 +37,9 @@ var (
 	// ErrNotInterrupted: ResumeRun was asked to resume a run that is not
 	// (marked) interrupted.
 	ErrNotInterrupted = errors.New("run is not interrupted")
+	// ErrDecided: EndTrial found the run's trial verdict recorded already;
+	// it is final and is never written again.
+	ErrDecided = errors.New("trial verdict already recorded")
 )
 
 // UnavailableError is Health's answer while the Store cannot promise that

@@ -75,7 +75,11 @@ func TestHealth_DiskFull(t *testing.T) {
 	text := strings.Repeat("写", 30)
 	seq := 0
 	waitFor(t, "a commit fails on the full file", 10*time.Second, func() bool {
-		for range 20 {
+		// Append as a server would, only while Health allows, and keep
+		// the queue short: on a loaded machine (-race beside other
+		// packages) a long queue would need more pages than the ballast
+		// frees, and the store would rightly stay full.
+		for i := 0; i < 20 && s.Health() == nil && len(s.queue) < 100; i++ {
 			if err := s.AppendEvent(ctx, run, "c1", seq, sim.Event{Text: text}); err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +140,7 @@ func TestHealth_Behind(t *testing.T) {
 }
 
 // The Try methods never wait: with the queue full they drop the row and
-// say so; a store three-quarters full is already unavailable.
+// say so, and the store is unavailable (behind).
 func TestTry_QueueFull(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "try.db")
@@ -162,9 +166,13 @@ func TestTry_QueueFull(t *testing.T) {
 	if st := s.Stats(); st.Dropped != 1 {
 		t.Errorf("Stats.Dropped = %d; want 1", st.Dropped)
 	}
-	if err := s.Health(); !errors.Is(err, ErrBehind) {
-		t.Errorf("Health with a full queue = %v; want ErrBehind", err)
-	}
+	// The writer may still move rows from the queue into the batch it
+	// cannot commit, so the queue need not stay full; but then that
+	// batch's oldest row passes FlushInterval + CommitBudget. Either way
+	// Health must say the store is behind within that bound.
+	waitFor(t, "Health says behind with a full queue and a blocked commit", DefaultCommitBudget+time.Second, func() bool {
+		return errors.Is(s.Health(), ErrBehind)
+	})
 }
 
 // Shutdown retries a failing batch until its deadline, then drops what is

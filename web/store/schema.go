@@ -164,12 +164,40 @@ CREATE TABLE reviews (
 ) STRICT;
 CREATE INDEX reviews_by_run ON reviews (run_id);
 `,
+	// 5: trials (docs/trial.md): the files a run was played under (its
+	// scenario, contract and platform profile, byte for byte, so reports
+	// and evidence packs judge it by them whatever happens to the files),
+	// and the final verdict of a trial that reached its end, which never
+	// changes: the triggers refuse an update or a delete.
+	`
+CREATE TABLE run_sources (
+	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	role   TEXT    NOT NULL CHECK (role IN ('scenario', 'contract', 'profile')),
+	name   TEXT    NOT NULL, -- as the run named it: a built-in name or a file path
+	origin TEXT    NOT NULL CHECK (origin IN ('builtin', 'file', 'inline')),
+	sha256 TEXT    NOT NULL, -- hex of body
+	body   BLOB    NOT NULL,
+	PRIMARY KEY (run_id, role)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE trial_verdicts (
+	run_id     INTEGER PRIMARY KEY REFERENCES runs (id),
+	decided    INTEGER NOT NULL, -- when the run reached its end and decided
+	outcome    TEXT    NOT NULL CHECK (outcome IN ('pass', 'refund', 'undecided')),
+	refund_fen INTEGER NOT NULL,
+	status     TEXT    NOT NULL  -- JSON of the final trial status (sim/trial.Status)
+) STRICT;
+CREATE TRIGGER trial_verdicts_no_update BEFORE UPDATE ON trial_verdicts
+BEGIN SELECT RAISE(ABORT, 'a trial verdict is final'); END;
+CREATE TRIGGER trial_verdicts_no_delete BEFORE DELETE ON trial_verdicts
+BEGIN SELECT RAISE(ABORT, 'a trial verdict is final'); END;
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

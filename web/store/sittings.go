@@ -135,12 +135,17 @@ type Sitting struct {
 	Cohort      string
 	Candidate   string
 	Started     time.Time
-	// Ended is zero while the sitting is going; Card (JSON) is set then.
+	// Ended is zero while the sitting is going (or its server died
+	// during it); Card (JSON) is set when it ended graded, and stays empty
+	// for a sitting interrupted by its server's stop (InterruptSitting).
 	Ended  time.Time
 	Passed bool
 	Score  float64
 	Card   []byte
 }
+
+// Interrupted reports whether the sitting ended without a card.
+func (st Sitting) Interrupted() bool { return !st.Ended.IsZero() && len(st.Card) == 0 }
 
 // StartSitting records a sitting that began (its run exists).
 func (s *Store) StartSitting(ctx context.Context, st Sitting) error {
@@ -180,6 +185,34 @@ func (s *Store) EndSitting(ctx context.Context, run int64, ended time.Time, pass
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("end sitting %d: %w", run, err)
+	}
+	return nil
+}
+
+// InterruptSitting records that a sitting ended without a card because
+// its server stopped, and ends its run.
+func (s *Store) InterruptSitting(ctx context.Context, run int64, ended time.Time) error {
+	if err := s.rlock(); err != nil {
+		return fmt.Errorf("interrupt sitting %d: %w", run, err)
+	}
+	defer s.mu.RUnlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("interrupt sitting %d: %w", run, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE sittings SET ended = ? WHERE run_id = ? AND card IS NULL`, nanos(ended), run)
+	if err != nil {
+		return fmt.Errorf("interrupt sitting %d: %w", run, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("interrupt sitting %d: %w", run, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET ended = ? WHERE id = ?`, nanos(ended), run); err != nil {
+		return fmt.Errorf("interrupt sitting %d: %w", run, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("interrupt sitting %d: %w", run, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 import { get, stream } from "./api.js";
 import { messages, t } from "./i18n.js";
 import { lineChart, histogram, hbars, PALETTE } from "./charts.js";
+import { renderTrial } from "./trial.js";
 import {
   h, num, money, moneyValue, pct, secs, duration, dateTime, kpi, kpiName, kpiState, worst, cmp, KPIS, initPage, put,
 } from "./format.js";
@@ -243,6 +244,7 @@ function render(st) {
   st.review = st.review || { kpis: {} };
   renderRun(st.run);
   renderStats(st);
+  renderTrial($("trial"), st.trial);
   renderTiles(st.review.kpis || {}, st.targets);
   renderCharts(st);
   renderOutcomes(st);

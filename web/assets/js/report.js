@@ -4,6 +4,7 @@
 // annotated transcripts (each deduction beside the event it refers to).
 
 import { get, download } from "./api.js";
+import { renderTrial } from "./trial.js";
 import { messages, t } from "./i18n.js";
 import {
   h, num, fixed, money, moneyValue, pct, secs, duration, dateTime, kpi, kpiName, kpiMeta, kpiState, worst, cmp, KPIS, initPage, fatal, put, seed,
@@ -92,6 +93,7 @@ let data = null; // {run, review}
 let runs = [];
 const convs = new Map(); // conversation id → {conversation, score} or {error}
 let loadedAt = null;
+let trialStatus = null; // the run's trial (GET /api/runs/{run}/trial), null when it is not one
 
 function tr(key, vars) {
   const s = t(key, vars);
@@ -426,6 +428,7 @@ function renderAll() {
   if (!data) return;
   document.title = `deskdrill · ${t("r.run", { id: data.run.id })} · ${t("r.title")}`;
   renderSummary();
+  renderTrial($("trial"), trialStatus);
   renderKPIs();
   renderStatement();
   renderAgents();
@@ -458,6 +461,11 @@ async function load(which) {
     return;
   }
   loadedAt = new Date();
+  try {
+    trialStatus = (await get(`/api/runs/${encodeURIComponent(data.run.id)}/trial`)).trial || null;
+  } catch {
+    trialStatus = null;
+  }
   if (!data.run.ended) convs.clear(); // a live run's picture moves on
   renderAll();
   jumpToHash();

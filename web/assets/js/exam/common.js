@@ -9,8 +9,10 @@ messages({
     "x.gates": "To pass:", "x.start": "Start the exam", "x.noinvite": "This token has no exam: ask your trainer for your link.",
     "x.norun": "The exam server is not running a session now: ask your trainer.", "x.going": "A sitting is going:",
     "x.continue": "Continue", "x.card": "Report card", "x.started": "Started", "x.result": "Result",
+    "x.interrupted": "interrupted by a server stop: no card, not counted; you may start again",
     "g.mean_score": "mean score at least {limit}", "g.no_hard_fail": "no hard fail", "g.reply_rate_3min": "at least {pct} of replies within 3 minutes",
     "g.first_response_avg": "first response on average within {limit} s", "g.must_escalate": "escalate every case that must be escalated ({limit})",
+    "g.must_escalate_any": "escalate every case that must be escalated",
     "c.title": "Report card", "c.print": "Print", "c.gates": "The pass rule", "c.dims": "By rubric dimension", "c.items": "Each customer",
     "c.passed": "PASSED", "c.failed": "NOT PASSED", "c.score": "score", "c.band": "band", "c.exam": "exam", "c.version": "version",
     "c.met": "met", "c.missed": "missed", "c.value": "value", "c.limit": "limit", "c.gate": "gate",
@@ -30,8 +32,10 @@ messages({
     "x.gates": "通过条件：", "x.start": "开始考试", "x.noinvite": "该令牌没有考试，请向培训师索取链接。",
     "x.norun": "考试服务器当前没有运行的场次，请联系培训师。", "x.going": "考试进行中：",
     "x.continue": "继续", "x.card": "成绩单", "x.started": "开始", "x.result": "结果",
+    "x.interrupted": "因服务器停止而中断：无成绩、不计入，可重新开始",
     "g.mean_score": "平均分不低于 {limit}", "g.no_hard_fail": "无一票否决项", "g.reply_rate_3min": "3 分钟回复率不低于 {pct}",
     "g.first_response_avg": "平均首次响应不超过 {limit} 秒", "g.must_escalate": "必须升级的情况全部升级（{limit} 个）",
+    "g.must_escalate_any": "必须升级的情况全部升级",
     "c.title": "成绩单", "c.print": "打印", "c.gates": "通过条件", "c.dims": "各维度得分", "c.items": "逐位顾客",
     "c.passed": "通过", "c.failed": "未通过", "c.score": "得分", "c.band": "等级", "c.exam": "考试", "c.version": "版本",
     "c.met": "达到", "c.missed": "未达到", "c.value": "实际", "c.limit": "要求", "c.gate": "条件",
@@ -64,7 +68,9 @@ export function pct(v) {
 
 // gateText says a gate of the pass rule in words.
 export function gateText(g) {
-  return t("g." + g.name, { limit: g.limit, pct: pct(g.limit) });
+  // Before the sitting the must_escalate gate comes without its count.
+  const key = g.name === "must_escalate" && !g.limit ? "g.must_escalate_any" : "g." + g.name;
+  return t(key, { limit: g.limit, pct: pct(g.limit) });
 }
 
 export function fmtValue(g) {

@@ -20,7 +20,7 @@ async function main() {
     return;
   }
   const e = x.exam;
-  const going = x.sittings.find((s) => !s.ended);
+  const going = x.sittings.find((s) => !s.ended && !s.interrupted);
   intro.replaceChildren(
     el("h2", {}, e.title || e.name),
     el("p", {}, t("x.hello", { name: x.candidate })),
@@ -48,15 +48,17 @@ async function main() {
     };
     intro.append(b, err);
   }
-  const done = x.sittings.filter((s) => s.ended);
+  const done = x.sittings.filter((s) => s.ended || s.interrupted);
   if (done.length) {
     document.getElementById("past").hidden = false;
     document.getElementById("sittings").replaceChildren(el("table", {},
       el("tr", {}, el("th", {}, t("x.started")), el("th", {}, t("x.result")), el("th")),
       ...done.map((s) => el("tr", {},
         el("td", {}, new Date(s.started).toLocaleString()),
-        el("td", { class: s.passed ? "good" : "bad" }, (s.passed ? t("c.passed") : t("c.failed")) + " · " + s.score.toFixed(1)),
-        el("td", {}, el("a", { href: "/card.html?sitting=" + s.id }, t("x.card")))))));
+        s.interrupted
+          ? el("td", {}, t("x.interrupted"))
+          : el("td", { class: s.passed ? "good" : "bad" }, (s.passed ? t("c.passed") : t("c.failed")) + " · " + s.score.toFixed(1)),
+        el("td", {}, s.interrupted ? "" : el("a", { href: "/card.html?sitting=" + s.id }, t("x.card")))))));
   }
 }
 

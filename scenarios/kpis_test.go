@@ -1,0 +1,73 @@
+package scenarios_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/scenarios"
+)
+
+const bom = "\ufeff"
+
+// A KPI file may start with a UTF-8 byte-order mark (Excel writes one), hold
+// day rows beside the trial row and count columns (n_...), as an evidence
+// pack's kpis-daily.csv does.
+func TestParseKPIs_BOMDaysAndCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, data string
+		periods          []string
+		trialSat         float64
+	}{
+		{"CSV with BOM", "k.csv", bom + "period,satisfaction\ntrial,0.88\n", []string{"trial"}, 0.88},
+		{"CSV with BOM, quoted header", "k.csv", bom + "\"period\",\"satisfaction\"\ntrial,0.88\n", []string{"trial"}, 0.88},
+		{"JSON with BOM", "k.json", bom + `[{"period": "trial", "satisfaction": 0.88}]`, []string{"trial"}, 0.88},
+		{"JSON with BOM, sniffed", "k.txt", bom + `{"period": "trial", "satisfaction": 0.88}`, []string{"trial"}, 0.88},
+		{"days, counts and the trial", "k.csv", bom + "period,satisfaction,n_ratings,n_top2\n2026-03-02,0.75,4,3\n2026-03-03,1,2,2\ntrial,0.8333333333333334,6,5\n",
+			[]string{"2026-03-02", "2026-03-03", "trial"}, 0.8333333333333334},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps, err := scenarios.ParseKPIs(tc.file, []byte(tc.data))
+			if err != nil {
+				t.Fatalf("ParseKPIs: %v", err)
+			}
+			var got []string
+			for _, p := range ps {
+				got = append(got, p.Period)
+				if p.Period == "trial" && p.Values["satisfaction"] != tc.trialSat {
+					t.Errorf("trial satisfaction = %v; want %v", p.Values["satisfaction"], tc.trialSat)
+				}
+				for id := range p.Values {
+					if strings.HasPrefix(id, scenarios.CountPrefix) {
+						t.Errorf("count column %s read as a KPI", id)
+					}
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.periods, ",") {
+				t.Errorf("periods %v; want %v", got, tc.periods)
+			}
+		})
+	}
+}
+
+// Errors keep their positions after a byte-order mark, and bad days and
+// counts are named.
+func TestParseKPIs_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, data, want string
+	}{
+		{"JSON after a BOM", "k.json", bom + "[{\"period\": \"trial\",\n \"satisfaction\": \"x\"}]", `k.json:2:18: [0].satisfaction: want a number`},
+		{"CSV after a BOM", "k.csv", bom + "period,satisfaction\ntrial,abc\n", `k.csv:2:7: satisfaction: "abc" is not a number`},
+		{"no such day", "k.csv", "period,satisfaction\n2026-02-30,0.9\n", `"2026-02-30" is not a period`},
+		{"negative count", "k.csv", "period,satisfaction,n_ratings\ntrial,0.9,-1\n", `k.csv:2:11: n_ratings: "-1": a count column`},
+		{"count not a number", "k.csv", "period,n_ratings\ntrial,many\n", `n_ratings: "many": a count column`},
+		{"count NaN", "k.csv", "period,n_ratings\ntrial,NaN\n", `n_ratings: "NaN": a count column`},
+		{"bare prefix", "k.csv", "period,n_\ntrial,1\n", `n_: unknown KPI`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseKPIs(tc.file, []byte(tc.data))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ParseKPIs = %v; want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

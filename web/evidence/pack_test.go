@@ -1,0 +1,220 @@
+package evidence_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/web"
+	"github.com/deskdrill/deskdrill/web/evidence"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+const trial3d = `name: trial-3d
+start: 2026-03-02T00:00
+timezone: Asia/Shanghai
+duration: 3d
+platform: taobao
+store: {paid_orders_per_day: 200, contacts_per_order: 0.15}
+staffing: {concurrency: 3, intervals: [{start: "00:00", end: "24:00", agents: 3}]}
+contract: seed-trial
+`
+
+// played runs a three-day trial with bots, at a day a second to its end,
+// or, when stop is set, at a day in two seconds stopped after its first
+// day (a paused trial; the slower clock leaves time to stop it under
+// -race on a busy machine).
+func played(t *testing.T, stop bool) (*store.Store, int64) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "trial-3d.yaml")
+	if err := os.WriteFile(p, []byte(trial3d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), filepath.Join(dir, "t.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := web.New(web.Config{Store: st, RatingWindow: 200 * time.Millisecond, WindDown: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		hs.Close()
+	})
+	srv.SetLoopback("ws" + strings.TrimPrefix(hs.URL, "http"))
+	sc, srcs, err := scenarios.LoadScenarioSources(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	speed := 86400.0
+	if stop {
+		speed = 43200
+	}
+	info, err := srv.Start(t.Context(), web.RunConfig{Scenario: sc, Sources: srcs, Seed: 3, Speed: speed, Bots: 3, BotSkill: 0.9,
+		ThinkMin: 5 * time.Millisecond, ThinkMax: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stop {
+		select {
+		case <-srv.Ended():
+		case <-time.After(60 * time.Second):
+			t.Fatal("the trial did not end within 60 s")
+		}
+		return st, info.Run.ID
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rep, err := web.Trial(t.Context(), st, info.Run.ID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status.DaysDone >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no day finished within 30 s")
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline
+	}
+	if err := srv.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st, info.Run.ID
+}
+
+func files(t *testing.T, p *evidence.Pack) map[string][]byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := p.WriteZip(&b); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		out[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return out
+}
+
+// A finished trial's pack: every file, the manifest right, CSVs with a
+// BOM, statement.json final and equal to the recorded verdict, the HTML
+// saying final, the contract the run's own. About 4 s.
+func TestBuild_Final(t *testing.T) {
+	st, id := played(t, false)
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := files(t, p)
+	if len(fs) != 11 {
+		t.Errorf("%d files; want 11", len(fs))
+	}
+	var manifest []string
+	for _, line := range strings.Split(strings.TrimSpace(string(fs[evidence.Manifest])), "\n") {
+		sum, name, _ := strings.Cut(line, "  ")
+		got := sha256.Sum256(fs[name])
+		if _, ok := fs[name]; !ok || hex.EncodeToString(got[:]) != sum {
+			t.Errorf("manifest line %q does not match the file", line)
+		}
+		manifest = append(manifest, name)
+	}
+	if len(manifest) != 10 {
+		t.Errorf("the manifest lists %d files; want the 10 others", len(manifest))
+	}
+	for _, name := range []string{evidence.KPIsDaily, evidence.KPIsAgents, evidence.EvidenceCSV} {
+		if !bytes.HasPrefix(fs[name], []byte("\ufeff")) {
+			t.Errorf("%s has no byte-order mark", name)
+		}
+	}
+	var stmt struct {
+		Final bool    `json:"final"`
+		Total float64 `json:"total"`
+		Run   int64   `json:"run"`
+	}
+	if err := json.Unmarshal(fs[evidence.StatementJSON], &stmt); err != nil || !stmt.Final || stmt.Run != id {
+		t.Errorf("statement.json: %v, %+v; want final, run %d", err, stmt, id)
+	}
+	v, err := st.Verdict(t.Context(), id)
+	if err != nil || v.Refund.String() != p.Report.Status.Statement.Total.String() {
+		t.Errorf("recorded refund %s, pack's statement %s", v.Refund, p.Report.Status.Statement.Total)
+	}
+	html := string(fs[evidence.StatementHTML])
+	for _, want := range []string{"Final verdict", "sha256sum -c MANIFEST.sha256", "kpis-daily.csv", "seed-trial"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("statement.html does not say %q", want)
+		}
+	}
+	if strings.Contains(html, "Provisional") {
+		t.Error("the final statement says provisional")
+	}
+	con, _ := scenarios.ContractSource("seed-trial")
+	if !bytes.Equal(fs[evidence.ContractYAML], con) {
+		t.Error("contract.yaml is not seed-trial byte for byte")
+	}
+	if len(p.Notes) != 0 {
+		t.Errorf("notes %v; want none (the records agree with the verdict)", p.Notes)
+	}
+}
+
+// A trial stopped before its end gives a provisional pack, marked so
+// everywhere; a run that is not a trial gives none.
+func TestBuild_Provisional(t *testing.T) {
+	st, id := played(t, true)
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := files(t, p)
+	var stmt struct {
+		Final bool `json:"final"`
+	}
+	json.Unmarshal(fs[evidence.StatementJSON], &stmt)
+	var tj struct {
+		Recorded bool `json:"recorded"`
+		Trial    struct {
+			State   string `json:"state"`
+			Verdict struct {
+				Final  bool   `json:"final"`
+				Reason string `json:"reason"`
+			} `json:"verdict"`
+		} `json:"trial"`
+	}
+	json.Unmarshal(fs[evidence.TrialJSON], &tj)
+	if stmt.Final || tj.Recorded || tj.Trial.Verdict.Final || tj.Trial.State != "paused" || !strings.Contains(tj.Trial.Verdict.Reason, "provisional") {
+		t.Errorf("a paused trial's pack: statement final %v, trial %+v; want provisional everywhere", stmt.Final, tj)
+	}
+	if !strings.Contains(string(fs[evidence.StatementHTML]), "Provisional verdict") {
+		t.Error("statement.html of a paused trial does not say provisional")
+	}
+	other, err := st.CreateRun(t.Context(), store.Run{Scenario: "steady-day", Speed: 60, Started: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evidence.Build(t.Context(), st, other, time.Now()); !errors.Is(err, evidence.ErrNotTrial) {
+		t.Errorf("a pack of a steady-day run: %v; want ErrNotTrial", err)
+	}
+}

@@ -1,0 +1,332 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/sim/review"
+	"github.com/deskdrill/deskdrill/sim/trial"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// IsTrial reports whether a run of sc is a vendor's trial: its contract
+// has a trial clause and the scenario is no longer than the trial, so the
+// run stands for the contract period "trial" (Period). A longer scenario
+// under a trial contract is judged as a month.
+func IsTrial(sc *sim.Scenario) bool { return Period(sc) == sim.TrialPeriod }
+
+// DefaultWindDown bounds how long a trial at its end waits for the
+// conversations under way (wall time: waits are never compressed).
+const DefaultWindDown = 30 * time.Minute
+
+// TrialReport is a trial run's status: the run, and the trial day by day
+// (sim/trial), final once recorded.
+type TrialReport struct {
+	Run      store.Run     `json:"-"`
+	RunJSON  runJSON       `json:"run"`
+	Scenario string        `json:"scenario"`
+	Seed     uint64        `json:"seed,string"`
+	Status   *trial.Status `json:"trial"`
+	// Recorded is true when Status is the final verdict read back from
+	// the database, as decided at the trial's end.
+	Recorded bool `json:"recorded"`
+	// NotTrial says why a run is not a trial; Status is nil then.
+	NotTrial string `json:"not_trial,omitempty"`
+	// Review and Conversations are what Status was judged from, when it
+	// was judged from the records (not Recorded).
+	Review        *review.Review      `json:"-"`
+	Conversations []*sim.Conversation `json:"-"`
+}
+
+// sourcesOf converts the scenario package's sources to the store's.
+func sourcesOf(srcs []scenarios.Source) []store.Source {
+	out := make([]store.Source, len(srcs))
+	for i, s := range srcs {
+		out[i] = store.Source{Role: s.Role, Name: s.Name, Origin: s.Origin, Data: s.Data}
+	}
+	return out
+}
+
+// RunScenario returns the scenario run id was played under: parsed from
+// the sources recorded with it, or, for a run recorded without (before
+// schema version 5), the built-in or file of its name. The sources are
+// returned too (nil for the latter).
+func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scenario, []scenarios.Source, error) {
+	recorded, err := st.Sources(ctx, run.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(recorded) == 0 {
+		sc, srcs, err := scenarios.LoadScenarioSources(run.Scenario)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %d: its scenario %s: %w", run.ID, run.Scenario, err)
+		}
+		return sc, srcs, nil
+	}
+	srcs := make([]scenarios.Source, len(recorded))
+	for i, s := range recorded {
+		srcs[i] = scenarios.Source{Role: s.Role, Name: s.Name, Origin: s.Origin, Data: s.Data}
+	}
+	sc, err := scenarios.ParseScenarioSources(srcs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run %d: the scenario it was played under: %w", run.ID, err)
+	}
+	return sc, srcs, nil
+}
+
+// trialState says where trial run stands at now, without a recorded
+// verdict.
+func trialState(sc *sim.Scenario, run store.Run, now time.Time) trial.State {
+	switch run.State {
+	case store.RunInterrupted:
+		return trial.StatePaused
+	case store.RunEnded:
+		return trial.StateStopped
+	}
+	if run.Elapsed(now) >= sc.Duration {
+		return trial.StateClosing
+	}
+	return trial.StateRunning
+}
+
+// judgeTrial evaluates the trial of a run of sc from its review rv.
+func judgeTrial(sc *sim.Scenario, rv *review.Review, played time.Duration, state trial.State) (*trial.Status, error) {
+	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime(), End: sc.EndTime(),
+		Played: played, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state})
+}
+
+// Trial returns the status of trial run id: its recorded final verdict,
+// or the trial so far at now (provisional). For a run that is not a trial
+// the report has no Status and says why in NotTrial.
+func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*TrialReport, error) {
+	run, err := st.Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	sc, _, err := RunScenario(ctx, st, run)
+	if err != nil {
+		return nil, err
+	}
+	rep := &TrialReport{Run: run, RunJSON: toRunJSON(run, false), Scenario: run.Scenario, Seed: run.Seed}
+	if !IsTrial(sc) {
+		rep.NotTrial = notTrialWhy(sc)
+		return rep, nil
+	}
+	v, err := st.Verdict(ctx, id)
+	switch {
+	case err == nil:
+		var s trial.Status
+		if err := json.Unmarshal(v.Status, &s); err != nil {
+			return nil, fmt.Errorf("run %d: its recorded verdict: %w", id, err)
+		}
+		rep.Status, rep.Recorded = &s, true
+		return rep, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	rep.Status, rep.Review, rep.Conversations, err = TrialFromRecords(ctx, st, run, sc, now, false)
+	return rep, err
+}
+
+// TrialFromRecords judges trial run of sc from its recorded
+// conversations at now, and returns the review it judged from and the
+// conversations. With final, it judges the whole trial as at its end (to
+// check a recorded verdict against the records); else as the run stands.
+// Each conversation keeps the score the hub recorded when it ended, as
+// the live run judged it.
+func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *sim.Scenario, now time.Time, final bool) (*trial.Status, *review.Review, []*sim.Conversation, error) {
+	convs, err := st.Conversations(ctx, run.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scores, err := storedScores(ctx, st, run.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	o := ReviewOptions(sc, run, now)
+	o.Scored = func(c *sim.Conversation) (sim.Score, bool) {
+		s, ok := scores[c.ID]
+		return s, ok
+	}
+	rv, err := review.Evaluate(convs, o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	played, state := run.Elapsed(now), trialState(sc, run, now)
+	if final {
+		played, state = sc.Duration, trial.StateFinal
+	}
+	status, err := judgeTrial(sc, rv, played, state)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	status.Notes = append(status.Notes, interruptionNotes(run)...)
+	return status, rv, convs, nil
+}
+
+// storedScores reads the scores the hub recorded for run id, by
+// conversation; one that does not decode is left out (and scored again).
+func storedScores(ctx context.Context, st *store.Store, id int64) (map[string]sim.Score, error) {
+	rows, err := st.Scores(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]sim.Score, len(rows))
+	for _, r := range rows {
+		var sc sim.Score
+		if json.Unmarshal(r.JSON, &sc) == nil {
+			out[r.ConvID] = sc
+		}
+	}
+	return out, nil
+}
+
+// notTrialWhy says why a scenario's runs are not trials.
+func notTrialWhy(sc *sim.Scenario) string {
+	c := sc.Contract.Contract
+	switch {
+	case c == nil:
+		return "its scenario has no contract"
+	case c.Trial == nil:
+		return fmt.Sprintf("its contract %s has no trial clause", c.Name)
+	}
+	return fmt.Sprintf("its scenario lasts %s, longer than the contract's %d-week trial, so it is judged as a month", scenarios.FormatDuration(sc.Duration), c.Trial.Weeks)
+}
+
+// liveTrial is the live run's trial so far, from its review rv, or nil
+// for a run that is not a trial.
+func (lr *liveRun) liveTrial(rv *review.Review, now time.Time) (*trial.Status, error) {
+	if !IsTrial(lr.scenario) {
+		return nil, nil
+	}
+	played := lr.run.Elapsed(now)
+	state := trial.StateRunning
+	if played >= lr.scenario.Duration {
+		state = trial.StateClosing
+	}
+	return judgeTrial(lr.scenario, rv, played, state)
+}
+
+// watchTrialEnd ends a trial run when the scenario's time is over and the
+// conversations under way have ended (swarmDone, when the customers are
+// internal, closes when theirs have), or after the wind-down at most,
+// until ctx ends. It hands the stop to the server: Stop waits for this
+// goroutine, so it cannot stop the run itself.
+func (lr *liveRun) watchTrialEnd(ctx context.Context, swarmDone <-chan struct{}) {
+	now := lr.s.cfg.Now
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		left := lr.scenario.Duration - lr.run.Elapsed(now())
+		if left <= 0 {
+			break
+		}
+		timer.Reset(time.Duration(float64(left)/lr.speed) + time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+	}
+	lr.s.log.Info("trial's time is over; waiting for the conversations under way", "run", lr.run.ID, "at most", lr.s.cfg.WindDown)
+	timer.Reset(lr.s.cfg.WindDown)
+	if swarmDone != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			lr.s.endTrial(lr)
+			return
+		case <-swarmDone:
+		}
+	}
+	// External customers (or stragglers of people): the hub empties.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if snap := lr.hub.Snapshot(); snap.Waiting == 0 && snap.Chatting == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			lr.s.endTrial(lr)
+			return
+		case <-tick.C:
+		}
+	}
+	lr.s.endTrial(lr)
+}
+
+// endTrial stops lr, if it is still the live run, on a goroutine of the
+// server's, and reports its id on Ended.
+func (s *Server) endTrial(lr *liveRun) {
+	s.bg.Go(func() {
+		s.mu.Lock()
+		mine := s.cur == lr
+		if mine {
+			s.cur = nil
+		}
+		s.mu.Unlock()
+		if !mine {
+			return // stopped meanwhile
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.stopLive(ctx, lr); err != nil {
+			s.log.Error("end trial", "run", lr.run.ID, "err", err)
+		}
+		select {
+		case s.ended <- lr.run.ID:
+		default:
+		}
+	})
+}
+
+// Ended returns a channel that receives the id of a live run that ended
+// by itself: a trial that reached its end and recorded its verdict (or
+// failed to; the log says why). serve exits on it.
+func (s *Server) Ended() <-chan int64 { return s.ended }
+
+// finishTrial records the end of trial run lr, whose hub has stopped:
+// the final verdict when the scenario's time is over, else a pause that
+// serve --resume continues. mu need not be held; lr is no longer live.
+func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) error {
+	if err := s.store.Flush(ctx); err != nil {
+		return err
+	}
+	played := lr.run.Elapsed(now)
+	if played < lr.scenario.Duration {
+		if err := s.store.PauseRun(ctx, lr.run.ID, now, played); err != nil {
+			return err
+		}
+		s.log.Info("trial paused before its end", "run", lr.run.ID, "played", played)
+		return nil
+	}
+	rv, err := lr.review(0)
+	if err != nil {
+		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
+	}
+	status, err := judgeTrial(lr.scenario, rv, lr.scenario.Duration, trial.StateFinal)
+	if err != nil {
+		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
+	}
+	status.Notes = append(status.Notes, rv.Notes...)
+	b, err := json.Marshal(status)
+	if err != nil {
+		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
+	}
+	if err := s.store.EndTrial(ctx, lr.run.ID, now, store.Verdict{Outcome: string(status.Verdict.Outcome), Refund: status.Verdict.Refund, Status: b}); err != nil {
+		return err
+	}
+	lr.run.Ended = now
+	s.log.Info("trial ended", "run", lr.run.ID, "verdict", status.Verdict.Outcome, "refund", status.Verdict.Refund.String())
+	return nil
+}

@@ -1,0 +1,234 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/protocol"
+	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim/trial"
+	"github.com/deskdrill/deskdrill/web"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// trial3d is a three-day trial under seed-trial with few buyers: 30 a day.
+const trial3d = `name: trial-3d
+start: 2026-03-02T00:00
+timezone: Asia/Shanghai
+duration: 3d
+platform: taobao
+store: {paid_orders_per_day: 200, contacts_per_order: 0.15}
+staffing: {concurrency: 3, intervals: [{start: "00:00", end: "24:00", agents: 3}]}
+contract: seed-trial
+`
+
+// trialServer serves a store on a real port, with loopback for the
+// internal customers and bots.
+type trialServer struct {
+	st   *store.Store
+	srv  *web.Server
+	http *httptest.Server
+	sc   *scenarios.Source
+}
+
+func newTrialServer(t *testing.T, mod ...func(*web.Config)) (*trialServer, string) {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "trial-3d.yaml")
+	if err := os.WriteFile(p, []byte(trial3d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), filepath.Join(dir, "trial.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := web.Config{Store: st, RatingWindow: 200 * time.Millisecond, WindDown: 20 * time.Second}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	srv, err := web.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &trialServer{st: st, srv: srv, http: httptest.NewServer(srv)}
+	srv.SetLoopback("ws" + strings.TrimPrefix(ts.http.URL, "http"))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		ts.http.Close()
+		st.Close()
+	})
+	return ts, p
+}
+
+// A trial run at a day in two seconds: stopped on its second day it is
+// paused, not ended, and its verdict is provisional; resumed, it reaches
+// its end by itself, records its final verdict and ends; resuming it again
+// is refused and the recorded verdict does not change. About 7 s.
+func TestServer_TrialToItsEnd(t *testing.T) {
+	ts, file := newTrialServer(t)
+	ctx := t.Context()
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !web.IsTrial(sc) {
+		t.Fatal("trial-3d under seed-trial is not a trial")
+	}
+	rc := web.RunConfig{Scenario: sc, Sources: srcs, Seed: 11, Speed: 43200, Bots: 3, BotSkill: 0.95,
+		ThinkMin: 5 * time.Millisecond, ThinkMax: 20 * time.Millisecond}
+	info, err := ts.srv.Start(ctx, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := info.Run.ID
+	// Wait for the first day to finish on the live trial, then stop.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rep, err := web.Trial(ctx, ts.st, id, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Status.DaysDone >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no day finished after 30 s: %+v", rep.Status)
+		}
+		ch, _, _ := ts.srv.Changed()
+		select {
+		case <-ch:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := ts.srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := web.Trial(ctx, ts.st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Status
+	if rep.Run.State != store.RunInterrupted || st.State != trial.StatePaused || st.Verdict.Final || rep.Recorded || st.DaysDone < 1 || st.DaysDone >= 3 ||
+		!strings.Contains(st.Verdict.Reason, "provisional") {
+		t.Fatalf("stopped on day 2: run %s, trial %s, %d of %d days, verdict %+v; want paused, provisional", rep.Run.State, st.State, st.DaysDone, st.Days, st.Verdict)
+	}
+	t.Logf("paused after %d days: %s", st.DaysDone, st.Verdict.Reason)
+
+	rc.Resume = id
+	if _, err := ts.srv.Start(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-ts.srv.Ended():
+		if got != id {
+			t.Fatalf("run %d ended; want %d", got, id)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the resumed trial did not end within 60 s")
+	}
+	if _, live := ts.srv.Run(); live {
+		t.Error("a run is still live after the trial ended")
+	}
+	rep, err = web.Trial(ctx, ts.st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = rep.Status
+	if rep.Run.State != store.RunEnded || !rep.Recorded || st.State != trial.StateFinal || !st.Verdict.Final || st.DaysDone != 3 || st.Days != 3 ||
+		st.Statement == nil || st.Statement.Total != st.Verdict.Refund {
+		t.Fatalf("after the end: run %s, recorded %v, trial %s, %d of %d days, verdict %+v; want ended, recorded, final over 3 days",
+			rep.Run.State, rep.Recorded, st.State, st.DaysDone, st.Days, st.Verdict)
+	}
+	t.Logf("final: %s (%d sessions)", st.Verdict.Reason, st.Counts.Sessions)
+	v, err := ts.st.Verdict(ctx, id)
+	if err != nil || v.Outcome != string(st.Verdict.Outcome) || v.Refund != st.Verdict.Refund {
+		t.Errorf("recorded verdict %+v, %v; want %s %s", v, err, st.Verdict.Outcome, st.Verdict.Refund)
+	}
+	if _, err := ts.srv.Start(ctx, rc); err == nil {
+		t.Error("resuming a trial that ended: nil error; want it refused")
+	}
+	again, err := ts.st.Verdict(ctx, id)
+	if err != nil || string(again.Status) != string(v.Status) {
+		t.Errorf("the recorded verdict changed after a refused resume")
+	}
+	// The API gives the recorded verdict.
+	var api web.TrialReport
+	req := httptest.NewRequest("GET", "/api/runs/1/trial", nil)
+	tok, _, err := ts.st.CreateToken(ctx, store.RoleViewer, "v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	w := httptest.NewRecorder()
+	ts.srv.ServeHTTP(w, req)
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &api) != nil || !api.Recorded || api.Status == nil || !api.Status.Verdict.Final {
+		t.Errorf("GET /api/runs/1/trial: %d %.300s; want the recorded final verdict", w.Code, w.Body)
+	}
+}
+
+// A trial with external customers ends at the scenario's end once the
+// wind-down is over, even with a buyer still waiting and no agent: the
+// buyer's connection closes with the run, the hub records the buyer
+// leaving unanswered, and the final verdict counts it against the vendor.
+// About 4 s.
+func TestServer_TrialWindDown(t *testing.T) {
+	ts, file := newTrialServer(t, func(c *web.Config) { c.WindDown = 500 * time.Millisecond })
+	ctx := t.Context()
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ts.srv.Start(ctx, web.RunConfig{Scenario: sc, Sources: srcs, Seed: 1, Speed: 86400, Customers: "external"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.http.URL, "http")+"/ws/customer?token="+info.Tokens["swarm"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"v": 1, "type": "start", "case": "refund_unshipped", "text": "还没发货，我要退款",
+		"customer": map[string]any{"name": "王芳", "phone": "13812345678", "address": "浙江省杭州市西湖区文三路90号", "locale": "zh-CN"},
+		"order":    map[string]any{"id": "1", "product": "大衣", "price": "399.00", "paid": "2026-03-01T21:14:00+08:00"}}); err != nil {
+		t.Fatal(err)
+	}
+	var started protocol.Frame
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for started.Type != protocol.TypeStarted {
+		if err := ws.ReadJSON(&started); err != nil {
+			t.Fatalf("the customer's start: %v", err)
+		}
+		if started.Type == protocol.TypeError {
+			t.Fatalf("the customer's start: %+v", started)
+		}
+	}
+	begun := time.Now()
+	select {
+	case <-ts.srv.Ended():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trial did not end within 30 s with a buyer waiting")
+	}
+	t.Logf("ended %v after the buyer began waiting (the scenario's 3 days take 3 s, then 0.5 s of wind-down)", time.Since(begun).Round(10*time.Millisecond))
+	rep, err := web.Trial(ctx, ts.st, info.Run.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Status
+	if !rep.Recorded || st.State != trial.StateFinal || st.Counts.Sessions != 1 || st.Counts.AnsweredInTime != 0 {
+		t.Fatalf("after the wind-down: recorded %v, %s, counts %+v; want a recorded final verdict with the one session unanswered", rep.Recorded, st.State, st.Counts)
+	}
+	if st.Verdict.Outcome != trial.OutcomeRefund || !slices.Contains(st.Verdict.Failed, "answer_rate_30s") {
+		t.Errorf("verdict %+v; want a refund: the 30-second answer rate is 0", st.Verdict)
+	}
+}
