@@ -3,6 +3,8 @@ package scenarios_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -271,6 +273,59 @@ clauses:
 	})
 }
 
+// The audit's contracts (testdata/contracts/audit-*.yaml): a mistake in a
+// band's mode hid the bands' overlap or gap in the same clause, and a mode
+// on a single-number ratio was accepted though it chooses nothing
+// (docs/contracts.md: a mistake does not hide the ones after it; a mode
+// chooses within a range).
+func TestParseContract_AuditFiles(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		// A range without a mode, and the next band overlapping it.
+		{"audit-bad2.yaml", []string{
+			"9:9: clauses[0].bands[0].mode: ratio is a range: say how to choose in it (min, max or linear)",
+			"10:16: clauses[0].bands[1].from: 0.025 overlaps the band before it, which ends at 0.03",
+		}},
+		// The overlap alone.
+		{"audit-bad3.yaml", []string{
+			"10:16: clauses[0].bands[1].from: 0.025 overlaps the band before it, which ends at 0.03",
+		}},
+		// linear on a single number, an overlap, linear on an open band.
+		{"audit-bad4.yaml", []string{
+			`9:49: clauses[0].bands[0].mode: "linear" chooses within a range, and the ratio 0.2 is a single number`,
+			"10:26: clauses[0].bands[1].to: 0.86 overlaps the band before it, which ends at 0.85",
+			"11:45: clauses[0].bands[2].mode: linear needs a closed band (both from and to)",
+		}},
+		// linear on a single number, an overlap.
+		{"audit-bad5.yaml", []string{
+			`9:49: clauses[0].bands[0].mode: "linear" chooses within a range, and the ratio 0.2 is a single number`,
+			"10:26: clauses[0].bands[1].to: 0.86 overlaps the band before it, which ends at 0.85",
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "contracts", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantLines(t, errorLines(t, string(data)), tc.want)
+		})
+	}
+	// Every mode on a single number or on remaining is an error, min
+	// included: it chooses nothing.
+	for _, mode := range []string{"min", "max", "linear"} {
+		for _, ratio := range []string{"0.2", "remaining"} {
+			src := "name: t\nmonthly_fee: 10000\nterm_months: 12\nprepaid: 120000\nclauses:\n  - id: s\n    kind: banded\n    kpi: satisfaction\n    target: 0.9\n    bands:\n" +
+				"      - {from: 0.85, to: 0.9, ratio: " + ratio + ", mode: " + mode + "}\n      - {to: 0.85, ratio: 0.5}\n"
+			got := errorLines(t, src)
+			if len(got) != 1 || !strings.Contains(got[0], "clauses[0].bands[0].mode: ") {
+				t.Errorf("ratio %s, mode %s: got %q; want one error at clauses[0].bands[0].mode", ratio, mode, got)
+			}
+		}
+	}
+}
+
 // A field that does not apply to the clause's kind is an error for every
 // kind, even when its value is null (it used to be ignored: a banded
 // clause's max_ratio: 0.1 capped nothing).
@@ -342,4 +397,35 @@ func TestLoadContract_NotFound(t *testing.T) {
 
 func zeroInput() sim.RefundInput {
 	return sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11", Values: sim.KPIValues{}}}}
+}
+
+// The audit's per_unit contract without max_ratio refunded 290 % of the
+// fee; a line's ratio is a share of the fee in [0, 1] unless the contract
+// allows more (docs/contracts.md).
+func TestParseContract_AuditPerUnitWithoutMax(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "contracts", "audit-floor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := scenarios.ParseContract("audit-floor.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// s: (0.90 − 0.50) ÷ 0.01 = 40 units, floor, × 2 % = 80 %: 8,000.00.
+	// t: (0.30 − 0.01) ÷ 0.001 = 290 units, ceil, × 1 % = 290 %: at most
+	// the fee, 10,000.00.
+	st, err := c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: "2026-11",
+		Values: sim.KPIValues{"satisfaction": 0.5, "dispute_refund_rate": 0.30}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]sim.Money{"s": 8000_00, "t": 10000_00}
+	for _, it := range st.Items {
+		if it.Amount != want[it.Clause] {
+			t.Errorf("clause %s: got %s; want %s (%s)", it.Clause, it.Amount, want[it.Clause], it.Formula)
+		}
+	}
+	if st.Total != 18000_00 {
+		t.Errorf("total %s; want 18000.00", st.Total)
+	}
 }

@@ -206,7 +206,9 @@ var cases = []Case{
 	},
 	{
 		ID: CaseAngryThreat, Name: "angry buyer threatening a bad review, the platform or 12315", Severity: SeverityC,
-		Resolutions: []Resolution{res(ActRefund), res(ActApproveReturn), res(ActExchange), res(ActReship), res(ActCompensate)},
+		// A concrete remedy, or the supervisor the row escalates to when a
+		// threat is made: either resolves it (docs/scoring.md rule 7).
+		Resolutions: []Resolution{res(ActRefund), res(ActApproveReturn), res(ActExchange), res(ActReship), res(ActCompensate), res(ActEscalate)},
 		SLA:         time.Hour, FirstReplySLA: 30 * time.Second,
 		EscalateWhen: "tension high or a threat made: to a supervisor",
 		HardFail:     "private cash-back, off-platform contact, asking to change a review", Effort: 1.8,

@@ -111,6 +111,34 @@ func TestCases_AreCopies(t *testing.T) {
 	}
 }
 
+// TestCase_Resolves_AngryThreat: DOMAIN.md row 12 escalates "when tension
+// is high or a threat is made", so for the angry buyer an escalation is a
+// resolution, as a concrete remedy is (docs/scoring.md rules 2 and 7); it
+// is not required, and asking for evidence or rejecting resolves nothing.
+func TestCase_Resolves_AngryThreat(t *testing.T) {
+	k, _ := sim.LookupCase(sim.CaseAngryThreat)
+	o := sim.Order{Price: 8900}
+	for _, tc := range []struct {
+		name    string
+		actions []sim.Action
+		want    bool
+	}{
+		{"escalation", []sim.Action{{Kind: sim.ActEscalate, Reason: "threatens 12315"}}, true},
+		{"refund", []sim.Action{{Kind: sim.ActRefund, Amount: 8900}}, true},
+		{"refund and escalation", []sim.Action{{Kind: sim.ActRefund, Amount: 8900}, {Kind: sim.ActEscalate, Reason: "threat"}}, true},
+		{"evidence only", []sim.Action{{Kind: sim.ActRequestEvidence}}, false},
+		{"reject", []sim.Action{{Kind: sim.ActReject, Reason: "no"}}, false},
+		{"nothing", nil, false},
+	} {
+		if got := k.Resolves(o, tc.actions, true, nil); got != tc.want {
+			t.Errorf("%s: Resolves = %v; want %v", tc.name, got, tc.want)
+		}
+		if got := k.Correct(tc.actions); got != tc.want {
+			t.Errorf("%s: Correct = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestCase_Pending: row 6's refund alone is the start of its resolution
 // (refund + compensation), not yet a wrong one; a refund above the price,
 // or a return where a refund is due, is wrong at once; the whole

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ComplianceHit is one match of the compliance lexicon in a text: the rule
@@ -39,14 +40,23 @@ const (
 // compact text (no spaces, so "微 信" is still 微信); English patterns match
 // the folded text with its spaces, at word boundaries, and report their
 // group "m" when they have one. A match overlapping one of the rule's
-// exceptions is no hit: 第一时间 ("at once") is not the claim 第一, 100%纯棉
-// is a material, not a promise, "not your fault" no blame.
+// exceptions or other senses is no hit: 第一时间 ("at once") is not the
+// claim 第一, 100%纯棉 is a material, not a promise, 100%全额退款 a refund's
+// amount. A match its negation takes back is no hit either: "这不是您自己的
+// 问题" and "it's not at all your fault" blame nobody.
 type complianceRule struct {
 	name    string
 	hard    bool
 	terms   []*regexp.Regexp // on the compact text
 	english []*regexp.Regexp // on the folded text
 	except  []string         // phrases that excuse an overlapping match
+	// senses are patterns of the other senses of a match, matched on the
+	// compact and on the folded text: an overlapping match is no hit
+	// ("100%全额退款" is a refund's amount, not the claim 100%).
+	senses []*regexp.Regexp
+	// negation, when set, lets the words around a match take it back
+	// (negation.go): "这不是您自己的问题" blames nobody.
+	negation *negation
 	// detect finds numbers and addresses in the folded text: [start, end)
 	// byte spans.
 	detect func(folded string) [][2]int
@@ -81,6 +91,11 @@ var complianceRules = []complianceRule{
 			"最佳赏味", "最佳食用", "最好的办法", "最好的方法", "最好的方式", "最好的处理",
 			"100%棉", "100%纯", "100%羊", "100%真丝", "100%桑蚕丝", "100%聚酯", "100%涤纶", "100%亚麻", "100%退",
 			"100% cotton", "100% wool", "100% silk", "100% polyester", "100% linen", "100% cashmere", "100% refund"},
+		// A percentage of a refund is its amount: 100%全额退款, 退款100%,
+		// "a 100% refund", "refund 100% of the price".
+		senses: patterns(`(100%|百分百|百分之百)`+near(4)+`(退|返还|赔)`, `(退|返还|赔)(款|还|付)?`+near(4)+`(100%|百分百|百分之百)`,
+			`\b100% (?:full )?(?:refund|money back|reimburse)`, `\b(?:refund|reimburse)(?:ed|s)?\b.{0,12}100%`),
+		negation: denial,
 	},
 	{
 		name: RuleFalsePromise,
@@ -90,7 +105,8 @@ var complianceRules = []complianceRule{
 		english: patterns(`\bguarantee(d)?\b.{0,20}\b(fit|fits|arrive|arrives|work|works)\b`, `\bwill definitely (arrive|fit|work)\b`,
 			`\b(i|we) promise (it|you|the (parcel|package|item))\b.{0,20}\b(arrive|fit|work|get)`, `\bnever (fades?|breaks?|shrinks?)\b`,
 			`\bguaranteed to (arrive|fit|work|be delivered)\b`),
-		except: []string{"保证金"},
+		except:   []string{"保证金"},
+		negation: promiseDenial,
 	},
 	{
 		name: RuleOffPlatform,
@@ -110,14 +126,16 @@ var complianceRules = []complianceRule{
 		english: patterns(`\bcash ?back\b`,
 			`\b(refund|pay|give|send|transfer)\b.{0,30}\bfor (a|your) (good|positive|5[- ]star|five[- ]star) (review|rating)\b`,
 			`\b(send|transfer|pay) you\b.{0,20}\b(directly|privately|outside)\b`, `\bpaypal you\b`),
+		negation: denial,
 	},
 	{
 		name: RuleReviewPressure,
 		hard: true,
 		terms: patterns(`(改|修改|更改|删|删除|删掉|撤销|撤回|撤掉)`+near(4)+`(评价|差评|中评|好评|评论|评分)`,
 			`(差评|中评|评价|评论)(能不能|能|可以|可不可以|麻烦|帮忙|给)?(改|删|撤)`),
-		english: patterns(`\b(change|delete|remove|edit|update|modify|revise|withdraw|take down)\s+(your|the|that|this)\s+(\w+\s+)?(review|rating|feedback)\b`),
-		except:  []string{"改进", "改善"},
+		english:  patterns(`\b(change|delete|remove|edit|update|modify|revise|withdraw|take down)\s+(your|the|that|this)\s+(\w+\s+)?(review|rating|feedback)\b`),
+		except:   []string{"改进", "改善"},
+		negation: denial,
 	},
 	{
 		name: RuleInsult,
@@ -127,7 +145,8 @@ var complianceRules = []complianceRule{
 			`闭嘴`, `烦不烦`, `(你|您)自己的(问题|原因|责任)`, `怪(你|您)自己`),
 		english: patterns(`\b(idiot|stupid|moron|dumb|liar|scammer|loser)\b`, `\bshut up\b`, `\byour (own )?fault\b`,
 			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`),
-		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+		except:   []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+		negation: denial,
 	},
 	{
 		name:   RulePersonalData,
@@ -232,9 +251,9 @@ func luhn(n string) bool {
 	return sum%10 == 0
 }
 
-// foldText folds full-width ASCII (ＱＱ, １３８, ％) and the ideographic
-// space to ASCII and lower-cases, so look-alike spellings match the
-// lexicon.
+// foldText folds full-width ASCII (ＱＱ, １３８, ％), the ideographic
+// space and typographic apostrophes to ASCII and lower-cases, so
+// look-alike spellings match the lexicon.
 func foldText(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -242,6 +261,8 @@ func foldText(s string) string {
 			r -= 0xFEE0
 		case r == 0x3000:
 			r = ' '
+		case r == '’' || r == '‘':
+			r = '\'' // "isn’t" reads as "isn't"
 		}
 		return unicode.ToLower(r)
 	}, s)
@@ -296,6 +317,21 @@ func overlaps(spans [][2]int, i, j int) bool {
 func scanRules(rules []complianceRule, text string) []ComplianceHit {
 	folded := foldText(text)
 	compact := compactText(folded)
+	// toFolded maps a byte offset of compact to the same place in folded;
+	// toCompact the other way (a space maps to the next character).
+	toFolded := make([]int, 0, len(compact)+1)
+	for i, r := range folded {
+		if !unicode.IsSpace(r) {
+			for b := range utf8.RuneLen(r) {
+				toFolded = append(toFolded, i+b)
+			}
+		}
+	}
+	toFolded = append(toFolded, len(folded))
+	toCompact := func(f int) int {
+		n, _ := slices.BinarySearch(toFolded, f)
+		return n
+	}
 	type hitAt struct {
 		// pos and end order and fence hits; compact and folded offsets
 		// differ by the spaces removed, which only shifts hits within one
@@ -314,9 +350,21 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 			compactEx[i] = compactText(e)
 		}
 		exC, exF := occurrences(compact, compactEx), occurrences(folded, r.except)
+		// A sense found in either text excuses matches in both: "refund
+		// 100%" needs the folded text's spaces, 100%全额退款 the compact.
+		for _, re := range r.senses {
+			for _, l := range re.FindAllStringIndex(compact, -1) {
+				exC = append(exC, [2]int{l[0], l[1]})
+				exF = append(exF, [2]int{toFolded[l[0]], toFolded[l[1]]})
+			}
+			for _, l := range re.FindAllStringIndex(folded, -1) {
+				exF = append(exF, [2]int{l[0], l[1]})
+				exC = append(exC, [2]int{toCompact(l[0]), toCompact(l[1])})
+			}
+		}
 		for _, re := range r.terms {
 			for _, l := range re.FindAllStringIndex(compact, -1) {
-				if !overlaps(exC, l[0], l[1]) {
+				if !overlaps(exC, l[0], l[1]) && !r.negation.denies(compact, l[0], l[1], folded, toFolded[l[0]], toFolded[l[1]]) {
 					add(l[0], l[1], false, compact[l[0]:l[1]])
 				}
 			}
@@ -328,7 +376,7 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 				if m > 0 && l[2*m] >= 0 {
 					i, j = l[2*m], l[2*m+1]
 				}
-				if !overlaps(exF, i, j) {
+				if !overlaps(exF, i, j) && !r.negation.denies(compact, toCompact(i), toCompact(j), folded, i, j) {
 					add(i, j, true, folded[i:j])
 				}
 			}

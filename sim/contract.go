@@ -168,7 +168,8 @@ type Band struct {
 	To    *float64 `yaml:"to"`
 	Ratio Ratio    `yaml:"ratio"`
 	// Mode chooses the ratio within a range: min, max or linear (the
-	// worse end of the band takes Max). Required when Ratio is a range.
+	// worse end of the band takes Max). Required when Ratio is a range,
+	// an error otherwise (it would choose nothing).
 	Mode BandMode `yaml:"mode"`
 }
 
@@ -322,11 +323,6 @@ func (c *Contract) Normalize() {
 		}
 		if cl.Kind == KindPerUnit && cl.Rounding == "" {
 			cl.Rounding = RoundProrate
-		}
-		for j := range cl.Bands {
-			if cl.Bands[j].Mode == "" && !cl.Bands[j].Ratio.IsRange() {
-				cl.Bands[j].Mode = ModeMin
-			}
 		}
 	}
 	if c.Deposit != nil && c.Deposit.Settle == "" {
@@ -607,16 +603,19 @@ func (c *Contract) validateTiers(fe *fieldErrors, path string, cl *Clause, k *KP
 
 // validateBands checks that the bands tile the bad side of the KPI from the
 // target outwards: no overlap, no gap, the last band open (or reaching the
-// unit's bound), a range only with a mode, linear only on closed bands.
-// Each band is checked on its own first. The tiling needs the KPI (k is nil
-// when it is unknown) and is checked only if the target and the bands added
-// no error to fe beyond its first before entries: an error elsewhere in the
-// contract must not hide an overlap here.
+// unit's bound), a mode with every range and only with a range, linear
+// only on closed bands. Each band is checked on its own first. The tiling
+// needs the KPI (k is nil when it is unknown), the target and every band's
+// ends; it is checked unless one of those is missing or wrong (fe's
+// entries after its first before ones are the target's). A mistake in a
+// ratio or a mode, or anywhere else in the contract, does not hide an
+// overlap or a gap here, and the walk goes on after one.
 func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k *KPI, before int) {
 	if len(cl.Bands) == 0 {
 		fe.add(path+".bands", "at least one band is required")
 		return
 	}
+	endsOK := len(*fe) == before // the target is present and in range
 	type band struct {
 		i int
 		b Band
@@ -628,9 +627,11 @@ func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k *KP
 		c.checkRatioSpec(fe, p+".ratio", b.Ratio, true)
 		if b.From == nil && b.To == nil {
 			fe.add(p, "a band needs from, to or both")
+			endsOK = false
 		}
 		if b.From != nil && b.To != nil && *b.From >= *b.To {
 			fe.add(p+".to", "%v is not above from (%v)", *b.To, *b.From)
+			endsOK = false
 		}
 		for _, end := range []struct {
 			name string
@@ -639,24 +640,26 @@ func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k *KP
 			if end.v != nil && k != nil {
 				if err := k.CheckValue(*end.v); err != nil {
 					fe.add(p+"."+end.name, "%v", err)
+					endsOK = false
 				}
 			}
 		}
-		switch b.Mode {
-		case ModeMin, ModeMax, ModeLinear:
-		case "":
-			fe.add(p+".mode", "ratio is a range: say how to choose in it (min, max or linear)")
-		default:
+		// A mode chooses within a range: a range needs one, a single
+		// number or remaining takes none.
+		switch {
+		case b.Mode != "" && b.Mode != ModeMin && b.Mode != ModeMax && b.Mode != ModeLinear:
 			fe.add(p+".mode", "%q: want min, max or linear", b.Mode)
-		}
-		if b.Mode == ModeLinear && (b.From == nil || b.To == nil) {
+		case b.Ratio.Remaining && b.Mode != "":
+			fe.add(p+".mode", "remaining takes no mode")
+		case !b.Ratio.IsRange() && b.Mode != "":
+			fe.add(p+".mode", "%q chooses within a range, and the ratio %v is a single number: write ratio: [low, high] or leave mode out", b.Mode, b.Ratio)
+		case b.Ratio.IsRange() && b.Mode == "":
+			fe.add(p+".mode", "ratio is a range: say how to choose in it (min, max or linear)")
+		case b.Ratio.IsRange() && b.Mode == ModeLinear && (b.From == nil || b.To == nil):
 			fe.add(p+".mode", "linear needs a closed band (both from and to)")
 		}
-		if b.Ratio.Remaining && b.Mode != ModeMin && b.Mode != "" {
-			fe.add(p+".mode", "remaining takes no mode")
-		}
 	}
-	if len(*fe) > before || k == nil || cl.Target == nil {
+	if !endsOK || k == nil || cl.Target == nil {
 		return
 	}
 	higher := k.Direction == HigherIsBetter
@@ -696,25 +699,22 @@ func (c *Contract) validateBands(fe *fieldErrors, path string, cl *Clause, k *KP
 		if !higher {
 			side = "from"
 		}
+		// After a misplaced band the walk goes on from where that band
+		// ends, so each later band is checked against its neighbour.
 		switch {
 		case in == nil:
 			fe.add(p+"."+side, "is required: the band must start where the band before it ends (%v)", edge)
-			return
 		case *in != edge && n == 0:
 			fe.add(p+"."+side, "%v: the first band must start at the target %v (add a band with ratio 0 for a tolerance zone)", *in, target)
-			return
 		case *in != edge && (higher && *in > edge || !higher && *in < edge):
 			fe.add(p+"."+side, "%v overlaps the band before it, which ends at %v", *in, edge)
-			return
 		case *in != edge:
 			fe.add(p+"."+side, "%v leaves a gap after the band before it, which ends at %v", *in, edge)
-			return
 		}
 		out := outer(x.b)
 		if out == nil {
 			if n != len(bs)-1 {
 				fe.add(p, "an open band must be the last one outwards from the target")
-				return
 			}
 			return
 		}

@@ -49,3 +49,14 @@ func Ablations() []Ablation {
 		{"guaranteeing fit before the sale", []string{fitRule.name}, false},
 	}
 }
+
+// CaseHits returns the hard-fail phrasings of case caseID in text written
+// with (evidence) or without evidence obtained, as "rule:match".
+func CaseHits(caseID, text string, evidence bool) []string {
+	k, _ := LookupCase(caseID)
+	var out []string
+	for _, h := range caseHits(k, text, evidence, nil) {
+		out = append(out, h.Rule+":"+h.Match)
+	}
+	return out
+}

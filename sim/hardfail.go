@@ -19,9 +19,10 @@ type caseHardFail struct {
 var (
 	// refusalRule: refusing what the case grants.
 	refusalRule = complianceRule{
-		name:    "refusal",
-		terms:   patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`),
-		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`),
+		name:     "refusal",
+		terms:    patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`),
+		english:  patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`),
+		negation: denial,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
 	// fail in every after-sales case before any evidence was obtained
@@ -34,6 +35,7 @@ var (
 			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`),
+		negation: denial,
 	}
 	// stallRule: "refusing or stalling" a refund before shipping.
 	stallRule = complianceRule{
@@ -42,6 +44,7 @@ var (
 			`暂时(不能|无法|没法)退`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
 			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`),
+		negation: relief,
 	}
 	// reasonRule: demanding a reason for a no-reason return.
 	reasonRule = complianceRule{
@@ -50,16 +53,19 @@ var (
 			`(说明|给个|讲明)(原因|理由)(才|再)`),
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
 			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`),
+		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
-		name:    "cannot cancel",
-		terms:   patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
-		english: patterns(`\b(cannot|can'?t|unable to|won'?t be able to) (be )?cancel`),
+		name:     "cannot cancel",
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
+		english:  patterns(`\b(cannot|can'?t|unable to|won'?t be able to) (be )?cancel`),
+		negation: denial,
 	}
 	waitDaysRule = complianceRule{
-		name:    "wait a few more days",
-		terms:   patterns(`再等(等|几天|两天|三天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`, `耐心等待几天`),
-		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of) (more )?days\b`),
+		name:     "wait a few more days",
+		terms:    patterns(`再等(等|几天|两天|三天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`, `耐心等待几天`),
+		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of) (more )?days\b`),
+		negation: relief,
 	}
 	returnFirstRule = complianceRule{
 		name: "making the buyer return the wrong item first",
@@ -67,6 +73,7 @@ var (
 			`(收到|签收)`+near(6)+`(退货|退回|寄回|原件|错发|退件)`+near(6)+`(再|才)`+near(4)+`(发|补发|寄|换|退)`),
 		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
 			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
+		negation: relief,
 	}
 	signedBlameRule = complianceRule{
 		name: "blaming the buyer",
@@ -74,16 +81,19 @@ var (
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
 		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office)\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
+		negation: denial,
 	}
 	priceRefusalRule = complianceRule{
-		name:    "refusing the price difference",
-		terms:   patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`),
-		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`),
+		name:     "refusing the price difference",
+		terms:    patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`),
+		english:  patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`),
+		negation: denial,
 	}
 	isolatedRule = complianceRule{
-		name:    "treating a batch defect in isolation",
-		terms:   patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`),
-		english: patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`),
+		name:     "treating a batch defect in isolation",
+		terms:    patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`),
+		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`),
+		negation: denial,
 	}
 	casualSafetyRule = complianceRule{
 		name: "casual handling of a safety case",
@@ -91,11 +101,13 @@ var (
 			`过(几|两|一)天(就)?(好|消)`),
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
 			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`),
+		negation: denial,
 	}
 	fitRule = complianceRule{
-		name:    "guaranteeing fit",
-		terms:   patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`),
-		english: patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`),
+		name:     "guaranteeing fit",
+		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`),
+		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`),
+		negation: promiseDenial,
 	}
 )
 

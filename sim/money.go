@@ -123,6 +123,38 @@ func roundHalfUp(r *big.Rat) Money {
 	return Money(v)
 }
 
+// RatioPlaces is how many decimal places a statement line's ratio keeps:
+// the ratio a line shows is the exact decimal its amount is computed from.
+const RatioPlaces = 10
+
+var ratioScale = new(big.Int).Exp(big.NewInt(10), big.NewInt(RatioPlaces), nil)
+
+// lineRatio rounds r half-up to RatioPlaces decimals. A ratio derived by
+// division (a linear band by thirds, a KPI measured as a share of three
+// days, 0.3333333333333333) has more places than a statement can show or a
+// merchant check; kept to ten, it shows as the decimal it is, and the
+// amount is the fee × exactly that ratio.
+func lineRatio(r *big.Rat) *big.Rat {
+	// floor((2·|num|·scale + den) ÷ (2·den)), with num's sign.
+	num := new(big.Int).Mul(new(big.Int).Abs(r.Num()), ratioScale)
+	num.Lsh(num, 1).Add(num, r.Denom())
+	q := num.Quo(num, new(big.Int).Lsh(r.Denom(), 1))
+	if r.Sign() < 0 {
+		q.Neg(q)
+	}
+	return new(big.Rat).SetFrac(q, ratioScale)
+}
+
+// fmtRatio formats a line's ratio with every place it keeps ("0.4",
+// "0.1666666667").
+func fmtRatio(r *big.Rat) string {
+	s := r.FloatString(RatioPlaces)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
 // ratFloat returns r as the nearest float64.
 func ratFloat(r *big.Rat) float64 {
 	f, _ := r.Float64()

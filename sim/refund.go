@@ -315,9 +315,18 @@ func (e *evaluator) month(p PeriodKPIs, month time.Time, skipped *[]Skipped) ([]
 		if o.fee != nil {
 			base, baseText = o.fee, o.feeText
 		}
-		it.Ratio = ptr(ratFloat(o.ratio))
-		it.Amount = roundHalfUp(new(big.Rat).Mul(base, o.ratio))
-		it.Formula = fmt.Sprintf("%s; %s × %s = %s", o.formula, baseText, fmtRat(o.ratio), it.Amount)
+		// A ratio is a share of the fee in [0, 1] unless the contract
+		// allows more (DOMAIN.md §5): a per_unit or event line multiplies
+		// its ratio and may not refund more than the whole fee.
+		if one := big.NewRat(1, 1); !c.AllowRatiosAboveOne && o.ratio.Cmp(one) > 0 {
+			o.formula += ", at most 100% of the fee"
+			it.Reason += "; a line refunds at most the whole fee (allow_ratios_above_one is false)"
+			o.ratio = one
+		}
+		ratio := lineRatio(o.ratio)
+		it.Ratio = ptr(ratFloat(ratio))
+		it.Amount = roundHalfUp(new(big.Rat).Mul(base, ratio))
+		it.Formula = fmt.Sprintf("%s; %s × %s = %s", o.formula, baseText, fmtRatio(ratio), it.Amount)
 		capped = append(capped, len(items))
 		items = append(items, it)
 	}
@@ -648,7 +657,10 @@ func evalBanded(cl Clause, k KPI, x *big.Rat, v float64) outcome {
 			o.formula = fmt.Sprintf("band %s → %s", band, fmtPct(lo))
 		}
 		o.missed = o.ratio.Sign() > 0
-		o.reason = fmt.Sprintf("%s %s misses the target %s and falls in band %s → %s (%s)", cl.KPI, num(v), num(*cl.Target), band, ratioText(b.Ratio), b.Mode)
+		o.reason = fmt.Sprintf("%s %s misses the target %s and falls in band %s → %s", cl.KPI, num(v), num(*cl.Target), band, ratioText(b.Ratio))
+		if b.Ratio.IsRange() {
+			o.reason += fmt.Sprintf(" (%s)", b.Mode)
+		}
 		if !o.missed {
 			o.reason = fmt.Sprintf("%s %s falls in the tolerance band %s: no refund", cl.KPI, num(v), band)
 		}

@@ -451,3 +451,93 @@ func TestContract_Refund_ItemEvidence(t *testing.T) {
 		t.Errorf("item: got %+v", it)
 	}
 }
+
+// TestContract_Refund_RatioIsTheDecimalApplied: a line's ratio is an exact
+// decimal of at most ten places (docs/contracts.md, "Money is exact"); the
+// statement shows the ratio its amount was computed from, without the
+// float noise of a KPI measured as a share (1 of 3 days: 0.3333333333333333)
+// or a linear interpolation by thirds.
+func TestContract_Refund_RatioIsTheDecimalApplied(t *testing.T) {
+	badDays := &sim.Contract{Name: "b", MonthlyFee: fee, Clauses: []sim.Clause{{
+		ID: "b", Kind: sim.KindCountPerDay, Basis: sim.BasisBadDays, Limit: f(1), Ratio: &sim.Ratio{Min: 0.3, Max: 0.6},
+	}}}
+	thirds := &sim.Contract{Name: "t", MonthlyFee: fee, Clauses: []sim.Clause{{
+		ID: "s", Kind: sim.KindBanded, KPI: "satisfaction", Target: f(0.88), Bands: []sim.Band{
+			{From: f(0.85), To: f(0.88), Ratio: sim.Ratio{Min: 0.1, Max: 0.3}, Mode: sim.ModeLinear},
+			{To: f(0.85), Ratio: sim.Ratio{Min: 0.5, Max: 0.5}},
+		},
+	}}}
+	for _, tc := range []struct {
+		name    string
+		c       *sim.Contract
+		kpis    sim.KPIValues
+		ratio   float64
+		amount  sim.Money
+		formula string
+	}{
+		// 30 % + 1/3 × (60 % − 30 %) = 40 %.
+		{"one bad day of three", badDays, sim.KPIValues{"timeout_bad_day_share": float64(1) / 3}, 0.4, 4000_00, "10000.00 × 0.4 = 4000.00"},
+		// 10 % + (0.88 − 0.87) ÷ (0.88 − 0.85) × 20 % = 16.666…%, kept as
+		// 0.1666666667: 1666.666667 → 1666.67.
+		{"a linear band by thirds", thirds, sim.KPIValues{"satisfaction": 0.87}, 0.1666666667, 1666_67, "10000.00 × 0.1666666667 = 1666.67"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := mustValid(t, tc.c).Refund(month(tc.kpis))
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := st.Items[0]
+			if it.Ratio == nil {
+				t.Fatalf("got no ratio: %+v", it)
+			}
+			if *it.Ratio != tc.ratio || it.Amount != tc.amount || !strings.Contains(it.Formula, tc.formula) {
+				t.Errorf("got ratio %v, amount %s, formula %q; want %v, %s, a formula with %q", *it.Ratio, it.Amount, it.Formula, tc.ratio, tc.amount, tc.formula)
+			}
+		})
+	}
+}
+
+// TestContract_Refund_LineAtMostTheFee: ratios are shares of the monthly
+// fee in [0, 1] unless the contract allows more (docs/contracts.md;
+// DOMAIN.md §5: refunds are a share of the period's fee). A per_unit or
+// event line multiplies its ratio, so without allow_ratios_above_one it
+// refunds at most the whole fee, max_ratio or not.
+func TestContract_Refund_LineAtMostTheFee(t *testing.T) {
+	perUnit := func(above bool, max *float64) *sim.Contract {
+		return &sim.Contract{Name: "p", MonthlyFee: fee, AllowRatiosAboveOne: above, Clauses: []sim.Clause{{
+			ID: "t", Kind: sim.KindPerUnit, KPI: "dispute_refund_rate", Threshold: f(0.01), Per: f(0.001),
+			Ratio: &sim.Ratio{Min: 0.01, Max: 0.01}, Rounding: sim.RoundCeil, MaxRatio: max,
+		}}}
+	}
+	leaks := func(above bool) *sim.Contract {
+		return &sim.Contract{Name: "e", MonthlyFee: fee, AllowRatiosAboveOne: above, Clauses: []sim.Clause{
+			{ID: "leak", Kind: sim.KindEvent, KPI: "incident.data_leak", Ratio: &sim.Ratio{Min: 0.2, Max: 0.2}},
+		}}
+	}
+	for _, tc := range []struct {
+		name  string
+		c     *sim.Contract
+		kpis  sim.KPIValues
+		ratio float64
+		want  sim.Money
+	}{
+		// (0.30 − 0.01) ÷ 0.001 = 290 units × 1 % = 290 %.
+		{"per_unit 290 %, capped at the fee", perUnit(false, nil), sim.KPIValues{"dispute_refund_rate": 0.30}, 1, 10000_00},
+		{"per_unit 290 %, above one allowed", perUnit(true, nil), sim.KPIValues{"dispute_refund_rate": 0.30}, 2.9, 29000_00},
+		{"per_unit 290 %, max_ratio 1.5 allowed", perUnit(true, f(1.5)), sim.KPIValues{"dispute_refund_rate": 0.30}, 1.5, 15000_00},
+		{"per_unit 50 %, under the fee", perUnit(false, nil), sim.KPIValues{"dispute_refund_rate": 0.06}, 0.5, 5000_00},
+		{"six data leaks of 20 %, capped at the fee", leaks(false), sim.KPIValues{"incident.data_leak": 6}, 1, 10000_00},
+		{"six data leaks of 20 %, above one allowed", leaks(true), sim.KPIValues{"incident.data_leak": 6}, 1.2, 12000_00},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := mustValid(t, tc.c).Refund(month(tc.kpis))
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := st.Items[0]
+			if it.Ratio == nil || *it.Ratio != tc.ratio || it.Amount != tc.want || st.Total != tc.want {
+				t.Errorf("got %+v (total %s); want ratio %v, amount %s", it, st.Total, tc.ratio, tc.want)
+			}
+		})
+	}
+}

@@ -71,15 +71,6 @@ var moneyOrGoods = []ActionKind{ActRefund, ActCompensate, ActApproveReturn, ActE
 // The lexicons of the resolution's checks, matched like the compliance
 // lexicon.
 var (
-	// threatWords: the buyer threatens to take the case further
-	// (DOMAIN.md §3's ladder: supervisor, bad review, platform, 12315).
-	threatWords = []complianceRule{{
-		name: "threat",
-		terms: patterns(`12315`, `平台介入`, `申请介入`, `小二`, `找平台`, `投诉`, `举报`, `差评`, `工商`, `消协`, `消费者协会`, `曝光`,
-			`维权`, `起诉`, `打官司`, `黑猫`),
-		english: patterns(`\b(report|complain|complaint|dispute|chargeback|lawyer|sue)\b`, `\b(bad|negative|1[- ]?star|one[- ]star) (review|rating)\b`,
-			`\bconsumer (council|association|protection)\b`, `\b(escalate|go) to the platform\b`, `\bplatform intervention\b`),
-	}}
 	// courtesy: greetings, thanks and holding phrases, which answer no
 	// question.
 	courtesyZh = regexp.MustCompile(`您好|你好|亲爱的|亲们|亲|在的|在呢|在哦|在哈|欢迎光临|欢迎|很高兴为您服务|为您服务|请问有什么可以帮(您|你)(的)?|有什么可以帮(您|你)(的)?|有什么需要|请问|稍等(一下)?|请稍等|马上|帮(您|你)查(一下|询)?|查一下|看一下|我看看|好的|收到|谢谢|感谢|不客气|小店|本店|客服|这边|我是|嗯|哦|呢|哈|呀|吗|的|哟|啦|[\p{P}\p{S}\s0-9]`)
@@ -272,10 +263,10 @@ func (c *Conversation) agentWrote(off ruleSet, ok func(Event) bool) bool {
 }
 
 // firstThreat returns the index of the buyer's first threat to take the
-// case further, or -1.
+// case further (Threatens), or -1.
 func (c *Conversation) firstThreat() int {
 	for i, e := range c.Events {
-		if opensRound(e) && says(threatWords, e.Text) {
+		if opensRound(e) && Threatens(e.Text) {
 			return i
 		}
 	}

@@ -448,6 +448,39 @@ func TestComplianceHits(t *testing.T) {
 		{"身份证 11010519491231002X", []string{"!personal_data:11010519491231002x"}},
 		{"银行卡号 4111 1111 1111 1111", []string{"!personal_data:4111 1111 1111 1111"}},
 		{"银行卡号 4111 1111 1111 1112", nil}, // fails the Luhn check
+		// A negation shortly before, in the same clause, takes a phrase
+		// back (docs/scoring.md: look-alikes do not count); a real
+		// accusation, a new statement after the negation or a question
+		// stays a hit.
+		{"这不是您自己的问题", nil},
+		{"这并不是您自己的原因", nil},
+		{"绝不是您自己的责任", nil},
+		{"我没有说是您自己的问题", nil},
+		{"It's not at all your fault.", nil},
+		{"This isn't your fault.", nil},
+		{"This isn’t your fault.", nil},
+		{"I never said it was your fault.", nil},
+		{"这是您自己的问题", []string{"!insult:您自己的问题"}},
+		{"It's your fault", []string{"!insult:your fault"}},
+		{"不是我们的原因是您自己的原因", []string{"!insult:您自己的原因"}},
+		{"这不是您自己的问题吗？", []string{"!insult:您自己的问题"}},
+		{"这不是您自己的问题，您看这样处理可以吗？", nil},
+		{"Isn't it your fault?", []string{"!insult:your fault"}},
+		{"It's not the courier's fault, it's your fault", []string{"!insult:your fault"}},
+		{"It's not the courier but your fault", []string{"!insult:your fault"}},
+		{"You don't understand you idiot", []string{"!insult:idiot"}},
+		{"你是不是傻", []string{"!insult:傻"}},
+		{"不能保证明天到，我们会尽快催件", nil},
+		{"We can't guarantee it will arrive tomorrow", nil},
+		{"我们绝不会让您改评价", nil},
+		{"We will never ask you to change your review", nil},
+		// A percentage of a refund is its amount, not an absolute claim.
+		{"给您100%全额退款", nil},
+		{"给您100%退款", nil},
+		{"退款100%原路返回", nil},
+		{"We give you a 100% refund.", nil},
+		{"We will refund 100% of the price", nil},
+		{"这款面料100%不起球", []string{"absolute_claim:100%"}},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			var got []string
@@ -462,5 +495,36 @@ func TestComplianceHits(t *testing.T) {
 				t.Errorf("got %q; want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestCaseHits(t *testing.T) {
+	for _, tc := range []struct {
+		caseID, text string
+		want         []string
+	}{
+		// Exonerating the buyer is no accusation; accusing is.
+		{sim.CaseQualityDefect, "这不是人为损坏，是质量问题", nil},
+		{sim.CaseQualityDefect, "不是您自己弄坏的，放心", nil},
+		{sim.CaseQualityDefect, "It's not something you broke, don't worry", nil},
+		{sim.CaseQualityDefect, "是你自己弄坏的", []string{"accusing the buyer without evidence:你自己弄坏"}},
+		{sim.CaseQualityDefect, "You broke it", []string{"accusing the buyer without evidence:you broke"}},
+		{sim.CaseQualityDefect, "这不是你自己弄坏的吗？", []string{"accusing the buyer without evidence:你自己弄坏"}},
+		// Sparing the buyer the wait, the reason or the return is no
+		// hard fail; imposing it is.
+		{sim.CaseLogisticsStalled, "不用再等几天了，今天就给您补发", nil},
+		{sim.CaseLogisticsStalled, "No need to wait a few more days, we reship today", nil},
+		{sim.CaseLogisticsStalled, "请您再等几天", []string{"wait a few more days:再等几天"}},
+		{sim.CaseNoReasonReturn, "不需要说明原因，直接申请就好", nil},
+		{sim.CaseNoReasonReturn, "必须说明原因才能退", []string{"demanding a reason:必须说明原因"}},
+		{sim.CaseWrongItem, "不用先寄回，我们直接补发", nil},
+		{sim.CaseWrongItem, "先把错的寄回来", []string{"making the buyer return the wrong item first:先把错的寄回"}},
+		{sim.CaseNoReasonReturn, "不是不能退，是要在7天内申请", nil},
+		{sim.CasePresalesQuestion, "不敢保证合身，建议参考尺码表", nil},
+		{sim.CasePresalesQuestion, "保证合身", []string{"guaranteeing fit:保证合身"}},
+	} {
+		if got := sim.CaseHits(tc.caseID, tc.text, false); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %q: got %q; want %q", tc.caseID, tc.text, got, tc.want)
+		}
 	}
 }

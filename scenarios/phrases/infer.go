@@ -33,16 +33,27 @@ const (
 	stagePrior = 3.0
 )
 
-// cue is a phrase that points at a case, with its weight.
+// cue is a phrase that points at a case, with its weight. A threat cue
+// counts only in the texts that threaten as the scorer reads them
+// (sim.Threatens): "不会给差评的" points at no angry buyer.
 type cue struct {
-	re *regexp.Regexp
-	w  float64
+	re     *regexp.Regexp
+	w      float64
+	threat bool
 }
 
 func cues(w float64, exprs ...string) []cue {
 	out := make([]cue, len(exprs))
 	for i, e := range exprs {
 		out[i] = cue{re: regexp.MustCompile(e), w: w}
+	}
+	return out
+}
+
+func threatCues(w float64, exprs ...string) []cue {
+	out := cues(w, exprs...)
+	for i := range out {
+		out[i].threat = true
 	}
 	return out
 }
@@ -73,7 +84,7 @@ var caseCues = map[Locale]map[string][]cue{
 		sim.CaseLogisticsStalled:  allCues(cues(3, `物流.{0,6}(不动|没(有)?(更新|动静|变化))`, `(卡在|停在)`, `(好|几)(几)?天(都)?没(动|更新)`, `(快递|包裹)(丢|弄丢)了`, `丢件`), cues(1, `物流`, `还没到`, `快递`)),
 		sim.CaseSignedNotReceived: allCues(cues(3, `(显示|已经?|说)签收`, `签收了?.{0,10}(没|没有|未)(收到|拿到)`), cues(1, `没(有)?收到`, `代收`, `驿站`)),
 		sim.CasePriceProtection:   allCues(cues(3, `降价`, `价保`, `保价`, `差价`, `(便宜|降)了.{0,6}(元|块)`, `买贵了`), cues(1, `便宜`, `价格`)),
-		sim.CaseAngryThreat:       allCues(cues(2, `投诉`, `12315`, `差评`, `曝光`, `工商`, `举报`, `平台介入`, `消协`), cues(1, `垃圾`, `气死`, `太差(劲)?`, `什么破`, `骗子`, `!{2,}|！{2,}`)),
+		sim.CaseAngryThreat:       allCues(threatCues(2, `投诉`, `12315`, `差评`, `曝光`, `工商`, `举报`, `平台介入`, `消协`), cues(1, `垃圾`, `气死`, `太差(劲)?`, `什么破`, `骗子`, `!{2,}|！{2,}`)),
 		sim.CaseBatchQuality:      allCues(cues(4, `同一批`, `(好几个|好多|很多|不少)(人|买家|顾客)`, `(其他|别的)(买家|人|顾客)(也|都)`, `大家都`, `评(论|价)(里|区)?.{0,6}(都|也)(说|反映|有)`, `批次`, `一批`), cues(1, `都是`, `也是这样`)),
 		sim.CaseSafetyInjury:      allCues(cues(4, `过敏`, `受伤`, `(烫|划|割|擦|磕|摔)(伤|破)`, `摔(了|倒)`, `起(了)?(疹子|红疹|包)`, `(去|进|上)了?医院`, `冒烟`, `爆炸`, `着火`, `起火`, `触电`, `红肿`, `中毒`, `流血`, `漏电`, `骨折`), cues(1, `孩子`, `宝宝`, `皮肤`, `安全`, `疼`)),
 		sim.CaseSuspectedAbuse:    allCues(cues(3, `不(想|用)?(退货|寄回)`, `直接(给我)?退(全)?(款|钱)`, `(没|不)(法|能|想|用)拍(照|视频)?`, `拍什么`, `东西(我)?(留着|不退)`), cues(2, `仅退款`), cues(1, `全额退`, `退钱`)),
@@ -93,7 +104,7 @@ var caseCues = map[Locale]map[string][]cue{
 		sim.CaseLogisticsStalled:  allCues(cues(3, `\btracking (has ?n'?t|hasn'?t|hasnt|not) (been )?updated\b`, `\bno (tracking )?update\b`, `\b(stuck|held up) (in|at)\b`, `\b(package|parcel|order|shipment)\b.{0,20}\bstuck\b`, `\blost in transit\b`, `\b(package|parcel|order|shipment) (is|was|got) lost\b`, `\bhas ?n'?t (moved|arrived)\b`), cues(1, `\btracking\b`, `\bstill (not|hasn'?t)\b`, `\bdelivery\b`)),
 		sim.CaseSignedNotReceived: allCues(cues(3, `\b(says|shows|marked|status)\b.{0,30}\b(delivered|signed)\b`, `\bsigned for\b.{0,40}\b(never|didn'?t|not)\b`, `\bnever (received|got) (it|them)\b`), cues(1, `\bdidn'?t (receive|get)\b`, `\bneighbou?r\b`, `\b(pickup point|locker)\b`)),
 		sim.CasePriceProtection:   allCues(cues(3, `\bprice (drop(ped)?|protection|adjustment|match)\b`, `\b(cheaper|lower price|on sale) (now|today)\b`, `\b(refund|pay) (me )?the difference\b`, `\bdropped (the|its) price\b`), cues(1, `\bcheaper\b`, `\bdifference\b`)),
-		sim.CaseAngryThreat:       allCues(cues(2, `\b(report|complaint|complain|bad review|negative review|1[- ]star|one[- ]star|chargeback|dispute|lawyer|sue)\b`), cues(1, `\b(ridiculous|terrible|worst|unacceptable|scam|furious|angry)\b`, `!{2,}`)),
+		sim.CaseAngryThreat:       allCues(threatCues(2, `\b(report|complaint|complain|bad review|negative review|1[- ]star|one[- ]star|chargeback|dispute|lawyer|sue)\b`), cues(1, `\b(ridiculous|terrible|worst|unacceptable|scam|furious|angry)\b`, `!{2,}`)),
 		sim.CaseBatchQuality:      allCues(cues(4, `\bsame (batch|problem|issue|defect|way)\b`, `\bother (buyers|customers|people)\b`, `\b(everyone|many people|lots of people)\b`, `\b(reviews|comments) (say|mention)\b`), cues(1, `\balso\b`)),
 		sim.CaseSafetyInjury:      allCues(cues(4, `\b(allerg(y|ic)|rash|injur(ed|y)|burn(ed|t)?|hospital|smok(e|ing)|explod(e|ed)|caught fire|electric shock|shocked|bleeding|swollen|poison(ed)?)\b`), cues(1, `\b(child|kid|baby|skin|safety|hurt)\b`)),
 		sim.CaseSuspectedAbuse:    allCues(cues(3, `\b(without|no need (for|to)) (returning|sending (it )?back)\b`, `\bjust (refund|give me (my|the) money)\b`, `\b(can'?t|won'?t|not going to|no) (take|send) (a )?(photo|picture)\b`, `\bkeep (the item|it)\b`), cues(1, `\bfull refund\b`, `\bmoney back\b`)),
@@ -114,13 +125,24 @@ func (b *Bank) Infer(loc Locale, texts []string) Inference { return b.infer(loc,
 func (b *Bank) infer(loc Locale, texts []string, prior map[string]float64) Inference {
 	l := b.locale(loc).id
 	text := strings.ToLower(strings.Join(texts, " \n "))
+	var threats []string
+	for _, t := range texts {
+		if sim.Threatens(t) {
+			threats = append(threats, t)
+		}
+	}
+	threatText := strings.ToLower(strings.Join(threats, " \n "))
 	score := map[string]float64{}
 	for id, v := range prior {
 		score[id] += v
 	}
 	for id, cs := range caseCues[l] {
 		for _, c := range cs {
-			if c.re.MatchString(text) {
+			in := text
+			if c.threat {
+				in = threatText
+			}
+			if c.re.MatchString(in) {
 				score[id] += c.w
 			}
 		}

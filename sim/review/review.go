@@ -74,7 +74,7 @@ type ConversationScore struct {
 	// FirstReply is the wait for the first valid reply in seconds, -1 when
 	// none came.
 	FirstReply float64 `json:"first_reply_s"`
-	Abandoned  bool    `json:"abandoned"`
+	Abandoned  bool    `json:"abandoned"` // left before any valid reply, as abandon_rate counts it
 	Rating     int     `json:"rating,omitempty"`
 	Dispute    bool    `json:"dispute,omitempty"`
 }
@@ -267,7 +267,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		total += sc.Total
 		r.Scores = append(r.Scores, ConversationScore{ID: c.ID, Agent: agent, Case: caseID, CaseInferred: inferred,
 			Total: sc.Total, Correct: sc.Correct, HardFail: sc.HardFail, ResolutionJudged: sc.ResolutionJudged, Score: sc,
-			FirstReply: s.FirstReply, Abandoned: s.Abandoned, Rating: s.Rating, Dispute: s.Dispute})
+			FirstReply: s.FirstReply, Abandoned: s.LeftUnanswered, Rating: s.Rating, Dispute: s.Dispute})
 		day, _ := cal.Local(s.Start)
 		day = max(day, 0) // as the tally files it
 		for len(r.DayEvidence) <= day {
