@@ -170,6 +170,10 @@ func (s *Script) Start(at time.Time) Opening {
 		Name: s.person.Name, Phone: s.person.Phone, Address: s.person.Address, Locale: string(s.loc), Text: s.item.Open}
 }
 
+// Verdict is what the customer concluded of the agent's actions so far:
+// whether it judged a resolution, and whether it took it as right.
+func (s *Script) Verdict() (decided, correct bool) { return s.decided, s.correct }
+
 // Order returns the customer's order (with its times once started).
 func (s *Script) Order() sim.Order { return s.order }
 
@@ -274,6 +278,13 @@ func (s *Script) OnAction(at time.Time, a sim.Action) []Line {
 		return nil
 	case sim.ActEscalate:
 		s.escalated = true
+		if !s.decided && !s.k.Presales && s.k.Resolves(s.order, s.actions, s.evidenceFirst, nil) {
+			// An escalation that resolves the case (an angry buyer's
+			// threat handed to a supervisor, DOMAIN.md row 12): the
+			// buyer is answered as the scorer judges it.
+			s.decided, s.correct, s.pendingFrom = true, true, time.Time{}
+			s.buyer.Resolved(1)
+		}
 		text := s.item.Reactions.Escalated
 		if text == "" {
 			text = map[sim.Lang]string{sim.LangZh: "好的，那我等你们的消息", sim.LangEn: "OK, I'll wait to hear from you."}[s.lang]

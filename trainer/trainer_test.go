@@ -504,3 +504,24 @@ func TestScript_TwoActionResolution(t *testing.T) {
 	}
 	t.Logf("whole: %q; half: %q", w[0].line.Text, h[0].line.Text)
 }
+
+// An escalation resolves an angry buyer's threat (DOMAIN.md row 12): the
+// scripted customer takes it as the scorer does, as a right resolution.
+func TestScript_EscalationResolvesThreat(t *testing.T) {
+	e, err := trainer.Builtin("promotion-surge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(e.Items, func(it trainer.Item) bool { return it.Case == sim.CaseAngryThreat })
+	if i < 0 {
+		t.Skip("promotion-surge has no angry_threat item")
+	}
+	s := trainer.NewScript(e, i, phrases.Default())
+	play(s, t0, []agentStep{
+		msg(10*time.Second, "非常抱歉给您带来不好的体验，我马上请主管来跟进处理"),
+		act(15*time.Second, sim.Action{Kind: sim.ActEscalate}),
+	})
+	if decided, correct := s.Verdict(); !decided || !correct {
+		t.Errorf("after the escalation the customer's verdict is decided %v, correct %v; want a right resolution", decided, correct)
+	}
+}

@@ -390,6 +390,11 @@ func (c *customer) handle(f protocol.Frame) (done bool, err error) {
 				return false, c.evidence(now)
 			}
 		case sim.ActEscalate:
+			if !c.decided && !c.k.Presales && c.k.Resolves(c.order, c.actions, c.gaveEvidence, c.s.scenario.Policy) {
+				// An escalation that resolves the case (an angry buyer's
+				// threat to a supervisor, DOMAIN.md row 12).
+				c.decided, c.correct = true, true
+			}
 			c.await(now)
 		case sim.ActClose:
 		default:
