@@ -171,6 +171,16 @@ func judgeHours(hours []HourSummary, needs []HourNeed, o *Options, ls *LevelSumm
 		}
 		h.Meets = t.Met(h.arrivedSum, h.answered, h.abandoned)
 		if h.Meets {
+			// Fewer than needed and still meeting: the need was measured with
+			// the earlier hours at their own needs, and on fewer runs.
+			if h.Agents < h.Needed && h.NeedReachable {
+				if i > 0 && hours[i-1].Agents > hours[i-1].Needed {
+					h.Why = fmt.Sprintf("meets with %d on duty, %d needed: the hour before had %d, more than its need of %d, and left less backlog than the need assumes",
+						h.Agents, h.Needed, hours[i-1].Agents, hours[i-1].Needed)
+				} else {
+					h.Why = fmt.Sprintf("meets with %d on duty, %d needed: at the edge, within the noise of the replications", h.Agents, h.Needed)
+				}
+			}
 			continue
 		}
 		var why []string
