@@ -40,7 +40,7 @@ var (
 		{newServeCmd, "bot-skill"}, {newAgentCmd, "skill"},
 		{newErlangCmd, "solve-sl"}, {newErlangCmd, "max-abandon"}, {newErlangCmd, "max-occupancy"}, {newErlangCmd, "shrinkage"},
 		{newCustomersCmd, "patience-scale"}, {newKPIsCmd, "paid-orders"}, {newExamTryCmd, "bot-skill"}}
-	wholeFlags = []flagRef{{newPlanCmd, "reps"}, {newPlanCmd, "max-reps"}, {newPlanCmd, "concurrency"}, {newPlanCmd, "seed"}, {newErlangCmd, "agents"},
+	wholeFlags = []flagRef{{newPlanCmd, "reps"}, {newPlanCmd, "max-reps"}, {newPlanCmd, "hour-reps"}, {newPlanCmd, "concurrency"}, {newPlanCmd, "seed"}, {newErlangCmd, "agents"},
 		{newSimulateCmd, "agents"}, {newSimulateCmd, "customers"}, {newSimulateCmd, "seed"},
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},

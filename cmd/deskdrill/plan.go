@@ -33,6 +33,7 @@ type planOptions struct {
 	out         string
 	hourSL      float64
 	hourAbandon float64
+	hourReps    int
 	maxAbandon  float64 // the profile's comfortable level unless given
 	roster      bool
 	shifts      []time.Duration
@@ -122,6 +123,8 @@ The report prints its seed; the same seed gives the same report.`,
 		share, "a share from 0 to 1 such as 0.8 (80 % answered within 30 s)")
 	floatFlag(f, &o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered",
 		share, "a share from 0 to 1 such as 0.05")
+	intFlag(f, &o.hourReps, "hour-reps", plan.DefaultMinReps, "agents per hour: replications each hour's need is judged on", 1, 400,
+		"a whole number of replications from 1 to 400 such as 10")
 	floatFlag(f, &o.maxAbandon, "max-abandon", 0, "most buyers a cheapest pick may lose before a first reply (default: the platform profile's comfortable_abandon)",
 		share, "a share from 0 to 1 such as 0.05")
 	f.BoolVar(&o.roster, "roster", false, "turn the hourly needs into a roster of shifts, evaluated in the engine")
@@ -221,7 +224,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	start := time.Now()
 	progress := newPlanProgress(c)
 	defer progress.stop()
-	needs, err := des.HourNeeds(c.Context(), m, des.Needs{Reps: plan.DefaultMinReps, Seed: o.seed, Target: opts.Hour, Concurrency: o.concurrency, Workers: workers})
+	needs, err := des.HourNeeds(c.Context(), m, des.Needs{Reps: o.hourReps, Seed: o.seed, Target: opts.Hour, Concurrency: o.concurrency, Workers: workers})
 	if err != nil {
 		return err
 	}
@@ -628,6 +631,9 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 		meets := "no"
 		if ev.MeetsRisk {
 			meets = "yes"
+		}
+		if ev.Verdict == plan.Undecided {
+			meets += " (undecided)"
 		}
 		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.3f\t[%.3f, %.3f]\t%.0f\t%.0f\t%s\t%.1f\t%.0f\t%s\t\n", name, hours, ev.Reps, ev.PRefund, ev.PRefundCI.Lo, ev.PRefundCI.Hi,
 			ev.RefundMean, l.Refund.P95, pct(l.AbandonRate), l.Disputes.Mean, l.DisputeRefunds.Mean, meets)

@@ -63,7 +63,9 @@ func Evaluate(ctx context.Context, m *Model, st Staffing, o plan.Options, concur
 
 // PlanRoster turns hourly needs into a roster whose refund exposure meets
 // the risk target. It solves the roster program for the needs, evaluates
-// the roster in the engine, and while the evaluation misses the target,
+// the roster in the engine, and while the evaluation misses the target
+// (with adaptive replications: until its intervals hold; an evaluation
+// left undecided at the maximum counts as a miss),
 // adds agents to the coverage of the hours that cause the miss
 // (plan.MissHours, leaving out hours no staffing meets: 5 % of the hour's
 // coverage, at least one agent), solves again and re-evaluates, up to
@@ -108,8 +110,13 @@ func PlanRoster(ctx context.Context, m *Model, rs RosterSearch) (*plan.Roster, *
 		}
 		hours, missed := plan.MissHours(ev, rs.Options, start.Hour())
 		hours = slices.DeleteFunc(hours, func(h int) bool { return hopeless[h] })
-		if ev.MeetsRisk || round == rs.MaxRounds || stale >= 3 || len(hours) == 0 {
-			r.Rounds, r.MeetsRisk = rounds, ev.MeetsRisk
+		// With adaptive replications a roster is done when its intervals
+		// hold, not when a point estimate at the threshold says so after
+		// the maximum of replications; with a fixed number the point
+		// estimates decide, as they do for the levels.
+		done := ev.MeetsRisk && (rs.Options.Reps > 0 || ev.Verdict == plan.Holds)
+		if done || round == rs.MaxRounds || stale >= 3 || len(hours) == 0 {
+			r.Rounds, r.MeetsRisk = rounds, done
 			if r.Rounds == nil {
 				r.Rounds = []plan.RosterRound{}
 			}

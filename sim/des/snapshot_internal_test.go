@@ -9,9 +9,9 @@ import (
 	"github.com/deskdrill/deskdrill/scenarios"
 )
 
-func compiled(t *testing.T, name string) *Model {
+func compiled(t *testing.T, file string) *Model {
 	t.Helper()
-	s, err := scenarios.LoadScenario(name)
+	s, err := scenarios.LoadScenarioFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +26,8 @@ func compiled(t *testing.T, name string) *Model {
 // once after a detour with other staffing, gives exactly the run that
 // was never stopped: the same events, the same statistics.
 func TestEngine_SaveRestoreContinues(t *testing.T) {
-	m := compiled(t, "double11")
-	by := []int{300, 200, 60, 40, 40, 40, 50, 60, 90, 110, 120, 120, 110, 110, 110, 110, 110, 110, 110, 120, 220, 230, 230, 180}
+	m := compiled(t, "testdata/midnight-rush.yaml")
+	by := []int{40, 12, 7, 5, 3, 4, 4, 8, 8, 10, 12, 13, 8, 12, 8, 10, 8, 9, 14, 11, 14, 14, 12, 14}
 	hash := func() (func(Event), func() uint64) {
 		h := fnv.New64a()
 		return func(ev Event) { fmt.Fprintf(h, "%.9f %d %d %d\n", ev.T, ev.Kind, ev.Customer, ev.Agent) }, h.Sum64

@@ -42,8 +42,8 @@ type Roster struct {
 	Rostered  []float64 `json:"rostered"`
 	Shrinkage float64   `json:"shrinkage"`
 	// Rounds are the engine's evaluations that added agents before the
-	// last one, which met the risk target (MeetsRisk) or ran out of
-	// rounds.
+	// last one, which met the risk target (MeetsRisk: with adaptive
+	// replications, its intervals hold) or ran out of rounds.
 	Rounds    []RosterRound `json:"rounds"`
 	MeetsRisk bool          `json:"meets_risk"`
 }

@@ -130,3 +130,13 @@ func TestMissHours(t *testing.T) {
 		t.Errorf("every counted hour above target: hours %v; want [2], the lowest", hours)
 	}
 }
+
+// BenchmarkSolveRoster solves double11's needs with the default rules.
+func BenchmarkSolveRoster(b *testing.B) {
+	need := []float64{480, 235, 61, 38, 26, 25, 37, 56, 79, 95, 108, 106, 98, 101, 102, 104, 99, 93, 97, 109, 200, 220, 215, 169}
+	for b.Loop() {
+		if _, err := plan.SolveRoster(need, sim.DefaultRosterRules(), 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
