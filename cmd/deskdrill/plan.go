@@ -54,8 +54,9 @@ scaled by the scenario's staffing shape. Every level meets the same buyers (comm
 numbers), so differences between levels are the staffing's, not the noise's.
 
 Replications are adaptive: each level gets 10, then more in rounds, until the 95 % interval of
-every metric of --risk lies wholly on one side of its threshold, or --max-reps (400). --reps N
-runs exactly N per level instead. The report gives each level's count and intervals.
+every metric of --risk lies wholly on one side of its threshold, or a level with fewer agents is
+settled as meeting it, or --max-reps (400). --reps N runs exactly N per level instead. The
+report gives each level's count, intervals and verdict.
 
 For each level it reports the KPIs (mean, 5th–95th percentile), the probability that each
 contract KPI is missed, the contract refund (mean, median, 90th and 95th percentiles, maximum

@@ -379,9 +379,12 @@ func (a hourAxis) Ticks(lo, hi float64) []plot.Tick {
 		t := plot.Tick{Value: float64(i)}
 		if clock%major == 0 {
 			t.Label = fmt.Sprintf("%02d:00", clock)
-			if major == 24 && i < n && len(a.starts[i]) >= 10 {
+			switch {
+			case major == 24 && i < n && len(a.starts[i]) >= 10:
 				t.Label = a.starts[i][5:10]
-			} else if i == n && clock == 0 {
+			case major == 24:
+				t.Label = "" // the end of the last day: its date is the next's
+			case i == n && clock == 0:
 				t.Label = "24:00"
 			}
 		}
