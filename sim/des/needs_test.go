@@ -197,13 +197,14 @@ func TestPlanRoster(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.model(t)
-			needs, err := des.HourNeeds(t.Context(), m, des.Needs{Reps: 4, Seed: 8, Workers: 2})
+			needs, err := des.HourNeeds(t.Context(), m, des.Needs{Reps: 5, Seed: 3, Workers: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
-			// p_refund ≤ 0.1 settles at 0 refunds in 35 runs, not 73.
-			risk, _ := plan.ParseRisk("p_refund<=0.1")
-			o := plan.Options{Seed: 8, MinReps: 10, MaxReps: 100, Risk: risk}
+			// p_refund ≤ 0.15 settles at 0 refunds in 22 runs, not 73; at most
+			// 30 runs leave a roster near it undecided, a miss: agents are added.
+			risk, _ := plan.ParseRisk("p_refund<=0.15")
+			o := plan.Options{Seed: 3, MinReps: 10, MaxReps: 30, Risk: risk}
 			r, ev, required, err := des.PlanRoster(t.Context(), m, des.RosterSearch{Rules: m.Scenario().Staffing.RosterRules(), Needs: needs, Options: o, Workers: 2})
 			if err != nil {
 				t.Fatal(err)
@@ -218,6 +219,16 @@ func TestPlanRoster(t *testing.T) {
 			}
 			if tc.meets && r.AgentHours > 1.1*r.LPBound {
 				t.Errorf("agent-hours %.1f above 1.1 × the LP bound %.1f", r.AgentHours, r.LPBound)
+			}
+			// midnight-rush's first roster misses (or cannot settle within 100
+			// runs) and gets agents; each round adds some.
+			for i, rr := range r.Rounds {
+				if rr.Added < 1 || len(rr.Hours) == 0 {
+					t.Errorf("round %d added %d agents at %v", i+1, rr.Added, rr.Hours)
+				}
+			}
+			if tc.meets && len(r.Rounds) == 0 {
+				t.Error("the first roster met the target: the additions went untested")
 			}
 		})
 	}
