@@ -366,7 +366,7 @@ func addRoster(c *cobra.Command, m *des.Model, s *sim.Scenario, rep *plan.Report
 			}
 		}
 	}
-	rep.AddRoster(r, ev, required, flat, shaped, s.StartTime().Hour())
+	rep.AddRoster(r, ev, required, flat, shaped, s.StartTime().Hour(), o.agentCost)
 	return nil
 }
 
@@ -616,7 +616,11 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "paid agent-hours %.0f; LP bound %.1f (gap %s)\n", r.AgentHours, r.LPBound, pct(r.Gap))
+	fmt.Fprintf(w, "paid agent-hours %.0f; LP bound %.1f (gap %s)", r.AgentHours, r.LPBound, pct(r.Gap))
+	if r.Cost > 0 {
+		fmt.Fprintf(w, "; agent cost %.0f CNY", r.Cost)
+	}
+	fmt.Fprintln(w)
 	for i, rr := range r.Rounds {
 		fmt.Fprintf(w, "  evaluation %d: %.0f agent-hours, p_refund %.3f [%.3f, %.3f] over %d runs (%s; missed %s): +%d agents at %s\n",
 			i+1, rr.AgentHours, rr.PRefund, rr.PRefundCI.Lo, rr.PRefundCI.Hi, rr.Reps, rr.Verdict, orNone(rr.Missed), rr.Added, strings.Join(rr.Hours, ", "))
@@ -626,8 +630,13 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "STAFFING\tAGENT-HOURS\tRUNS\tP_REFUND\t95% CI\tREFUND MEAN\tP95\tABANDON\tDISPUTES\tBUYER REFUNDS\tMEETS\t")
-	row := func(name string, hours float64, ev *plan.Evaluation) {
+	costs := r.Cost > 0
+	header := "STAFFING\tAGENT-HOURS\t"
+	if costs {
+		header += "AGENT COST\t"
+	}
+	fmt.Fprintln(tw, header+"RUNS\tP_REFUND\t95% CI\tREFUND MEAN\tP95\tABANDON\tDISPUTES\tBUYER REFUNDS\tMEETS\t")
+	row := func(name string, hours, cost float64, ev *plan.Evaluation) {
 		l := ev.Summary
 		meets := "no"
 		if ev.MeetsRisk {
@@ -636,15 +645,19 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 		if ev.Verdict == plan.Undecided {
 			meets += " (undecided)"
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%.3f\t[%.3f, %.3f]\t%.0f\t%.0f\t%s\t%.1f\t%.0f\t%s\t\n", name, hours, ev.Reps, ev.PRefund, ev.PRefundCI.Lo, ev.PRefundCI.Hi,
+		fmt.Fprintf(tw, "%s\t%.0f\t", name, hours)
+		if costs {
+			fmt.Fprintf(tw, "%.0f\t", cost)
+		}
+		fmt.Fprintf(tw, "%d\t%.3f\t[%.3f, %.3f]\t%.0f\t%.0f\t%s\t%.1f\t%.0f\t%s\t\n", ev.Reps, ev.PRefund, ev.PRefundCI.Lo, ev.PRefundCI.Hi,
 			ev.RefundMean, l.Refund.P95, pct(l.AbandonRate), l.Disputes.Mean, l.DisputeRefunds.Mean, meets)
 	}
-	row("roster", r.AgentHours, rep.Evaluation)
+	row("roster", r.AgentHours, r.Cost, rep.Evaluation)
 	if rep.Flat != nil {
-		row(fmt.Sprintf("flat %d every hour", rep.Flat.Agents), rep.Flat.AgentHours, rep.Flat.Evaluation)
+		row(fmt.Sprintf("flat %d every hour", rep.Flat.Agents), rep.Flat.AgentHours, rep.Flat.Cost, rep.Flat.Evaluation)
 	}
 	if rep.Shaped != nil {
-		row(fmt.Sprintf("shaped, %d at the peak", rep.Shaped.Agents), rep.Shaped.AgentHours, rep.Shaped.Evaluation)
+		row(fmt.Sprintf("shaped, %d at the peak", rep.Shaped.Agents), rep.Shaped.AgentHours, rep.Shaped.Cost, rep.Shaped.Evaluation)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -31,6 +31,8 @@ type Roster struct {
 	// of one day of the pattern.
 	AgentHours float64 `json:"agent_hours"`
 	PerDay     float64 `json:"agent_hours_per_day"`
+	// Cost is AgentHours at the plan's agent cost (CNY), 0 without one.
+	Cost float64 `json:"cost,omitempty"`
 	// LPBound is the optimum of the linear relaxation for the final
 	// coverage, over the scenario: no roster of these shifts covers it
 	// with fewer paid agent-hours. Gap is AgentHours ÷ LPBound − 1.
@@ -91,8 +93,10 @@ func Evaluate(l Level, o Options) *Evaluation {
 // Alternative is a staffing to compare a roster with: flat (N agents every
 // hour) or shaped (the scenario's intervals scaled to N in the peak).
 type Alternative struct {
-	Agents     int         `json:"agents"`
-	AgentHours float64     `json:"agent_hours"`
+	Agents     int     `json:"agents"`
+	AgentHours float64 `json:"agent_hours"`
+	// Cost is AgentHours at the plan's agent cost (CNY), 0 without one.
+	Cost       float64     `json:"cost,omitempty"`
 	Evaluation *Evaluation `json:"evaluation"`
 }
 
@@ -429,9 +433,16 @@ func cmpFloat(a, b float64) int {
 // compared with into the report, and each of the report's hours gets the
 // roster's agents on duty and the coverage asked of it (required, per
 // clock hour, after the engine's additions). startHour is the scenario's
-// first clock hour.
-func (r *Report) AddRoster(ro *Roster, ev *Evaluation, required []float64, flat, shaped *Alternative, startHour int) {
+// first clock hour; costPerDay the cost of an agent-day (0: none), which
+// prices the roster and the staffings beside it.
+func (r *Report) AddRoster(ro *Roster, ev *Evaluation, required []float64, flat, shaped *Alternative, startHour int, costPerDay float64) {
 	r.Roster, r.Evaluation, r.Flat, r.Shaped = ro, ev, flat, shaped
+	ro.Cost = ro.AgentHours / 24 * costPerDay
+	for _, a := range []*Alternative{flat, shaped} {
+		if a != nil {
+			a.Cost = a.AgentHours / 24 * costPerDay
+		}
+	}
 	for i := range r.Hours {
 		h := (startHour + r.Hours[i].Hour) % 24
 		on, req := ro.Rostered[h], int(math.Round(required[h]))
