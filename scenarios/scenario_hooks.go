@@ -16,6 +16,7 @@ func scenarioHooks(r *refs) map[reflect.Type]nodeDecoder {
 	h := baseHooks()
 	h[reflect.TypeFor[sim.Dist]()] = decodeDist
 	h[reflect.TypeFor[sim.Persona]()] = decodePersona
+	h[reflect.TypeFor[sim.RosterRules]()] = decodeRosterRules
 	h[reflect.TypeFor[sim.ContractRef]()] = decodeContract
 	h[reflect.TypeFor[*sim.PlatformProfile]()] = r.platformHook
 	return h
@@ -52,5 +53,18 @@ func decodePersona(d *document, n *yaml.Node, path string, v reflect.Value) erro
 	p := sim.DefaultPersona()
 	d.walkStruct(n, path, reflect.ValueOf(&p).Elem())
 	v.Set(reflect.ValueOf(p))
+	return nil
+}
+
+// decodeRosterRules reads roster rules starting from
+// sim.DefaultRosterRules, so a file gives only what differs; a list it
+// gives (shifts, starts, breaks) replaces the default's whole.
+func decodeRosterRules(d *document, n *yaml.Node, path string, v reflect.Value) error {
+	r := sim.DefaultRosterRules()
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("want a mapping of shifts, starts, breaks and shrinkage; got %s", kindName(n))
+	}
+	d.walkStruct(n, path, reflect.ValueOf(&r).Elem())
+	v.Set(reflect.ValueOf(r))
 	return nil
 }

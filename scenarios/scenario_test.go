@@ -234,6 +234,9 @@ duration: 24h
 store: {paid_orders_per_day: 1000, contacts_per_order: 0.2}
 `
 
+// rosterHead opens a staffing section's roster (lines 5–7).
+const rosterHead = "staffing:\n  intervals: [{start: \"00:00\", end: \"24:00\", agents: 2}]\n  roster:\n"
+
 func TestParseScenario_Errors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -271,6 +274,14 @@ func TestParseScenario_Errors(t *testing.T) {
 			`t.yaml:7:29: staffing.intervals[0].end: time of day "25:00": want 00:00 to 24:00`},
 		{"bad sweep", minimal + "staffing:\n  sweep: 20-80\n  intervals: [{start: \"00:00\", end: \"24:00\", agents: 2}]\n",
 			`t.yaml:6:10: staffing.sweep: sweep "20-80": want min:max:step`},
+		{"roster shift too short", minimal + rosterHead + "    shifts: [30m]\n",
+			`t.yaml:8:14: staffing.roster.shifts[0]: 30m: want whole minutes from 1h to 16h`},
+		{"roster unknown field", minimal + rosterHead + "    shift: [8h]\n",
+			`t.yaml:8:5: staffing.roster.shift: unknown field "shift"`},
+		{"roster shrinkage", minimal + rosterHead + "    shrinkage: 1.5\n",
+			`t.yaml:8:16: staffing.roster.shrinkage: 1.5: want a share from 0 to 0.9, such as 0.1`},
+		{"roster break outside the shift", minimal + rosterHead + "    breaks: [{min_shift: 8h, after: 7h, length: 2h}]\n",
+			`t.yaml:8:37: staffing.roster.breaks[0].after: 7h + length 2h ends after min_shift 8h: the break must fall inside every shift that takes it`},
 		{"bad time zone", minimal + "timezone: Mars/Olympus\n",
 			`t.yaml:5:11: timezone: unknown time zone "Mars/Olympus": want an IANA name`},
 		{"local time zone", minimal + "timezone: Local\n", `t.yaml:5:11: timezone: "Local": want an IANA time zone`},
@@ -516,5 +527,26 @@ func TestTestdataScenarios(t *testing.T) {
 		case s.Name != strings.TrimSuffix(filepath.Base(p), ".yaml"):
 			t.Errorf("%s: name %q", p, s.Name)
 		}
+	}
+}
+
+// A roster section starts from the default rules: what it leaves out
+// keeps the default, a list it gives replaces the default's whole.
+func TestParseScenario_RosterDefaults(t *testing.T) {
+	s, err := scenarios.ParseScenario("t.yaml", []byte(minimal+rosterHead+"    shifts: [6h]\n    breaks: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Staffing.RosterRules()
+	def := sim.DefaultRosterRules()
+	if len(r.Shifts) != 1 || r.Shifts[0] != 6*time.Hour || len(r.Breaks) != 0 || r.Shrinkage != def.Shrinkage || r.Starts != nil {
+		t.Errorf("rules %+v; want shifts [6h], no breaks, the default shrinkage %v, every hour", r, def.Shrinkage)
+	}
+	s, err = scenarios.ParseScenario("t.yaml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Staffing.RosterRules(); len(r.Shifts) != 3 || len(r.Breaks) != 1 || r.Shrinkage != 0.1 {
+		t.Errorf("no roster section: %+v; want the defaults", r)
 	}
 }

@@ -90,6 +90,11 @@ type PlatformProfile struct {
 	// AnswerRateExcludes is a daily window whose sessions the answer rate
 	// leaves out (JD: sessions started 23:00–09:00). Nil excludes none.
 	AnswerRateExcludes *ClockRange `yaml:"answer_rate_excludes"`
+	// ComfortableAbandon is the share of buyers leaving before a first
+	// valid reply that a store can live with: the planner refuses a
+	// "cheapest" staffing that loses more (deskdrill plan --max-abandon).
+	// 0 means DefaultComfortableAbandon.
+	ComfortableAbandon float64 `yaml:"comfortable_abandon"`
 	// TimeZone is the zone of the platform's calendar: its days, business
 	// hours and periods (default Asia/Shanghai: the platforms deskdrill
 	// knows keep Beijing time, whatever offsets a chat log is written in).
@@ -116,9 +121,15 @@ func ProfileFields() []string {
 	return []string{
 		"business_hours", "answer_threshold", "reply_threshold", "reply_scope", "round_cap",
 		"unanswered_round", "timeout_threshold", "rolling_window", "offline_counts_as_missed",
-		"valid_reply", "answer_rate_excludes",
+		"valid_reply", "answer_rate_excludes", "comfortable_abandon",
 	}
 }
+
+// DefaultComfortableAbandon is the comfortable abandonment when a profile
+// gives none: 5 % of buyers leaving before a first valid reply, a common
+// contact-centre ceiling for chat (a deskdrill default; the platforms
+// publish none).
+const DefaultComfortableAbandon = 0.05
 
 // DefaultTimeoutThreshold is the response-timeout threshold deskdrill uses
 // when neither profile nor contract sets one (DOMAIN.md §1).
@@ -130,6 +141,9 @@ const DefaultTimeoutThreshold = 3 * time.Minute
 func (p *PlatformProfile) Normalize() {
 	if p.TimeoutThreshold == 0 {
 		p.TimeoutThreshold = DefaultTimeoutThreshold
+	}
+	if p.ComfortableAbandon == 0 {
+		p.ComfortableAbandon = DefaultComfortableAbandon
 	}
 	if p.ReplyScope == "" {
 		p.ReplyScope = ScopeRound
@@ -204,6 +218,9 @@ func (p *PlatformProfile) check(fe *fieldErrors, path string) {
 		if !slices.Contains(botRules, r.rule) {
 			fe.add(fieldPath(path, r.field), "%q: want one of %v", r.rule, botRules)
 		}
+	}
+	if a := p.ComfortableAbandon; !(a > 0 && a < 1) {
+		fe.add(fieldPath(path, "comfortable_abandon"), "%v: want a share above 0 and below 1, such as 0.05", a)
 	}
 	if x := p.AnswerRateExcludes; x != nil && x.From == x.To {
 		fe.add(fieldPath(path, "answer_rate_excludes"), "%v is empty: leave the field out to exclude nothing", *x)

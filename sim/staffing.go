@@ -29,6 +29,9 @@ type Staffing struct {
 	Intervals   []StaffInterval `yaml:"intervals"`
 	// Sweep is the planner's default levels.
 	Sweep Sweep `yaml:"sweep"`
+	// Roster holds the shift rules of the planner's rosters; nil means
+	// DefaultRosterRules.
+	Roster *RosterRules `yaml:"roster"`
 }
 
 // StaffInterval is a daily interval [Start, End) with Agents on duty.
@@ -94,6 +97,14 @@ func (w Sweep) Levels() []int {
 		out = append(out, n)
 	}
 	return out
+}
+
+// RosterRules returns the roster rules: the scenario's, or the defaults.
+func (s *Staffing) RosterRules() RosterRules {
+	if s.Roster != nil {
+		return *s.Roster
+	}
+	return DefaultRosterRules()
 }
 
 // Peak returns the largest number of agents of any interval.
@@ -195,6 +206,9 @@ func (s *Staffing) check(fe *fieldErrors, path string, capacity int) {
 	}
 	if err := s.Sweep.Check(); err != nil {
 		fe.add(path+".sweep", "%v: %v", s.Sweep, err)
+	}
+	if s.Roster != nil {
+		s.Roster.check(fe, path+".roster")
 	}
 }
 

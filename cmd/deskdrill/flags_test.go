@@ -36,20 +36,25 @@ var (
 	sizeFlags      = []flagRef{{newServeCmd, "db-max-size"}}
 	riskFlags      = []flagRef{{newPlanCmd, "risk"}}
 	kpiFlags       = []flagRef{{newRefundCmd, "kpi"}}
-	numberFlags    = []flagRef{{newPlanCmd, "hour-sl"}, {newPlanCmd, "hour-abandon"}, {newServeCmd, "bot-skill"}, {newAgentCmd, "skill"},
+	numberFlags    = []flagRef{{newPlanCmd, "hour-sl"}, {newPlanCmd, "hour-abandon"}, {newPlanCmd, "max-abandon"}, {newPlanCmd, "shrinkage"},
+		{newServeCmd, "bot-skill"}, {newAgentCmd, "skill"},
 		{newErlangCmd, "solve-sl"}, {newErlangCmd, "max-abandon"}, {newErlangCmd, "max-occupancy"}, {newErlangCmd, "shrinkage"},
 		{newCustomersCmd, "patience-scale"}, {newKPIsCmd, "paid-orders"}, {newExamTryCmd, "bot-skill"}}
-	wholeFlags = []flagRef{{newPlanCmd, "reps"}, {newPlanCmd, "concurrency"}, {newPlanCmd, "seed"}, {newErlangCmd, "agents"},
+	wholeFlags = []flagRef{{newPlanCmd, "reps"}, {newPlanCmd, "max-reps"}, {newPlanCmd, "hour-reps"}, {newPlanCmd, "concurrency"}, {newPlanCmd, "seed"}, {newErlangCmd, "agents"},
 		{newSimulateCmd, "agents"}, {newSimulateCmd, "customers"}, {newSimulateCmd, "seed"},
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
 		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
 		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"},
 		{newTrialStatusCmd, "run"}}
-	urlFlags = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
+	urlFlags    = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
+	shiftsFlags = []flagRef{{newPlanCmd, "shifts"}}
+	startsFlags = []flagRef{{newPlanCmd, "starts"}}
+	breakFlags  = []flagRef{{newPlanCmd, "break"}}
+	shardFlags  = []flagRef{{newPlanCmd, "shard"}}
 
 	allParsedFlags = slices.Concat(agentsFlags, durationFlags, rateFlags, loadRateFlags, agentCostFlags, thinkFlags,
-		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags)
+		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags, shiftsFlags, startsFlags, breakFlags, shardFlags)
 )
 
 // checkFlagError checks the error of flag name given value: one readable
@@ -162,6 +167,22 @@ func FuzzFlagWhole(f *testing.F) {
 func FuzzFlagURL(f *testing.F) {
 	fuzzFlags(f, urlFlags, "ws://127.0.0.1:8080", "wss://hub.example:443", "http://127.0.0.1:8080/", "127.0.0.1:8080",
 		"ws://[::1]:8080", "ws://:8080", "ws://h:0", ":::", "ws://u:p@h:1", "ftp://h:1", "ws://h:1/ws/agent", "ws://h:1?x=1", "0/ /")
+}
+
+func FuzzFlagShifts(f *testing.F) {
+	fuzzFlags(f, shiftsFlags, "4h,8h,9h", "8h", "30m", "17h", "8h,", "1h30m,9h", " 4h , 8h ", "8", "1d")
+}
+
+func FuzzFlagStarts(f *testing.F) {
+	fuzzFlags(f, startsFlags, "00:00,08:00,16:00", "8:00", "24:00", "23:59", "08:00,,09:00", "9", "12:60")
+}
+
+func FuzzFlagBreak(f *testing.F) {
+	fuzzFlags(f, breakFlags, "9h:4h:1h", "9h:4h:1h:paid", "none", "8h:7h:2h", "9h:4h:1h,6h:3h:15m", "9h:4h", "9h:4h:1h:free", "0s:0s:0s", "1h:0s:1h")
+}
+
+func FuzzFlagShard(f *testing.F) {
+	fuzzFlags(f, shardFlags, "0/1", "2/8", "8/8", "-1/4", "1/0", "1/10001", "1/", "/4", "1/4/2", " 3 / 7 ")
 }
 
 // walk calls fn for every command under c, with its path.

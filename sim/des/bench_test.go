@@ -1,6 +1,7 @@
 package des_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -47,5 +48,16 @@ func BenchmarkEngine_Scenario(b *testing.B) {
 			b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 		})
+	}
+}
+
+// BenchmarkHourNeeds is the per-hour search on double11: 24 hours, 10
+// replications, on all cores.
+func BenchmarkHourNeeds(b *testing.B) {
+	m := scenarioModel(b, "double11")
+	for b.Loop() {
+		if _, err := des.HourNeeds(b.Context(), m, des.Needs{Reps: 10, Seed: 1, Workers: runtime.GOMAXPROCS(0)}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/sim/plan"
 )
 
 // Run configures one replication.
@@ -32,6 +33,15 @@ type Run struct {
 	Target time.Duration
 	// Hourly keeps hour-by-hour statistics.
 	Hourly bool
+	// ByHour, when set, replaces every staffing: ByHour[i] agents are on
+	// duty in hour i from the start, and the last value after its end (so
+	// that the run drains). The planner's per-hour search and rosters use
+	// it; a stationary model ignores it.
+	ByHour []int
+	// QueueOnly skips what the queue does not need: the outcome model, the
+	// KPI tally and the refund. The queue's own statistics, hourly ones
+	// included, are the same as without it, and so is every event.
+	QueueOnly bool
 	// Trace, when set, receives every event in order.
 	Trace func(Event)
 }
@@ -111,12 +121,32 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// Hour is one hour of a run, counted from the start.
+// Hour is one hour of a run, counted from the start. Buyers count in the
+// hour they arrived, rounds in the hour they started; the integrals cover
+// the hour's own seconds.
 type Hour struct {
-	Arrived, Served, Abandoned, AnsweredIn30s int
-	QueueArea                                 float64 // ∫ queue length dt over the hour, seconds
-	MaxQueue                                  int
-	Agents                                    int // on duty at the hour's start
+	// Arrived buyers; Served were picked up by an agent in this hour.
+	Arrived, Served int
+	// Abandoned buyers of this hour left before a first valid reply,
+	// whether queued or already picked up.
+	Abandoned int
+	// AnsweredIn30s buyers of this hour had their first valid reply within
+	// 30 s of arriving; FirstReply is the histogram of those waits
+	// (plan.ReplyBin) over every buyer of the hour who got one.
+	AnsweredIn30s int
+	FirstReply    [plan.ReplyBins]uint32
+	// Rounds started in this hour (a buyer's message waiting for a reply,
+	// the first included); RoundsIn3m were answered within 3 minutes. A
+	// round whose buyer left unanswered counts, as not answered.
+	Rounds, RoundsIn3m int
+	QueueArea          float64 // ∫ buyers waiting for an agent dt, seconds
+	MaxQueue           int
+	Agents             int // on duty at the hour's start
+	// AgentTime is ∫ agents on duty dt, ChatTime ∫ chats held dt and
+	// BusyTime ∫ agents on duty holding at least one chat dt, in seconds:
+	// chats per agent is ChatTime ÷ AgentTime, occupancy BusyTime ÷
+	// AgentTime.
+	AgentTime, ChatTime, BusyTime float64
 }
 
 // Result is what one replication leaves.
@@ -226,7 +256,8 @@ type Engine struct {
 
 	arrival1 event // the next arrival, when pending
 	pending  bool
-	arr      *rand.Rand
+	arrPCG   rand.PCG
+	arr      *rand.Rand // draws from arrPCG
 	cur      rand.PCG
 	r        *rand.Rand
 	pieceIdx int
@@ -241,6 +272,7 @@ type Engine struct {
 	lastQT  float64
 	lastBT  float64
 	busyNow int
+	busyOn  int // agents on duty holding at least one chat
 	target  float64
 	warmup  float64
 	staffAt []float64 // sorted daily boundaries, local seconds
@@ -250,6 +282,7 @@ type Engine struct {
 func NewEngine(m *Model) *Engine {
 	e := &Engine{m: m}
 	e.r = rand.New(&e.cur)
+	e.arr = rand.New(&e.arrPCG)
 	return e
 }
 
@@ -291,17 +324,17 @@ func (e *Engine) reset(cfg Run) {
 		c := e.m.capacity[min(n, len(e.m.capacity))-1]
 		e.slow = append(e.slow, float64(n)/c)
 	}
-	e.arr = rand.New(rand.NewPCG(cfg.Seed, streamArrivals))
+	e.arrPCG.Seed(cfg.Seed, streamArrivals)
 	e.pieceIdx, e.next, e.done, e.active = 0, 0, false, 0
 	e.pending = false
 	e.stats = Stats{}
 	e.res = &Result{Seed: cfg.Seed}
 	e.tally = nil
-	if e.m.profile != nil {
+	if e.m.profile != nil && !cfg.QueueOnly {
 		e.tally = sim.NewTally(e.m.cal, e.m.profile, 0)
 	}
 	e.hours = e.hours[:0]
-	e.lastQT, e.lastBT, e.busyNow = 0, 0, 0
+	e.lastQT, e.lastBT, e.busyNow, e.busyOn = 0, 0, 0, 0
 	e.target = cfg.Target.Seconds()
 	e.warmup = cfg.Warmup.Seconds()
 }
@@ -309,22 +342,45 @@ func (e *Engine) reset(cfg Run) {
 // Run runs one replication and returns its result. It checks ctx every
 // 65,536 events.
 func (e *Engine) Run(ctx context.Context, cfg Run) (*Result, error) {
+	e.start(cfg)
+	if err := e.advance(ctx, math.Inf(1)); err != nil {
+		return nil, err
+	}
+	return e.finish()
+}
+
+// start begins a replication: the first staffing and the first arrival.
+func (e *Engine) start(cfg Run) {
 	e.reset(cfg)
-	if e.m.constAgents > 0 {
+	switch {
+	case e.m.constAgents > 0:
 		e.setAgents(e.m.constAgents)
-	} else {
+	case cfg.ByHour != nil:
+		// The first staffing waits for the first advance, so that a search
+		// may set hour 0's agents after start.
+		e.push(0, kStaff, 0, 0)
+	default:
 		e.staffBoundaries()
 		e.staff()
 	}
 	e.scheduleArrival(0)
+}
+
+// advance runs the events before until (seconds from the start), or to
+// the end of the run; events at until or later stay pending.
+func (e *Engine) advance(ctx context.Context, until float64) error {
 	for len(e.heap) > 0 || e.pending {
 		if e.done && e.active == 0 {
 			break
 		}
 		// The next arrival waits beside the heap rather than in it: one
 		// push and pop fewer per customer.
+		arrival := e.pending && (len(e.heap) == 0 || less(&e.arrival1, &e.heap[0]))
+		if arrival && e.arrival1.t >= until || !arrival && e.heap[0].t >= until {
+			return nil
+		}
 		var ev event
-		if e.pending && (len(e.heap) == 0 || less(&e.arrival1, &e.heap[0])) {
+		if arrival {
 			ev, e.pending = e.arrival1, false
 		} else {
 			ev = e.pop()
@@ -333,7 +389,7 @@ func (e *Engine) Run(ctx context.Context, cfg Run) (*Result, error) {
 		e.events++
 		if e.events&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		switch ev.kind {
@@ -358,7 +414,7 @@ func (e *Engine) Run(ctx context.Context, cfg Run) (*Result, error) {
 			e.staff()
 		}
 	}
-	return e.finish()
+	return nil
 }
 
 // --- the event heap: 4-ary, ordered by (time, seq) ---
@@ -592,16 +648,14 @@ func (e *Engine) advanceQueue() {
 	}
 }
 
+// hour returns the statistics of the hour holding t, which must not lie
+// in the future.
 func (e *Engine) hour(t float64) *Hour {
 	i := int(t / 3600)
 	for i >= len(e.hours) {
-		e.hours = append(e.hours, Hour{Agents: -1})
+		e.hours = append(e.hours, Hour{Agents: e.scheduled(float64(len(e.hours)) * 3600)})
 	}
-	h := &e.hours[i]
-	if h.Agents < 0 {
-		h.Agents = e.onDuty
-	}
-	return h
+	return &e.hours[i]
 }
 
 // --- agents ---
@@ -641,13 +695,33 @@ func (e *Engine) changeLoad(a int32, d int32) {
 	e.accountBusy()
 	e.busyNow += int(d)
 	e.unbucket(a)
-	e.agents[a].load += d
+	ag := &e.agents[a]
+	was := ag.load
+	ag.load += d
+	if ag.onDuty {
+		switch {
+		case was == 0 && ag.load > 0:
+			e.busyOn++
+		case was > 0 && ag.load == 0:
+			e.busyOn--
+		}
+	}
 	e.rebucket(a)
 }
 
 // accountBusy integrates chats held and agents on duty up to now, for
-// occupancy, from the warm-up on.
+// occupancy, from the warm-up on; hour by hour from the start.
 func (e *Engine) accountBusy() {
+	if e.cfg.Hourly {
+		for t := e.lastBT; t < e.now; {
+			to := math.Min(math.Floor(t/3600)*3600+3600, e.now)
+			h := e.hour(t)
+			h.AgentTime += float64(e.onDuty) * (to - t)
+			h.ChatTime += float64(e.busyNow) * (to - t)
+			h.BusyTime += float64(e.busyOn) * (to - t)
+			t = to
+		}
+	}
 	from := math.Max(e.lastBT, e.warmup)
 	if e.now > from {
 		e.stats.Busy += float64(e.busyNow) * (e.now - from)
@@ -673,6 +747,9 @@ func (e *Engine) setAgents(n int) {
 			a = int32(len(e.agents) - 1)
 		}
 		e.agents[a].onDuty = true
+		if e.agents[a].load > 0 {
+			e.busyOn++
+		}
 		e.rebucket(a)
 		e.onDuty++
 	}
@@ -694,6 +771,9 @@ func (e *Engine) setAgents(n int) {
 		}
 		e.unbucket(a)
 		e.agents[a].onDuty = false
+		if e.agents[a].load > 0 {
+			e.busyOn--
+		}
 		e.onDuty--
 	}
 	e.trace(EvStaff, int64(n), -1)
@@ -714,18 +794,36 @@ func (e *Engine) staffBoundaries() {
 	}
 }
 
+// scheduled returns the agents the staffing puts on duty at t.
+func (e *Engine) scheduled(t float64) int {
+	if e.m.constAgents > 0 {
+		return e.m.constAgents
+	}
+	if by := e.cfg.ByHour; by != nil {
+		return by[min(byHourIndex(t), len(by)-1)]
+	}
+	_, clock := e.m.cal.Local(t)
+	for _, iv := range e.intervals() {
+		if s, en := iv.Start.Duration().Seconds(), iv.End.Duration().Seconds(); clock >= s && clock < en {
+			return iv.Agents
+		}
+	}
+	return 0
+}
+
+// byHourIndex is the hour from the start holding t; a staffing change
+// scheduled at an hour's start belongs to that hour despite rounding.
+func byHourIndex(t float64) int { return int(math.Floor(t/3600 + 1e-9)) }
+
 // staff sets the agents on duty for the local time of day and schedules
 // the next change.
 func (e *Engine) staff() {
-	_, clock := e.m.cal.Local(e.now)
-	n := 0
-	for _, iv := range e.intervals() {
-		if s, en := iv.Start.Duration().Seconds(), iv.End.Duration().Seconds(); clock >= s && clock < en {
-			n = iv.Agents
-			break
-		}
+	e.setAgents(e.scheduled(e.now))
+	if e.cfg.ByHour != nil {
+		e.push(float64(byHourIndex(e.now)+1)*3600, kStaff, 0, 0)
+		return
 	}
-	e.setAgents(n)
+	_, clock := e.m.cal.Local(e.now)
 	next := 86400.0
 	for _, b := range e.staffAt {
 		if b > clock+1e-6 && b < next {
@@ -788,10 +886,21 @@ func (e *Engine) reply(id int32, c *customer) {
 		c.late = true
 	}
 	c.waitSum += wait
+	if e.cfg.Hourly {
+		h := e.hour(c.roundStart)
+		h.Rounds++
+		if wait <= 180 {
+			h.RoundsIn3m++
+		}
+	}
 	if c.round == 1 {
 		c.firstWait = wait
-		if e.cfg.Hourly && wait <= 30 {
-			e.hour(c.arrive).AnsweredIn30s++
+		if e.cfg.Hourly {
+			h := e.hour(c.arrive)
+			h.FirstReply[plan.ReplyBin(wait)]++
+			if wait <= 30 {
+				h.AnsweredIn30s++
+			}
 		}
 	}
 	c.replied = true
@@ -869,14 +978,17 @@ func (e *Engine) leave(id int32, c *customer) {
 	}
 	c.late = true
 	c.waitSum += t - c.roundStart
+	if e.cfg.Hourly {
+		e.hour(c.roundStart).Rounds++
+		if !c.replied {
+			e.hour(c.arrive).Abandoned++
+		}
+	}
 	if c.st == stQueued {
 		e.advanceQueue()
 		e.qlen--
 		if c.counted {
 			e.stats.Abandoned++
-		}
-		if e.cfg.Hourly {
-			e.hour(t).Abandoned++
 		}
 		e.end(id, c, true)
 		return
@@ -902,7 +1014,7 @@ func (e *Engine) close(id int32, c *customer) {
 // slot.
 func (e *Engine) end(id int32, c *customer, left bool) {
 	t := e.now
-	if e.m.outcome != nil && c.counted {
+	if e.m.outcome != nil && c.counted && !e.cfg.QueueOnly {
 		e.score(c, t, left)
 	}
 	c.st = stFree
@@ -979,11 +1091,6 @@ func (e *Engine) finish() (*Result, error) {
 	r.Events = e.events
 	if e.cfg.Hourly {
 		r.Hours = append([]Hour(nil), e.hours...)
-		for i := range r.Hours {
-			if r.Hours[i].Agents < 0 {
-				r.Hours[i].Agents = 0
-			}
-		}
 	}
 	if e.tally == nil {
 		return r, nil

@@ -15,7 +15,7 @@ import (
 func TestReplicate_WorkersDoNotChangeTheAnswer(t *testing.T) {
 	m := scenarioModel(t, "steady-day")
 	var calls atomic.Int64
-	sw := des.Sweep{Levels: []int{4, 8, 16}, Reps: 6, Seed: 2026, Progress: func() { calls.Add(1) }}
+	sw := des.Sweep{Levels: []int{4, 8, 16}, Reps: 6, Seed: 2026, Progress: func(int, int) { calls.Add(1) }}
 	one, err := des.Replicate(t.Context(), m, sw)
 	if err != nil {
 		t.Fatal(err)

@@ -96,13 +96,13 @@ func TestSummarize_Recommendation(t *testing.T) {
 	zeros := func(n int) []float64 { return make([]float64, n) }
 	some := append(zeros(18), 500, 500) // p_refund 0.1
 	levels := []plan.Level{level(10, append(zeros(10), 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000)...), level(20, some...), level(30, zeros(20)...), level(40, zeros(20)...)}
-	rep := plan.Summarize(levels, plan.Options{Seed: 7, Reps: 20, AgentCostPerDay: 10})
-	if rep.Recommended != 30 || !rep.Monotone || rep.Risk != "p_refund<=0.05" {
-		t.Errorf("recommended %d, monotone %v, risk %q; want 30, true, p_refund<=0.05", rep.Recommended, rep.Monotone, rep.Risk)
+	rep := plan.Summarize(levels, nil, plan.Options{Seed: 7, Reps: 20, AgentCostPerDay: 10, MaxAbandon: 1})
+	if rep.Recommended != 30 || !rep.Monotone || rep.Risk != "p_refund<=0.05" || rep.Runs != 80 {
+		t.Errorf("recommended %d, monotone %v, risk %q, runs %d; want 30, true, p_refund<=0.05, 80", rep.Recommended, rep.Monotone, rep.Risk, rep.Runs)
 	}
 	// Cost 10 per agent-day: 100 + mean 275 at 10 agents, 200 + 50, 300, 400.
-	if rep.Cheapest != 20 {
-		t.Errorf("cheapest %d; want 20", rep.Cheapest)
+	if c := rep.Cheapest; c.Pick == nil || c.Pick.Agents != 20 || c.Pick.Cost != 250 || c.Refused != nil {
+		t.Errorf("cheapest %+v; want 20 agents at 250 CNY, nothing refused", c)
 	}
 	// Disputes 0..19 per replication count as 1 CNY each when refunded to
 	// buyers: at 10 agents they add 9.5, which does not move the answer,
@@ -120,17 +120,17 @@ func TestSummarize_Recommendation(t *testing.T) {
 				}
 			}
 		}
-		if got := plan.Summarize(lv, plan.Options{AgentCostPerDay: 10}).CheapestForMerchant; got != tc.want {
+		if got := plan.Summarize(lv, nil, plan.Options{AgentCostPerDay: 10, MaxAbandon: 1}).CheapestForMerchant.Pick.Agents; got != tc.want {
 			t.Errorf("%v CNY per dispute below 30 agents: cheapest for the merchant %d; want %d", tc.perDispute, got, tc.want)
 		}
 	}
 	risk, _ := plan.ParseRisk("refund_p95<=0")
-	rep = plan.Summarize(levels, plan.Options{Risk: risk})
+	rep = plan.Summarize(levels, nil, plan.Options{Risk: risk})
 	if rep.Recommended != 30 {
 		t.Errorf("refund_p95<=0: recommended %d; want 30", rep.Recommended)
 	}
 	risk, _ = plan.ParseRisk("p_refund<0")
-	if rep = plan.Summarize(levels, plan.Options{Risk: risk}); rep.Recommended != 0 {
+	if rep = plan.Summarize(levels, nil, plan.Options{Risk: risk}); rep.Recommended != 0 {
 		t.Errorf("an impossible target recommended %d; want 0", rep.Recommended)
 	}
 }
@@ -150,62 +150,4 @@ func FuzzParseRisk(f *testing.F) {
 			t.Fatalf("%q parsed to %q, which reparses to %q, %v", s, r.String(), again, err)
 		}
 	})
-}
-
-// hourLevel builds a level of two replications whose hours answer the
-// given shares within 30 s (of 100 arrivals each) with agents on duty
-// scaled from the peak by the hour's share of it.
-func hourLevel(agents int, answered ...int) plan.Level {
-	l := plan.Level{Agents: agents}
-	for i := 0; i < 2; i++ {
-		r := plan.Rep{Index: i}
-		for h, a := range answered {
-			r.Hours = append(r.Hours, plan.Hour{Arrived: 100, Served: 100, AnsweredIn30s: a, Agents: agents * (h + 1) / len(answered)})
-		}
-		l.Reps = append(l.Reps, r)
-	}
-	return l
-}
-
-func TestNeeded(t *testing.T) {
-	// Three hours; the last is the surge. At 10 agents only hour 0 meets
-	// 80 % within 30 s, at 20 hours 0 and 1, at 30 all three, and hour 2
-	// stays short at 20 even though 20 suffices for hour 1.
-	levels := []plan.Level{
-		hourLevel(30, 99, 95, 85),
-		hourLevel(10, 90, 60, 20),
-		hourLevel(20, 95, 85, 50),
-	}
-	got := plan.Needed(levels, plan.DefaultHourTarget)
-	want := []plan.HourNeed{
-		{Hour: 0, Arrived: 100, Agents: 10 * 1 / 3, Level: 10, Enough: true},
-		{Hour: 1, Arrived: 100, Agents: 20 * 2 / 3, Level: 20, Enough: true},
-		{Hour: 2, Arrived: 100, Agents: 30, Level: 30, Enough: true},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d hours; want %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("hour %d: %+v; want %+v", i, got[i], want[i])
-		}
-	}
-	// A target no level meets says so instead of naming the largest.
-	strict := plan.HourTarget{Answered30s: 0.999, Abandoned: 0}
-	for _, n := range plan.Needed(levels, strict) {
-		if n.Enough || n.Agents != 0 || n.Tried != 30*(n.Hour+1)/3 {
-			t.Errorf("hour %d under an impossible target: %+v; want not enough, tried %d", n.Hour, n, 30*(n.Hour+1)/3)
-		}
-	}
-	quiet := hourLevel(10, 90)
-	for i := range quiet.Reps {
-		quiet.Reps[i].Hours[0].Arrived = 0
-	}
-	if n := plan.Needed([]plan.Level{quiet}, plan.DefaultHourTarget); n[0] != (plan.HourNeed{Enough: true}) {
-		t.Errorf("an hour without arrivals needs %+v; want nobody", n[0])
-	}
-	rep := plan.Summarize(levels, plan.Options{})
-	if rep.HourTarget != plan.DefaultHourTarget || len(rep.Needed) != 3 {
-		t.Errorf("Summarize: hour target %+v, %d hours needed; want the default and 3", rep.HourTarget, len(rep.Needed))
-	}
 }

@@ -1,9 +1,11 @@
 package plan
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -20,10 +22,39 @@ type Spread struct {
 	P95  float64 `json:"p95"`
 }
 
-// Interval is a 95 % confidence interval.
+// Interval is a 95 % confidence interval. An unbounded end is ±Inf, and
+// null in JSON.
 type Interval struct {
 	Lo float64 `json:"lo"`
 	Hi float64 `json:"hi"`
+}
+
+// MarshalJSON writes {"lo": x, "hi": y} with null for an unbounded end.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	end := func(v float64) string {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return "null"
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return []byte(`{"lo":` + end(iv.Lo) + `,"hi":` + end(iv.Hi) + `}`), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: null is -Inf for lo and
+// +Inf for hi.
+func (iv *Interval) UnmarshalJSON(b []byte) error {
+	var v struct{ Lo, Hi *float64 }
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	iv.Lo, iv.Hi = math.Inf(-1), math.Inf(1)
+	if v.Lo != nil {
+		iv.Lo = *v.Lo
+	}
+	if v.Hi != nil {
+		iv.Hi = *v.Hi
+	}
+	return nil
 }
 
 // RefundSummary is the distribution of the period's contract refund, in
@@ -43,18 +74,28 @@ type RefundSummary struct {
 
 // LevelSummary is what the planner says about one staffing level.
 type LevelSummary struct {
-	Agents    int               `json:"agents"`
-	AgentDays float64           `json:"agent_days"`
-	KPIs      map[string]Spread `json:"kpis"`
+	Agents    int     `json:"agents"`
+	AgentDays float64 `json:"agent_days"`
+	// Reps is the replications run at this level; Intervals the 95 %
+	// interval of each metric of the risk target, and Verdict what the
+	// intervals say of the target (undecided when the replications ran
+	// out first: then the point estimates decide, as with a fixed --reps).
+	Reps      int                 `json:"reps"`
+	Intervals map[string]Interval `json:"intervals"`
+	Verdict   Verdict             `json:"verdict"`
+	KPIs      map[string]Spread   `json:"kpis"`
 	// PMiss is, per contract KPI, the share of replications in which its
 	// clause owed a refund.
 	PMiss  map[string]float64 `json:"p_miss"`
 	Refund RefundSummary      `json:"refund"`
 	// Disputes ruled for the buyer: count and money refunded to buyers.
-	Disputes       Spread  `json:"disputes"`
-	DisputeRefunds Spread  `json:"dispute_refunds"`
-	Abandoned      Spread  `json:"abandoned"`
-	AgentCost      float64 `json:"agent_cost,omitempty"`
+	Disputes       Spread `json:"disputes"`
+	DisputeRefunds Spread `json:"dispute_refunds"`
+	Abandoned      Spread `json:"abandoned"`
+	// AbandonRate is the mean share of buyers who left before a first
+	// valid reply (the abandon_rate KPI), what --max-abandon bounds.
+	AbandonRate float64 `json:"abandon_rate"`
+	AgentCost   float64 `json:"agent_cost,omitempty"`
 	// ExpectedTotal is agent cost plus the mean refund.
 	ExpectedTotal float64 `json:"expected_total,omitempty"`
 }
@@ -97,7 +138,7 @@ func cny(m sim.Money) float64 { return float64(m) / 100 }
 // SummarizeLevel summarises one level's replications. costPerDay is the
 // cost of one agent-day in CNY (0: none given).
 func SummarizeLevel(l Level, costPerDay float64) LevelSummary {
-	ls := LevelSummary{Agents: l.Agents, AgentDays: l.AgentDays, KPIs: map[string]Spread{}, PMiss: map[string]float64{}}
+	ls := LevelSummary{Agents: l.Agents, AgentDays: l.AgentDays, Reps: len(l.Reps), KPIs: map[string]Spread{}, PMiss: map[string]float64{}}
 	kpis := map[string][]float64{}
 	miss := map[string][2]int{}
 	var refunds, disputes, dmoney, abandoned []float64
@@ -137,54 +178,20 @@ func SummarizeLevel(l Level, costPerDay float64) LevelSummary {
 		}
 	}
 	ls.Disputes, ls.DisputeRefunds, ls.Abandoned = spread(disputes), spread(dmoney), spread(abandoned)
+	if a, ok := ls.KPIs["abandon_rate"]; ok && a.N > 0 {
+		ls.AbandonRate = a.Mean
+	} else if len(l.Reps) > 0 {
+		share := 0.0
+		for _, r := range l.Reps {
+			if r.Customers > 0 {
+				share += float64(r.Abandoned) / float64(r.Customers)
+			}
+		}
+		ls.AbandonRate = share / float64(len(l.Reps))
+	}
 	if costPerDay > 0 {
 		ls.AgentCost = l.AgentDays * costPerDay
 		ls.ExpectedTotal = ls.AgentCost + ls.Refund.Mean
 	}
 	return ls
-}
-
-// HourSummary is one hour of a level, averaged over replications.
-type HourSummary struct {
-	Hour int `json:"hour"` // hours from the start
-	// Arrived is the mean arrivals; Agents those on duty.
-	Arrived   float64 `json:"arrived"`
-	Agents    int     `json:"agents"`
-	MeanQueue float64 `json:"mean_queue"`
-	MaxQueue  float64 `json:"max_queue"` // mean over replications of the hour's maximum
-	// Answered30s and Abandoned are ratios of sums over replications:
-	// answered within 30 s ÷ arrived, abandoned ÷ arrived.
-	Answered30s float64 `json:"answered_30s"`
-	Abandoned   float64 `json:"abandoned"`
-}
-
-// Hourly averages a level's replications hour by hour.
-func Hourly(l Level) []HourSummary {
-	var out []HourSummary
-	for _, r := range l.Reps {
-		for i, h := range r.Hours {
-			for i >= len(out) {
-				out = append(out, HourSummary{Hour: len(out)})
-			}
-			o := &out[i]
-			o.Arrived += float64(h.Arrived)
-			o.MeanQueue += h.MeanQueue
-			o.MaxQueue += float64(h.MaxQueue)
-			o.Answered30s += float64(h.AnsweredIn30s)
-			o.Abandoned += float64(h.Abandoned)
-			o.Agents = h.Agents
-		}
-	}
-	n := float64(len(l.Reps))
-	for i := range out {
-		o := &out[i]
-		if o.Arrived > 0 {
-			o.Answered30s /= o.Arrived
-			o.Abandoned /= o.Arrived
-		}
-		o.Arrived /= n
-		o.MeanQueue /= n
-		o.MaxQueue /= n
-	}
-	return out
 }

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/scenarios"
+)
+
+// The plan of a sharded run: a fixed --reps, the seed, and the rest as
+// a user would give it.
+var shardPlan = []string{"plan", "--scenario", "steady-day", "--agents", "4:8:2", "--reps", "7", "--hour-reps", "3", "--seed", "11", "--agent-cost", "300/day"}
+
+func TestPlan_ShardsMergeExactly(t *testing.T) {
+	whole := deskdrill(t, append(shardPlan, "--json")...)
+	if whole.code != 0 {
+		t.Fatalf("unsharded: exit %d: %s", whole.code, whole.stderr)
+	}
+	for _, n := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d shards", n), func(t *testing.T) {
+			var dirs []string
+			for i := range n {
+				dir := filepath.Join(t.TempDir(), fmt.Sprintf("shard-%d", i))
+				r := deskdrill(t, append(shardPlan, "--shard", fmt.Sprintf("%d/%d", i, n), "--out", dir)...)
+				if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("shard %d/%d", i, n)) {
+					t.Fatalf("shard %d/%d: exit %d: %s%s", i, n, r.code, r.stdout, r.stderr)
+				}
+				dirs = append([]string{dir}, dirs...) // any order
+			}
+			var got bytes.Buffer
+			if err := mergePlanShards(dirs, true, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != whole.stdout {
+				t.Errorf("%d shards merged differ from the unsharded plan --json", n)
+			}
+			var table bytes.Buffer
+			if err := mergePlanShards(dirs, false, &table); err != nil || !strings.Contains(table.String(), "seed 11") || !strings.Contains(table.String(), "probability each contract KPI is missed") {
+				t.Errorf("merged table: %v\n%s", err, table.String())
+			}
+		})
+	}
+}
+
+func TestMergePlanShards_BadInput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s0")
+	if r := deskdrill(t, append(shardPlan, "--shard", "0/2", "--out", dir)...); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	broken := filepath.Join(t.TempDir(), "broken")
+	if err := os.MkdirAll(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest, _ := os.ReadFile(filepath.Join(dir, shardManifest))
+	os.WriteFile(filepath.Join(broken, shardManifest), manifest, 0o644)
+	os.WriteFile(filepath.Join(broken, shardRows), []byte("{\"agents\": 4, \"rep\": {\"index\": 0}}\n{\"agents\": 4, \"rep\": {\"index\": \"one\"}}\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		dirs []string
+		want string
+	}{
+		{"none", nil, "no directories given"},
+		{"not a shard", []string{t.TempDir()}, "plan-shard.json: no such file or directory (want the --out directory of plan --shard)"},
+		{"a shard missing", []string{dir}, "shard 1 of 2 is missing"},
+		{"a bad row", []string{broken}, "reps.jsonl line 2: field rep.index: want int"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := mergePlanShards(tc.dirs, true, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, scenarios.ErrBadInput) {
+				t.Errorf("merge: %v; want bad input saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// planChildEnv switches the test binary into a deskdrill child process:
+// its value is the command line as a JSON array.
+const planChildEnv = "DESKDRILL_PLAN_CHILD"
+
+// TestPlanChild is not a test of its own: the Indexed Job test runs the
+// test binary again with only this test selected and planChildEnv set,
+// and it runs the command line as main would, exit code included.
+func TestPlanChild(t *testing.T) {
+	v := os.Getenv(planChildEnv)
+	if v == "" {
+		t.Skip("the child process of TestPlan_IndexedJob")
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(v), &args); err != nil {
+		t.Fatal(err)
+	}
+	os.Exit(run(context.Background(), args, os.Stdout, os.Stderr))
+}
+
+// kubeVar is Kubernetes' $(VAR) reference in a container's args.
+var kubeVar = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// expand replaces $(VAR) as the kubelet does for a container's args,
+// from env.
+func expand(arg string, env map[string]string) string {
+	return kubeVar.ReplaceAllStringFunc(arg, func(ref string) string {
+		if v, ok := env[kubeVar.FindStringSubmatch(ref)[1]]; ok {
+			return v
+		}
+		return ref
+	})
+}
+
+// The contract of a Kubernetes Indexed Job, run locally: N processes at
+// once, each with JOB_COMPLETION_INDEX set and `--shard
+// $(JOB_COMPLETION_INDEX)/N` in its args, write their rows to their own
+// directories; the merge equals one unsharded run, byte for byte.
+func TestPlan_IndexedJob(t *testing.T) {
+	const n = 3
+	whole := deskdrill(t, append(shardPlan, "--json")...)
+	if whole.code != 0 {
+		t.Fatalf("unsharded: exit %d: %s", whole.code, whole.stderr)
+	}
+	root := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		env := map[string]string{"JOB_COMPLETION_INDEX": fmt.Sprint(i)}
+		var args []string
+		for _, a := range append(shardPlan, "--shard", "$(JOB_COMPLETION_INDEX)/3", "--out", filepath.Join(root, "shard-$(JOB_COMPLETION_INDEX)")) {
+			args = append(args, expand(a, env))
+		}
+		cmdline, _ := json.Marshal(args)
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestPlanChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), planChildEnv+"="+string(cmdline), "JOB_COMPLETION_INDEX="+env["JOB_COMPLETION_INDEX"], "GOMAXPROCS=1")
+		wg.Go(func() {
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("pod %d: %v\n%s", i, err, out)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for i := range n {
+		dirs = append(dirs, filepath.Join(root, fmt.Sprintf("shard-%d", i)))
+	}
+	var got bytes.Buffer
+	if err := mergePlanShards(dirs, true, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != whole.stdout {
+		t.Error("the Indexed Job's merged plan differs from the unsharded plan --json")
+	}
+}
