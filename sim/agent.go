@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -92,16 +93,24 @@ func (m *AgentModel) Slowdown(n int) float64 {
 	return float64(n) / m.Capacity[n-1]
 }
 
+// Validate checks m on its own; errors carry field paths relative to it
+// ("first_reply.mean", "capacity[1]").
+func (m *AgentModel) Validate() error {
+	var fe fieldErrors
+	m.check(&fe, "")
+	return errors.Join(fe...)
+}
+
 func (m *AgentModel) check(fe *fieldErrors, path string) {
-	m.HandleTime.check(fe, path+".handle_time")
-	m.FirstReply.check(fe, path+".first_reply")
+	m.HandleTime.check(fe, fieldPath(path, "handle_time"))
+	m.FirstReply.check(fe, fieldPath(path, "first_reply"))
 	if !(m.Rounds >= 1 && m.Rounds <= 100) {
-		fe.add(path+".rounds", "%v: want the mean buyer turns per conversation, from 1 to 100", m.Rounds)
+		fe.add(fieldPath(path, "rounds"), "%v: want the mean buyer turns per conversation, from 1 to 100", m.Rounds)
 	}
-	checkSpan(fe, path+".escalation_work", m.EscalationWork)
-	checkProbability(fe, path+".accuracy", m.Accuracy)
+	checkSpan(fe, fieldPath(path, "escalation_work"), m.EscalationWork)
+	checkProbability(fe, fieldPath(path, "accuracy"), m.Accuracy)
 	for _, id := range sortedMapKeys(m.Cases) {
-		p := path + ".cases." + id
+		p := fieldPath(path, "cases."+id)
 		if _, ok := LookupCase(id); !ok {
 			fe.add(p, "%v", &UnknownCaseError{ID: id})
 			continue
@@ -115,10 +124,10 @@ func (m *AgentModel) check(fe *fieldErrors, path string) {
 		}
 	}
 	if len(m.Capacity) == 0 {
-		fe.add(path+".capacity", "at least one value is required (1.0 for one chat)")
+		fe.add(fieldPath(path, "capacity"), "at least one value is required (1.0 for one chat)")
 	}
 	for i, c := range m.Capacity {
-		p := fmt.Sprintf("%s.capacity[%d]", path, i)
+		p := fmt.Sprintf("%s[%d]", fieldPath(path, "capacity"), i)
 		switch {
 		case !(c > 0) || math.IsInf(c, 0):
 			fe.add(p, "%v: a capacity must be above zero", c)

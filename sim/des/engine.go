@@ -861,6 +861,7 @@ func (e *Engine) replyThreshold() float64 {
 func (e *Engine) outOfPatience(id int32, c *customer) {
 	t := e.now
 	leave, fired := c.buyer.OutOfPatience()
+	demand := fired.Has(sim.StepSupervisor) && !c.escalated
 	if fired.Has(sim.StepSupervisor) {
 		c.escalated = true
 	}
@@ -874,7 +875,7 @@ func (e *Engine) outOfPatience(id int32, c *customer) {
 	}
 	e.trace(EvNudge, c.idx, c.agent)
 	if c.conv != nil {
-		e.recNudge(c)
+		e.recNudge(c, demand)
 	}
 	e.load(c)
 	p := e.m.patience[c.persona].Draw(e.r)

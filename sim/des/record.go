@@ -19,25 +19,30 @@ import (
 // language, an answer where the agent answered, only holding phrases where
 // a pre-sales question went unanswered.
 type placeholders struct {
-	buyer, nudge, answer, holding, product, reason string
+	buyer, nudge, supervisor, answer, holding, product, reason string
 }
 
 var placeholderTexts = map[sim.Locale]placeholders{
 	sim.LocaleZhCN: {
-		buyer:   "（模拟买家消息）",
-		nudge:   "（模拟买家催促）",
-		answer:  "（模拟客服答复内容）",
-		holding: "请稍等，马上帮您查一下",
-		product: "（模拟商品）",
-		reason:  "按售后标准处理",
+		buyer: "（模拟买家消息）",
+		nudge: "（模拟买家催促）",
+		// The nudge that escalates to a supervisor says so, in words the
+		// calibration (sim/calib) reads as a supervisor demand: the
+		// conversation then holds the agent the escalation work longer.
+		supervisor: "（模拟买家要求主管）",
+		answer:     "（模拟客服答复内容）",
+		holding:    "请稍等，马上帮您查一下",
+		product:    "（模拟商品）",
+		reason:     "按售后标准处理",
 	},
 	sim.LocaleEN: {
-		buyer:   "(simulated buyer message)",
-		nudge:   "(simulated buyer nudge)",
-		answer:  "(simulated agent reply with the answer)",
-		holding: "one moment please, let me check",
-		product: "(simulated product)",
-		reason:  "per the after-sales standard",
+		buyer:      "(simulated buyer message)",
+		nudge:      "(simulated buyer nudge)",
+		supervisor: "(simulated buyer asks for a supervisor)",
+		answer:     "(simulated agent reply with the answer)",
+		holding:    "one moment please, let me check",
+		product:    "(simulated product)",
+		reason:     "per the after-sales standard",
 	},
 }
 
@@ -171,8 +176,14 @@ func (e *Engine) recBuyer(c *customer, t float64) {
 	e.recEvent(c, t, sim.SenderCustomer, sim.EventMessage, e.texts().buyer)
 }
 
-func (e *Engine) recNudge(c *customer) {
-	e.recEvent(c, e.now, sim.SenderCustomer, sim.EventMessage, e.texts().nudge)
+// recNudge records a nudge; demand marks the one that escalated the
+// conversation to a supervisor.
+func (e *Engine) recNudge(c *customer, demand bool) {
+	text := e.texts().nudge
+	if demand {
+		text = e.texts().supervisor
+	}
+	e.recEvent(c, e.now, sim.SenderCustomer, sim.EventMessage, text)
 }
 
 func (e *Engine) recClose(c *customer) {
