@@ -134,10 +134,10 @@ type reading struct {
 	replies []replyObs
 	// handle: the steps of the agent's work and its end; left when the
 	// buyer left before the close, closed when the agent closed.
-	pieces        []piece
-	closed, left  bool
-	transferred   bool
-	roundWaits    []waitObs
+	pieces       []piece
+	closed, left bool
+	transferred  bool
+	roundWaits   []waitObs
 	// demand: the buyer asked for a supervisor before the agent's last
 	// valid reply, so the close may carry escalation work.
 	demand bool
