@@ -44,7 +44,8 @@ var (
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
 		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
-		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"}}
+		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"},
+		{newSimulateCmd, "level"}, {newSimulateCmd, "rep"}, {newCalibrateCmd, "run"}, {newCalibrateCmd, "min-n"}}
 	urlFlags = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
 
 	allParsedFlags = slices.Concat(agentsFlags, durationFlags, rateFlags, loadRateFlags, agentCostFlags, thinkFlags,

@@ -35,6 +35,7 @@ type planOptions struct {
 	out         string
 	hourSL      float64
 	hourAbandon float64
+	agentModel  string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -56,7 +57,8 @@ level with the least cost plus expected refund. --out DIR writes CSV tables and 
 charts. The report prints its seed; the same seed gives the same report.`,
 		Example: `  deskdrill plan --scenario double11
   deskdrill plan --scenario double11 --agents 200:500:50 --reps 200 --risk 'p_refund<=0.05' --agent-cost 300/day --out plan-d11
-  deskdrill plan --scenario my-store.yaml --risk 'refund_p95<=5000, p_miss.satisfaction<=0.1' --json`,
+  deskdrill plan --scenario my-store.yaml --risk 'refund_p95<=5000, p_miss.satisfaction<=0.1' --json
+  deskdrill plan --scenario double11 --agent-model vendor.yaml   # this vendor's agents (deskdrill calibrate)`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("seed") {
@@ -81,6 +83,7 @@ charts. The report prints its seed; the same seed gives the same report.`,
 	})
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
 	f.StringVar(&o.out, "out", "", "directory for CSV tables and PNG/SVG charts")
+	f.StringVar(&o.agentModel, "agent-model", "", "run the scenario with this agent model file (deskdrill calibrate --out)")
 	floatFlag(f, &o.hourSL, "hour-sl", plan.DefaultHourTarget.Answered30s, "agents per hour: share of each hour's buyers to answer within 30 s",
 		share, "a share from 0 to 1 such as 0.8 (80 % answered within 30 s)")
 	floatFlag(f, &o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered",
@@ -108,7 +111,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 		return usage("--scenario is required: a built-in scenario (deskdrill scenarios list) or a scenario file")
 	}
 	risk, cost := o.risk, o.agentCost
-	s, m, err := loadModel(o.scenario)
+	s, m, err := loadScenarioModel(c, o.scenario, o.agentModel)
 	if err != nil {
 		return err
 	}

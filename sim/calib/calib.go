@@ -1,6 +1,7 @@
 package calib
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -58,6 +59,29 @@ type Param struct {
 	Unit         string  `json:"unit"`
 	Insufficient bool    `json:"insufficient,omitempty"`
 	Note         string  `json:"note,omitempty"`
+}
+
+// MarshalJSON writes p with null for what is not a number (an interval
+// that could not be computed).
+func (p Param) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Name         string   `json:"param"`
+		Value        *float64 `json:"value"`
+		Lo           *float64 `json:"ci95_low"`
+		Hi           *float64 `json:"ci95_high"`
+		N            int      `json:"n"`
+		Unit         string   `json:"unit"`
+		Insufficient bool     `json:"insufficient,omitempty"`
+		Note         string   `json:"note,omitempty"`
+	}
+	return json.Marshal(plain{p.Name, finite(p.Value), finite(p.Lo), finite(p.Hi), p.N, p.Unit, p.Insufficient, p.Note})
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }
 
 // GoodnessOfFit is a Kolmogorov–Smirnov test of a fitted distribution
@@ -477,7 +501,7 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		if c != prm.Value {
 			f.Notes = append(f.Notes, fmt.Sprintf("capacity[%d] %.3f is held to %.3f in the model: a curve never falls and n chats do at most n times the work of one", n, prm.Value, c))
 		}
-		capacity = append(capacity, c)
+		capacity = append(capacity, round3(c))
 	}
 	// The reply works with the slowdown taken out, for the goodness of fit.
 	solo, cens := make([]float64, len(data)), make([]bool, len(data))

@@ -1,6 +1,7 @@
 package calib
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -35,6 +36,17 @@ type Check struct {
 	// Lo and Hi are the fitted value's 95 % interval.
 	Lo float64 `json:"ci95_low"`
 	Hi float64 `json:"ci95_high"`
+}
+
+// MarshalJSON writes c with null for an interval that is not a number.
+func (c Check) MarshalJSON() ([]byte, error) {
+	type plain Check
+	type view struct {
+		plain
+		Lo *float64 `json:"ci95_low"`
+		Hi *float64 `json:"ci95_high"`
+	}
+	return json.Marshal(view{plain: plain(c), Lo: finite(c.Lo), Hi: finite(c.Hi)})
 }
 
 // Comparison is a fit set against a scenario's own agent model.
