@@ -418,4 +418,3 @@ func (s *transcriptSink) close() error {
 	}
 	return s.err
 }
-
