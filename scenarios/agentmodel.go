@@ -176,6 +176,8 @@ func WriteAgentModel(w io.Writer, f *AgentModelFile, notes []string) error {
 	p("  escalation_work: %s\n", formatDur(m.EscalationWork))
 	p("  # The cases without their own accuracy below.\n")
 	p("  accuracy: %s\n", formatFloat(m.Accuracy))
+	p("  # Closes with the buyer's last message unanswered.\n")
+	p("  unanswered_close: %s\n", formatFloat(m.UnansweredClose))
 	p("  # Throughput of 1, 2, ... chats held, relative to one.\n")
 	p("  capacity: %s\n", formatCapacity(m.Capacity))
 	if len(m.Cases) > 0 {

@@ -39,6 +39,12 @@ type AgentModel struct {
 	Cases    map[string]AgentCase `yaml:"cases"`
 	// Capacity[n-1] is the relative throughput with n concurrent chats.
 	Capacity []float64 `yaml:"capacity"`
+	// UnansweredClose is the share of conversations the agent closes while
+	// the buyer's last message still waits for a reply: that round goes
+	// unanswered (a response timeout, and the profile's unanswered-round
+	// value in the average response time). 0 by default; calibrations of
+	// real agents and bots find it.
+	UnansweredClose float64 `yaml:"unanswered_close"`
 }
 
 // AgentCase overrides the agent model for one case. Nil fields fall back
@@ -109,6 +115,7 @@ func (m *AgentModel) check(fe *fieldErrors, path string) {
 	}
 	checkSpan(fe, fieldPath(path, "escalation_work"), m.EscalationWork)
 	checkProbability(fe, fieldPath(path, "accuracy"), m.Accuracy)
+	checkProbability(fe, fieldPath(path, "unanswered_close"), m.UnansweredClose)
 	for _, id := range sortedMapKeys(m.Cases) {
 		p := fieldPath(path, "cases."+id)
 		if _, ok := LookupCase(id); !ok {

@@ -36,8 +36,8 @@ func record(t *testing.T, s *sim.Scenario, seed uint64) []*sim.Conversation {
 // within 0.03, the rest within 5 %; at least 90 % of the checks and every
 // pooled one within bounds. The truths were written from the file before
 // the fit ran: accuracy 0.93, first reply 20 s, handle time 6 min for
-// effort 1 (3 min for a pre-sales question, effort 0.5), 4 rounds,
-// capacity 1.7 and 2.5.
+// effort 1 (3 min for a pre-sales question, effort 0.5), 4 rounds, no
+// closes on an unanswered buyer, capacity 1.7 and 2.5.
 func TestBacktest_SteadyDay(t *testing.T) {
 	s, err := scenarios.LoadScenario("steady-day")
 	if err != nil {
@@ -50,7 +50,7 @@ func TestBacktest_SteadyDay(t *testing.T) {
 	}
 	cmp := calib.Compare(f, s)
 	truths := map[string]float64{
-		"accuracy": 0.93, "first_reply.mean": 20, "handle_time.mean": 360, "rounds": 4,
+		"accuracy": 0.93, "first_reply.mean": 20, "handle_time.mean": 360, "rounds": 4, "unanswered_close": 0,
 		"capacity[2]": 1.7, "capacity[3]": 2.5,
 		"cases.presales_question.handle_time.mean": 180, "cases.presales_question.accuracy": 0.93,
 	}
@@ -92,5 +92,30 @@ func TestBacktest_SteadyDay(t *testing.T) {
 	}
 	if err := m.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// An agent who closes on the buyer's last message now and then, and
+// holds fewer chats well: the fit finds both.
+func TestBacktest_ClosesOnBuyers(t *testing.T) {
+	s, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Agent.UnansweredClose = 0.1
+	s.Agent.Capacity = []float64{1, 1.4, 1.8, 2, 2.2}
+	f, err := calib.Calibrate(record(t, s, s.Seed), calib.Options{Profile: s.Platform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp := calib.Compare(f, s)
+	for _, c := range cmp.Checks {
+		t.Logf("%-42s truth %8.4f fitted %8.4f [%8.4f, %8.4f] n %5d within %v", c.Param, c.Truth, c.Fitted, c.Lo, c.Hi, c.N, c.Within)
+	}
+	if !cmp.Passed() {
+		t.Errorf("%s", cmp.Summary())
+	}
+	if u := f.Model.UnansweredClose; u < 0.07 || u > 0.13 {
+		t.Errorf("the model's unanswered_close %v; want 0.1 within 0.03", u)
 	}
 }

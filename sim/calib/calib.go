@@ -165,6 +165,8 @@ type reading struct {
 	// demand: the buyer asked for a supervisor before the agent's last
 	// valid reply, so the close may carry escalation work.
 	demand bool
+	// openAtClose: the agent closed with the buyer's last round unanswered.
+	openAtClose bool
 }
 
 type replyObs struct {
@@ -321,6 +323,7 @@ func read(c *sim.Conversation, rank int, o Options) *reading {
 	if open >= 0 {
 		d := secs(ev[open].At, ev[end].At)
 		r.roundWaits = append(r.roundWaits, waitObs{d: d, left: r.left})
+		r.openAtClose = r.closed
 		if r.left && cur != nil && !r.transferred {
 			// The reply was still being worked on when the buyer left.
 			from := ev[open].At
@@ -562,7 +565,11 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		}
 		works = append(works, w)
 		if r.closed {
-			rounds = append(rounds, float64(len(r.roundWaits)))
+			n := len(r.roundWaits)
+			if r.openAtClose {
+				n-- // that round is the close's, below
+			}
+			rounds = append(rounds, float64(n))
 		}
 	}
 	// Escalation work: how much longer the close takes after a buyer asked
@@ -635,6 +642,21 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		f.Params = append(f.Params, Param{Name: "rounds", Value: rm, Lo: rlo, Hi: rhi, N: len(rounds), Unit: "rounds",
 			Note: "buyer turns of the conversations the agent closed"})
 		model.Rounds = math.Max(1, round3(rm))
+	}
+	closes, open := 0, 0
+	for _, w := range works {
+		if w.r.closed {
+			closes++
+			if w.r.openAtClose {
+				open++
+			}
+		}
+	}
+	if closes > 0 {
+		u, ulo, uhi := wilson(open, closes)
+		f.Params = append(f.Params, Param{Name: "unanswered_close", Value: u, Lo: ulo, Hi: uhi, N: closes, Unit: "share",
+			Note: "conversations the agent closed with the buyer's last message unanswered"})
+		model.UnansweredClose = round3(u)
 	}
 
 	// Accuracy and hard fails of the conversations the agent closed.

@@ -108,6 +108,7 @@ func Compare(f *Fit, s *sim.Scenario) *Comparison {
 	add("first_reply.mean", am.FirstReply.MeanDuration().Seconds(), false, true)
 	add("handle_time.mean", am.HandleTime.MeanDuration().Seconds(), false, true)
 	add("rounds", am.Rounds, false, true)
+	add("unanswered_close", am.UnansweredClose, true, true)
 	for n := 2; n <= len(am.Capacity); n++ {
 		add(fmt.Sprintf("capacity[%d]", n), am.Capacity[n-1], false, true)
 	}

@@ -184,6 +184,7 @@ type customer struct {
 	correct, counted   bool
 	late, escalated    bool
 	complained         bool
+	closeOn            bool // the agent closes on an unanswered buyer message
 	replied            bool
 }
 
@@ -504,6 +505,11 @@ func (e *Engine) arrival() {
 	}
 	c.buyer = sim.NewBuyer(&m.personas[c.persona])
 	patience := m.patience[c.persona].Draw(r)
+	if m.unanswered > 0 {
+		// Drawn only when the model has such closes, so that models
+		// without them meet the same buyers as before.
+		c.closeOn = r.Float64() < m.unanswered
+	}
 	e.store(c)
 	if e.cfg.Record != nil && c.counted {
 		e.recArrive(c)
@@ -917,6 +923,17 @@ func (e *Engine) leave(id int32, c *customer) {
 
 func (e *Engine) close(id int32, c *customer) {
 	e.trace(EvClose, c.idx, c.agent)
+	if c.closeOn {
+		// The buyer writes once more as the agent closes: a round that
+		// never gets its reply.
+		if e.tally != nil && c.counted {
+			e.tally.Round(e.now, -1)
+		}
+		c.late = true
+		if c.conv != nil {
+			e.recBuyer(c, e.now)
+		}
+	}
 	if c.conv != nil {
 		e.recClose(c)
 	}

@@ -27,6 +27,7 @@ type Model struct {
 
 	firstReply  sim.Sampler
 	rounds      float64
+	unanswered  float64 // share of closes on an unanswered buyer message
 	escWork     float64
 	capacity    []float64
 	concurrency int
@@ -77,6 +78,7 @@ func Compile(s *sim.Scenario) (*Model, error) {
 		horizon:     end.Sub(start).Seconds(),
 		firstReply:  sim.NewSampler(s.Agent.FirstReply),
 		rounds:      s.Agent.Rounds,
+		unanswered:  s.Agent.UnansweredClose,
 		escWork:     s.Agent.EscalationWork.Seconds(),
 		capacity:    s.Agent.Capacity,
 		concurrency: s.Staffing.Concurrency,

@@ -48,10 +48,20 @@ func TestHandling_ScoresAsIntended(t *testing.T) {
 // engine by the scenario's days, the review by the days from the first
 // chat to the last event (a chat that ends after midnight adds one).
 func TestEngine_RecordedKPIs(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		unanswered float64
+	}{{"the scenario's agents", 0}, {"agents who close on a buyer's last message", 0.15}} {
+		t.Run(tc.name, func(t *testing.T) { recordedKPIs(t, tc.unanswered) })
+	}
+}
+
+func recordedKPIs(t *testing.T, unanswered float64) {
 	s, err := scenarios.LoadScenario("steady-day")
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Agent.UnansweredClose = unanswered
 	m, err := des.Compile(s)
 	if err != nil {
 		t.Fatal(err)
