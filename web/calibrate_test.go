@@ -3,9 +3,9 @@ package web_test
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
-	"os"
 	"sort"
 	"strings"
 	"testing"
