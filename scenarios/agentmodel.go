@@ -170,8 +170,12 @@ func WriteAgentModel(w io.Writer, f *AgentModelFile, notes []string) error {
 	p("agent:\n")
 	p("  # Pick-up to close with one chat held, for a case of effort 1.\n")
 	p("  handle_time: %s\n", formatDist(m.HandleTime))
-	p("  # Work from a step's start to the valid reply, with one chat held.\n")
+	p("  # Work from the pick-up to the first valid reply, with one chat held.\n")
 	p("  first_reply: %s\n", formatDist(m.FirstReply))
+	if m.Reply != nil {
+		p("  # Work from a later round's buyer message to the reply, with one chat held.\n")
+		p("  reply: %s\n", formatDist(*m.Reply))
+	}
 	p("  rounds: %s\n", formatFloat(m.Rounds))
 	p("  escalation_work: %s\n", formatDur(m.EscalationWork))
 	p("  # The cases without their own accuracy below.\n")

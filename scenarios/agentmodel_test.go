@@ -21,7 +21,7 @@ func TestParseAgentModel_Example(t *testing.T) {
 	}
 	m := f.Agent
 	if f.Conversations != 20412 || f.Source == "" || m.HandleTime.Mean != 7*time.Minute+12500*time.Millisecond ||
-		m.FirstReply.CV != 0.74 || m.Rounds != 4.6 || m.EscalationWork != 3*time.Minute || m.Accuracy != 0.88 || m.UnansweredClose != 0.04 ||
+		m.FirstReply.CV != 0.74 || m.Reply == nil || m.Reply.Mean != 24*time.Second || m.Rounds != 4.6 || m.EscalationWork != 3*time.Minute || m.Accuracy != 0.88 || m.UnansweredClose != 0.04 ||
 		!reflect.DeepEqual(m.Capacity, []float64{1, 1.55, 2.1}) || *m.Cases["quality_defect"].Accuracy != 0.81 ||
 		m.Cases["quality_defect"].HandleTime != nil || m.Cases["presales_question"].HandleTime.Mean != 220*time.Second {
 		t.Errorf("read %+v", m)

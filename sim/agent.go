@@ -26,6 +26,9 @@ type AgentModel struct {
 	// FirstReply is the part of the handle time from picking a chat up to
 	// the first valid reply (with one chat; slowed like the rest).
 	FirstReply Dist `yaml:"first_reply"`
+	// Reply is the work of each later reply, from the buyer's message to
+	// the agent's answer; nil takes FirstReply.
+	Reply *Dist `yaml:"reply"`
 	// Rounds is the mean number of buyer turns of a conversation (at least
 	// 1): 1 + a Poisson number with mean Rounds − 1. The handle time after
 	// the first reply is spread over the later turns.
@@ -92,6 +95,14 @@ func (m *AgentModel) AccuracyFor(caseID string) float64 {
 	return m.Accuracy
 }
 
+// ReplyWork returns the distribution of the work of a later reply.
+func (m *AgentModel) ReplyWork() Dist {
+	if m.Reply != nil {
+		return *m.Reply
+	}
+	return m.FirstReply
+}
+
 // Slowdown returns the factor each chat's handle time is multiplied by
 // when an agent holds n chats: n ÷ Capacity[n-1]. n is at least 1 and at
 // most len(Capacity).
@@ -110,6 +121,9 @@ func (m *AgentModel) Validate() error {
 func (m *AgentModel) check(fe *fieldErrors, path string) {
 	m.HandleTime.check(fe, fieldPath(path, "handle_time"))
 	m.FirstReply.check(fe, fieldPath(path, "first_reply"))
+	if m.Reply != nil {
+		m.Reply.check(fe, fieldPath(path, "reply"))
+	}
 	if !(m.Rounds >= 1 && m.Rounds <= 100) {
 		fe.add(fieldPath(path, "rounds"), "%v: want the mean buyer turns per conversation, from 1 to 100", m.Rounds)
 	}

@@ -173,6 +173,7 @@ type replyObs struct {
 	d        float64 // seconds
 	at       step    // the step's start: the chats held then set the pace
 	censored bool
+	first    bool // the first reply, from the pick-up
 }
 
 type piece struct {
@@ -301,7 +302,7 @@ func read(c *sim.Conversation, rank int, o Options) *reading {
 						// cut at the handle time shows as the close at the
 						// reply's instant.
 						cens := closeAt >= 0 && ev[closeAt].At.Equal(e.At)
-						r.replies = append(r.replies, replyObs{d: secs(cur.start, e.At), at: *cur, censored: cens})
+						r.replies = append(r.replies, replyObs{d: secs(cur.start, e.At), at: *cur, censored: cens, first: true})
 					case !lastReply.IsZero():
 						// A later round: the buyer's message to the reply,
 						// at the pace set when the last reply went out.
@@ -330,7 +331,7 @@ func read(c *sim.Conversation, rank int, o Options) *reading {
 			if !firstDone {
 				from = cur.start
 			}
-			r.replies = append(r.replies, replyObs{d: secs(from, ev[end].At), at: *cur, censored: true})
+			r.replies = append(r.replies, replyObs{d: secs(from, ev[end].At), at: *cur, censored: true, first: !firstDone})
 		}
 	}
 	if cur != nil && !r.transferred && (r.closed || r.left) {
@@ -444,8 +445,30 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	for n := 2; n <= maxChats && perLevel[n] >= minLevel; n++ {
 		fitted = n
 	}
-	p := fitted // intercept + one dummy per level 2..fitted
+	// Stage one: the slowdown of each level of chats held, from every
+	// reply (first and later, each group with its own mean), by a
+	// censored regression of the log waits.
+	nFirst, nLater := 0, 0
+	for _, r := range rs {
+		for _, ro := range r.replies {
+			if ro.d > 0 && !ro.censored {
+				if ro.first {
+					nFirst++
+				} else {
+					nLater++
+				}
+			}
+		}
+	}
+	later := nLater >= minLevel && nFirst >= minLevel // a column for later replies
+	off := 1                                          // the first dummy of a level
+	if later {
+		off = 2
+	}
+	p := off + fitted - 1
 	var data []obs
+	var firsts []bool
+	var levels []int
 	for _, r := range rs {
 		for _, ro := range r.replies {
 			if !(ro.d > 0) {
@@ -453,10 +476,15 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 			}
 			x := make([]float64, p)
 			x[0] = 1
-			if n := min(level(ro.at), fitted); n >= 2 {
-				x[n-1] = 1
+			if later && !ro.first {
+				x[1] = 1
+			}
+			n := min(level(ro.at), fitted)
+			if n >= 2 {
+				x[off+n-2] = 1
 			}
 			data = append(data, obs{y: math.Log(ro.d), x: x, censored: ro.censored})
+			firsts, levels = append(firsts, ro.first), append(levels, n)
 		}
 	}
 	reg, err := fitRegression(data, p)
@@ -466,19 +494,13 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	if !reg.converged {
 		f.Notes = append(f.Notes, "the reply-work fit did not converge to the gradient threshold; its values are the best found")
 	}
-	slow := func(n int) float64 {
-		n = min(n, fitted)
+	beta := func(n int) float64 {
 		if n < 2 {
-			return 1
+			return 0
 		}
-		return math.Exp(reg.beta[n-1])
+		return reg.beta[off+min(n, fitted)-2]
 	}
-	mean, lo, hi := reg.logNormalMean(unit(p, 0))
-	nRep := len(data)
-	f.Params = append(f.Params, Param{Name: "first_reply.mean", Value: mean, Lo: lo, Hi: hi, N: nRep, Unit: "s",
-		Note: fmt.Sprintf("work to a valid reply with one chat held; %d of the waits censored", reg.nCens)})
-	cv, cvLo, cvHi := reg.cv()
-	f.Params = append(f.Params, Param{Name: "first_reply.cv", Value: cv, Lo: cvLo, Hi: cvHi, N: nRep, Unit: "ratio"})
+	slow := func(n int) float64 { return math.Exp(beta(n)) }
 	if m := perLevel[1]; m < o.MinN {
 		f.Notes = append(f.Notes, fmt.Sprintf("only %d replies with one chat held: the reply work rests on the other levels", m))
 	}
@@ -487,7 +509,7 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		prm := Param{Name: fmt.Sprintf("capacity[%d]", n), N: perLevel[n], Unit: "factor",
 			Note: fmt.Sprintf("throughput of %d chats relative to one: %d ÷ the slowdown", n, n)}
 		if n <= fitted {
-			b, bLo, bHi := reg.coef(n - 1)
+			b, bLo, bHi := reg.coef(off + n - 2)
 			prm.Value, prm.Lo, prm.Hi = float64(n)*math.Exp(-b), float64(n)*math.Exp(-bHi), float64(n)*math.Exp(-bLo)
 		} else {
 			prm.Value, prm.Lo, prm.Hi = math.NaN(), math.NaN(), math.NaN()
@@ -506,24 +528,64 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		}
 		capacity = append(capacity, round3(c))
 	}
-	// The reply works with the slowdown taken out, for the goodness of fit.
-	solo, cens := make([]float64, len(data)), make([]bool, len(data))
-	for i, d := range data {
-		w := d.y
-		for j := 1; j < p; j++ {
-			w -= d.x[j] * reg.beta[j]
+	// Stage two: the work of the first reply and of later replies, each a
+	// log-normal fitted to its waits with the slowdown taken out.
+	fitWork := func(name string, first bool) (*regression, int, error) {
+		var d []obs
+		var xs []float64
+		var cs []bool
+		for i, o := range data {
+			if firsts[i] != first {
+				continue
+			}
+			y := o.y - beta(levels[i])
+			d = append(d, obs{y: y, x: []float64{1}, censored: o.censored})
+			xs, cs = append(xs, math.Exp(y)), append(cs, o.censored)
 		}
-		solo[i], cens[i] = math.Exp(w), d.censored
+		w, err := fitRegression(d, 1)
+		if err != nil {
+			return nil, len(d), fmt.Errorf("calibrate: %s: %w", name, err)
+		}
+		mean, lo, hi := w.logNormalMean([]float64{1})
+		cv, cvLo, cvHi := w.cv()
+		note := "work from the pick-up to the first valid reply with one chat held"
+		if !first {
+			note = "work from a later round's buyer message to the reply with one chat held"
+		}
+		f.Params = append(f.Params,
+			Param{Name: name + ".mean", Value: mean, Lo: lo, Hi: hi, N: len(d), Unit: "s",
+				Note: fmt.Sprintf("%s; %d of the waits censored", note, w.nCens)},
+			Param{Name: name + ".cv", Value: cv, Lo: cvLo, Hi: cvHi, N: len(d), Unit: "ratio"})
+		g := GoodnessOfFit{Dist: name, Family: "lognormal"}
+		g.D, g.P, g.N = ksCensored(xs, cs, distuv.LogNormal{Mu: w.beta[0], Sigma: w.sigma}.CDF)
+		f.GoodnessOfFit = append(f.GoodnessOfFit, g)
+		return w, len(d), nil
 	}
-	ln := distuv.LogNormal{Mu: reg.beta[0], Sigma: reg.sigma}
-	dks, pks, nks := ksCensored(solo, cens, ln.CDF)
-	f.GoodnessOfFit = append(f.GoodnessOfFit, GoodnessOfFit{Dist: "first_reply", Family: "lognormal", N: nks, D: dks, P: pks})
+	firstFit, _, err := fitWork("first_reply", true)
+	if err != nil {
+		return nil, err
+	}
+	var laterFit *regression
+	if later {
+		if laterFit, _, err = fitWork("reply", false); err != nil {
+			return nil, err
+		}
+	}
+	lnDist := func(r *regression) sim.Dist {
+		mean, _, _ := r.logNormalMean([]float64{1})
+		cv, _, _ := r.cv()
+		return sim.Lognormal(dur(mean), round3(cv))
+	}
 
 	model := &sim.AgentModel{
-		FirstReply:     sim.Lognormal(dur(mean), round3(cv)),
+		FirstReply:     lnDist(firstFit),
 		EscalationWork: sim.DefaultAgentModel().EscalationWork,
 		Capacity:       capacity,
 		Cases:          map[string]sim.AgentCase{},
+	}
+	if laterFit != nil {
+		d := lnDist(laterFit)
+		model.Reply = &d
 	}
 
 	// Handle times: the steps divided by their slowdowns.

@@ -106,6 +106,7 @@ func Compare(f *Fit, s *sim.Scenario) *Comparison {
 		add("accuracy", truth/float64(n), true, true)
 	}
 	add("first_reply.mean", am.FirstReply.MeanDuration().Seconds(), false, true)
+	add("reply.mean", am.ReplyWork().MeanDuration().Seconds(), false, true)
 	add("handle_time.mean", am.HandleTime.MeanDuration().Seconds(), false, true)
 	add("rounds", am.Rounds, false, true)
 	add("unanswered_close", am.UnansweredClose, true, true)

@@ -828,7 +828,7 @@ func (e *Engine) reply(id int32, c *customer) {
 		// that takes the agent a first-reply's work at its current pace.
 		s := e.slow[e.agents[c.agent].load]
 		e.load(c)
-		work := math.Min(e.m.firstReply.Draw(e.r), c.seg)
+		work := math.Min(e.m.reply.Draw(e.r), c.seg)
 		p := e.m.patience[c.persona].Draw(e.r)
 		e.store(c)
 		c.round++
