@@ -341,7 +341,9 @@ func delimiter(line string) rune {
 // empties are cells that mean "no value".
 var empties = []string{"", "-", "--", "—", "/", "n/a", "na", "null", "无"}
 
-func isEmptyCell(s string) bool { return slices.Contains(empties, strings.ToLower(strings.TrimSpace(s))) }
+func isEmptyCell(s string) bool {
+	return slices.Contains(empties, strings.ToLower(strings.TrimSpace(s)))
+}
 
 // ReadExport reads an export (file names it in errors) through m. Every
 // bad cell is reported with its line, column and header (up to 20); a
