@@ -69,3 +69,19 @@ func TestDocsImport(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsCalibration: the model file docs/calibration.md shows is one
+// simulate and plan read.
+func TestDocsCalibration(t *testing.T) {
+	b, err := os.ReadFile("../docs/calibration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := yamlBlock.FindAllStringSubmatch(string(b), -1)
+	if len(blocks) != 1 {
+		t.Fatalf("docs/calibration.md has %d YAML examples; the test reads 1", len(blocks))
+	}
+	if _, err := scenarios.ParseAgentModel("docs/calibration.md", []byte(blocks[0][1])); err != nil {
+		t.Error(err)
+	}
+}
