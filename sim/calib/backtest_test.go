@@ -119,3 +119,27 @@ func TestBacktest_ClosesOnBuyers(t *testing.T) {
 		t.Errorf("the model's unanswered_close %v; want 0.1 within 0.03", u)
 	}
 }
+
+// BenchmarkCalibrate fits the agent model to the engine's conversations
+// of one steady-day (about 1,700).
+func BenchmarkCalibrate(b *testing.B) {
+	s, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := des.Compile(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var convs []*sim.Conversation
+	if _, err := des.NewEngine(m).Run(b.Context(), des.Run{Seed: s.Seed,
+		Record: func(n int64, c *sim.Conversation) { convs = append(convs, c) }}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := calib.Calibrate(convs, calib.Options{Profile: s.Platform}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(convs)*b.N)/b.Elapsed().Seconds(), "conversations/s")
+}

@@ -111,8 +111,9 @@ type Fit struct {
 	// and keeps its default.
 	Model *sim.AgentModel `json:"-"`
 	Notes []string        `json:"notes,omitempty"`
-	// judgedByCase counts the conversations behind the accuracy, by case.
-	judgedByCase map[string]int
+	// judgedByCase counts the conversations behind the accuracy, by case;
+	// handleByCase those behind the pooled handle time.
+	judgedByCase, handleByCase map[string]int
 }
 
 // Param returns the parameter named name.
@@ -683,7 +684,35 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		g.D, g.P, g.N = ksCensored(xs, cs, ln.CDF)
 		return reg, len(d), g, nil
 	}
-	hReg, hN, hGof, err := fitHandle("handle_time", func(h handle) bool { return true }, true)
+	// The pooled handle time serves the cases without one of their own:
+	// fitted over them alone, so that a case of another scale (a short
+	// pre-sales answer) does not pull it.
+	perCaseN := map[string]int{}
+	for _, h := range handles {
+		perCaseN[h.caseID]++
+	}
+	own := func(id string) bool {
+		_, known := sim.LookupCase(id)
+		return known && perCaseN[id] >= o.MinN
+	}
+	rest := func(h handle) bool { return !own(h.caseID) }
+	restN := 0
+	for _, h := range handles {
+		if rest(h) {
+			restN++
+		}
+	}
+	if restN < minLevel {
+		rest = func(handle) bool { return true }
+		f.Notes = append(f.Notes, "every case has a handle time of its own: the pooled one is fitted over all of them")
+	}
+	f.handleByCase = map[string]int{}
+	for _, h := range handles {
+		if rest(h) {
+			f.handleByCase[h.caseID]++
+		}
+	}
+	hReg, hN, hGof, err := fitHandle("handle_time", rest, true)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %w", err)
 	}
@@ -691,7 +720,7 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	hcv, hcvLo, hcvHi := hReg.cv()
 	f.Params = append(f.Params,
 		Param{Name: "handle_time.mean", Value: hm, Lo: hlo, Hi: hhi, N: hN, Unit: "s",
-			Note: fmt.Sprintf("pick-up to close with one chat held, for a case of effort 1 (each case divided by its effort); %d censored by a leave", hReg.nCens)},
+			Note: fmt.Sprintf("pick-up to close with one chat held, for a case of effort 1 (each case divided by its effort), over the cases without a handle time of their own; %d censored by a leave", hReg.nCens)},
 		Param{Name: "handle_time.cv", Value: hcv, Lo: hcvLo, Hi: hcvHi, N: hN, Unit: "ratio"})
 	f.GoodnessOfFit = append(f.GoodnessOfFit, hGof)
 	model.HandleTime = sim.Lognormal(dur(hm), round3(hcv))

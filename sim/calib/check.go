@@ -107,7 +107,7 @@ func Compare(f *Fit, s *sim.Scenario) *Comparison {
 	}
 	add("first_reply.mean", am.FirstReply.MeanDuration().Seconds(), false, true)
 	add("reply.mean", am.ReplyWork().MeanDuration().Seconds(), false, true)
-	add("handle_time.mean", am.HandleTime.MeanDuration().Seconds(), false, true)
+	add("handle_time.mean", pooledHandle(am, f.handleByCase), false, true)
 	add("rounds", am.Rounds, false, true)
 	add("unanswered_close", am.UnansweredClose, true, true)
 	for n := 2; n <= len(am.Capacity); n++ {
@@ -155,4 +155,33 @@ func (c *Comparison) Summary() string {
 		b.WriteString(": the back-test's rule (90 % of the checks and every pooled one) is not met")
 	}
 	return b.String()
+}
+
+// pooledHandle is the truth of the pooled handle time: what its
+// log-normal fit converges to over the cases behind it, each case's
+// handle time divided by its effort. When none of those cases has a
+// handle time of its own in the scenario, that is the scenario's
+// handle_time; otherwise the fit sees a mixture, and its mean and
+// variance of logs are the mixture's (each case taken as a log-normal of
+// its mean and cv).
+func pooledHandle(am *sim.AgentModel, byCase map[string]int) float64 {
+	n, m, m2 := 0.0, 0.0, 0.0
+	for id, k := range byCase {
+		d := am.HandleTimeFor(id)
+		eff := 1.0
+		if c, ok := sim.LookupCase(id); ok && c.Effort > 0 {
+			eff = c.Effort
+		}
+		s2 := math.Log1p(d.CV * d.CV)
+		mu := math.Log(d.MeanDuration().Seconds()/eff) - s2/2
+		w := float64(k)
+		n += w
+		m += w * mu
+		m2 += w * (s2 + mu*mu)
+	}
+	if n == 0 {
+		return am.HandleTime.MeanDuration().Seconds()
+	}
+	m /= n
+	return math.Exp(m + (m2/n-m*m)/2)
 }

@@ -1,9 +1,11 @@
 package des_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/des"
 )
 
@@ -46,6 +48,34 @@ func BenchmarkEngine_Scenario(b *testing.B) {
 			}
 			b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkEngine_Record: the cost of recording every conversation
+// (simulate --transcripts) against the same run without, on steady-day.
+func BenchmarkEngine_Record(b *testing.B) {
+	m := scenarioModel(b, "steady-day")
+	for _, record := range []bool{false, true} {
+		b.Run(fmt.Sprintf("record=%v", record), func(b *testing.B) {
+			e := des.NewEngine(m)
+			run := des.Run{}
+			convs := 0
+			if record {
+				run.Record = func(n int64, c *sim.Conversation) { convs++ }
+			}
+			customers := 0
+			seed := uint64(0)
+			for b.Loop() {
+				seed++
+				run.Seed = seed
+				r, err := e.Run(b.Context(), run)
+				if err != nil {
+					b.Fatal(err)
+				}
+				customers += r.Stats.Customers
+			}
+			b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
 		})
 	}
 }

@@ -254,6 +254,7 @@ type Engine struct {
 	target  float64
 	warmup  float64
 	staffAt []float64 // sorted daily boundaries, local seconds
+	names   []string  // recorded agents' names, by agent
 }
 
 // NewEngine returns an engine for m.

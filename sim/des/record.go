@@ -90,12 +90,22 @@ func (e *Engine) recArrive(c *customer) {
 		ID: ConversationID(c.idx), Case: cm.id, Persona: e.m.personas[c.persona].Name, Presales: cm.presales,
 		Order:   sim.Order{ID: fmt.Sprintf("SIM%012d", c.idx), Product: e.texts().product, Price: price},
 		Arrived: e.m.cal.Time(c.arrive),
+		// Two events a round, the assignment, the handling and the end.
+		Events: make([]sim.Event, 0, 2*int(c.rounds)+10),
 	}
 	e.recEvent(c, c.arrive, sim.SenderCustomer, sim.EventMessage, e.texts().buyer)
 }
 
 func (e *Engine) recAssign(c *customer, a int32) {
-	e.recEvent(c, e.now, sim.SenderSystem, sim.EventAssign, "").Agent = AgentName(a)
+	e.recEvent(c, e.now, sim.SenderSystem, sim.EventAssign, "").Agent = e.agentName(a)
+}
+
+// agentName is AgentName, formatted once per agent.
+func (e *Engine) agentName(a int32) string {
+	for int(a) >= len(e.names) {
+		e.names = append(e.names, AgentName(int32(len(e.names))))
+	}
+	return e.names[a]
 }
 
 // recReply records a valid reply. The last one carries the handling:
@@ -109,7 +119,7 @@ func (e *Engine) recReply(c *customer, last bool) {
 	if cm.presales && !c.correct {
 		text = p.holding
 	}
-	agent := AgentName(c.agent)
+	agent := e.agentName(c.agent)
 	e.recEvent(c, e.now, sim.SenderAgent, sim.EventMessage, text).Agent = agent
 	if !last || cm.presales {
 		return
@@ -188,7 +198,7 @@ func (e *Engine) recNudge(c *customer, demand bool) {
 
 func (e *Engine) recClose(c *customer) {
 	ev := e.recEvent(c, e.now, sim.SenderAgent, sim.EventAction, "")
-	ev.Agent, ev.Action = AgentName(c.agent), &sim.Action{Kind: sim.ActClose}
+	ev.Agent, ev.Action = e.agentName(c.agent), &sim.Action{Kind: sim.ActClose}
 }
 
 // recEnd records how the conversation ended, as a live customer sends it
