@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -138,7 +139,7 @@ func runCalibrate(c *cobra.Command, o calibrateOptions) error {
 		}
 	}
 	bank := phrases.Default()
-	fit, err := calib.Calibrate(convs, calib.Options{Profile: prof, MinN: o.minN,
+	fit, err := calib.Calibrate(convs, calib.Options{Profile: prof, MinN: o.minN, Workers: runtime.GOMAXPROCS(0),
 		InferCase: func(c *sim.Conversation) (string, bool) {
 			in := bank.InferConversation(c)
 			return in.Case, in.Confident

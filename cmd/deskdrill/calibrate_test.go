@@ -18,10 +18,19 @@ import (
 // bits (the order of summation); timeouts_per_day counts the same
 // timeouts over different days (the scenario's one day; from the first
 // chat to the last event in the transcripts, which here runs past
-// midnight), and timeout_bad_day_share follows it (docs/calibration.md).
+// midnight), and timeout_bad_day_share follows it (docs/transcripts.md).
+// The scenario is steady-day's evening, 21:00 to midnight, with a short
+// team: 4 s under -race, most of it the scorer's.
 func TestSimulate_TranscriptsKPIs(t *testing.T) {
+	src, err := scenarios.ScenarioSource("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evening := strings.NewReplacer("name: steady-day", "name: steady-evening", "start: 2026-03-11T00:00", "start: 2026-03-11T21:00",
+		"duration: 24h", "duration: 3h", "agents: 6}", "agents: 3}").Replace(string(src))
+	scenario := writeFile(t, "evening.yaml", evening)
 	file := filepath.Join(t.TempDir(), "day.jsonl")
-	sim := deskdrill(t, "simulate", "--scenario", "steady-day", "--seed", "9", "--transcripts", file, "--json")
+	sim := deskdrill(t, "simulate", "--scenario", scenario, "--seed", "9", "--transcripts", file, "--json")
 	if sim.code != 0 {
 		t.Fatalf("simulate: exit %d: %s", sim.code, sim.stderr)
 	}
@@ -33,10 +42,10 @@ func TestSimulate_TranscriptsKPIs(t *testing.T) {
 	if err := json.Unmarshal([]byte(sim.stdout), &engine); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sim.stderr, "--paid-orders 12000") {
+	if !strings.Contains(sim.stderr, "--paid-orders 1500") {
 		t.Errorf("simulate's note does not say which paid orders to give: %q", sim.stderr)
 	}
-	k := deskdrill(t, "kpis", "--transcripts", file, "--paid-orders", "12000", "--contract", "seed-tiered", "--json")
+	k := deskdrill(t, "kpis", "--transcripts", file, "--paid-orders", "1500", "--contract", "seed-tiered", "--json")
 	if k.code != 0 {
 		t.Fatalf("kpis: exit %d: %s", k.code, k.stderr)
 	}
@@ -154,9 +163,27 @@ func TestCalibrate_Backtest(t *testing.T) {
 	if r := deskdrill(t, "plan", "--scenario", "steady-day", "--agent-model", model, "--reps", "3", "--agents", "4:6:2", "--seed", "2"); r.code != 0 {
 		t.Errorf("plan --agent-model: exit %d, %s", r.code, r.stderr)
 	}
-	// The table for people says the same.
-	r = deskdrill(t, "calibrate", "--transcripts", file, "--against", "steady-day")
-	for _, want := range []string{"first_reply.mean", "capacity[3]", "insufficient (n < 300)", "goodness of fit", "against scenario steady-day", "the fit recovers"} {
+}
+
+// The table for people: every parameter with its interval and n, the
+// goodness of fit, the model, the comparison (steady-day's first six
+// hours: quick, and short of samples).
+func TestCalibrate_Table(t *testing.T) {
+	src, err := scenarios.ScenarioSource("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenario := writeFile(t, "night.yaml", strings.Replace(string(src), "duration: 24h", "duration: 10h", 1))
+	file := filepath.Join(t.TempDir(), "night.jsonl")
+	if r := deskdrill(t, "simulate", "--scenario", scenario, "--seed", "3", "--transcripts", file); r.code != 0 {
+		t.Fatalf("simulate: exit %d: %s", r.code, r.stderr)
+	}
+	r := deskdrill(t, "calibrate", "--transcripts", file, "--against", "steady-day", "--min-n", "100")
+	if r.code != 0 {
+		t.Fatalf("calibrate: exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"PARAMETER", "95% INTERVAL", "first_reply.mean", "capacity[2]", "insufficient (n < 100)",
+		"goodness of fit", "the model: handle time lognormal", "against scenario steady-day", "checks within their bounds"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("calibrate's table lacks %q:\n%s", want, r.stdout)
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/stat"
@@ -37,6 +38,10 @@ type Options struct {
 	// Demand reports whether a buyer's message asks for a supervisor
 	// (nil: SupervisorDemand).
 	Demand func(text string) bool
+	// Workers score conversations in parallel (the scorer is most of a
+	// fit's time); 0 or less means one. Demand and InferCase are called
+	// from one goroutine.
+	Workers int
 }
 
 // supervisorWords are the words of a buyer who asks for a supervisor.
@@ -751,20 +756,14 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	}
 
 	// Accuracy and hard fails of the conversations the agent closed.
-	rules := sim.ScoreRules{Profile: o.Profile, Policy: o.Policy}
+	verdicts := score(rs, sim.ScoreRules{Profile: o.Profile, Policy: o.Policy}, o.Workers)
 	judged, correct, hard := 0, 0, 0
 	perCase := map[string]*[2]int{} // judged, correct
-	for _, r := range rs {
+	for i, r := range rs {
 		if !r.closed || len(r.holds) == 0 {
 			continue
 		}
-		c := r.c
-		if r.caseID != c.Case {
-			cp := *c
-			cp.Case = r.caseID
-			c = &cp
-		}
-		sc := sim.ScoreConversationBy(c, rules)
+		sc := verdicts[i]
 		if sc.HardFail {
 			hard++
 		}
@@ -958,4 +957,39 @@ func caseOrder(id string) int {
 		}
 	}
 	return len(sim.CaseIDs())
+}
+
+// verdict is what the fit takes of a conversation's score.
+type verdict struct{ Correct, HardFail bool }
+
+// score judges the conversations the agent closed, in parallel on
+// workers goroutines; verdicts are by index, the same whatever the
+// number of workers.
+func score(rs []*reading, rules sim.ScoreRules, workers int) []verdict {
+	out := make([]verdict, len(rs))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Go(func() {
+			for i := range jobs {
+				r := rs[i]
+				c := r.c
+				if r.caseID != c.Case {
+					cp := *c
+					cp.Case = r.caseID
+					c = &cp
+				}
+				sc := sim.ScoreConversationBy(c, rules)
+				out[i] = verdict{Correct: sc.Correct, HardFail: sc.HardFail}
+			}
+		})
+	}
+	for i, r := range rs {
+		if r.closed && len(r.holds) > 0 {
+			jobs <- i
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return out
 }
