@@ -3,12 +3,16 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/des"
+	"github.com/deskdrill/deskdrill/web/store"
 )
 
 // TestSimulate_TranscriptsKPIs: kpis --transcripts on the engine's
@@ -30,20 +34,20 @@ func TestSimulate_TranscriptsKPIs(t *testing.T) {
 		"duration: 24h", "duration: 3h", "agents: 6}", "agents: 3}").Replace(string(src))
 	scenario := writeFile(t, "evening.yaml", evening)
 	file := filepath.Join(t.TempDir(), "day.jsonl")
-	sim := deskdrill(t, "simulate", "--scenario", scenario, "--seed", "9", "--transcripts", file, "--json")
-	if sim.code != 0 {
-		t.Fatalf("simulate: exit %d: %s", sim.code, sim.stderr)
+	ran := deskdrill(t, "simulate", "--scenario", scenario, "--seed", "9", "--transcripts", file, "--json")
+	if ran.code != 0 {
+		t.Fatalf("simulate: exit %d: %s", ran.code, ran.stderr)
 	}
 	var engine struct {
 		Customers int                `json:"customers"`
 		KPIs      map[string]float64 `json:"kpis"`
 		Refund    *statement         `json:"refund"`
 	}
-	if err := json.Unmarshal([]byte(sim.stdout), &engine); err != nil {
+	if err := json.Unmarshal([]byte(ran.stdout), &engine); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sim.stderr, "--paid-orders 1500") {
-		t.Errorf("simulate's note does not say which paid orders to give: %q", sim.stderr)
+	if !strings.Contains(ran.stderr, "--paid-orders 1500") {
+		t.Errorf("simulate's note does not say which paid orders to give: %q", ran.stderr)
 	}
 	k := deskdrill(t, "kpis", "--transcripts", file, "--paid-orders", "1500", "--contract", "seed-tiered", "--json")
 	if k.code != 0 {
@@ -252,5 +256,91 @@ func TestCalibrate_BadUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, want, tc.stderr)
 			}
 		})
+	}
+}
+
+// calibrate --db --run reads a run's conversations from the records and
+// fits them as it fits the same conversations from a transcript file.
+func TestCalibrate_FromDatabase(t *testing.T) {
+	_, m, err := loadModel("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var convs []*sim.Conversation
+	if _, err := des.NewEngine(m).Run(t.Context(), des.Run{Seed: 5, Customers: 500,
+		Record: func(n int64, c *sim.Conversation) { convs = append(convs, c) }}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "run.db")
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.CreateRun(ctx, store.Run{Scenario: "steady-day", Seed: 5, Speed: 1, Started: convs[0].Arrived})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		head := *c
+		head.Events = nil
+		if err := st.StartConversation(ctx, run, &head); err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range c.Events {
+			if err := st.AppendEvent(ctx, run, c.ID, i, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := st.EndRun(ctx, run, convs[len(convs)-1].Events[0].At); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "run.jsonl")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scenarios.WriteTranscripts(f, convs); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	params := func(args ...string) map[string]float64 {
+		t.Helper()
+		r := deskdrill(t, append([]string{"calibrate", "--json", "--min-n", "50"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("calibrate %v: exit %d: %s", args, r.code, r.stderr)
+		}
+		var rep struct {
+			Source string `json:"source"`
+			Params []struct {
+				Param string   `json:"param"`
+				Value *float64 `json:"value"`
+			} `json:"params"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, p := range rep.Params {
+			if p.Value != nil {
+				out[p.Param] = *p.Value
+			}
+		}
+		if len(out) < 10 {
+			t.Fatalf("calibrate %v: %d parameters", args, len(out))
+		}
+		return out
+	}
+	fromDB := params("--db", db, "--run", strconv.FormatInt(run, 10))
+	fromFile := params("--transcripts", file)
+	for k, v := range fromFile {
+		if w, ok := fromDB[k]; !ok || math.Abs(w-v) > 1e-9*math.Max(1, math.Abs(v)) {
+			t.Errorf("%s: %v from the file, %v from the database", k, v, w)
+		}
 	}
 }
