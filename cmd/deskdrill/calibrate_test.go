@@ -283,15 +283,8 @@ func TestCalibrate_FromDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range convs {
-		head := *c
-		head.Events = nil
-		if err := st.StartConversation(ctx, run, &head); err != nil {
+		if err := st.StartConversation(ctx, run, c); err != nil {
 			t.Fatal(err)
-		}
-		for i, e := range c.Events {
-			if err := st.AppendEvent(ctx, run, c.ID, i, e); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 	if err := st.EndRun(ctx, run, convs[len(convs)-1].Events[0].At); err != nil {
