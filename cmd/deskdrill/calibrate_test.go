@@ -267,7 +267,7 @@ func TestCalibrate_FromDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var convs []*sim.Conversation
-	if _, err := des.NewEngine(m).Run(t.Context(), des.Run{Seed: 5, Customers: 300,
+	if _, err := des.NewEngine(m).Run(t.Context(), des.Run{Seed: 5, Customers: 150,
 		Record: func(n int64, c *sim.Conversation) { convs = append(convs, c) }}); err != nil {
 		t.Fatal(err)
 	}
