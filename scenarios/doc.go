@@ -1,6 +1,7 @@
 // Package scenarios reads deskdrill's files into sim values: scenarios,
-// platform profiles, contracts and KPI values. It holds the built-in ones,
-// embedded in the binary, and checks every file strictly.
+// platform profiles, contracts, KPI values, transcripts, agent model files
+// and platform KPI exports. It holds the built-in ones, embedded in the
+// binary, and checks every file strictly.
 //
 // # Files and errors
 //
@@ -27,4 +28,14 @@
 // contract templates ([ContractNames]) are embedded YAML; their sources
 // ([ScenarioSource], [ProfileSource], [ContractSource]) are starting points
 // for files of one's own.
+//
+// # Agent models and platform exports
+//
+// An agent model file (docs/calibration.md) is a scenario's agent section
+// with its source: [ParseAgentModel] reads it, [WriteAgentModel] writes
+// what deskdrill calibrate fitted, and [ApplyAgentModel] puts it in a
+// scenario. A platform's KPI export (docs/import.md) is read through a
+// column map ([LoadColumnMap]; the built-in ones are [ColumnMapNames]) by
+// [ReadExport], which detects UTF-8, UTF-16 and GBK and pools the rows of
+// each period.
 package scenarios

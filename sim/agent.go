@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -25,6 +26,9 @@ type AgentModel struct {
 	// FirstReply is the part of the handle time from picking a chat up to
 	// the first valid reply (with one chat; slowed like the rest).
 	FirstReply Dist `yaml:"first_reply"`
+	// Reply is the work of each later reply, from the buyer's message to
+	// the agent's answer; nil takes FirstReply.
+	Reply *Dist `yaml:"reply"`
 	// Rounds is the mean number of buyer turns of a conversation (at least
 	// 1): 1 + a Poisson number with mean Rounds − 1. The handle time after
 	// the first reply is spread over the later turns.
@@ -38,6 +42,12 @@ type AgentModel struct {
 	Cases    map[string]AgentCase `yaml:"cases"`
 	// Capacity[n-1] is the relative throughput with n concurrent chats.
 	Capacity []float64 `yaml:"capacity"`
+	// UnansweredClose is the share of conversations the agent closes while
+	// the buyer's last message still waits for a reply: that round goes
+	// unanswered (a response timeout, and the profile's unanswered-round
+	// value in the average response time). 0 by default; calibrations of
+	// real agents and bots find it.
+	UnansweredClose float64 `yaml:"unanswered_close"`
 }
 
 // AgentCase overrides the agent model for one case. Nil fields fall back
@@ -85,6 +95,14 @@ func (m *AgentModel) AccuracyFor(caseID string) float64 {
 	return m.Accuracy
 }
 
+// ReplyWork returns the distribution of the work of a later reply.
+func (m *AgentModel) ReplyWork() Dist {
+	if m.Reply != nil {
+		return *m.Reply
+	}
+	return m.FirstReply
+}
+
 // Slowdown returns the factor each chat's handle time is multiplied by
 // when an agent holds n chats: n ÷ Capacity[n-1]. n is at least 1 and at
 // most len(Capacity).
@@ -92,16 +110,28 @@ func (m *AgentModel) Slowdown(n int) float64 {
 	return float64(n) / m.Capacity[n-1]
 }
 
+// Validate checks m on its own; errors carry field paths relative to it
+// ("first_reply.mean", "capacity[1]").
+func (m *AgentModel) Validate() error {
+	var fe fieldErrors
+	m.check(&fe, "")
+	return errors.Join(fe...)
+}
+
 func (m *AgentModel) check(fe *fieldErrors, path string) {
-	m.HandleTime.check(fe, path+".handle_time")
-	m.FirstReply.check(fe, path+".first_reply")
-	if !(m.Rounds >= 1 && m.Rounds <= 100) {
-		fe.add(path+".rounds", "%v: want the mean buyer turns per conversation, from 1 to 100", m.Rounds)
+	m.HandleTime.check(fe, fieldPath(path, "handle_time"))
+	m.FirstReply.check(fe, fieldPath(path, "first_reply"))
+	if m.Reply != nil {
+		m.Reply.check(fe, fieldPath(path, "reply"))
 	}
-	checkSpan(fe, path+".escalation_work", m.EscalationWork)
-	checkProbability(fe, path+".accuracy", m.Accuracy)
+	if !(m.Rounds >= 1 && m.Rounds <= 100) {
+		fe.add(fieldPath(path, "rounds"), "%v: want the mean buyer turns per conversation, from 1 to 100", m.Rounds)
+	}
+	checkSpan(fe, fieldPath(path, "escalation_work"), m.EscalationWork)
+	checkProbability(fe, fieldPath(path, "accuracy"), m.Accuracy)
+	checkProbability(fe, fieldPath(path, "unanswered_close"), m.UnansweredClose)
 	for _, id := range sortedMapKeys(m.Cases) {
-		p := path + ".cases." + id
+		p := fieldPath(path, "cases."+id)
 		if _, ok := LookupCase(id); !ok {
 			fe.add(p, "%v", &UnknownCaseError{ID: id})
 			continue
@@ -115,10 +145,10 @@ func (m *AgentModel) check(fe *fieldErrors, path string) {
 		}
 	}
 	if len(m.Capacity) == 0 {
-		fe.add(path+".capacity", "at least one value is required (1.0 for one chat)")
+		fe.add(fieldPath(path, "capacity"), "at least one value is required (1.0 for one chat)")
 	}
 	for i, c := range m.Capacity {
-		p := fmt.Sprintf("%s.capacity[%d]", path, i)
+		p := fmt.Sprintf("%s[%d]", fieldPath(path, "capacity"), i)
 		switch {
 		case !(c > 0) || math.IsInf(c, 0):
 			fe.add(p, "%v: a capacity must be above zero", c)

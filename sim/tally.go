@@ -75,8 +75,9 @@ type Session struct {
 	// FirstReply is the wait from the buyer's first message to the first
 	// valid reply.
 	FirstReply float64
-	// Served: an agent picked the conversation up. Abandoned: the buyer
-	// left before the conversation was resolved.
+	// Served: an agent sent a valid reply (an assignment alone, or an
+	// automatic welcome, serves nobody). Abandoned: the buyer left before
+	// the conversation was resolved.
 	Served, Abandoned bool
 	// LeftUnanswered: the buyer left while waiting for a first reply.
 	LeftUnanswered bool

@@ -161,7 +161,7 @@ func (c *customer) await(now time.Time) {
 
 // patienceTimer returns the real duration of the next patience draw.
 func (c *customer) patienceTimer() time.Duration {
-	sec := c.patience.Draw(c.r) * c.s.cfg.PatienceScale
+	sec := c.patience.Draw(c.r) * c.s.cfg.PatienceScale / c.s.cfg.TimeScale
 	if sec > 1e6 {
 		sec = 1e6
 	}
@@ -449,12 +449,15 @@ func (c *customer) finish(left bool) error {
 	if !c.waitingSince.IsZero() {
 		c.waitSum += time.Since(c.waitingSince)
 	}
+	// Waits in scenario time: the customers' clock may run slower than the
+	// hub's (Config.TimeScale).
+	scaled := func(d time.Duration) time.Duration { return time.Duration(float64(d) * c.s.cfg.TimeScale) }
 	first := time.Duration(-1)
 	if c.replied {
-		first = c.firstReply
+		first = scaled(c.firstReply)
 	}
 	v := c.s.scenario.Outcome.Decide(c.persona, c.draws, sim.Ending{
-		Wait: c.waitSum, FirstReply: first, Q: q, Tension: c.buyer.Tension, Left: left, Presales: c.k.Presales,
+		Wait: scaled(c.waitSum), FirstReply: first, Q: q, Tension: c.buyer.Tension, Left: left, Presales: c.k.Presales,
 	})
 	if v.Rating > 0 {
 		if err := c.send(protocol.Frame{Type: protocol.TypeRating, Rating: v.Rating, Text: c.say(phrases.RateOf(v.Rating))}); err != nil {

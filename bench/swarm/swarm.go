@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -53,6 +54,13 @@ type Config struct {
 	// PatienceScale multiplies every patience draw (default 1). Demos with
 	// people may lengthen patience; capacity tests leave it.
 	PatienceScale float64
+	// TimeScale is how many scenario seconds pass in a second of the
+	// customers' clock (default 1): a run whose hub clock runs that much
+	// faster than the wall clock (web.Config.Now, a compressed calibration
+	// run) has buyers whose patience runs out that much sooner and whose
+	// waits, as the outcome model judges them, are that much longer, so
+	// they behave as in a run of real time. Arrivals keep Speed.
+	TimeScale float64
 	// Bank holds the phrase banks (default phrases.Default()).
 	Bank   *phrases.Bank
 	Logger *slog.Logger
@@ -108,6 +116,12 @@ func New(cfg Config) (*Swarm, error) {
 	}
 	if cfg.PatienceScale == 0 {
 		cfg.PatienceScale = 1
+	}
+	if cfg.TimeScale == 0 {
+		cfg.TimeScale = 1
+	}
+	if !(cfg.TimeScale > 0) || math.IsInf(cfg.TimeScale, 0) {
+		return nil, fmt.Errorf("new swarm: time scale %v: want above zero", cfg.TimeScale)
 	}
 	if cfg.Bank == nil {
 		cfg.Bank = phrases.Default()

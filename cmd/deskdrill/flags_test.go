@@ -46,7 +46,8 @@ var (
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
 		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
 		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"},
-		{newTrialStatusCmd, "run"}}
+		{newTrialStatusCmd, "run"},
+		{newSimulateCmd, "level"}, {newSimulateCmd, "rep"}, {newCalibrateCmd, "run"}, {newCalibrateCmd, "min-n"}}
 	urlFlags    = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
 	shiftsFlags = []flagRef{{newPlanCmd, "shifts"}}
 	startsFlags = []flagRef{{newPlanCmd, "starts"}}

@@ -41,6 +41,7 @@ type planOptions struct {
 	breaks      breakList
 	shrinkage   float64
 	shard       shardSpec
+	agentModel  string
 }
 
 func newPlanCmd() *cobra.Command {
@@ -87,7 +88,8 @@ The report prints its seed; the same seed gives the same report.`,
   deskdrill plan --scenario double11 --roster --shifts 4h,8h,9h --break 9h:4h:1h --shrinkage 0.15 --out plan-d11
   deskdrill plan --scenario double11 --agents 300:400:10 --reps 200 --risk 'p_refund<=0.05, refund_p95<=5000'
   deskdrill plan --scenario my-store.yaml --hour-sl 0.9 --hour-abandon 0.02 --json
-  deskdrill plan --scenario double11 --reps 400 --seed 7 --shard 2/8 --out shard-2   # then: deskdrill merge shard-*`,
+  deskdrill plan --scenario double11 --reps 400 --seed 7 --shard 2/8 --out shard-2   # then: deskdrill merge shard-*
+  deskdrill plan --scenario double11 --agent-model vendor.yaml   # this vendor's agents (deskdrill calibrate)`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("seed") {
@@ -120,6 +122,7 @@ The report prints its seed; the same seed gives the same report.`,
 	})
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
 	f.StringVar(&o.out, "out", "", "directory for CSV tables and PNG/SVG charts (with --shard: the shard's rows)")
+	f.StringVar(&o.agentModel, "agent-model", "", "run the scenario with this agent model file (deskdrill calibrate --out)")
 	floatFlag(f, &o.hourSL, "hour-sl", plan.DefaultHourTarget.Answered30s, "agents per hour: share of each hour's buyers to answer within 30 s",
 		share, "a share from 0 to 1 such as 0.8 (80 % answered within 30 s)")
 	floatFlag(f, &o.hourAbandon, "hour-abandon", plan.DefaultHourTarget.Abandoned, "agents per hour: most of each hour's buyers that may leave unanswered",
@@ -200,7 +203,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 			return usage("--shard %s: --roster does not shard (each evaluation decides the next); run it on the merged plan's machine", o.shard)
 		}
 	}
-	s, m, err := loadModel(o.scenario)
+	s, m, err := loadScenarioModel(c, o.scenario, o.agentModel)
 	if err != nil {
 		return err
 	}

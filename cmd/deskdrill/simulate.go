@@ -30,6 +30,11 @@ type simulateOptions struct {
 	customers int
 	seed      uint64
 	json      bool
+	// Scenario runs only: the engine's conversations to a transcript
+	// file, an agent model file, and a planner replication to repeat.
+	transcripts string
+	agentModel  string
+	level, rep  int
 }
 
 func newSimulateCmd() *cobra.Command {
@@ -47,10 +52,21 @@ of abandoning, the mean wait of those served (ASA), the service level within --t
 values. With --scenario it runs the whole scenario once, with its own staffing, and prints
 its KPIs, its refund statement and its queue statistics.
 
+With --scenario, --transcripts FILE writes the engine's conversations as JSON-lines transcripts
+(docs/transcripts.md): the events a live run records, at the engine's instants, with placeholder
+texts, so that deskdrill kpis --transcripts FILE --paid-orders N and deskdrill calibrate read
+them. --agent-model FILE runs the scenario with an agent model that deskdrill calibrate fitted
+(docs/calibration.md). --level N and --rep I repeat replication I of deskdrill plan at level N
+with the same --seed: its staffing (N agents in the peak interval) and its seed.
+
 Every run prints its seed; the same seed gives the same run.`,
 		Example: `  deskdrill simulate --arrivals 200/h --aht 180s --agents 14 --patience 5m --target 20s
   deskdrill simulate --arrivals 900/h --aht 3m --agents 50 --patience 6m --customers 5000000 --json
-  deskdrill simulate --scenario double11 --seed 7`,
+  deskdrill simulate --scenario double11 --seed 7
+  deskdrill simulate --scenario steady-day --seed 1 --transcripts day.jsonl
+  deskdrill kpis --transcripts day.jsonl --paid-orders 12000 --contract seed-tiered
+  deskdrill simulate --scenario double11 --agent-model vendor.yaml --seed 7
+  deskdrill simulate --scenario double11 --seed 42 --level 300 --rep 17 --transcripts rep17.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if !c.Flags().Changed("seed") {
@@ -70,6 +86,12 @@ Every run prints its seed; the same seed gives the same run.`,
 		1, 1_000_000_000, "a whole number of customers from 1 to 1000000000 such as 1000000")
 	seedFlag(f, &o.seed, "root seed (default: a random one, printed)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object")
+	f.StringVar(&o.transcripts, "transcripts", "", "with --scenario: write the engine's conversations to FILE as JSON-lines transcripts")
+	f.StringVar(&o.agentModel, "agent-model", "", "with --scenario: run it with this agent model file (deskdrill calibrate --out)")
+	intFlag(f, &o.level, "level", 0, "with --scenario: the planner's staffing level, agents in the peak interval (default: the scenario's staffing)",
+		1, 100_000, "a whole number of agents from 1 such as 6")
+	intFlag(f, &o.rep, "rep", 0, "with --scenario: repeat the planner's replication REP of root --seed (its seed is derived from both)",
+		0, 100_000, "a replication number from 0 such as 17")
 	return c
 }
 
@@ -115,6 +137,11 @@ func runSimulateStationary(c *cobra.Command, o simulateOptions) error {
 	}
 	if o.arrivals.Per == 0 || o.aht == 0 || o.agents == 0 {
 		return usage("give --arrivals, --aht and --agents (a stationary queue) or --scenario")
+	}
+	for _, name := range []string{"transcripts", "agent-model", "level", "rep"} {
+		if c.Flags().Changed(name) {
+			return usage("--%s runs with --scenario: a stationary queue has no conversations, agent model or planner levels", name)
+		}
 	}
 	rate, aht, patience, target := o.arrivals, o.aht, o.patience, o.target
 	perHour := rate.PerSecond() * 3600
@@ -202,8 +229,14 @@ func loadModel(nameOrFile string) (*sim.Scenario, *des.Model, error) {
 }
 
 type scenarioRunReport struct {
-	Scenario       string               `json:"scenario"`
-	Seed           uint64               `json:"seed"`
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	// RunSeed is the replication's own seed: Seed, or with --rep the
+	// planner's seed of that replication.
+	RunSeed        uint64               `json:"run_seed"`
+	Level          int                  `json:"level,omitempty"`
+	AgentModel     string               `json:"agent_model,omitempty"`
+	Transcripts    string               `json:"transcripts,omitempty"`
 	Period         string               `json:"period"`
 	Customers      int                  `json:"customers"`
 	Served         int                  `json:"served"`
@@ -224,17 +257,40 @@ func runSimulateScenario(c *cobra.Command, o simulateOptions) error {
 	if f := c.Flags(); f.Changed("arrivals") || f.Changed("aht") || f.Changed("agents") || f.Changed("patience") {
 		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--scenario runs the scenario's own arrivals and staffing: leave out --arrivals, --aht, --agents and --patience")}
 	}
-	s, m, err := loadModel(o.scenario)
+	s, m, err := loadScenarioModel(c, o.scenario, o.agentModel)
 	if err != nil {
 		return err
+	}
+	run := des.Run{Seed: o.seed, Target: 30 * time.Second}
+	repeat := c.Flags().Changed("rep")
+	if repeat {
+		run.Seed = des.RepSeed(o.seed, o.rep)
+	}
+	if o.level > 0 {
+		run.Staffing = s.Staffing.Scaled(o.level)
+	}
+	var sink *transcriptSink
+	if o.transcripts != "" {
+		if sink, err = newTranscriptSink(o.transcripts); err != nil {
+			return err
+		}
+		defer sink.close()
+		run.Record = sink.add
 	}
 	start := time.Now()
-	r, err := des.NewEngine(m).Run(context.WithoutCancel(c.Context()), des.Run{Seed: o.seed, Target: 30 * time.Second})
+	r, err := des.NewEngine(m).Run(context.WithoutCancel(c.Context()), run)
 	if err != nil {
 		return err
 	}
+	if sink != nil {
+		if err := sink.close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "wrote %d conversations to %s (kpis --transcripts %s --paid-orders %g reads them)\n",
+			sink.written, o.transcripts, o.transcripts, s.Store.PaidOrdersPerDay*s.Duration.Hours()/24)
+	}
 	rep := scenarioRunReport{
-		Scenario: s.Name, Seed: o.seed, Period: r.Period, Customers: r.Stats.Customers, Served: r.Stats.Served,
+		Scenario: s.Name, Seed: o.seed, RunSeed: run.Seed, Level: o.level, AgentModel: o.agentModel, Transcripts: o.transcripts, Period: r.Period, Customers: r.Stats.Customers, Served: r.Stats.Served,
 		Abandoned: r.Stats.Abandoned, LeftLater: r.Stats.LeftLater, Disputes: r.Disputes, DisputeRefunds: r.DisputeRefunds,
 		Escalations: r.Escalations, Complaints: r.Complaints, KPIs: r.KPIs, Refund: r.Statement,
 		Events: r.Events, Elapsed: time.Since(start).Seconds(),
@@ -246,8 +302,18 @@ func runSimulateScenario(c *cobra.Command, o simulateOptions) error {
 		return writeJSON(c.OutOrStdout(), rep)
 	}
 	w := c.OutOrStdout()
-	fmt.Fprintf(w, "scenario %s, seed %d: %d customers, %d served, %d left before a pick-up, %d after; %d events in %.2f s\n",
-		s.Name, o.seed, rep.Customers, rep.Served, rep.Abandoned, rep.LeftLater, rep.Events, rep.Elapsed)
+	how := ""
+	if repeat {
+		how += fmt.Sprintf(", replication %d (run seed %d)", o.rep, run.Seed)
+	}
+	if o.level > 0 {
+		how += fmt.Sprintf(", level %d", o.level)
+	}
+	if o.agentModel != "" {
+		how += ", agent model " + o.agentModel
+	}
+	fmt.Fprintf(w, "scenario %s, seed %d%s: %d customers, %d served, %d left before a pick-up, %d after; %d events in %.2f s\n",
+		s.Name, o.seed, how, rep.Customers, rep.Served, rep.Abandoned, rep.LeftLater, rep.Events, rep.Elapsed)
 	fmt.Fprintf(w, "disputes ruled for the buyer: %d (%s CNY refunded to buyers); escalations %d; complaints %d\n\n",
 		rep.Disputes, rep.DisputeRefunds.Grouped(), rep.Escalations, rep.Complaints)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

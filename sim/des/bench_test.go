@@ -1,10 +1,12 @@
 package des_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/des"
 )
 
@@ -59,5 +61,33 @@ func BenchmarkHourNeeds(b *testing.B) {
 		if _, err := des.HourNeeds(b.Context(), m, des.Needs{Reps: 10, Seed: 1, Workers: runtime.GOMAXPROCS(0)}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEngine_Record: the cost of recording every conversation
+// (simulate --transcripts) against the same run without, on steady-day.
+func BenchmarkEngine_Record(b *testing.B) {
+	m := scenarioModel(b, "steady-day")
+	for _, record := range []bool{false, true} {
+		b.Run(fmt.Sprintf("record=%v", record), func(b *testing.B) {
+			e := des.NewEngine(m)
+			run := des.Run{}
+			convs := 0
+			if record {
+				run.Record = func(n int64, c *sim.Conversation) { convs++ }
+			}
+			customers := 0
+			seed := uint64(0)
+			for b.Loop() {
+				seed++
+				run.Seed = seed
+				r, err := e.Run(b.Context(), run)
+				if err != nil {
+					b.Fatal(err)
+				}
+				customers += r.Stats.Customers
+			}
+			b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
+		})
 	}
 }

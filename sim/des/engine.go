@@ -44,6 +44,14 @@ type Run struct {
 	QueueOnly bool
 	// Trace, when set, receives every event in order.
 	Trace func(Event)
+	// Record, when set, receives the conversation of every counted
+	// customer when it ends, as the live hub records one: the same events
+	// (assignment, messages opening and answering each round, nudges, the
+	// handling's actions, the close, rating, dispute, purchase, leave) at
+	// the engine's instants, with placeholder texts; n is the customer's
+	// arrival number. Recording draws nothing, so it changes no result.
+	// The record belongs to the callee.
+	Record func(n int64, c *sim.Conversation)
 }
 
 // EventKind names what happened in a trace event.
@@ -186,26 +194,28 @@ const (
 )
 
 type customer struct {
-	pcg                  rand.PCG
-	idx                  int64
-	arrive, roundStart   float64
-	replyAt, firstWait   float64
-	waitSum              float64
-	first, seg, wrap     float64 // work, solo seconds
-	uRate, zRating       float64
-	uDispute, uConv      float64
-	price                float64
-	buyer                sim.Buyer
-	pgen, rgen           uint32
-	agent                int32
-	round, rounds        int32
-	caseIdx              int32
-	persona              int32
-	st                   state
-	correct, counted     bool
-	late, escalated      bool
-	complained, pickedUp bool
-	replied              bool
+	pcg                rand.PCG
+	idx                int64
+	arrive, roundStart float64
+	replyAt, firstWait float64
+	waitSum            float64
+	first, seg, wrap   float64 // work, solo seconds
+	uRate, zRating     float64
+	uDispute, uConv    float64
+	price              float64
+	buyer              sim.Buyer
+	conv               *sim.Conversation // the record, when recording
+	pgen, rgen         uint32
+	agent              int32
+	round, rounds      int32
+	caseIdx            int32
+	persona            int32
+	st                 state
+	correct, counted   bool
+	late, escalated    bool
+	complained         bool
+	closeOn            bool // the agent closes on an unanswered buyer message
+	replied            bool
 }
 
 type agent struct {
@@ -276,6 +286,7 @@ type Engine struct {
 	target  float64
 	warmup  float64
 	staffAt []float64 // sorted daily boundaries, local seconds
+	names   []string  // recorded agents' names, by agent
 }
 
 // NewEngine returns an engine for m.
@@ -551,7 +562,15 @@ func (e *Engine) arrival() {
 	}
 	c.buyer = sim.NewBuyer(&m.personas[c.persona])
 	patience := m.patience[c.persona].Draw(r)
+	if m.unanswered > 0 {
+		// Drawn only when the model has such closes, so that models
+		// without them meet the same buyers as before.
+		c.closeOn = r.Float64() < m.unanswered
+	}
 	e.store(c)
+	if e.cfg.Record != nil && c.counted {
+		e.recArrive(c)
+	}
 
 	if c.counted {
 		e.stats.Customers++
@@ -853,7 +872,7 @@ func (e *Engine) dispatch() {
 func (e *Engine) pickup(id int32, c *customer, a int32) {
 	t := e.now
 	e.changeLoad(a, 1)
-	c.agent, c.st, c.pickedUp = a, stTalking, true
+	c.agent, c.st = a, stTalking
 	wait := t - c.arrive
 	if c.counted {
 		e.stats.Served++
@@ -866,6 +885,9 @@ func (e *Engine) pickup(id int32, c *customer, a int32) {
 		e.hour(t).Served++
 	}
 	e.trace(EvPickup, c.idx, a)
+	if c.conv != nil {
+		e.recAssign(c, a)
+	}
 	d := c.first * e.slow[e.agents[a].load]
 	if d == 0 {
 		e.reply(id, c)
@@ -907,18 +929,24 @@ func (e *Engine) reply(id int32, c *customer) {
 	c.buyer.Replied()
 	c.pgen++ // the buyer has its reply: a pending patience expiry is void
 	e.trace(EvReply, c.idx, c.agent)
+	if c.conv != nil {
+		e.recReply(c, c.round == c.rounds)
+	}
 	if c.round < c.rounds {
 		// A later round: the buyer reads and writes (the round's share of
 		// the handle time beyond the agent's reply), then waits for a reply
 		// that takes the agent a first-reply's work at its current pace.
 		s := e.slow[e.agents[c.agent].load]
 		e.load(c)
-		work := math.Min(e.m.firstReply.Draw(e.r), c.seg)
+		work := math.Min(e.m.reply.Draw(e.r), c.seg)
 		p := e.m.patience[c.persona].Draw(e.r)
 		e.store(c)
 		c.round++
 		c.roundStart = t + (c.seg-work)*s
 		c.replyAt = c.roundStart + work*s
+		if c.conv != nil {
+			e.recBuyer(c, c.roundStart)
+		}
 		c.rgen++
 		e.push(c.replyAt, kReply, id, c.rgen)
 		if c.roundStart+p < c.replyAt {
@@ -949,6 +977,7 @@ func (e *Engine) replyThreshold() float64 {
 func (e *Engine) outOfPatience(id int32, c *customer) {
 	t := e.now
 	leave, fired := c.buyer.OutOfPatience()
+	demand := fired.Has(sim.StepSupervisor) && !c.escalated
 	if fired.Has(sim.StepSupervisor) {
 		c.escalated = true
 	}
@@ -961,6 +990,9 @@ func (e *Engine) outOfPatience(id int32, c *customer) {
 		return
 	}
 	e.trace(EvNudge, c.idx, c.agent)
+	if c.conv != nil {
+		e.recNudge(c, demand)
+	}
 	e.load(c)
 	p := e.m.patience[c.persona].Draw(e.r)
 	e.store(c)
@@ -1004,6 +1036,20 @@ func (e *Engine) leave(id int32, c *customer) {
 
 func (e *Engine) close(id int32, c *customer) {
 	e.trace(EvClose, c.idx, c.agent)
+	if c.closeOn {
+		// The buyer writes once more as the agent closes: a round that
+		// never gets its reply.
+		if e.tally != nil && c.counted {
+			e.tally.Round(e.now, -1)
+		}
+		c.late = true
+		if c.conv != nil {
+			e.recBuyer(c, e.now)
+		}
+	}
+	if c.conv != nil {
+		e.recClose(c)
+	}
 	a := c.agent
 	e.changeLoad(a, -1)
 	e.end(id, c, false)
@@ -1014,8 +1060,13 @@ func (e *Engine) close(id int32, c *customer) {
 // slot.
 func (e *Engine) end(id int32, c *customer, left bool) {
 	t := e.now
+	var v sim.Verdict
+	dispute := false
 	if e.m.outcome != nil && c.counted && !e.cfg.QueueOnly {
-		e.score(c, t, left)
+		v, dispute = e.score(c, t, left)
+	}
+	if c.conv != nil {
+		e.recEnd(c, left, v, dispute)
 	}
 	c.st = stFree
 	c.rgen++
@@ -1025,7 +1076,9 @@ func (e *Engine) end(id int32, c *customer, left bool) {
 	e.res.End = math.Max(e.res.End, t)
 }
 
-func (e *Engine) score(c *customer, t float64, left bool) {
+// score applies the outcome model and feeds the tally; it returns the
+// verdict and whether a dispute was counted.
+func (e *Engine) score(c *customer, t float64, left bool) (sim.Verdict, bool) {
 	m := e.m
 	o := m.outcome
 	cm := &m.cases[c.caseIdx]
@@ -1044,8 +1097,10 @@ func (e *Engine) score(c *customer, t float64, left bool) {
 		}
 	}
 	wait := time.Duration(c.waitSum * float64(time.Second))
+	// Served means a valid reply came (DOMAIN.md §1, sim.SessionOf): a
+	// buyer picked up who left before the first reply was not served.
 	s := sim.Session{
-		Start: c.arrive, FirstReply: -1, Served: c.pickedUp, Abandoned: left,
+		Start: c.arrive, FirstReply: -1, Served: c.replied, Abandoned: left,
 		LeftUnanswered: left && !c.replied,
 		LateRound:      c.late, Presales: cm.presales,
 	}
@@ -1073,6 +1128,7 @@ func (e *Engine) score(c *customer, t float64, left bool) {
 		e.res.Complaints++
 	}
 	e.tally.Add(&s)
+	return v, s.Dispute
 }
 
 func (e *Engine) trace(k EventKind, cust int64, a int32) {

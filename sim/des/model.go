@@ -26,7 +26,9 @@ type Model struct {
 	patience []sim.Sampler // per persona
 
 	firstReply  sim.Sampler
+	reply       sim.Sampler // later replies
 	rounds      float64
+	unanswered  float64 // share of closes on an unanswered buyer message
 	escWork     float64
 	capacity    []float64
 	concurrency int
@@ -76,7 +78,9 @@ func Compile(s *sim.Scenario) (*Model, error) {
 		start:       start,
 		horizon:     end.Sub(start).Seconds(),
 		firstReply:  sim.NewSampler(s.Agent.FirstReply),
+		reply:       sim.NewSampler(s.Agent.ReplyWork()),
 		rounds:      s.Agent.Rounds,
+		unanswered:  s.Agent.UnansweredClose,
 		escWork:     s.Agent.EscalationWork.Seconds(),
 		capacity:    s.Agent.Capacity,
 		concurrency: s.Staffing.Concurrency,
@@ -179,6 +183,7 @@ func Stationary(c StationaryConfig) (*Model, error) {
 		pcum:        []float64{1},
 		patience:    []sim.Sampler{sim.NewSampler(p.Patience)},
 		firstReply:  sim.NewSampler(sim.Constant(0)),
+		reply:       sim.NewSampler(sim.Constant(0)),
 		rounds:      1,
 		capacity:    []float64{1},
 		concurrency: 1,
