@@ -27,9 +27,9 @@ var (
 	durationFlags = []flagRef{{newErlangCmd, "aht"}, {newErlangCmd, "patience"}, {newErlangCmd, "target"},
 		{newSimulateCmd, "aht"}, {newSimulateCmd, "patience"}, {newSimulateCmd, "target"},
 		{newServeCmd, "grace"}, {newServeCmd, "stall-timeout"}, {newServeCmd, "stop-timeout"}, {newCustomersCmd, "resume-at"},
-		{newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
+		{newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}, {newLoadCmd, "interval"}, {newEchoLoadCmd, "duration"}}
 	rateFlags      = []flagRef{{newErlangCmd, "arrivals"}, {newSimulateCmd, "arrivals"}}
-	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}}
+	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}, {newEchoLoadCmd, "rate"}}
 	agentCostFlags = []flagRef{{newPlanCmd, "agent-cost"}}
 	thinkFlags     = []flagRef{{newServeCmd, "think"}, {newAgentCmd, "think"}, {newExamTryCmd, "think"}}
 	speedFlags     = []flagRef{{newServeCmd, "speed"}, {newCustomersCmd, "speed"}, {newExamTryCmd, "speed"}}
@@ -44,11 +44,14 @@ var (
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
 		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
-		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"}}
-	urlFlags = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
+		{newEchoLoadCmd, "conns"}, {newEchoLoadCmd, "dialers"},
+		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newDrillCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"}}
+	thresholdFlags = []flagRef{{newLoadCmd, "threshold"}}
+	shardFlags     = []flagRef{{newLoadCmd, "shard"}, {newDrillCmd, "shard"}}
+	urlFlags       = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}, {newEchoLoadCmd, "url"}}
 
 	allParsedFlags = slices.Concat(agentsFlags, durationFlags, rateFlags, loadRateFlags, agentCostFlags, thinkFlags,
-		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags)
+		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags, thresholdFlags, shardFlags)
 )
 
 // checkFlagError checks the error of flag name given value: one readable
@@ -98,7 +101,8 @@ func fuzzFlags(f *testing.F, refs []flagRef, seeds ...string) {
 				continue
 			}
 			fl := fs.Lookup(ref.name)
-			if _, ok := fl.Value.(*kpiValues); ok { // repeatable: a second Set adds
+			switch fl.Value.(type) {
+			case *kpiValues, *thresholdValues: // repeatable: a second Set adds
 				continue
 			}
 			if back := fl.Value.String(); fs.Set(ref.name, back) != nil || fl.Value.String() != back {
@@ -148,6 +152,16 @@ func FuzzFlagRisk(f *testing.F) {
 func FuzzFlagKPI(f *testing.F) {
 	fuzzFlags(f, kpiFlags, "satisfaction=0.87", "dispute_refund_rate=0.026", "incident.data_leak=1", "satisfaction=87",
 		"satisfaction=87%", "happiness=1", "satisfaction", "=0.5", "timeouts_per_day=6.5", "qa_hard_fails=1.5", "%!=")
+}
+
+func FuzzFlagThreshold(f *testing.F) {
+	fuzzFlags(f, thresholdFlags, "round_trip_p99 < 50ms", "relay_p99<5ms", "errors_rate < 0.001", "errors_rate < 0.1%", "dropped == 0",
+		"kpi.satisfaction >= 0.9", "refund <= 1000", "hub_memory_per_connection < 20KiB", "round_trip_p100 < 1s", "round_trip_p999 < 1µs",
+		"first_response_p90 < 30s", "latency < 1s", "sent =< 5", "sent", "< 5", "round_trip_p99 < 50", "round_trip_max < -1s", "%!<%v")
+}
+
+func FuzzFlagShard(f *testing.F) {
+	fuzzFlags(f, shardFlags, "0/1", "0/4", "3/4", "4/4", "-1/4", "1/0", "0/10000", "0/10001", "a/b", "1/2/3", " 1 / 2 ")
 }
 
 func FuzzFlagNumber(f *testing.F) {
