@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -465,6 +466,7 @@ func (r *Runner) runRelay(ctx context.Context, s *Summary) error {
 	r.pace(paceCtx, SchedulePacer{r.cfg.Shard.Part(r.cfg.schedule())}, ready)
 	r.setPhase("draining")
 	s.Elapsed = r.drain(paceCtx)
+	r.awaitQuiet(paceCtx)
 	iv.stop()
 	r.scrapeInto(context.WithoutCancel(ctx), &s.HubEnd)
 	r.fill(s)
@@ -502,6 +504,41 @@ func (r *Runner) awaitShards(ctx context.Context, start time.Time) {
 		if time.Now().After(deadline) {
 			r.log.Warn("the other shards did not all connect in time: pacing starts without them", "customers", m.Customers, "agents", m.Agents,
 				"want_customers", wantC, "want_agents", wantA)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+	}
+}
+
+// quietFor is how long the hub's relay count must stand still for the
+// shards to be done (awaitQuiet).
+const quietFor = 500 * time.Millisecond
+
+// awaitQuiet waits, when the run is one shard of several, until the hub
+// relays nothing more for quietFor (or Drain has passed): the other shards'
+// last messages may still be on their way to this shard's agents, which
+// must stay to echo them, and be counted.
+func (r *Runner) awaitQuiet(ctx context.Context) {
+	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" {
+		return
+	}
+	r.setPhase("waiting for shards")
+	deadline := time.Now().Add(r.cfg.Drain)
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	last, since := math.NaN(), time.Now()
+	for time.Now().Before(deadline) {
+		m, ok := r.scrape(ctx)
+		if !ok {
+			return
+		}
+		if m.Relayed != last {
+			last, since = m.Relayed, time.Now()
+		} else if time.Since(since) >= quietFor {
 			return
 		}
 		select {

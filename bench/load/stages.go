@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -57,6 +58,27 @@ func (r *PerSecond) UnmarshalText(b []byte) error {
 		return err
 	}
 	*r = v
+	return nil
+}
+
+// UnmarshalJSON reads a number (a summary's) or a string as
+// ParsePerSecond does.
+func (r *PerSecond) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		return r.UnmarshalText([]byte(s))
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v < 0 || v > maxPerSecond {
+		return fmt.Errorf("rate %v: want 0 to %g a second", v, float64(maxPerSecond))
+	}
+	*r = PerSecond(v)
 	return nil
 }
 

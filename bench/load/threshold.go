@@ -438,15 +438,18 @@ func compare(v float64, op string, limit float64) bool {
 }
 
 // formatValue writes v of kind k for people: durations as Go writes them
-// (to the microsecond), sizes in KiB or MiB.
+// (to four significant digits), sizes in KiB or MiB.
 func formatValue(k metricKind, v float64) string {
 	switch k {
 	case kindDuration:
-		d := time.Duration(math.Round(v * float64(time.Second)))
-		if d >= time.Millisecond || d == 0 {
-			return d.Round(10 * time.Microsecond).String()
+		// Four significant digits: the histograms hold three, and a
+		// fourth keeps a value just over a limit from reading as equal.
+		ns := math.Round(v * float64(time.Second))
+		if ns >= 1e4 {
+			mag := math.Pow(10, math.Floor(math.Log10(ns))-3)
+			ns = math.Round(ns/mag) * mag
 		}
-		return d.String()
+		return time.Duration(ns).String()
 	case kindBytes:
 		switch {
 		case v >= 1<<20:

@@ -530,7 +530,7 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			// frame that is not JSON, and has no effect.
 			err = protocol.Errorf(protocol.CodeBadJSON, "", "a binary frame: send each frame as one JSON text message")
 		} else {
-			f, err = protocol.Decode(data, from)
+			f, err = decode(data, from)
 		}
 		h.mu.Lock()
 		if err == nil {

@@ -100,6 +100,7 @@ func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 			s.stats.droppedEvents.Add(o.events())
 			return ErrQueueFull
 		}
+		s.wake()
 		select {
 		case s.queue <- o:
 		case <-ctx.Done():
@@ -107,7 +108,18 @@ func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 		}
 	}
 	s.stats.appended.Add(o.rows())
+	if o.kind == opFlush || len(s.queue) >= s.kickAt {
+		s.wake()
+	}
 	return nil
+}
+
+// wake kicks the writer without blocking.
+func (s *Store) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Flush commits every batched write queued before the call and returns when
@@ -202,6 +214,18 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	}
 	w := &writer{s: s, conn: conn, timer: time.NewTimer(time.Hour)}
 	w.timer.Stop()
+	// The writer's page cache holds the events table's index: with
+	// thousands of conversations written at once their rows land all over
+	// it, and SQLite's default 2 MiB cache sent a read to the OS for most
+	// inserts.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walBackstopPages)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
 	queries := map[opKind]string{
 		opConversation: `INSERT INTO conversations (run_id, id, case_name, persona, presales, arrived,
 			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds, current_price_fen, tracking)
@@ -222,6 +246,15 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	}
 	return w, nil
 }
+
+// writerCacheKiB is the writer connection's page cache (PRAGMA
+// cache_size), in KiB.
+const writerCacheKiB = 32 << 10
+
+// walBackstopPages is the writer connection's wal_autocheckpoint: the
+// checkpoints run beside it (Store.checkpointer), and this one only when
+// they fall behind.
+const walBackstopPages = 16000
 
 // close releases the statements and the connection, and returns what is
 // left to report.
@@ -256,7 +289,7 @@ func (w *writer) run(ctx context.Context) {
 			w.add(o)
 		}
 		if open {
-			open = w.gather()
+			open = w.gather(ctx)
 		}
 		w.commit(ctx)
 	}
@@ -289,8 +322,11 @@ func (w *writer) clearBatch() {
 //
 // It always takes what is already queued before it looks at the clock: when
 // the writer lags behind, the batches fill up to MaxBatch instead of being
-// committed a few rows at a time, which would make it lag further.
-func (w *writer) gather() bool {
+// committed a few rows at a time, which would make it lag further. When the
+// queue is empty it sleeps until the batch is due, or until enqueue kicks
+// it (the queue holds kickAt operations, a flush, or is closed): not once
+// per operation.
+func (w *writer) gather(ctx context.Context) bool {
 	if len(w.flush) > 0 || len(w.batch) >= w.s.opts.MaxBatch {
 		return true
 	}
@@ -301,23 +337,26 @@ func (w *writer) gather() bool {
 	w.timer.Reset(time.Until(due))
 	defer w.timer.Stop()
 	for len(w.batch) < w.s.opts.MaxBatch && len(w.flush) == 0 {
-		var o op
-		var ok bool
 		select {
-		case o, ok = <-w.s.queue:
-		default:
-			select {
-			case o, ok = <-w.s.queue:
-			case <-w.timer.C:
-				return true
-			case <-w.s.giveUp.Done():
-				return true
+		case o, ok := <-w.s.queue:
+			if !ok {
+				return false
 			}
+			w.add(o)
+			continue
+		default:
 		}
-		if !ok {
-			return false
+		if ctx.Err() != nil {
+			return true // closing: commit what there is without waiting
 		}
-		w.add(o)
+		select {
+		case <-w.s.kick:
+		case <-w.timer.C:
+			return true
+		case <-w.s.giveUp.Done():
+			return true
+		case <-ctx.Done():
+		}
 	}
 	return true
 }
@@ -455,10 +494,6 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 			_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	type refusal struct {
-		i   int
-		err error
-	}
 	var refused []refusal
 	for i := range w.batch {
 		o := &w.batch[i]
@@ -480,6 +515,12 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 		w.reject(&w.batch[r.i], r.err)
 	}
 	return rows, nil
+}
+
+// refusal is an operation of the batch the database refused.
+type refusal struct {
+	i   int
+	err error
 }
 
 // exec writes one operation. A conversation with events runs under a
