@@ -92,7 +92,9 @@ var numberMetrics = map[string]numberMetric{
 	"finished":           {kindNumber, []string{ModeScenario}, "synthetic customers that finished (abandoned included)", func(s *Summary) (float64, bool) { return float64(s.Finished), true }},
 	"abandoned":          {kindNumber, []string{ModeScenario}, "synthetic customers that left waiting", func(s *Summary) (float64, bool) { return float64(s.Abandoned), true }},
 	"disputes":           {kindNumber, []string{ModeScenario}, "synthetic customers that raised a platform dispute", func(s *Summary) (float64, bool) { return float64(s.Disputes), true }},
-	"hub_relayed_per_s":  {kindNumber, both, "messages the hub relayed per second over the pacing window (/metrics)", func(s *Summary) (float64, bool) { return hubValue(s, func(h *HubReport) float64 { return h.PerSecond }) }},
+	"hub_relayed_per_s": {kindNumber, both, "messages the hub relayed per second over the pacing window (/metrics)", func(s *Summary) (float64, bool) {
+		return hubValue(s, func(h *HubReport) float64 { return h.PerSecond })
+	}},
 	"hub_cpu_per_message": {kindDuration, both, "the hub's CPU time per relayed message over the pacing window", func(s *Summary) (float64, bool) {
 		return hubValue(s, func(h *HubReport) float64 { return h.CPUPerRelayed.Seconds() })
 	}},
