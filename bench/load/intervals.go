@@ -125,7 +125,7 @@ func (r *Runner) aborts(s *Summary, st *intervalState) bool {
 		}
 		snap := r.snapshot(s, st)
 		if res := snap.judge(t); !res.OK {
-			s.Aborted = res.Text
+			s.Aborted, s.AbortedBy = res.Text, t.Expr
 			r.log.Warn("threshold failed: the run stops", "threshold", res.Text)
 			return true
 		}

@@ -190,7 +190,7 @@ func Merge(parts []*Summary) (*Summary, error) {
 			m.KPIs = p.KPIs
 		}
 		if m.Aborted == "" && p.Aborted != "" {
-			m.Aborted = fmt.Sprintf("shard %v: %s", p.Shards[0].Shard, p.Aborted)
+			m.Aborted, m.AbortedBy = fmt.Sprintf("shard %v: %s", p.Shards[0].Shard, p.Aborted), p.AbortedBy
 		}
 	}
 	slices.SortFunc(m.Shards, func(a, b ShardInfo) int { return a.Index - b.Index })

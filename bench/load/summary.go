@@ -122,9 +122,11 @@ type Summary struct {
 	// Thresholds are judged on the whole drill: by the run itself, or, for
 	// shards, by the merge (Judged false until then).
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	// Aborted is the threshold (with abort_on_fail) that stopped the run
-	// early, if one did.
-	Aborted string `json:"aborted,omitempty"`
+	// Aborted says which threshold (with abort_on_fail) stopped the run
+	// early, if one did, and its value then; AbortedBy is its expression.
+	// The run's verdict on it is failed, whatever the value at the end.
+	Aborted   string `json:"aborted,omitempty"`
+	AbortedBy string `json:"aborted_by,omitempty"`
 
 	// live holds decoded (or, during a run, live) histograms by family.
 	live map[string]*hdr.Histogram

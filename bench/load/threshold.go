@@ -370,11 +370,18 @@ func unjudged(ts []Threshold) []ThresholdResult {
 	return out
 }
 
-// Judge judges ts on s and stores the verdicts in s.Thresholds.
+// Judge judges ts on s and stores the verdicts in s.Thresholds. The
+// threshold that aborted the run (AbortedBy) fails whatever its value at
+// the end: the run it judged was cut short.
 func (s *Summary) Judge(ts []Threshold) {
 	s.Thresholds = make([]ThresholdResult, len(ts))
 	for i, t := range ts {
 		s.Thresholds[i] = s.judge(t)
+		if s.AbortedBy != "" && t.Expr == s.AbortedBy {
+			r := &s.Thresholds[i]
+			r.OK = false
+			r.Text = "aborted the run: " + s.Aborted
+		}
 	}
 }
 
@@ -556,4 +563,31 @@ func (e *ThresholdError) Error() string {
 		parts[i] = r.Text
 	}
 	return fmt.Sprintf("%d of the thresholds failed: %s", len(e.Failed), strings.Join(parts, "; "))
+}
+
+// MetricInfo describes a metric thresholds may name: Name (a latency
+// family is written FAMILY_pNN, FAMILY_min, FAMILY_max or FAMILY_mean),
+// its Unit (duration, number, share, bytes, CNY), the modes that measure
+// it and what it is.
+type MetricInfo struct {
+	Name    string
+	Latency bool
+	Unit    string
+	Modes   []string
+	Doc     string
+}
+
+// Metrics lists the metrics thresholds may name, sorted (the KPIs of the
+// hub's run, kpi.ID, come from the KPI catalogue).
+func Metrics() []MetricInfo {
+	units := map[metricKind]string{kindNumber: "number", kindDuration: "duration", kindBytes: "bytes", kindShare: "share", kindMoney: "CNY"}
+	var out []MetricInfo
+	for name, f := range latencyFamilies {
+		out = append(out, MetricInfo{Name: name, Latency: true, Unit: "duration", Modes: f.modes, Doc: f.doc})
+	}
+	for name, m := range numberMetrics {
+		out = append(out, MetricInfo{Name: name, Unit: units[m.kind], Modes: m.modes, Doc: m.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
