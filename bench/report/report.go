@@ -160,6 +160,10 @@ func (v *view) hubSide() {
 	s := v.S
 	add := func(k, val string) { v.Hub = append(v.Hub, [2]string{k, val}) }
 	h := s.Hub
+	if h == nil && s.HubStart != nil && s.HubEnd != nil {
+		rep := load.Report(*s.HubStart, *s.HubEnd)
+		h = &rep
+	}
 	if h == nil {
 		add("metrics", "the hub's /metrics did not answer")
 		return
