@@ -55,8 +55,8 @@ func sample(t testing.TB) *load.Summary {
 		RTT: lat(12_000, 2*time.Millisecond), Lateness: lat(12_000, 100*time.Microsecond), Outbound: lat(12_000, 800*time.Microsecond), Return: lat(12_000, 900*time.Microsecond),
 		HubSetup: hub(0), HubStart: hub(0), HubEnd: hub(10),
 		Generator: load.Generator{CPU: 17 * time.Second, Wall: 10 * time.Second, Cores: 2, Busy: 0.85, Bottleneck: true, Warning: "the load generator, not only the hub, limited these figures: its 2 cores were 85 % busy (over 80 %)"},
-		Shards: []load.ShardInfo{{Shard: load.Shard{Index: 0, Of: 2}, Host: "drill-0"}, {Shard: load.Shard{Index: 1, Of: 2}, Host: "drill-1"}},
-		KPIs:   &load.KPIs{At: start.Add(11 * time.Second), Conversations: 1000, Values: map[string]float64{"satisfaction": 0.93}, Refund: 0},
+		Shards:    []load.ShardInfo{{Shard: load.Shard{Index: 0, Of: 2}, Host: "drill-0"}, {Shard: load.Shard{Index: 1, Of: 2}, Host: "drill-1"}},
+		KPIs:      &load.KPIs{At: start.Add(11 * time.Second), Conversations: 1000, Values: map[string]float64{"satisfaction": 0.93}, Refund: 0},
 	}
 	for i := 1; i <= 10; i++ {
 		n := 1000
