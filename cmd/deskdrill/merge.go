@@ -2,7 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -25,12 +28,19 @@ of drill: 0 every threshold held, 99 one failed. Every shard must be there once.
 the merged summary; --summary and --html write it and its report.
 
 Given the --out directories of plan --shard i/n, it merges the replications into exactly the plan
-one machine would have made (the keys plan --json prints, with --json).`,
+one machine would have made (the keys plan --json prints, with --json).
+
+An argument with a pattern (shard-*.json) that names no file is expanded as a shell would, for
+the args of a Kubernetes Job, which no shell reads.`,
 		Example: `  deskdrill merge shard-0.json shard-1.json shard-2.json shard-3.json --html drill.html
   deskdrill merge /results/drill-*.json --json > drill.json
   deskdrill merge plan-0 plan-1 plan-2 --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			args, err := expandGlobs(args)
+			if err != nil {
+				return err
+			}
 			dirs := 0
 			for _, a := range args {
 				st, err := os.Stat(a)
@@ -55,6 +65,29 @@ one machine would have made (the keys plan --json prints, with --json).`,
 	}
 	out.flags(c.Flags())
 	return c
+}
+
+// expandGlobs expands the arguments that hold a pattern (*, ?, [...])
+// and name no file, as a shell would: a Kubernetes Job's args reach
+// deskdrill without one. A pattern that matches nothing is bad input.
+func expandGlobs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if !strings.ContainsAny(a, "*?[") {
+			out = append(out, a)
+			continue
+		}
+		if _, err := os.Stat(a); err == nil {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(a)
+		if err != nil || len(m) == 0 {
+			return nil, &scenarios.FileError{Path: a, Err: fmt.Errorf("no file matches the pattern")}
+		}
+		out = append(out, m...)
+	}
+	return out, nil
 }
 
 // mergeSummaries merges drill summaries, writes the outputs and returns a
