@@ -5,8 +5,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -160,5 +163,27 @@ func TestMerge_DrillShards(t *testing.T) {
 	// One shard alone is not the drill.
 	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json")); r.code != 2 || !strings.Contains(r.stderr, "shard 1/2 missing") {
 		t.Errorf("merge of one shard: exit %d, %q; want 2 and the missing shard named", r.code, r.stderr)
+	}
+}
+
+// serve --pprof serves Go's profiles on a listener of its own.
+func TestServe_Pprof(t *testing.T) {
+	p := startServe(t, "--customers", "external", "--bots", "0", "--db", filepath.Join(t.TempDir(), "p.db"), "--addr", "127.0.0.1:0", "--pprof", "127.0.0.1:0")
+	m := regexp.MustCompile(`profiles \(go tool pprof\): (http://\S+/debug/pprof/)`).FindStringSubmatch(p.out())
+	if m == nil {
+		t.Fatalf("no profiles line in %q", p.out())
+	}
+	resp, err := http.Get(m[1] + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "goroutine profile:") {
+		t.Errorf("GET goroutine profile: %s %.80q; want the profile", resp.Status, b)
+	}
+	// The hub's own listener does not serve them.
+	if code, _ := p.get("/debug/pprof/", ""); code == 200 {
+		t.Error("the hub's listener serves /debug/pprof/; want it only on --pprof's")
 	}
 }
