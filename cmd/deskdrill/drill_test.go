@@ -187,3 +187,69 @@ func TestServe_Pprof(t *testing.T) {
 		t.Error("the hub's listener serves /debug/pprof/; want it only on --pprof's")
 	}
 }
+
+// A drill of synthetic customers: arrivals paced by the stages, served by
+// the drill's bots, first responses measured; run whole and in two shards
+// (the same seed), which together send the same customers.
+func TestDrill_SyntheticCustomers(t *testing.T) {
+	file := writeFile(t, "synthetic.yaml", "name: synthetic\nhub: ${DRILL_HUB}\nseed: 42\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 4, think: 10ms..50ms}\n"+
+		"stages: [{duration: 2s, from: 5/s, rate: 5/s}]\ndrain: 30s\ninterval: 500ms\n"+
+		"thresholds:\n  - expr: arrived == 10\n  - expr: first_response_p90 < 30s\n")
+	dir := t.TempDir()
+	drillHub(t)
+	r := deskdrill(t, "drill", file, "--summary", filepath.Join(dir, "whole.json"))
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	whole := readSummary(t, filepath.Join(dir, "whole.json"))
+	if whole.Arrived != 10 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 {
+		t.Errorf("arrived %d, first responses %v, seed %d; want 10 customers with first responses, seed 42", whole.Arrived, whole.FirstResponse, whole.Seed)
+	}
+	drillHub(t)
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			res := deskdrill(t, "drill", file, "--shard", fmt.Sprintf("%d/2", i), "--summary", filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+			codes[i] = res.code
+		})
+	}
+	wg.Wait()
+	if codes[0] != 0 || codes[1] != 0 {
+		t.Fatalf("shards exited %v", codes)
+	}
+	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "--summary", filepath.Join(dir, "merged.json")); r.code != 0 {
+		t.Fatalf("merge exited %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	m := readSummary(t, filepath.Join(dir, "merged.json"))
+	s0 := readSummary(t, filepath.Join(dir, "s0.json"))
+	if m.Arrived != whole.Arrived || s0.Arrived != 5 {
+		t.Errorf("merged shards: %d arrived, shard 0 %d; want the whole's %d, and half of them", m.Arrived, s0.Arrived, whole.Arrived)
+	}
+}
+
+// A threshold with abort_on_fail stops the run at the end of the first
+// interval it fails in (after abort_after): exit 99, the summary says
+// which, and far fewer messages than the stages hold were sent.
+func TestDrill_AbortOnFail(t *testing.T) {
+	drillHub(t)
+	file := writeFile(t, "abort.yaml", "name: abort\nhub: ${DRILL_HUB}\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {count: 10}\nagents: {count: 5}\nstages: [{duration: 20s, from: 50/s, rate: 50/s}]\ninterval: 250ms\n"+
+		"thresholds:\n  - expr: round_trip_p99 < 1ns\n    abort_on_fail: true\n    abort_after: 500ms\n  - expr: sent > 0\n")
+	sum := filepath.Join(t.TempDir(), "abort.json")
+	r := deskdrill(t, "drill", file, "--summary", sum)
+	if r.code != 99 || !strings.Contains(r.stdout, "ABORTED: round_trip_p99 = ") || !strings.Contains(r.stdout, "✗ aborted the run: round_trip_p99 = ") {
+		t.Fatalf("exit %d; want 99 and the aborting threshold named\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	s := readSummary(t, sum)
+	// 20 s at 50/s is 1,000 messages; aborted after 500 ms to 750 ms of
+	// them (the first interval end at or after abort_after), with a
+	// second for a slow machine.
+	if s.AbortedBy != "round_trip_p99 < 1ns" || s.Sent < 1 || s.Sent > 100 {
+		t.Errorf("aborted by %q after %d sent; want the threshold and well under 1000 sent", s.AbortedBy, s.Sent)
+	}
+	if len(s.Thresholds) != 2 || s.Thresholds[0].OK || !s.Thresholds[1].OK {
+		t.Errorf("thresholds %+v; want the aborting one failed and sent > 0 held", s.Thresholds)
+	}
+}
