@@ -59,6 +59,11 @@ type conn struct {
 	// writePump). Under wmu.
 	sock             socket
 	sockRead, sockOK bool
+	// room is how many more bytes may be written without filling half
+	// the send buffer, by the last look at its queue (SIOCOUTQ) less what
+	// was written since: the queue grows by no more than what is written,
+	// so one look serves thousands of frames. Under wmu.
+	room int
 
 	// writing is how many frames writePump took and has not written yet;
 	// they count against the send queue's bound with out.
@@ -217,6 +222,10 @@ const flushMargin = 4 << 10
 // (and the frame's header) with room to spare, so that a write of them
 // returns at once. wmu must be held.
 func (c *conn) roomFor(n int) bool {
+	need := n + 14 // the frame's header, at most; write takes it off room
+	if c.room >= need {
+		return true
+	}
 	if !c.sockRead {
 		c.sock, c.sockOK = socketOf(c.ws.UnderlyingConn())
 		c.sockRead = true
@@ -225,7 +234,11 @@ func (c *conn) roomFor(n int) bool {
 		return false
 	}
 	queued, ok := c.sock.queued()
-	return ok && queued+n+14+flushMargin <= c.sock.sndbuf/2
+	if !ok {
+		return false
+	}
+	c.room = c.sock.sndbuf/2 - queued - flushMargin
+	return c.room >= need
 }
 
 // queueChanged tells an agent's connection that the queue lengths
@@ -428,12 +441,13 @@ func (c *conn) writePump() {
 }
 
 // write writes one frame, within the deadline set on the socket, and
-// counts it if it was relayed.
+// counts it if it was relayed. wmu must be held.
 func (c *conn) write(m outbound) error {
 	h := c.h
 	if m.data == nil {
 		return nil
 	}
+	c.room -= len(m.data) + 14 // flush's account of the send buffer
 	if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
 		return err
 	}
