@@ -474,7 +474,9 @@ func (c *conn) goodbye(out []outbound) {
 	c.ws.SetWriteDeadline(deadline)
 	if code != websocket.ClosePolicyViolation && code != CloseRevoked {
 		for _, m := range out {
-			if c.ws.WriteMessage(websocket.TextMessage, m.data) != nil {
+			// Counted as any relayed frame: deskdrill_messages_relayed_total
+			// is one per message delivered.
+			if c.write(m) != nil {
 				break
 			}
 		}

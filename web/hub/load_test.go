@@ -2,12 +2,14 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/deskdrill/deskdrill/bench/load"
+	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/web/hub"
 )
 
@@ -161,5 +163,39 @@ func TestLoad_ShardsMergeToWhole(t *testing.T) {
 	}
 	if m.Hub == nil || m.Hub.Relayed != 2*want {
 		t.Errorf("hub report %+v; want the hub's 200 relays from the first shard's start to the last shard's end", m.Hub)
+	}
+}
+
+// deskdrill_messages_relayed_total counts one per message delivered to
+// the other side: not the acks of frames with an id, not pongs, not the
+// frames the hub sends of its own (welcome, assign, queue lengths), and
+// whether the reader writes the frame itself or its writePump does.
+func TestHub_RelayedCountsMessagesOnly(t *testing.T) {
+	f := newFixture(t, nil)
+	ag := f.dial("/ws/agent", "agent:count")
+	cu := f.dial("/ws/customer", "customer:count")
+	id := start(cu, "refund_unshipped", "在吗")
+	ag.expect(protocol.TypeAssign)
+	cu.expect(protocol.TypeAssigned)
+	for i := range 3 {
+		cu.send(msg("message", "id", fmt.Sprintf("c%d", i), "text", "还没发货"))
+		cu.expect(protocol.TypeAck)
+		ag.expect(protocol.TypeMessage)
+	}
+	cu.send(msg("ping", "id", "p"))
+	cu.expect(protocol.TypePong)
+	for i := range 2 {
+		ag.send(msg("message", "id", fmt.Sprintf("a%d", i), "conversation", id, "text", "马上查"))
+		ag.expect(protocol.TypeAck)
+		cu.expect(protocol.TypeMessage)
+	}
+	// The counter moves once the write has returned, which may be a moment
+	// after the client read the frame.
+	n := f.metric("deskdrill_messages_relayed_total")
+	for deadline := time.Now().Add(5 * time.Second); n < 5 && time.Now().Before(deadline); n = f.metric("deskdrill_messages_relayed_total") {
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	if n != 5 {
+		t.Errorf("deskdrill_messages_relayed_total = %v; want 5: three to the agent, two to the customer; no acks or pongs", n)
 	}
 }
