@@ -847,6 +847,10 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	drain.Stop()
 	s.Elapsed = time.Since(r.epoch) - r.paceStart
 	iv.stop()
+	botsConnected := 0
+	if bots != nil {
+		botsConnected = int(bots.Stats().Connected) // before they leave
+	}
 	stopBots()
 	r.scrapeInto(context.WithoutCancel(ctx), &s.HubEnd)
 	s.Arrived, s.Finished, s.Abandoned, s.Disputes = sum.Arrived, sum.Finished, sum.Abandoned, sum.Disputes
@@ -855,7 +859,7 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	s.Customers = int(sum.Arrived)
 	_, s.Agents = r.countRoles()
 	if bots != nil {
-		s.Agents = int(bots.Stats().Connected)
+		s.Agents = botsConnected
 	}
 	r.fill(s)
 	s.HubErrors = uint64(sum.Errors)

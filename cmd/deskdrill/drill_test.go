@@ -203,8 +203,9 @@ func TestDrill_SyntheticCustomers(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	whole := readSummary(t, filepath.Join(dir, "whole.json"))
-	if whole.Arrived != 10 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 {
-		t.Errorf("arrived %d, first responses %v, seed %d; want 10 customers with first responses, seed 42", whole.Arrived, whole.FirstResponse, whole.Seed)
+	if whole.Arrived != 10 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 || whole.Agents != 4 {
+		t.Errorf("arrived %d, first responses %v, seed %d, agents %d; want 10 customers with first responses, seed 42, 4 bots",
+			whole.Arrived, whole.FirstResponse, whole.Seed, whole.Agents)
 	}
 	drillHub(t)
 	var wg sync.WaitGroup
