@@ -55,6 +55,8 @@ type Config struct {
 // Stats count what a team did.
 type Stats struct {
 	Conversations, Closed, Escalated int64
+	// Connected is how many bots are connected now (welcomed by the hub).
+	Connected int64
 }
 
 // Team is a running team of bots.
@@ -64,6 +66,7 @@ type Team struct {
 	conv  atomic.Int64
 	close atomic.Int64
 	esc   atomic.Int64
+	conn  atomic.Int64
 }
 
 // New checks cfg.
@@ -91,7 +94,7 @@ func New(cfg Config) (*Team, error) {
 
 // Stats returns the counts so far.
 func (t *Team) Stats() Stats {
-	return Stats{Conversations: t.conv.Load(), Closed: t.close.Load(), Escalated: t.esc.Load()}
+	return Stats{Conversations: t.conv.Load(), Closed: t.close.Load(), Escalated: t.esc.Load(), Connected: t.conn.Load()}
 }
 
 // Run connects the bots and works until ctx ends. A bot whose connection
@@ -221,6 +224,7 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 	}()
 	chats := map[string]chan protocol.Frame{}
 	role := "agent"
+	welcomed := false
 	for {
 		var f protocol.Frame
 		_, data, err := ws.ReadMessage()
@@ -233,6 +237,11 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 		switch f.Type {
 		case protocol.TypeWelcome:
 			role = f.Role
+			if !welcomed {
+				welcomed = true
+				t.conn.Add(1)
+				defer t.conn.Add(-1)
+			}
 		case protocol.TypeAssign:
 			if ch, ok := chats[f.Conversation]; ok && f.Resumed {
 				ch <- f

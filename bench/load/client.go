@@ -81,7 +81,7 @@ func (r *Runner) dial(ctx context.Context, role int, path string, query url.Valu
 }
 
 func (r *Runner) dialAgent(ctx context.Context, i int) (*peer, error) {
-	p, err := r.dial(ctx, roleAgent, "/ws/agent", url.Values{"seat": {fmt.Sprintf("%s%05d", r.cfg.Seat, i+1)}})
+	p, err := r.dial(ctx, roleAgent, "/ws/agent", url.Values{"seat": {fmt.Sprintf("%s%05d", r.cfg.Seat, r.cfg.Shard.Global(uint64(i))+1)}})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (r *Runner) dialCustomer(ctx context.Context, i int) (*peer, error) {
 		defer r.wg.Done()
 		p.customerLoop()
 	}()
-	start, err := protocol.Encode(protocol.Frame{Type: protocol.TypeStart, Customer: &protocol.Customer{Name: fmt.Sprintf("load customer %d", i+1)}, Text: filler})
+	start, err := protocol.Encode(protocol.Frame{Type: protocol.TypeStart, Customer: &protocol.Customer{Name: fmt.Sprintf("load customer %d", r.cfg.Shard.Global(uint64(i))+1)}, Text: filler})
 	if err == nil {
 		err = p.write(start)
 	}
@@ -129,24 +129,47 @@ func (r *Runner) dialIdleCustomer(ctx context.Context, _ int) (*peer, error) {
 }
 
 // appendMessage appends the customer message of tick t: the filler and a
-// marker " #N@DUE" (DUE in nanoseconds since the Runner's epoch), from
-// which the echo is timed.
-func appendMessage(b []byte, t tick) []byte {
+// marker " #N@DUE@SENT" (DUE in nanoseconds since the Runner's epoch,
+// SENT the wall clock in Unix nanoseconds), from which the echo is timed.
+func appendMessage(b []byte, t tick, sent time.Time) []byte {
 	b = append(b, `{"v":1,"type":"message","text":"`+filler+` #`...)
 	b = strconv.AppendUint(b, t.n, 10)
 	b = append(b, '@')
 	b = strconv.AppendInt(b, int64(t.due), 10)
+	b = append(b, '@')
+	b = strconv.AppendInt(b, sent.UnixNano(), 10)
 	return append(b, `"}`...)
 }
 
-// dueOf reads the due time from a message's marker.
-func dueOf(text string) (time.Duration, bool) {
-	i := strings.LastIndexByte(text, '@')
+// marker is what a paced message's text carries: when it was due (since
+// the sending Runner's epoch), when it was sent (Unix ns, wall clock),
+// and, once an echo agent has had it, when the agent received it (Unix
+// ns, its wall clock; 0 before): the receive-side timestamp that splits
+// the round trip into the way out and the way back.
+type marker struct {
+	due        time.Duration
+	sent, recv int64
+}
+
+// parseMarker reads the marker at the end of a message's text.
+func parseMarker(text string) (marker, bool) {
+	i := strings.LastIndex(text, " #")
 	if i < 0 {
-		return 0, false
+		return marker{}, false
 	}
-	ns, err := strconv.ParseInt(text[i+1:], 10, 64)
-	return time.Duration(ns), err == nil
+	parts := strings.Split(text[i+2:], "@")
+	if len(parts) < 3 || len(parts) > 4 {
+		return marker{}, false
+	}
+	var v [4]int64
+	for j, p := range parts[1:] {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return marker{}, false
+		}
+		v[j] = n
+	}
+	return marker{due: time.Duration(v[0]), sent: v[1], recv: v[2]}, true
 }
 
 // readFrames hands every frame the hub sends to handle until the
@@ -180,11 +203,20 @@ func (p *peer) customerLoop() {
 				}
 			}
 		case protocol.TypeMessage:
-			if due, ok := dueOf(f.Text); ok {
+			if m, ok := parseMarker(f.Text); ok {
 				now := time.Since(r.epoch)
-				r.rtt.record(now - due)
+				rtt := now - m.due
+				r.rtt.record(rtt)
+				if m.recv > 0 {
+					wall := time.Now().UnixNano()
+					r.outbound.record(time.Duration(m.recv - m.sent))
+					r.back.record(time.Duration(wall - m.recv))
+				}
 				r.received.Add(1)
 				r.lastReply.Store(int64(now))
+				if r.cfg.Trace != nil {
+					r.cfg.Trace(rtt)
+				}
 			}
 		case protocol.TypeError:
 			r.hubErrs.Add(1)
@@ -210,7 +242,12 @@ func (p *peer) agentLoop() {
 		switch f.Type {
 		case protocol.TypeMessage:
 			r.delivered.Add(1)
-			b, err := json.Marshal(echo{V: protocol.Version, Type: protocol.TypeMessage, Conversation: f.Conversation, Text: f.Text})
+			text := f.Text
+			if m, ok := parseMarker(text); ok && m.recv == 0 {
+				// The receive-side timestamp, taken as the frame is read.
+				text += "@" + strconv.FormatInt(time.Now().UnixNano(), 10)
+			}
+			b, err := json.Marshal(echo{V: protocol.Version, Type: protocol.TypeMessage, Conversation: f.Conversation, Text: text})
 			if err != nil {
 				return true
 			}

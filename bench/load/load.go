@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,27 +17,73 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/deskdrill/deskdrill/bench/bot"
+	"github.com/deskdrill/deskdrill/bench/swarm"
+	"github.com/deskdrill/deskdrill/sim"
 )
 
-// Config configures a run. Zero values take the defaults.
+// The kinds of agents a run brings.
+const (
+	AgentsEcho = "echo" // answer every customer message at once with its text
+	AgentsBot  = "bot"  // deskdrill's bots (bench/bot): resolve cases by the table
+	AgentsNone = "none" // none: the team under test answers
+)
+
+// Config configures a run. Zero values take the defaults. Customers and
+// Agents are the whole drill's; a shard opens its part of each.
 type Config struct {
+	// Name names the run in its summary (a drill's name).
+	Name string
 	// URL is the hub, ws://HOST:PORT; the endpoints /ws/customer and
 	// /ws/agent are appended.
 	URL           string
 	CustomerToken string
 	AgentToken    string
-	Customers     int
-	Agents        int
-	// Rate is the pace of customer messages over all customers. Every
-	// customer message an agent echoes is relayed twice, so the hub
-	// relays about 2 × Rate messages a second.
+	// ViewerToken, when set, reads the contract's KPIs of the hub's run
+	// from /api/live at the end (Summary.KPIs).
+	ViewerToken string
+	Customers   int
+	Agents      int
+	// AgentKind is AgentsEcho (the default), AgentsBot or AgentsNone.
+	AgentKind string
+	// BotSkill and BotThinkMin..BotThinkMax configure bot agents.
+	BotSkill                 float64
+	BotThinkMin, BotThinkMax time.Duration
+	// Scenario, when set, makes the customers synthetic customers of it
+	// (bench/swarm) arriving by Stages (arrivals per second) or, without
+	// stages, by the scenario's own arrival process at Speed for Duration;
+	// Customers then caps how many arrive (0: no cap). Without a scenario
+	// the customers are echo customers: Customers connections, each one
+	// conversation, over which messages are paced.
+	Scenario      *sim.Scenario
+	Speed         float64
+	PatienceScale float64
+	Seed          uint64
+	// Rate is the pace of customer messages over all customers, for
+	// Duration, when there are no Stages. Every customer message an agent
+	// echoes is relayed twice, so the hub relays about 2 × Rate messages
+	// a second.
 	Rate Rate
-	// Duration is how long messages are paced (relay mode) or the
-	// connections held (idle mode).
+	// Duration is how long messages are paced (relay mode without
+	// stages), arrivals last (scenario mode without stages) or the
+	// connections are held (idle mode).
 	Duration time.Duration
+	// Stages pace messages (relay mode) or arrivals (scenario mode); they
+	// replace Rate and Duration.
+	Stages Stages
 	// Idle opens the connections without starting conversations and holds
 	// them, for memory measurements.
 	Idle bool
+	// Shard runs the Index-th of Of equal parts of the run: customers,
+	// agents and paced events numbered i ≡ Index (mod Of).
+	Shard Shard
+	// Interval is the length of the summary's intervals (1 s).
+	Interval time.Duration
+	// Thresholds are judged at the end (unless the run is one shard of
+	// several: the merge judges); those with AbortOnFail also at the end
+	// of every interval, on what was measured so far.
+	Thresholds []Threshold
 	// MetricsURL is the hub's Prometheus endpoint (default
 	// http://HOST:PORT/metrics); "-" reads none.
 	MetricsURL string
@@ -49,18 +96,27 @@ type Config struct {
 	Workers int
 	// Setup bounds the wait for connections and assignments (2 min).
 	Setup time.Duration
-	// Drain bounds the wait for the last replies after the last send (5 s).
+	// Drain bounds the wait for the last replies after the last send (5 s;
+	// for synthetic customers, for their conversations to end: 2 min).
 	Drain  time.Duration
 	Logger *slog.Logger
+	// OnInterval, when set, is called with every interval as it ends
+	// (progress lines), from the Runner's goroutine.
+	OnInterval func(Interval)
+	// Trace, when set, is called with every round trip as it is recorded,
+	// from many goroutines (tests compare histograms with the samples).
+	Trace func(time.Duration)
 }
 
 // The defaults.
 const (
-	DefaultDialers = 64
-	DefaultWorkers = 64
-	DefaultSetup   = 2 * time.Minute
-	DefaultDrain   = 5 * time.Second
-	DefaultSeat    = "load-"
+	DefaultDialers       = 64
+	DefaultWorkers       = 64
+	DefaultSetup         = 2 * time.Minute
+	DefaultDrain         = 5 * time.Second
+	DefaultScenarioDrain = 2 * time.Minute
+	DefaultSeat          = "load-"
+	DefaultInterval      = time.Second
 )
 
 // Errors of a run.
@@ -74,22 +130,61 @@ var (
 	ErrNoConnections = errors.New("no connection opened")
 )
 
+// mode returns the run's mode.
+func (c *Config) mode() string {
+	switch {
+	case c.Idle:
+		return ModeIdle
+	case c.Scenario != nil:
+		return ModeScenario
+	}
+	return ModeRelay
+}
+
 // Validate checks c and fills in the defaults.
 func (c *Config) Validate() error {
-	if c.URL == "" || c.CustomerToken == "" || (c.Agents > 0 && c.AgentToken == "") {
-		return errors.New("load config: a hub URL, a customer token and (for agents) an agent token are required")
+	if c.AgentKind == "" {
+		c.AgentKind = AgentsEcho
 	}
-	if c.Customers < 0 || c.Agents < 0 || c.Customers+c.Agents == 0 {
+	mode := c.mode()
+	switch {
+	case c.URL == "" || c.CustomerToken == "":
+		return errors.New("load config: a hub URL and a customer token are required")
+	case c.AgentKind != AgentsEcho && c.AgentKind != AgentsBot && c.AgentKind != AgentsNone:
+		return fmt.Errorf("load config: agents %q: want echo, bot or none", c.AgentKind)
+	case c.AgentKind != AgentsNone && c.Agents > 0 && c.AgentToken == "":
+		return errors.New("load config: agents need an agent token")
+	case c.Customers < 0 || c.Agents < 0:
+		return fmt.Errorf("load config: %d customers, %d agents: want zero or more", c.Customers, c.Agents)
+	case mode == ModeIdle && c.Customers+c.Agents == 0:
 		return fmt.Errorf("load config: %d customers, %d agents: want at least one connection", c.Customers, c.Agents)
-	}
-	if !c.Idle && (c.Customers < 1 || c.Agents < 1) {
-		return errors.New("load config: relaying needs at least one customer and one agent")
-	}
-	if !c.Idle && (c.Rate.Freq < 1 || c.Rate.Per <= 0) {
+	case mode == ModeRelay && (c.Customers < 1 || c.Agents < 1 || c.AgentKind != AgentsEcho):
+		return errors.New("load config: relaying needs at least one customer and one echo agent")
+	case mode == ModeRelay && len(c.Stages) == 0 && (c.Rate.Freq < 1 || c.Rate.Per <= 0):
 		return fmt.Errorf("load config: rate %v: want at least 1 message per a positive duration", c.Rate)
-	}
-	if c.Duration <= 0 {
+	case len(c.Stages) == 0 && c.Duration <= 0:
 		return fmt.Errorf("load config: duration %v: want above zero", c.Duration)
+	case c.Shard.Of < 0 || c.Shard.Index < 0 || c.Shard.Index >= c.Shard.of():
+		return fmt.Errorf("load config: shard %v: want i/n with 0 ≤ i < n", c.Shard)
+	}
+	if len(c.Stages) > 0 {
+		if mode == ModeIdle {
+			return errors.New("load config: an idle run has no stages")
+		}
+		if err := c.Stages.Check(); err != nil {
+			return fmt.Errorf("load config: %w", err)
+		}
+	}
+	if mode == ModeScenario && c.Speed == 0 {
+		c.Speed = c.Scenario.Speed
+	}
+	if mode == ModeScenario && !(c.Speed > 0) {
+		return fmt.Errorf("load config: speed %v: want above zero", c.Speed)
+	}
+	for _, t := range c.Thresholds {
+		if err := t.Fits(mode); err != nil {
+			return fmt.Errorf("load config: %w", err)
+		}
 	}
 	if c.Dialers <= 0 {
 		c.Dialers = DefaultDialers
@@ -102,6 +197,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Drain <= 0 {
 		c.Drain = DefaultDrain
+		if mode == ModeScenario {
+			c.Drain = DefaultScenarioDrain
+		}
+	}
+	if c.Interval <= 0 {
+		c.Interval = DefaultInterval
 	}
 	if c.Seat == "" {
 		c.Seat = DefaultSeat
@@ -114,58 +215,31 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("load config: url %q: want ws://HOST:PORT", c.URL)
 	}
 	if c.MetricsURL == "" {
-		scheme := "http"
-		if base.Scheme == "wss" {
-			scheme = "https"
-		}
-		c.MetricsURL = scheme + "://" + base.Host + "/metrics"
+		c.MetricsURL = httpBase(base) + "/metrics"
 	}
 	return nil
 }
 
-// Result is what a run measured. Counts are of protocol messages.
-type Result struct {
-	Mode string `json:"mode"` // relay or idle
-	// Connections open once set up, and those that could not be opened.
-	Customers int `json:"customers"`
-	Agents    int `json:"agents"`
-	Failed    int `json:"failed_connections"`
-	// Assigned is how many customers an agent took: the ones messages are
-	// paced over.
-	Assigned int `json:"assigned"`
-	// Setup is how long opening the connections (and assignment) took.
-	Setup time.Duration `json:"setup_ns"`
+// httpBase returns the hub's HTTP origin for its WebSocket URL.
+func httpBase(ws *url.URL) string {
+	scheme := "http"
+	if ws.Scheme == "wss" {
+		scheme = "https"
+	}
+	return scheme + "://" + ws.Host
+}
 
-	// Relay mode. Rate is the intended customer messages per second.
-	Rate     float64       `json:"rate_per_s"`
-	Duration time.Duration `json:"duration_ns"`
-	// Sent customer messages; Delivered to agents; Echoed back by them;
-	// Received back by the customers; SendErrors failed to send.
-	Sent       uint64 `json:"sent"`
-	Delivered  uint64 `json:"delivered"`
-	Echoed     uint64 `json:"echoed"`
-	Received   uint64 `json:"received"`
-	SendErrors uint64 `json:"send_errors"`
-	// HubErrors counts error frames the hub sent.
-	HubErrors uint64 `json:"hub_errors"`
-	// Relayed is the generator's own count of relayed messages,
-	// Delivered + Received, and RelayedPerSecond that over Elapsed, from
-	// the first send until the last reply (or the end of the drain).
-	Relayed          uint64        `json:"relayed"`
-	Elapsed          time.Duration `json:"elapsed_ns"`
-	RelayedPerSecond float64       `json:"relayed_per_s"`
-	// RTT is the customer's round trip (customer → hub → agent → hub →
-	// customer) measured from each message's intended send time.
-	RTT Percentiles `json:"rtt"`
-	// Lateness is how far behind its schedule the generator sent: large
-	// values mean the generator, not only the hub, fell behind.
-	Lateness Percentiles `json:"lateness"`
-	// Hub is what the hub's /metrics say over the pacing window (nil
-	// without metrics).
-	Hub *HubReport `json:"hub,omitempty"`
-
-	// Memory is the idle mode's measurement.
-	Memory *Memory `json:"memory,omitempty"`
+// schedule returns the whole run's paced events: its stages, or Rate
+// for Duration as one stage.
+func (c *Config) schedule() Stages {
+	if len(c.Stages) > 0 {
+		return c.Stages
+	}
+	if c.mode() == ModeScenario {
+		return nil // the scenario's own arrivals
+	}
+	r := PerSecond(c.Rate.PerSecond())
+	return Stages{{Duration: c.Duration, From: r, Rate: r}}
 }
 
 // Memory is memory per open connection, in bytes, on both sides.
@@ -188,11 +262,15 @@ type Memory struct {
 
 // Progress is a run's state, for progress bars.
 type Progress struct {
-	Phase     string // connecting, assigning, relaying, draining, holding, closing
+	Phase     string // connecting, assigning, waiting for shards, relaying, arriving, draining, holding, closing
 	Connected int64
 	Assigned  int64
 	Sent      uint64
 	Received  uint64
+	Arrived   int64
+	// Total is how many events (messages, arrivals) the shard paces, 0
+	// when unknown.
+	Total uint64
 }
 
 // Runner runs one load. Create it with New; Run may be called once.
@@ -203,6 +281,7 @@ type Runner struct {
 	dialer *websocket.Dialer
 	header [2]http.Header // customer, agent
 	http   *http.Client
+	total  uint64 // events the shard paces (0: unknown)
 
 	phase     atomic.Pointer[string]
 	connected atomic.Int64
@@ -214,12 +293,14 @@ type Runner struct {
 	echoed    atomic.Uint64
 	received  atomic.Uint64
 	hubErrs   atomic.Uint64
-	rtt       latencies
-	late      latencies
+	arrived   atomic.Int64
 	// lastReply is when the last reply came, since epoch.
 	lastReply atomic.Int64
 	// roles counts the open connections: customers, agents.
 	roles [2]atomic.Int64
+
+	rtt, late, outbound, back, first *recorder
+
 	// epoch is when the Runner was made: every time in a run is a
 	// duration since epoch (monotonic clock), so readers need no lock to
 	// time a reply. paceStart is the start of pacing, written before the
@@ -228,6 +309,9 @@ type Runner struct {
 	paceStart time.Duration
 	// changed is signalled (without blocking) on every assignment.
 	changed chan struct{}
+	// scoredBefore is how many conversations the hub's run had scored
+	// before this run (KPIs).
+	scoredBefore int
 
 	wg    sync.WaitGroup // every connection's reader
 	mu    sync.Mutex
@@ -254,6 +338,13 @@ func New(cfg Config) (*Runner, error) {
 			{"Authorization": {"Bearer " + cfg.AgentToken}},
 		},
 		http: &http.Client{Timeout: 10 * time.Second},
+		rtt:  newRecorder(), late: newRecorder(), outbound: newRecorder(), back: newRecorder(), first: newRecorder(),
+	}
+	if s := cfg.schedule(); s != nil {
+		r.total = Stages(s).Total()
+		if !cfg.Shard.Whole() {
+			r.total = uint64(cfg.Shard.Count(int(min(r.total, uint64(1<<62)))))
+		}
 	}
 	r.setPhase("connecting")
 	return r, nil
@@ -263,20 +354,47 @@ func (r *Runner) setPhase(p string) { r.phase.Store(&p) }
 
 // Progress returns the run's state so far.
 func (r *Runner) Progress() Progress {
-	return Progress{Phase: *r.phase.Load(), Connected: r.connected.Load(), Assigned: r.assigned.Load(), Sent: r.sent.Load(), Received: r.received.Load()}
+	return Progress{Phase: *r.phase.Load(), Connected: r.connected.Load(), Assigned: r.assigned.Load(), Sent: r.sent.Load(),
+		Received: r.received.Load(), Arrived: r.arrived.Load(), Total: r.total}
 }
 
-// Run opens the connections, paces the messages (or holds the
-// connections), closes everything and reports. When ctx ends it stops
-// early and reports what it measured so far. Run may be called once.
-// It fails only when nothing could be measured: no agent, no customer
-// assigned, no connection.
-func (r *Runner) Run(ctx context.Context) (Result, error) {
+// Run opens the connections, paces the messages (or arrivals, or holds
+// the connections), closes everything and reports. When ctx ends it stops
+// early and reports what it measured so far. Run may be called once. It
+// fails only when nothing could be measured: no agent, no customer
+// assigned, no connection. The thresholds' verdicts are in the summary;
+// FailedThresholds tells whether one failed.
+func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	defer r.closeAll()
-	if r.cfg.Idle {
-		return r.runIdle(ctx)
+	s := &Summary{Format: SummaryFormat, Name: r.cfg.Name, Mode: r.cfg.mode(), Seed: r.cfg.Seed, Interval: r.cfg.Interval,
+		Stages: r.cfg.schedule()}
+	host, _ := os.Hostname()
+	s.Shards = []ShardInfo{{Shard: Shard{Index: r.cfg.Shard.Index, Of: r.cfg.Shard.of()}, Host: host}}
+	r.countScored(ctx)
+	var err error
+	switch s.Mode {
+	case ModeIdle:
+		err = r.runIdle(ctx, s)
+	case ModeScenario:
+		err = r.runScenario(ctx, s)
+	default:
+		err = r.runRelay(ctx, s)
 	}
-	return r.runRelay(ctx)
+	if err != nil {
+		return s, err
+	}
+	// The conversations end as the connections close; then the hub
+	// scores them, and the KPIs include them.
+	r.closeAll()
+	r.readKPIs(ctx, s)
+	if s.Mode != ModeIdle {
+		if r.cfg.Shard.Whole() {
+			s.Judge(r.cfg.Thresholds)
+		} else {
+			s.Thresholds = unjudged(r.cfg.Thresholds)
+		}
+	}
+	return s, nil
 }
 
 // closeAll says goodbye on every connection and waits for the readers.
@@ -307,55 +425,162 @@ func (r *Runner) scrape(ctx context.Context) (HubMetrics, bool) {
 	return m, true
 }
 
-func (r *Runner) runRelay(ctx context.Context) (Result, error) {
-	res := Result{Mode: "relay", Rate: r.cfg.Rate.PerSecond(), Duration: r.cfg.Duration}
+func (r *Runner) scrapeInto(ctx context.Context, p **HubMetrics) {
+	if m, ok := r.scrape(ctx); ok {
+		*p = &m
+	}
+}
+
+func (r *Runner) runRelay(ctx context.Context, s *Summary) error {
+	s.Rate = float64(r.cfg.schedule().Total()) / r.cfg.schedule().Duration().Seconds()
+	s.Duration = r.cfg.schedule().Duration()
 	start := time.Now()
-	agents := r.open(ctx, r.cfg.Agents, r.dialAgent)
+	r.scrapeInto(ctx, &s.HubSetup)
+	agents := r.open(ctx, r.cfg.Shard.Count(r.cfg.Agents), r.dialAgent)
 	if len(agents) == 0 {
-		return r.fill(res), r.failure(ErrNoAgents)
+		r.fill(s)
+		return r.failure(ErrNoAgents)
 	}
 	r.setPhase("assigning")
-	customers := r.open(ctx, r.cfg.Customers, r.dialCustomer)
+	customers := r.open(ctx, r.cfg.Shard.Count(r.cfg.Customers), r.dialCustomer)
+	r.awaitShards(ctx, start)
 	ready := r.awaitAssignments(ctx, customers)
-	res.Setup = time.Since(start)
-	res.Customers, res.Agents = r.countRoles()
+	s.Setup = time.Since(start)
+	s.Customers, s.Agents = r.countRoles()
 	if len(ready) == 0 {
-		return r.fill(res), r.failure(ErrNoAssignments)
+		r.fill(s)
+		return r.failure(ErrNoAssignments)
 	}
 	if ctx.Err() != nil {
-		return r.fill(res), ctx.Err()
+		r.fill(s)
+		return ctx.Err()
 	}
 
 	r.setPhase("relaying")
-	before, haveMetrics := r.scrape(ctx)
-	pacer := ConstantPacer{Rate: r.cfg.Rate, Duration: r.cfg.Duration}
+	r.scrapeInto(ctx, &s.HubStart)
+	paceCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	r.paceStart = time.Since(r.epoch)
-	r.pace(ctx, pacer, ready)
+	s.Started = time.Now()
+	iv := r.startIntervals(paceCtx, s, stop)
+	r.pace(paceCtx, SchedulePacer{r.cfg.Shard.Part(r.cfg.schedule())}, ready)
 	r.setPhase("draining")
-	res.Elapsed = r.drain(ctx)
-	if haveMetrics {
-		if after, ok := r.scrape(context.WithoutCancel(ctx)); ok {
-			rep := Report(before, after)
-			res.Hub = &rep
-		}
+	s.Elapsed = r.drain(paceCtx)
+	r.awaitQuiet(paceCtx)
+	iv.stop()
+	r.scrapeInto(context.WithoutCancel(ctx), &s.HubEnd)
+	r.fill(s)
+	if s.Elapsed > 0 {
+		s.RelayedPerSecond = float64(s.Relayed) / s.Elapsed.Seconds()
 	}
-	res = r.fill(res)
-	if res.Elapsed > 0 {
-		res.RelayedPerSecond = float64(res.Relayed) / res.Elapsed.Seconds()
-	}
-	return res, nil
+	s.Dropped = s.Sent - min(s.Received, s.Sent)
+	return nil
 }
 
-// fill copies the counters into res.
-func (r *Runner) fill(res Result) Result {
-	res.Failed = int(r.failed.Load())
-	res.Assigned = int(r.assigned.Load())
-	res.Sent, res.SendErrors = r.sent.Load(), r.sendErrs.Load()
-	res.Delivered, res.Echoed, res.Received = r.delivered.Load(), r.echoed.Load(), r.received.Load()
-	res.HubErrors = r.hubErrs.Load()
-	res.Relayed = res.Delivered + res.Received
-	res.RTT, res.Lateness = r.rtt.percentiles(), r.late.percentiles()
-	return res
+// awaitShards waits, when the run is one shard of several, until the hub
+// has every shard's connections (its /metrics count them), so that the
+// shards start pacing together: each starts within a poll of the last
+// connection. It gives up, with a warning, when the setup time is over.
+func (r *Runner) awaitShards(ctx context.Context, start time.Time) {
+	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" {
+		return
+	}
+	r.setPhase("waiting for shards")
+	wantC, wantA := float64(r.cfg.Customers), float64(r.cfg.Agents)
+	if r.cfg.mode() == ModeScenario {
+		wantC = 0 // synthetic customers arrive later
+	}
+	if r.cfg.AgentKind == AgentsNone {
+		wantA = 0
+	}
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	deadline := start.Add(r.cfg.Setup)
+	for {
+		m, ok := r.scrape(ctx)
+		if ok && !(m.Customers < wantC) && !(m.Agents < wantA) {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.log.Warn("the other shards did not all connect in time: pacing starts without them", "customers", m.Customers, "agents", m.Agents,
+				"want_customers", wantC, "want_agents", wantA)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+	}
+}
+
+// quietFor is how long the hub's relay count must stand still for the
+// shards to be done (awaitQuiet).
+const quietFor = 500 * time.Millisecond
+
+// awaitQuiet waits, when the run is one shard of several, until the hub
+// relays nothing more for quietFor (or Drain has passed): the other shards'
+// last messages may still be on their way to this shard's agents, which
+// must stay to echo them, and be counted.
+func (r *Runner) awaitQuiet(ctx context.Context) {
+	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" {
+		return
+	}
+	r.setPhase("waiting for shards")
+	deadline := time.Now().Add(r.cfg.Drain)
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	last, since := math.NaN(), time.Now()
+	for time.Now().Before(deadline) {
+		m, ok := r.scrape(ctx)
+		if !ok {
+			return
+		}
+		if m.Relayed != last {
+			last, since = m.Relayed, time.Now()
+		} else if time.Since(since) >= quietFor {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+	}
+}
+
+// fill copies the counters and histograms into s, and judges the
+// generator.
+func (r *Runner) fill(s *Summary) {
+	s.Failed = int(r.failed.Load())
+	s.Assigned = int(r.assigned.Load())
+	s.Sent, s.SendErrors = r.sent.Load(), r.sendErrs.Load()
+	s.Delivered, s.Echoed, s.Received = r.delivered.Load(), r.echoed.Load(), r.received.Load()
+	s.HubErrors = r.hubErrs.Load()
+	s.Relayed = s.Delivered + s.Received
+	for _, x := range []struct {
+		rec *recorder
+		dst **Latency
+	}{{r.rtt, &s.RTT}, {r.late, &s.Lateness}, {r.outbound, &s.Outbound}, {r.back, &s.Return}, {r.first, &s.FirstResponse}} {
+		h, over := x.rec.total()
+		if h.TotalCount() == 0 {
+			continue
+		}
+		l, err := NewLatency(h, over)
+		if err != nil {
+			r.log.Error("summarise latency", "err", err)
+			continue
+		}
+		*x.dst = l
+	}
+	if s.HubStart != nil && s.HubEnd != nil {
+		rep := Report(*s.HubStart, *s.HubEnd)
+		s.Hub = &rep
+	}
+	sh := &s.Shards[0]
+	sh.Started, sh.Sent, sh.Received, sh.Arrived, sh.Aborted = s.Started, s.Sent, s.Received, s.Arrived, s.Aborted
+	s.Generator.judge(s.Lateness, s.RTT)
+	sh.Generator = s.Generator
 }
 
 // failure wraps why, and the first connection error if there was one.
@@ -370,7 +595,7 @@ func (r *Runner) failure(why error) error {
 }
 
 // open dials n connections, at most Dialers at once, and returns those
-// that opened, in order.
+// that opened, in order; dial gets the shard's number of each.
 func (r *Runner) open(ctx context.Context, n int, dial func(context.Context, int) (*peer, error)) []*peer {
 	out := make([]*peer, n)
 	sem := make(chan struct{}, r.cfg.Dialers)
@@ -417,6 +642,7 @@ func (r *Runner) open(ctx context.Context, n int, dial func(context.Context, int
 // has been assigned for five seconds (the agents are full), or the setup
 // time is over; it returns the assigned customers.
 func (r *Runner) awaitAssignments(ctx context.Context, customers []*peer) []*peer {
+	r.setPhase("assigning")
 	setup := time.NewTimer(r.cfg.Setup)
 	defer setup.Stop()
 	stall := time.NewTimer(5 * time.Second)
@@ -464,7 +690,7 @@ func (r *Runner) pace(ctx context.Context, p Pacer, customers []*peer) {
 			for t := range ticks {
 				c := customers[t.n%uint64(len(customers))]
 				r.late.record(time.Since(r.epoch) - t.due)
-				buf = appendMessage(buf[:0], t)
+				buf = appendMessage(buf[:0], t, time.Now())
 				if err := c.write(buf); err != nil {
 					r.sendErrs.Add(1)
 					continue
@@ -525,19 +751,157 @@ func (r *Runner) drain(ctx context.Context) time.Duration {
 	return time.Duration(r.lastReply.Load()) - r.paceStart
 }
 
-func (r *Runner) runIdle(ctx context.Context) (Result, error) {
-	res := Result{Mode: "idle", Duration: r.cfg.Duration}
+// runScenario brings the agents (echo, bots or none), then sends the
+// synthetic customers as the stages (or the scenario) say, and waits up
+// to Drain after the last arrival for their conversations to end.
+func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
+	start := time.Now()
+	r.scrapeInto(ctx, &s.HubSetup)
+	var bots *bot.Team
+	botsDone := make(chan struct{})
+	botCtx, stopBots := context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		stopBots()
+		if bots != nil {
+			<-botsDone
+		}
+	}()
+	agents := r.cfg.Shard.Count(r.cfg.Agents)
+	switch {
+	case agents == 0 || r.cfg.AgentKind == AgentsNone:
+	case r.cfg.AgentKind == AgentsEcho:
+		if len(r.open(ctx, agents, r.dialAgent)) == 0 {
+			r.fill(s)
+			return r.failure(ErrNoAgents)
+		}
+	case r.cfg.AgentKind == AgentsBot:
+		var err error
+		bots, err = bot.New(bot.Config{URL: strings.TrimRight(r.cfg.URL, "/") + "/ws/agent", Token: r.cfg.AgentToken, Count: agents,
+			Seat: fmt.Sprintf("%s%d-", r.cfg.Seat, r.cfg.Shard.Index), Skill: r.cfg.BotSkill, ThinkMin: r.cfg.BotThinkMin,
+			ThinkMax: r.cfg.BotThinkMax, Seed: r.cfg.Seed ^ uint64(r.cfg.Shard.Index+1)<<32, Logger: r.log})
+		if err != nil {
+			return fmt.Errorf("run load: %w", err)
+		}
+		go func() {
+			defer close(botsDone)
+			bots.Run(botCtx)
+		}()
+		if err := r.awaitBots(ctx, bots, agents); err != nil {
+			return err
+		}
+	}
+	r.awaitShards(ctx, start)
+	s.Setup = time.Since(start)
+	if ctx.Err() != nil {
+		r.fill(s)
+		return ctx.Err()
+	}
+
+	sched := r.cfg.schedule()
+	cfg := swarm.Config{
+		URL: strings.TrimRight(r.cfg.URL, "/") + "/ws/customer", Token: r.cfg.CustomerToken, Scenario: r.cfg.Scenario, Seed: r.cfg.Seed,
+		Speed: r.cfg.Speed, Count: r.cfg.Customers, PatienceScale: r.cfg.PatienceScale, Logger: r.log,
+		ShardIndex: r.cfg.Shard.Index, ShardOf: r.cfg.Shard.of(),
+		OnArrive:     func() { r.arrived.Add(1) },
+		OnFirstReply: func(d time.Duration) { r.first.record(d) },
+	}
+	length := r.cfg.Duration
+	if sched != nil {
+		cfg.Arrivals = sched.Due
+		length = sched.Duration()
+	}
+	sw, err := swarm.New(cfg)
+	if err != nil {
+		return fmt.Errorf("run load: %w", err)
+	}
+	r.setPhase("arriving")
+	r.scrapeInto(ctx, &s.HubStart)
+	r.paceStart = time.Since(r.epoch)
+	s.Started = time.Now()
+	s.Duration = length
+	// The swarm stops sending at the end of the stages (or Duration) and
+	// its customers leave Drain later; an abort stops both at once.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	arrivals, stopArrivals := context.WithTimeout(runCtx, length)
+	defer stopArrivals()
+	iv := r.startIntervals(runCtx, s, stop)
+	var sum swarm.Summary
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sum, _ = sw.RunUntil(arrivals, runCtx)
+	}()
+	select {
+	case <-arrivals.Done():
+	case <-done:
+	}
+	r.setPhase("draining")
+	drain := time.NewTimer(r.cfg.Drain)
+	select {
+	case <-done:
+	case <-drain.C:
+		stop()
+		<-done
+	}
+	drain.Stop()
+	s.Elapsed = time.Since(r.epoch) - r.paceStart
+	iv.stop()
+	botsConnected := 0
+	if bots != nil {
+		botsConnected = int(bots.Stats().Connected) // before they leave
+	}
+	stopBots()
+	r.scrapeInto(context.WithoutCancel(ctx), &s.HubEnd)
+	s.Arrived, s.Finished, s.Abandoned, s.Disputes = sum.Arrived, sum.Finished, sum.Abandoned, sum.Disputes
+	s.FramesSent, s.FramesReceived = sum.Sent, sum.Received
+	s.Dropped = uint64(sum.Failed)
+	s.Customers = int(sum.Arrived)
+	_, s.Agents = r.countRoles()
+	if bots != nil {
+		s.Agents = botsConnected
+	}
+	r.fill(s)
+	s.HubErrors = uint64(sum.Errors)
+	return nil
+}
+
+// awaitBots waits until n bots are connected, or the setup time is over.
+func (r *Runner) awaitBots(ctx context.Context, t *bot.Team, n int) error {
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	setup := time.NewTimer(r.cfg.Setup)
+	defer setup.Stop()
+	for t.Stats().Connected < int64(n) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-setup.C:
+			if t.Stats().Connected == 0 {
+				return r.failure(ErrNoAgents)
+			}
+			r.log.Warn("not every bot connected in time", "connected", t.Stats().Connected, "bots", n)
+			return nil
+		case <-poll.C:
+		}
+	}
+	return nil
+}
+
+func (r *Runner) runIdle(ctx context.Context, s *Summary) error {
+	s.Duration = r.cfg.Duration
 	selfBefore := selfMemory()
 	before, haveMetrics := r.scrape(ctx)
 	start := time.Now()
-	r.open(ctx, r.cfg.Agents, r.dialAgent)
-	r.open(ctx, r.cfg.Customers, r.dialIdleCustomer)
-	res.Setup = time.Since(start)
-	res = r.fill(res)
+	r.open(ctx, r.cfg.Shard.Count(r.cfg.Agents), r.dialAgent)
+	r.open(ctx, r.cfg.Shard.Count(r.cfg.Customers), r.dialIdleCustomer)
+	s.Setup = time.Since(start)
+	s.Started = time.Now()
+	r.fill(s)
 	n := int(r.connected.Load())
-	res.Customers, res.Agents = r.countRoles()
+	s.Customers, s.Agents = r.countRoles()
 	if n == 0 {
-		return res, r.failure(ErrNoConnections)
+		return r.failure(ErrNoConnections)
 	}
 	r.setPhase("holding")
 	hold := time.NewTimer(r.cfg.Duration)
@@ -557,10 +921,11 @@ func (r *Runner) runIdle(ctx context.Context) (Result, error) {
 			m.HubRSSBefore, m.HubRSSAfter = nan0(before.RSS), nan0(after.RSS)
 			m.HubRSSPerConn = nan0((after.RSS - before.RSS) / float64(n))
 			m.HubHeapStackPerConn = nan0((after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / float64(n))
+			s.HubSetup, s.HubEnd = &before, &after
 		}
 	}
-	res.Memory = m
-	return res, nil
+	s.Memory = m
+	return nil
 }
 
 func (r *Runner) countRoles() (customers, agents int) {

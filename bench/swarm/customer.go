@@ -341,6 +341,9 @@ func (c *customer) gotReply(now time.Time) {
 		c.waitSum += w
 		if !c.replied {
 			c.firstReply = w
+			if f := c.s.cfg.OnFirstReply; f != nil {
+				f(w)
+			}
 		}
 		c.waitingSince = time.Time{}
 	}

@@ -67,6 +67,20 @@ type Config struct {
 	// OnArrive and OnDone, when set, are called as customers start and end
 	// (progress bars).
 	OnArrive, OnDone func()
+	// Arrivals, when set, replaces the scenario's arrival process (a load
+	// drill's stages): customer i arrives Arrivals(i) after the start, and
+	// there is none when ok is false. Its scenario time is the scenario's
+	// start plus that duration times Speed, and its draws are customer
+	// i's, as always.
+	Arrivals func(i uint64) (due time.Duration, ok bool)
+	// ShardIndex and ShardOf send only the customers i with i mod ShardOf
+	// = ShardIndex (ShardOf 0 or 1: all), with the numbers, arrival times
+	// and seeds they have in the whole swarm: the shards of a swarm
+	// together send exactly the customers it would send alone.
+	ShardIndex, ShardOf int
+	// OnFirstReply, when set, is called once per customer with its wait
+	// from its first message to the agent's first reply (wall clock).
+	OnFirstReply func(time.Duration)
 }
 
 // Summary is a swarm's result.
@@ -110,6 +124,9 @@ func New(cfg Config) (*Swarm, error) {
 	}
 	if !(cfg.Speed > 0) {
 		return nil, fmt.Errorf("new swarm: speed %v: want above zero", cfg.Speed)
+	}
+	if cfg.ShardOf < 0 || cfg.ShardIndex < 0 || (cfg.ShardOf > 0 && cfg.ShardIndex >= cfg.ShardOf) {
+		return nil, fmt.Errorf("new swarm: shard %d/%d: want 0 ≤ index < of", cfg.ShardIndex, cfg.ShardOf)
 	}
 	if cfg.ZhShare == 0 {
 		cfg.ZhShare = 0.85
@@ -169,9 +186,9 @@ type arrival struct {
 }
 
 // schedule yields the customers to send, in order: the scenario's
-// arrival process drawn from the seed, up to Count customers or the
-// scenario's end, less those before Resume. It is a pure function of the
-// configuration.
+// arrival process drawn from the seed (or Arrivals), up to Count customers
+// or the scenario's end, less those before Resume and those of other
+// shards. It is a pure function of the configuration.
 func (s *Swarm) schedule() iter.Seq[arrival] {
 	return func(yield func(arrival) bool) {
 		from, to := s.scenario.StartTime(), s.scenario.EndTime()
@@ -180,13 +197,26 @@ func (s *Swarm) schedule() iter.Seq[arrival] {
 		origin := from.Add(s.cfg.Resume)
 		t := from
 		for i := 0; s.cfg.Count == 0 || i < s.cfg.Count; i++ {
-			next, ok := s.rate.NextArrival(t, to, draws)
-			if !ok {
-				return
+			var next time.Time
+			if s.cfg.Arrivals != nil {
+				due, ok := s.cfg.Arrivals(uint64(i))
+				if !ok {
+					return
+				}
+				next = from.Add(time.Duration(float64(due) * s.cfg.Speed))
+			} else {
+				var ok bool
+				// Every shard draws every arrival: the stream is one.
+				if next, ok = s.rate.NextArrival(t, to, draws); !ok {
+					return
+				}
+				t = next
 			}
-			t = next
 			if next.Before(origin) {
 				continue // arrived before the interruption: sent then
+			}
+			if s.cfg.ShardOf > 1 && i%s.cfg.ShardOf != s.cfg.ShardIndex {
+				continue // another shard's
 			}
 			if !yield(arrival{index: i, at: next, due: time.Duration(float64(next.Sub(origin)) / s.cfg.Speed)}) {
 				return
@@ -198,7 +228,12 @@ func (s *Swarm) schedule() iter.Seq[arrival] {
 // Run sends customers until the scenario's end (or Count customers), then
 // waits for the conversations under way to end. Cancelling ctx makes every
 // customer leave at once.
-func (s *Swarm) Run(ctx context.Context) (Summary, error) {
+func (s *Swarm) Run(ctx context.Context) (Summary, error) { return s.RunUntil(ctx, ctx) }
+
+// RunUntil is Run with two contexts: sending ends with sending (no more
+// customers arrive), and the customers under way leave when ctx ends (a
+// load drill's drain). sending should end no later than ctx.
+func (s *Swarm) RunUntil(sending, ctx context.Context) (Summary, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -206,12 +241,15 @@ func (s *Swarm) Run(ctx context.Context) (Summary, error) {
 	defer timer.Stop()
 	<-timer.C
 	for a := range s.schedule() {
+		if sending.Err() != nil {
+			break
+		}
 		// Open loop: the arrival's real time is fixed by the scenario
 		// clock, not by when the previous customer got going.
 		if d := time.Until(start.Add(a.due)); d > 0 {
 			timer.Reset(d)
 			select {
-			case <-ctx.Done():
+			case <-sending.Done():
 				wg.Wait()
 				sum := s.Stats()
 				sum.Elapsed = time.Since(start)
@@ -234,6 +272,9 @@ func (s *Swarm) Run(ctx context.Context) (Summary, error) {
 				s.log.Warn("customer failed", "customer", c.index, "err", err)
 			case outcome == "finished" || outcome == "abandoned":
 				s.stats.finished.Add(1)
+				if outcome == "abandoned" {
+					s.stats.abandoned.Add(1)
+				}
 			}
 			if s.cfg.OnDone != nil {
 				s.cfg.OnDone()

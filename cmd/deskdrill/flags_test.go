@@ -27,9 +27,9 @@ var (
 	durationFlags = []flagRef{{newErlangCmd, "aht"}, {newErlangCmd, "patience"}, {newErlangCmd, "target"},
 		{newSimulateCmd, "aht"}, {newSimulateCmd, "patience"}, {newSimulateCmd, "target"},
 		{newServeCmd, "grace"}, {newServeCmd, "stall-timeout"}, {newServeCmd, "stop-timeout"}, {newCustomersCmd, "resume-at"},
-		{newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}}
+		{newLoadCmd, "duration"}, {newLoadCmd, "setup-timeout"}, {newLoadCmd, "interval"}, {newEchoLoadCmd, "duration"}}
 	rateFlags      = []flagRef{{newErlangCmd, "arrivals"}, {newSimulateCmd, "arrivals"}}
-	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}}
+	loadRateFlags  = []flagRef{{newLoadCmd, "rate"}, {newEchoLoadCmd, "rate"}}
 	agentCostFlags = []flagRef{{newPlanCmd, "agent-cost"}}
 	thinkFlags     = []flagRef{{newServeCmd, "think"}, {newAgentCmd, "think"}, {newExamTryCmd, "think"}}
 	speedFlags     = []flagRef{{newServeCmd, "speed"}, {newCustomersCmd, "speed"}, {newExamTryCmd, "speed"}}
@@ -45,17 +45,19 @@ var (
 		{newServeCmd, "bots"}, {newServeCmd, "count"}, {newServeCmd, "seed"}, {newCustomersCmd, "count"}, {newCustomersCmd, "seed"},
 		{newAgentCmd, "count"}, {newAgentCmd, "seed"}, {newRefundCmd, "terminate-after-months"},
 		{newLoadCmd, "customers"}, {newLoadCmd, "agents"}, {newLoadCmd, "dialers"}, {newLoadCmd, "workers"},
-		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"},
+		{newEchoLoadCmd, "conns"}, {newEchoLoadCmd, "dialers"},
+		{newExamTryCmd, "repeat"}, {newExamTryCmd, "seed"}, {newDrillCmd, "seed"}, {newExamReportCmd, "terminate-after-months"}, {newServeCmd, "resume"},
 		{newTrialStatusCmd, "run"},
 		{newSimulateCmd, "level"}, {newSimulateCmd, "rep"}, {newCalibrateCmd, "run"}, {newCalibrateCmd, "min-n"}}
-	urlFlags    = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}}
-	shiftsFlags = []flagRef{{newPlanCmd, "shifts"}}
-	startsFlags = []flagRef{{newPlanCmd, "starts"}}
-	breakFlags  = []flagRef{{newPlanCmd, "break"}}
-	shardFlags  = []flagRef{{newPlanCmd, "shard"}}
+	urlFlags       = []flagRef{{newCustomersCmd, "url"}, {newAgentCmd, "url"}, {newLoadCmd, "url"}, {newEchoLoadCmd, "url"}}
+	shiftsFlags    = []flagRef{{newPlanCmd, "shifts"}}
+	startsFlags    = []flagRef{{newPlanCmd, "starts"}}
+	breakFlags     = []flagRef{{newPlanCmd, "break"}}
+	shardFlags     = []flagRef{{newPlanCmd, "shard"}, {newLoadCmd, "shard"}, {newDrillCmd, "shard"}}
+	thresholdFlags = []flagRef{{newLoadCmd, "threshold"}}
 
 	allParsedFlags = slices.Concat(agentsFlags, durationFlags, rateFlags, loadRateFlags, agentCostFlags, thinkFlags,
-		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags, shiftsFlags, startsFlags, breakFlags, shardFlags)
+		speedFlags, riskFlags, kpiFlags, numberFlags, wholeFlags, urlFlags, sizeFlags, shiftsFlags, startsFlags, breakFlags, shardFlags, thresholdFlags)
 )
 
 // checkFlagError checks the error of flag name given value: one readable
@@ -105,7 +107,8 @@ func fuzzFlags(f *testing.F, refs []flagRef, seeds ...string) {
 				continue
 			}
 			fl := fs.Lookup(ref.name)
-			if _, ok := fl.Value.(*kpiValues); ok { // repeatable: a second Set adds
+			switch fl.Value.(type) {
+			case *kpiValues, *thresholdValues: // repeatable: a second Set adds
 				continue
 			}
 			if back := fl.Value.String(); fs.Set(ref.name, back) != nil || fl.Value.String() != back {
@@ -157,6 +160,16 @@ func FuzzFlagKPI(f *testing.F) {
 		"satisfaction=87%", "happiness=1", "satisfaction", "=0.5", "timeouts_per_day=6.5", "qa_hard_fails=1.5", "%!=")
 }
 
+func FuzzFlagThreshold(f *testing.F) {
+	fuzzFlags(f, thresholdFlags, "round_trip_p99 < 50ms", "relay_p99<5ms", "errors_rate < 0.001", "errors_rate < 0.1%", "dropped == 0",
+		"kpi.satisfaction >= 0.9", "refund <= 1000", "hub_memory_per_connection < 20KiB", "round_trip_p100 < 1s", "round_trip_p999 < 1µs",
+		"first_response_p90 < 30s", "latency < 1s", "sent =< 5", "sent", "< 5", "round_trip_p99 < 50", "round_trip_max < -1s", "%!<%v")
+}
+
+func FuzzFlagShard(f *testing.F) {
+	fuzzFlags(f, shardFlags, "0/1", "0/4", "3/4", "4/4", "-1/4", "1/0", "0/10000", "0/10001", "a/b", "1/2/3", " 1 / 2 ", "1/", "/4", " 3 / 7 ")
+}
+
 func FuzzFlagNumber(f *testing.F) {
 	fuzzFlags(f, numberFlags, "0.8", "0", "1", "0.99", "1.5", "12000", "-0", "1e-320", ".5", "5.")
 }
@@ -180,10 +193,6 @@ func FuzzFlagStarts(f *testing.F) {
 
 func FuzzFlagBreak(f *testing.F) {
 	fuzzFlags(f, breakFlags, "9h:4h:1h", "9h:4h:1h:paid", "none", "8h:7h:2h", "9h:4h:1h,6h:3h:15m", "9h:4h", "9h:4h:1h:free", "0s:0s:0s", "1h:0s:1h")
-}
-
-func FuzzFlagShard(f *testing.F) {
-	fuzzFlags(f, shardFlags, "0/1", "2/8", "8/8", "-1/4", "1/0", "1/10001", "1/", "/4", "1/4/2", " 3 / 7 ")
 }
 
 // walk calls fn for every command under c, with its path.

@@ -15,6 +15,7 @@ import (
 
 	_ "time/tzdata" // scenarios and periods use Asia/Shanghai on machines without zoneinfo
 
+	loadgen "github.com/deskdrill/deskdrill/bench/load"
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/trainer"
@@ -26,6 +27,9 @@ const (
 	exitOK       = 0
 	exitFailure  = 1 // the work failed at run time
 	exitBadInput = 2 // bad usage, a bad flag value or a bad input file
+	// exitThresholds: a load drill ran, and a threshold failed (k6's
+	// status for the same, so that CI treats both alike).
+	exitThresholds = 99
 )
 
 func main() {
@@ -54,7 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "  %s\n", h)
 	}
 	var ue *usageError
+	var te *loadgen.ThresholdError
 	switch {
+	case errors.As(err, &te):
+		return exitThresholds
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", ue.cmd)
 		return exitBadInput
@@ -92,7 +99,7 @@ func isBadInput(err error) bool {
 	var ke *sim.UnknownKPIError
 	// A run, token or sitting the file does not have was named on the
 	// command line, as a missing file is.
-	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) ||
+	return errors.Is(err, scenarios.ErrBadInput) || errors.Is(err, sim.ErrMonthsServedMissing) || errors.Is(err, loadgen.ErrSummary) ||
 		errors.Is(err, trainer.ErrUnknownExam) || errors.Is(err, store.ErrNotFound) || errors.As(err, &ie) || errors.As(err, &ke)
 }
 

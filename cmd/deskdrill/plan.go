@@ -138,7 +138,7 @@ The report prints its seed; the same seed gives the same report.`,
 		parseBreaks, breakList.String)
 	floatFlag(f, &o.shrinkage, "shrinkage", 0, "roster: share of paid time not on chats (default: the scenario's, or 0.1)",
 		from(0, sim.MaxShrinkage), "a share from 0 to 0.9 such as 0.15")
-	varFlag(f, &o.shard, "shard", "I/N", "run shard I of N (0 ≤ I < N) of a fixed --reps, writing its rows to --out", parseShard, shardSpec.String)
+	varFlag(f, &o.shard, "shard", "I/N", "run shard I of N (0 ≤ I < N) of a fixed --reps, writing its rows to --out", parsePlanShard, shardSpec.String)
 	return c
 }
 

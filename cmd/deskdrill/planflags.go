@@ -137,8 +137,8 @@ func (s shardSpec) String() string {
 	return fmt.Sprintf("%d/%d", s.i, s.n)
 }
 
-// parseShard reads "I/N" with 0 ≤ I < N.
-func parseShard(s string) (shardSpec, error) {
+// parsePlanShard reads "I/N" with 0 ≤ I < N.
+func parsePlanShard(s string) (shardSpec, error) {
 	const want = "I/N with 0 ≤ I < N ≤ 10000, such as 2/8 (the third of eight shards)"
 	a, b, ok := strings.Cut(strings.TrimSpace(s), "/")
 	i, erri := strconv.Atoi(strings.TrimSpace(a))

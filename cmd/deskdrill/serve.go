@@ -46,6 +46,8 @@ type serveOptions struct {
 	maxSize     int64
 	// resume is the interrupted run to continue (0: a new run).
 	resume int64
+	// pprof is the address of a profiling listener ("": none).
+	pprof string
 }
 
 // The self-running demo: an ordinary day at the scenario's own speed (an
@@ -117,6 +119,7 @@ it: serve --resume RUN continues it. deskdrill trial status and evidence read it
 	f.BoolVar(&o.integrity, "integrity-check", false, "check the whole database file at start (PRAGMA integrity_check) instead of the quick check")
 	varFlag(f, &o.resume, "resume", "RUN", "continue interrupted run RUN: the same run, tokens and scenario clock", parseRunFlag,
 		func(v int64) string { return strconv.FormatInt(v, 10) })
+	f.StringVar(&o.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this address, such as 127.0.0.1:6060; no token guards it, so keep it on loopback")
 	varFlag(f, &o.maxSize, "db-max-size", "size", "cap the database file (e.g. 500MiB, 2GiB): beyond it the hub stops acknowledging, as on a full disk",
 		parseSizeFlag, func(v int64) string { return strconv.FormatInt(v, 10) })
 	return c
@@ -236,6 +239,14 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
 	addr := ln.Addr().String()
+	if o.pprof != "" {
+		stopProfiles, err := serveProfiles(o.pprof, out)
+		if err != nil {
+			ln.Close()
+			return usage("--pprof %s: %w", o.pprof, err)
+		}
+		defer stopProfiles()
+	}
 	srv.SetLoopback("ws://" + addr)
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)

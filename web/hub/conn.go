@@ -50,6 +50,21 @@ type conn struct {
 	// fields under mu.
 	wake chan struct{}
 
+	// wmu is held by whoever writes frames to the socket: writePump, or a
+	// reader that writes a relayed frame itself (flush). gorilla allows
+	// one writer at a time (WriteControl aside).
+	wmu sync.Mutex
+	// sock is the socket once flush has looked (sockRead); sockOK is
+	// false where it cannot be read (flush then leaves every frame to
+	// writePump). Under wmu.
+	sock             socket
+	sockRead, sockOK bool
+	// room is how many more bytes may be written without filling half
+	// the send buffer, by the last look at its queue (SIOCOUTQ) less what
+	// was written since: the queue grows by no more than what is written,
+	// so one look serves thousands of frames. Under wmu.
+	room int
+
 	// writing is how many frames writePump took and has not written yet;
 	// they count against the send queue's bound with out.
 	writing atomic.Int32
@@ -92,8 +107,20 @@ func (c *conn) kick() {
 }
 
 // push queues a frame without blocking. A full queue means the client is
-// not reading: it is disconnected, everyone else goes on.
+// not reading: it is disconnected, everyone else goes on. h.mu must be
+// held: when a reader applies a frame (Hub.deferred), the frame goes out
+// from that reader once it lets go of h.mu (flush); otherwise writePump
+// is woken for it.
 func (c *conn) push(data []byte, read time.Time) {
+	c.enqueue(data, read, c.h.deferred)
+}
+
+// pushUnlocked is push for a caller that does not hold h.mu.
+func (c *conn) pushUnlocked(data []byte, read time.Time) {
+	c.enqueue(data, read, nil)
+}
+
+func (c *conn) enqueue(data []byte, read time.Time, deferred *[]*conn) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -112,11 +139,29 @@ func (c *conn) push(data []byte, read time.Time) {
 	}
 	c.out = append(c.out, outbound{data, read})
 	c.mu.Unlock()
+	if deferred != nil {
+		*deferred = append(*deferred, c)
+		return
+	}
 	c.kick()
 }
 
-// pushFrame encodes f, stamped with the hub's clock, and queues it.
+// pushFrame encodes f, stamped with the hub's clock, and queues it (as
+// push: h.mu must be held).
 func (c *conn) pushFrame(f protocol.Frame, read time.Time) {
+	if b, ok := c.encode(f); ok {
+		c.push(b, read)
+	}
+}
+
+// pushFrameUnlocked is pushFrame for a caller that does not hold h.mu.
+func (c *conn) pushFrameUnlocked(f protocol.Frame, read time.Time) {
+	if b, ok := c.encode(f); ok {
+		c.pushUnlocked(b, read)
+	}
+}
+
+func (c *conn) encode(f protocol.Frame) ([]byte, bool) {
 	if f.At == nil {
 		now := c.h.now()
 		f.At = &now
@@ -124,9 +169,76 @@ func (c *conn) pushFrame(f protocol.Frame, read time.Time) {
 	b, err := protocol.Encode(f)
 	if err != nil {
 		c.h.log.Error("encode frame", "type", f.Type, "err", err)
+		return nil, false
+	}
+	return b, true
+}
+
+// flush writes the one frame waiting on c's send queue from the calling
+// goroutine (a reader, after it let go of h.mu), when writePump is not
+// writing, nothing else waits and the socket's send buffer has room for
+// the frame, so that the write cannot block: a relayed message then costs
+// no wake-up of writePump, and is written as an echo server writes, by
+// the goroutine that read what caused it (a tenth of the hub's CPU per
+// message, docs/performance.md). Anything else (several frames, queue
+// lengths due, a closing connection, a full buffer, a socket whose buffer
+// cannot be read) is writePump's: flush wakes it.
+func (c *conn) flush() {
+	if !c.wmu.TryLock() {
+		c.kick() // writePump is writing; it looks again after
 		return
 	}
-	c.push(b, read)
+	c.mu.Lock()
+	if c.closed || c.queue || len(c.out) != 1 || c.writing.Load() != 0 || !c.roomFor(len(c.out[0].data)) {
+		empty := len(c.out) == 0 && !c.closed && !c.queue
+		c.mu.Unlock()
+		c.wmu.Unlock()
+		if !empty {
+			c.kick()
+		}
+		return
+	}
+	m := c.out[0]
+	c.out[0] = outbound{}
+	c.out = c.out[:0]
+	c.writing.Store(1)
+	since := c.since
+	c.mu.Unlock()
+	c.ws.SetWriteDeadline(since.Add(c.h.cfg.StallTimeout))
+	err := c.write(m)
+	c.writing.Add(-1)
+	c.wmu.Unlock()
+	if err != nil {
+		c.writeFailed(err, since)
+	}
+}
+
+// flushMargin is the room flush leaves in the send buffer beyond the
+// frame and its header: the kernel counts its own overhead against
+// SO_SNDBUF too.
+const flushMargin = 4 << 10
+
+// roomFor reports whether the socket's send buffer holds n more bytes
+// (and the frame's header) with room to spare, so that a write of them
+// returns at once. wmu must be held.
+func (c *conn) roomFor(n int) bool {
+	need := n + 14 // the frame's header, at most; write takes it off room
+	if c.room >= need {
+		return true
+	}
+	if !c.sockRead {
+		c.sock, c.sockOK = socketOf(c.ws.UnderlyingConn())
+		c.sockRead = true
+	}
+	if !c.sockOK {
+		return false
+	}
+	queued, ok := c.sock.queued()
+	if !ok {
+		return false
+	}
+	c.room = c.sock.sndbuf/2 - queued - flushMargin
+	return c.room >= need
 }
 
 // queueChanged tells an agent's connection that the queue lengths
@@ -257,15 +369,18 @@ func (c *conn) writePump() {
 				return
 			}
 			if len(out) > 0 {
+				c.wmu.Lock()
 				c.ws.SetWriteDeadline(deadline)
-			}
-			for i, m := range out {
-				if err := c.write(m); err != nil {
-					c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
-					return
+				for i, m := range out {
+					if err := c.write(m); err != nil {
+						c.wmu.Unlock()
+						c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
+						return
+					}
+					out[i] = outbound{} // let the frame go
+					c.writing.Add(-1)
 				}
-				out[i] = outbound{} // let the frame go
-				c.writing.Add(-1)
+				c.wmu.Unlock()
 			}
 			if spare = out[:0]; cap(spare) > keepSmall {
 				spare = nil
@@ -313,8 +428,11 @@ func (c *conn) writePump() {
 		if writeQueue {
 			lastQueue = time.Now()
 			deadline := c.deadline()
+			c.wmu.Lock()
 			c.ws.SetWriteDeadline(deadline)
-			if err := c.write(outbound{data: h.queueFrame(c.pool)}); err != nil {
+			err := c.write(outbound{data: h.queueFrame(c.pool)})
+			c.wmu.Unlock()
+			if err != nil {
 				c.writeFailed(err, deadline.Add(-h.cfg.StallTimeout))
 				return
 			}
@@ -323,12 +441,13 @@ func (c *conn) writePump() {
 }
 
 // write writes one frame, within the deadline set on the socket, and
-// counts it if it was relayed.
+// counts it if it was relayed. wmu must be held.
 func (c *conn) write(m outbound) error {
 	h := c.h
 	if m.data == nil {
 		return nil
 	}
+	c.room -= len(m.data) + 14 // flush's account of the send buffer
 	if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
 		return err
 	}
@@ -348,11 +467,16 @@ func (c *conn) goodbye(out []outbound) {
 	out = append(out, c.out...)
 	c.out = nil
 	c.mu.Unlock()
+	// A reader's flush may be writing: the goodbye follows it.
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	deadline := time.Now().Add(c.h.cfg.WriteTimeout)
 	c.ws.SetWriteDeadline(deadline)
 	if code != websocket.ClosePolicyViolation && code != CloseRevoked {
 		for _, m := range out {
-			if c.ws.WriteMessage(websocket.TextMessage, m.data) != nil {
+			// Counted as any relayed frame: deskdrill_messages_relayed_total
+			// is one per message delivered.
+			if c.write(m) != nil {
 				break
 			}
 		}

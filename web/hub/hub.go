@@ -223,6 +223,10 @@ type Hub struct {
 	convs    map[string]*conv
 	conns    map[*conn]struct{}
 	nextConv int
+	// deferred, while a reader applies a frame, collects the connections
+	// it pushed frames to: the reader flushes them once it lets go of mu
+	// (conn.flush), instead of waking their writePumps. nil otherwise.
+	deferred *[]*conn
 }
 
 // Pool is a set of agents and customers the hub routes among themselves:
@@ -499,6 +503,9 @@ func (h *Hub) readPump(c *conn, from protocol.Role) {
 const deadlineSlack = time.Second
 
 func (h *Hub) readLoop(c *conn, from protocol.Role) {
+	// pending are the connections a frame's application pushed to
+	// (h.deferred), flushed after h.mu is let go.
+	var pending []*conn
 	moved := time.Now()
 	c.ws.SetReadDeadline(moved.Add(h.cfg.PongTimeout + deadlineSlack))
 	c.ws.SetPongHandler(func(string) error {
@@ -530,9 +537,10 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			// frame that is not JSON, and has no effect.
 			err = protocol.Errorf(protocol.CodeBadJSON, "", "a binary frame: send each frame as one JSON text message")
 		} else {
-			f, err = protocol.Decode(data, from)
+			f, err = decode(data, from)
 		}
 		h.mu.Lock()
+		h.deferred = &pending
 		if err == nil {
 			err = h.admit(f)
 		}
@@ -543,7 +551,13 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 				err = h.customerFrame(c, f, read)
 			}
 		}
+		h.deferred = nil
 		h.mu.Unlock()
+		for i, pc := range pending {
+			pc.flush()
+			pending[i] = nil
+		}
+		pending = pending[:0]
 		if err != nil {
 			var pe *protocol.Error
 			if !errors.As(err, &pe) {
@@ -553,7 +567,7 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 				pe.Ref = f.ID
 			}
 			h.metrics.protocolErrors.WithLabelValues(pe.Code).Inc()
-			c.pushFrame(pe.Frame(), time.Time{})
+			c.pushFrameUnlocked(pe.Frame(), time.Time{})
 			if pe.Code != protocol.CodeUnavailable && c.tooManyErrors(read) {
 				c.close(websocket.ClosePolicyViolation, fmt.Sprintf("more than %d protocol errors in a minute", h.cfg.ErrorLimit))
 				return

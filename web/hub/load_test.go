@@ -2,11 +2,14 @@ package hub_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/deskdrill/deskdrill/bench/load"
+	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/web/hub"
 )
 
@@ -70,5 +73,129 @@ func TestLoad_Idle(t *testing.T) {
 	}
 	if res.Sent != 0 || res.Assigned != 0 {
 		t.Errorf("idle sent %d, assigned %d; want none", res.Sent, res.Assigned)
+	}
+}
+
+// shardRun runs a relay load on a fresh hub as `of` shards at once (1:
+// unsharded) and returns their summaries and every round trip recorded.
+func shardRun(t *testing.T, of int) ([]*load.Summary, []time.Duration) {
+	t.Helper()
+	f := newFixture(t, func(c *hub.Config) { c.Concurrency = 5 })
+	var (
+		mu      sync.Mutex
+		samples []time.Duration
+		wg      sync.WaitGroup
+	)
+	out := make([]*load.Summary, of)
+	errs := make([]error, of)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for i := range of {
+		cfg := load.Config{
+			URL: "ws" + strings.TrimPrefix(f.srv.URL, "http"), CustomerToken: "customer:load", AgentToken: "agent:load",
+			Customers: 40, Agents: 8, Stages: load.Stages{{Duration: time.Second, From: 100, Rate: 100}},
+			Shard: load.Shard{Index: i, Of: of}, Interval: 250 * time.Millisecond, Setup: 20 * time.Second, Drain: 10 * time.Second,
+			Trace: func(d time.Duration) {
+				mu.Lock()
+				samples = append(samples, d)
+				mu.Unlock()
+			},
+		}
+		r, err := load.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { out[i], errs[i] = r.Run(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out, samples
+}
+
+// Two shards of a drill, run at once and merged, are the unsharded drill:
+// the same counts, and the merged round-trip histogram is the histogram of
+// all the samples both shards recorded.
+func TestLoad_ShardsMergeToWhole(t *testing.T) {
+	whole, _ := shardRun(t, 1)
+	parts, samples := shardRun(t, 2)
+	m, err := load.Merge(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := whole[0]
+	// 100 messages a second for a second: 100 sent, each relayed twice.
+	const want = 100
+	if w.Sent != want || w.Received != want {
+		t.Fatalf("unsharded: sent %d, received %d; want %d each", w.Sent, w.Received, want)
+	}
+	for _, c := range []struct {
+		name        string
+		whole, mrgd uint64
+	}{
+		{"sent", w.Sent, m.Sent}, {"delivered", w.Delivered, m.Delivered}, {"echoed", w.Echoed, m.Echoed},
+		{"received", w.Received, m.Received}, {"relayed", w.Relayed, m.Relayed}, {"dropped", w.Dropped, m.Dropped},
+		{"customers", uint64(w.Customers), uint64(m.Customers)}, {"agents", uint64(w.Agents), uint64(m.Agents)},
+		{"assigned", uint64(w.Assigned), uint64(m.Assigned)}, {"round trips", uint64(w.RTT.N), uint64(m.RTT.N)},
+	} {
+		if c.whole != c.mrgd {
+			t.Errorf("%s: merged shards %d; the unsharded drill %d", c.name, c.mrgd, c.whole)
+		}
+	}
+	for i, p := range parts {
+		if p.Sent != want/2 {
+			t.Errorf("shard %d sent %d; want %d (every other message)", i, p.Sent, want/2)
+		}
+	}
+	got, err := m.RTT.Histogram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := load.NewHistogram()
+	for _, d := range samples {
+		h.RecordValue(max(0, min(int64(d), int64(time.Hour))))
+	}
+	if !got.Equals(h) || int(m.RTT.N) != len(samples) {
+		t.Errorf("merged histogram (%d values) is not the histogram of the %d samples", m.RTT.N, len(samples))
+	}
+	if m.Hub == nil || m.Hub.Relayed != 2*want {
+		t.Errorf("hub report %+v; want the hub's 200 relays from the first shard's start to the last shard's end", m.Hub)
+	}
+}
+
+// deskdrill_messages_relayed_total counts one per message delivered to
+// the other side: not the acks of frames with an id, not pongs, not the
+// frames the hub sends of its own (welcome, assign, queue lengths), and
+// whether the reader writes the frame itself or its writePump does.
+func TestHub_RelayedCountsMessagesOnly(t *testing.T) {
+	f := newFixture(t, nil)
+	ag := f.dial("/ws/agent", "agent:count")
+	cu := f.dial("/ws/customer", "customer:count")
+	id := start(cu, "refund_unshipped", "在吗")
+	ag.expect(protocol.TypeAssign)
+	cu.expect(protocol.TypeAssigned)
+	for i := range 3 {
+		cu.send(msg("message", "id", fmt.Sprintf("c%d", i), "text", "还没发货"))
+		cu.expect(protocol.TypeAck)
+		ag.expect(protocol.TypeMessage)
+	}
+	cu.send(msg("ping", "id", "p"))
+	cu.expect(protocol.TypePong)
+	for i := range 2 {
+		ag.send(msg("message", "id", fmt.Sprintf("a%d", i), "conversation", id, "text", "马上查"))
+		ag.expect(protocol.TypeAck)
+		cu.expect(protocol.TypeMessage)
+	}
+	// The counter moves once the write has returned, which may be a moment
+	// after the client read the frame.
+	n := f.metric("deskdrill_messages_relayed_total")
+	for deadline := time.Now().Add(5 * time.Second); n < 5 && time.Now().Before(deadline); n = f.metric("deskdrill_messages_relayed_total") {
+		time.Sleep(time.Millisecond) // polling with a deadline
+	}
+	if n != 5 {
+		t.Errorf("deskdrill_messages_relayed_total = %v; want 5: three to the agent, two to the customer; no acks or pongs", n)
 	}
 }

@@ -84,7 +84,9 @@ func (h *Hub) agentLeft(c *conn) {
 		delete(p.agents, a.name)
 		return
 	}
-	if h.closed {
+	if h.closed || h.pools[p.cfg.ID] != p {
+		// Shutting down, or the pool (a sitting) has ended: nobody comes
+		// back for these chats, and a grace timer would hold up Close.
 		return
 	}
 	epoch := a.epoch

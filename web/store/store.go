@@ -130,6 +130,14 @@ type Store struct {
 	mu     sync.RWMutex
 	closed bool
 	queue  chan op
+	// kick wakes the writer (it has room for one signal) when the queue
+	// holds kickAt operations or a flush, or is closed: between those the
+	// writer sleeps until its batch is due, rather than waking for every
+	// operation (a wake-up per event was a tenth of the hub's CPU).
+	kick   chan struct{}
+	kickAt int
+	// stopCheckpoints stops the checkpointer.
+	stopCheckpoints context.CancelFunc
 
 	// lock is the file's lock when Options.Exclusive, else nil; served
 	// is whether, when Open looked, another process held it.
@@ -312,7 +320,8 @@ func open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, opts: o, log: o.Logger, queue: make(chan op, o.QueueSize), epoch: time.Now(), failedC: make(chan struct{})}
+	s := &Store{db: db, opts: o, log: o.Logger, queue: make(chan op, o.QueueSize), epoch: time.Now(), failedC: make(chan struct{}),
+		kick: make(chan struct{}, 1), kickAt: max(1, min(o.MaxBatch, o.QueueSize/4))}
 	s.giveUp, s.giveUpCancel = context.WithCancel(context.Background())
 	w, err := newWriter(ctx, s)
 	if err != nil {
@@ -326,7 +335,52 @@ func open(ctx context.Context, db *sql.DB, o Options) (*Store, error) {
 		defer s.wg.Done()
 		w.run(wctx)
 	}()
+	cctx, stopCheckpoints := context.WithCancel(context.Background())
+	s.stopCheckpoints = stopCheckpoints
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.checkpointer(cctx)
+	}()
 	return s, nil
+}
+
+// checkpointEvery is how often the checkpointer copies the WAL into the
+// database file.
+const checkpointEvery = time.Second
+
+// checkpointer copies the WAL into the database file (a PASSIVE
+// checkpoint, on a connection of the pool) once a second while the writer
+// commits, until ctx ends. SQLite would otherwise checkpoint inside the
+// writer's commit every 1,000 pages: under a load drill nearly every
+// commit, copying the same hot pages of the events index again and again,
+// and holding up the next batch for the copy and its fsync. Beside the
+// writer, one copy a second serves many commits, and the writer never
+// waits for it. A checkpoint that fails (a full disk) is tried again a
+// second later; the writer's own autocheckpoint (walBackstopPages) bounds
+// the WAL should they keep failing.
+func (s *Store) checkpointer(ctx context.Context) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	var done uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := s.stats.batches.Load()
+		if n == done {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			if ctx.Err() == nil {
+				s.log.Debug("store: checkpoint failed; it is tried again", "err", err)
+			}
+			continue
+		}
+		done = n
+	}
 }
 
 // Close stops taking writes, commits everything queued, stops the writer
@@ -362,10 +416,12 @@ func (s *Store) shutdown(ctx context.Context, attempts int) error {
 		// full queue (holding mu for reading) can finish.
 		s.attempts = attempts
 		s.cancel()
+		s.stopCheckpoints()
 		s.mu.Lock()
 		s.closed = true
 		close(s.queue)
 		s.mu.Unlock()
+		s.wake()
 		done := make(chan struct{})
 		go func() { // ends with the writer
 			s.wg.Wait()

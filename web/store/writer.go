@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -100,6 +101,7 @@ func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 			s.stats.droppedEvents.Add(o.events())
 			return ErrQueueFull
 		}
+		s.wake()
 		select {
 		case s.queue <- o:
 		case <-ctx.Done():
@@ -107,7 +109,18 @@ func (s *Store) enqueue(ctx context.Context, o op, wait bool) error {
 		}
 	}
 	s.stats.appended.Add(o.rows())
+	if o.kind == opFlush || len(s.queue) >= s.kickAt {
+		s.wake()
+	}
 	return nil
+}
+
+// wake kicks the writer without blocking.
+func (s *Store) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Flush commits every batched write queued before the call and returns when
@@ -172,6 +185,11 @@ type writer struct {
 	s     *Store
 	conn  *sql.Conn
 	stmts [opAgent + 1]*sql.Stmt
+	// raw is the events INSERT prepared on conn's driver connection, and
+	// args its arguments' buffer: a batch's events go to the driver
+	// directly (rawEvents). Used only inside conn.Raw.
+	raw  driver.StmtExecContext
+	args []driver.NamedValue
 
 	timer *time.Timer
 	batch []op         // writes waiting for the next commit, in queue order
@@ -202,13 +220,23 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	}
 	w := &writer{s: s, conn: conn, timer: time.NewTimer(time.Hour)}
 	w.timer.Stop()
+	// The writer's page cache holds the events table's index: with
+	// thousands of conversations written at once their rows land all over
+	// it, and SQLite's default 2 MiB cache sent a read to the OS for most
+	// inserts.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walBackstopPages)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("connect writer: %w", err)
+	}
 	queries := map[opKind]string{
 		opConversation: `INSERT INTO conversations (run_id, id, case_name, persona, presales, arrived,
 			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds, current_price_fen, tracking)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		opEvent: `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text,
-			action, amount_fen, payer, reason, rating, auto)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		opEvent: insertEvent,
 		opScore: `INSERT INTO scores (run_id, conv_id, agent, total, score) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, conv_id, agent) DO UPDATE SET total = excluded.total, score = excluded.score`,
 		opAgent: `INSERT INTO agents (run_id, name, role) VALUES (?, ?, ?)
@@ -223,6 +251,20 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	return w, nil
 }
 
+// insertEvent is the INSERT of one event.
+const insertEvent = `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text,
+			action, amount_fen, payer, reason, rating, auto)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// writerCacheKiB is the writer connection's page cache (PRAGMA
+// cache_size), in KiB.
+const writerCacheKiB = 32 << 10
+
+// walBackstopPages is the writer connection's wal_autocheckpoint: the
+// checkpoints run beside it (Store.checkpointer), and this one only when
+// they fall behind.
+const walBackstopPages = 16000
+
 // close releases the statements and the connection, and returns what is
 // left to report.
 func (w *writer) close() error {
@@ -230,6 +272,9 @@ func (w *writer) close() error {
 		if st != nil {
 			st.Close()
 		}
+	}
+	if w.raw != nil {
+		w.conn.Raw(func(any) error { return w.raw.(driver.Stmt).Close() })
 	}
 	err := w.takeErrs()
 	if cerr := w.conn.Close(); cerr != nil {
@@ -256,7 +301,7 @@ func (w *writer) run(ctx context.Context) {
 			w.add(o)
 		}
 		if open {
-			open = w.gather()
+			open = w.gather(ctx)
 		}
 		w.commit(ctx)
 	}
@@ -289,8 +334,11 @@ func (w *writer) clearBatch() {
 //
 // It always takes what is already queued before it looks at the clock: when
 // the writer lags behind, the batches fill up to MaxBatch instead of being
-// committed a few rows at a time, which would make it lag further.
-func (w *writer) gather() bool {
+// committed a few rows at a time, which would make it lag further. When the
+// queue is empty it sleeps until the batch is due, or until enqueue kicks
+// it (the queue holds kickAt operations, a flush, or is closed): not once
+// per operation.
+func (w *writer) gather(ctx context.Context) bool {
 	if len(w.flush) > 0 || len(w.batch) >= w.s.opts.MaxBatch {
 		return true
 	}
@@ -301,23 +349,26 @@ func (w *writer) gather() bool {
 	w.timer.Reset(time.Until(due))
 	defer w.timer.Stop()
 	for len(w.batch) < w.s.opts.MaxBatch && len(w.flush) == 0 {
-		var o op
-		var ok bool
 		select {
-		case o, ok = <-w.s.queue:
-		default:
-			select {
-			case o, ok = <-w.s.queue:
-			case <-w.timer.C:
-				return true
-			case <-w.s.giveUp.Done():
-				return true
+		case o, ok := <-w.s.queue:
+			if !ok {
+				return false
 			}
+			w.add(o)
+			continue
+		default:
 		}
-		if !ok {
-			return false
+		if ctx.Err() != nil {
+			return true // closing: commit what there is without waiting
 		}
-		w.add(o)
+		select {
+		case <-w.s.kick:
+		case <-w.timer.C:
+			return true
+		case <-w.s.giveUp.Done():
+			return true
+		case <-ctx.Done():
+		}
 	}
 	return true
 }
@@ -455,21 +506,39 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 			_, _ = w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	type refusal struct {
-		i   int
-		err error
-	}
+	// The rows' statements run without ctx's cancellation: for a context
+	// that can be done, the driver starts a goroutine and a progress
+	// handler per statement to interrupt it, 2 µs of every event's cost
+	// (docs/performance.md). A row works in memory, on the page cache;
+	// what can hang on a bad disk is the COMMIT's fsync (which no
+	// interrupt stops either: Shutdown's stuckGrace bounds that) and
+	// BEGIN's wait for the lock, which keep ctx.
+	rowCtx := context.WithoutCancel(ctx)
 	var refused []refusal
-	for i := range w.batch {
+	for i := 0; i < len(w.batch); {
+		if w.batch[i].kind == opEvent {
+			j := i + 1
+			for j < len(w.batch) && w.batch[j].kind == opEvent {
+				j++
+			}
+			n, err := w.rawEvents(rowCtx, i, j, &refused)
+			if err != nil {
+				return 0, err
+			}
+			rows += n
+			i = j
+			continue
+		}
 		o := &w.batch[i]
-		if err := w.exec(ctx, o); err != nil {
+		if err := w.exec(rowCtx, o); err != nil {
 			if !isConstraint(err) {
 				return 0, err
 			}
 			refused = append(refused, refusal{i, err})
-			continue
+		} else {
+			rows += o.rows()
 		}
-		rows += o.rows()
+		i++
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, err
@@ -480,6 +549,71 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 		w.reject(&w.batch[r.i], r.err)
 	}
 	return rows, nil
+}
+
+// rawEvents inserts the events batch[i:j] one by one, through the driver:
+// database/sql converted and copied every event's fourteen arguments
+// (half a kilobyte) and took its locks for each, a tenth of an event's
+// cost. A row refused for a constraint is noted and skipped, as in tx.
+func (w *writer) rawEvents(ctx context.Context, i, j int, refused *[]refusal) (rows uint64, err error) {
+	err = w.conn.Raw(func(dc any) error {
+		if w.raw == nil {
+			pc, ok := dc.(driver.ConnPrepareContext)
+			if !ok {
+				return errors.New("the SQLite driver prepares no statement with a context")
+			}
+			st, err := pc.PrepareContext(ctx, insertEvent)
+			if err != nil {
+				return err
+			}
+			ex, ok := st.(driver.StmtExecContext)
+			if !ok {
+				st.Close()
+				return errors.New("the SQLite driver's statement executes with no context")
+			}
+			w.raw = ex
+		}
+		for k := i; k < j; k++ {
+			o := &w.batch[k]
+			w.args = eventArgs(w.args[:0], o.run, o.conv, o.seq, &o.ev)
+			_, err := w.raw.ExecContext(ctx, w.args)
+			clear(w.args) // let the texts go
+			if err != nil {
+				if !isConstraint(err) {
+					return err
+				}
+				*refused = append(*refused, refusal{k, err})
+				continue
+			}
+			rows++
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// eventArgs appends an event's values, in the INSERT's order, as the
+// driver takes them.
+func eventArgs(args []driver.NamedValue, run int64, conv string, seq int, e *sim.Event) []driver.NamedValue {
+	var action, amount, payer, reason driver.Value
+	if a := e.Action; a != nil {
+		action, amount, payer, reason = string(a.Kind), int64(a.Amount), string(a.Payer), a.Reason
+	}
+	var at driver.Value
+	if !e.At.IsZero() {
+		at = e.At.UnixNano()
+	}
+	for i, v := range [...]driver.Value{run, conv, int64(seq), at, string(e.Sender), string(e.Kind),
+		e.Agent, e.Text, action, amount, payer, reason, int64(e.Rating), e.Auto} {
+		args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
+	}
+	return args
+}
+
+// refusal is an operation of the batch the database refused.
+type refusal struct {
+	i   int
+	err error
 }
 
 // exec writes one operation. A conversation with events runs under a

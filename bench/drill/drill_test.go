@@ -1,0 +1,184 @@
+package drill_test
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskdrill/deskdrill/bench/drill"
+	"github.com/deskdrill/deskdrill/bench/load"
+	"github.com/deskdrill/deskdrill/scenarios"
+)
+
+// env is the environment of the docs' examples.
+func env(name string) (string, bool) {
+	v, ok := map[string]string{
+		"DESKDRILL_HUB": "ws://hub.deskdrill:8080", "DESKDRILL_CUSTOMER_TOKEN": "dd_c", "DESKDRILL_AGENT_TOKEN": "dd_a", "DESKDRILL_VIEWER_TOKEN": "dd_v",
+	}[name]
+	return v, ok
+}
+
+// docBlocks returns the YAML blocks of a doc that are whole drill files
+// (their first line is "# drill: ...").
+func docBlocks(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		if strings.HasPrefix(m[1], "# drill") {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// Every drill file in docs/drills.md reads, and becomes the engine's
+// configuration it describes.
+func TestParse_DocExamples(t *testing.T) {
+	blocks := docBlocks(t, "../../docs/drills.md")
+	if len(blocks) < 2 {
+		t.Fatalf("%d drill files in docs/drills.md; want the two examples", len(blocks))
+	}
+	for i, b := range blocks {
+		f, err := drill.Parse("docs/drills.md", []byte(b), env)
+		if err != nil {
+			t.Errorf("example %d: %v", i, err)
+			continue
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			t.Errorf("example %d: %v", i, err)
+			continue
+		}
+		if _, err := load.New(cfg); err != nil {
+			t.Errorf("example %d: the engine refuses it: %v", i, err)
+		}
+	}
+	f, err := drill.Parse("ci-gate.yaml", []byte(blocks[0]), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := f.Config()
+	// ramp 0→500/s in 10 s, 40 s at 500, a 5 s spike at 2000, 5 s down to
+	// 0: 2,500 + 20,000 + 10,000 + 5,000 messages.
+	if cfg.Name != "ci-gate" || cfg.URL != "ws://127.0.0.1:8080" || cfg.CustomerToken != "dd_c" || cfg.Customers != 1000 || cfg.Agents != 200 ||
+		cfg.Stages.Total() != 37_500 || cfg.Stages[2].From != 2000 || cfg.Stages[3].From != 2000 || len(cfg.Thresholds) != 4 ||
+		!cfg.Thresholds[3].AbortOnFail || cfg.Thresholds[3].AbortAfter != 15*time.Second {
+		t.Errorf("ci-gate read as %+v", cfg)
+	}
+}
+
+// Problems are reported at their line, column and field, all at once.
+func TestParse_Errors(t *testing.T) {
+	const ok = "hub: ws://h:1\ntokens: {customer: c, agent: a}\ncustomers: {count: 10}\nagents: {count: 2}\nstages: [{duration: 1s, rate: 10/s}]\n"
+	for _, tc := range []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"unknown field", ok + "colour: red\n", []string{"d.yaml:6:1: colour: unknown field"}},
+		{"no hub", strings.Replace(ok, "hub: ws://h:1\n", "", 1), []string{"hub: required"}},
+		{"bad hub", strings.Replace(ok, "ws://h:1", "ftp://h", 1), []string{"d.yaml:1:6: hub:", "ws://127.0.0.1:8080"}},
+		{"bad rate", strings.Replace(ok, "10/s", "fast", 1), []string{"d.yaml:5:", "stages[0].rate", "2500/s"}},
+		{"bad duration", strings.Replace(ok, "1s,", "soon,", 1), []string{"stages[0].duration"}},
+		{"no stages", strings.Replace(ok, "stages: [{duration: 1s, rate: 10/s}]\n", "", 1), []string{"stages: required for echo customers"}},
+		{"bot agents for echo customers", strings.Replace(ok, "{count: 2}", "{kind: bot, count: 2}", 1), []string{"agents.kind: echo customers need echo agents"}},
+		{"no agent token", strings.Replace(ok, ", agent: a", "", 1), []string{"tokens.agent: required"}},
+		{"bad threshold", ok + "thresholds: [{expr: latency < 1s}]\n", []string{"d.yaml:6:", "thresholds[0].expr", "unknown metric"}},
+		{"threshold of the other mode", ok + "thresholds: [{expr: first_response_p90 < 30s}]\n", []string{"thresholds[0].expr", "synthetic customers"}},
+		{"kpi without a viewer", ok + "thresholds: [{expr: kpi.satisfaction >= 0.9}]\n", []string{"tokens.viewer"}},
+		{"abort_after alone", ok + "thresholds: [{expr: dropped == 0, abort_after: 5s}]\n", []string{"abort_after: only with abort_on_fail"}},
+		{"missing variable", strings.Replace(ok, "tokens: {customer: c, agent: a}", "tokens:\n  customer: ${NOPE}\n  agent: a", 1), []string{"tokens.customer: the environment has no NOPE"}},
+		{"scenario without one", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario}\nduration: 1m\n", []string{"customers.scenario: required"}},
+		{"scenario without stages or duration", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: steady-day}\n", []string{"duration: synthetic customers need stages"}},
+		{"nothing to send", strings.Replace(ok, "10/s", "0/s", 1), []string{"stages:", "want at least one"}},
+		{"several at once", strings.Replace(strings.Replace(ok, "10/s", "fast", 1), "count: 10", "count: -1", 1),
+			[]string{"customers.count", "stages[0].rate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := drill.Parse("d.yaml", []byte(tc.in), env)
+			if err == nil {
+				t.Fatal("read without an error")
+			}
+			if !errors.Is(err, scenarios.ErrBadInput) {
+				t.Errorf("%v: want it to match ErrBadInput (exit 2)", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%v: want it to say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// The metrics table of docs/drills.md lists exactly the metrics the code
+// knows, with the modes that measure them.
+func TestDocs_MetricsTable(t *testing.T) {
+	b, err := os.ReadFile("../../docs/drills.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_.A-Z*]+)` \\| ([a-zA-Z' ]+?) \\| ((?:echo|scenario)(?:, scenario)?) \\|").FindAllStringSubmatch(string(b), -1) {
+		rows[m[1]] = m[2] + " | " + m[3]
+	}
+	modeName := map[string]string{load.ModeRelay: "echo", load.ModeScenario: "scenario"}
+	want := map[string]string{"kpi.ID": "the KPI's | echo, scenario"}
+	for _, m := range load.Metrics() {
+		name := m.Name
+		if m.Latency {
+			name += "_*"
+		}
+		var modes []string
+		for _, x := range m.Modes {
+			modes = append(modes, modeName[x])
+		}
+		slices.Sort(modes)
+		want[name] = m.Unit + " | " + strings.Join(modes, ", ")
+	}
+	for name, w := range want {
+		if got, ok := rows[name]; !ok || got != w {
+			t.Errorf("docs/drills.md: metric `%s`: %q; want a row %q", name, got, w)
+		}
+	}
+	for name := range rows {
+		if _, ok := want[name]; !ok {
+			t.Errorf("docs/drills.md lists `%s`, which the code does not know", name)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, b := range docBlocks(f, "../../docs/drills.md") {
+		f.Add(b)
+	}
+	f.Add("hub: h:1\ntokens: {customer: c, agent: a}\ncustomers: {count: 1}\nagents: {count: 1}\nstages: [{duration: 1s, rate: 1/s}]\n")
+	f.Add("hub: [1\n")
+	f.Add("stages: [{duration: 1w, from: 1000000/s, rate: 0.000001/s}]\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		d, err := drill.Parse("f.yaml", []byte(in), env)
+		if err != nil {
+			if !errors.Is(err, scenarios.ErrBadInput) {
+				t.Fatalf("%q: %v; want every problem to be bad input", in, err)
+			}
+			return
+		}
+		// What reads gives a configuration the engine takes, unless its
+		// scenario file does not exist.
+		cfg, err := d.Config()
+		if err != nil {
+			return
+		}
+		if _, err := load.New(cfg); err != nil {
+			t.Fatalf("%q read, but the engine refuses it: %v", in, err)
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package load_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/deskdrill/deskdrill/bench/load"
+)
+
+// histogramOf records samples (clamped as the run records them).
+func histogramOf(samples []time.Duration) *hdr.Histogram {
+	h := load.NewHistogram()
+	for _, d := range samples {
+		h.RecordValue(max(0, min(int64(d), int64(time.Hour))))
+	}
+	return h
+}
+
+// lognormal returns n round trips around a millisecond from a fixed seed.
+func lognormal(seed uint64, n int) []time.Duration {
+	r := rand.New(rand.NewPCG(seed, 1))
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = time.Duration(float64(time.Millisecond) * math.Exp(r.NormFloat64()))
+	}
+	return out
+}
+
+func TestHistogram_EncodeDecode(t *testing.T) {
+	h := histogramOf(lognormal(1, 10_000))
+	enc, err := load.EncodeHistogram(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(enc, "HISTF") {
+		t.Errorf("encoded %q...; want HdrHistogram's V2 compressed base64, HISTF...", enc[:10])
+	}
+	back, err := load.DecodeHistogram(enc)
+	if err != nil || !back.Equals(h) {
+		t.Fatalf("decoded %v; want the histogram back (%v)", back, err)
+	}
+	// Another geometry is refused before anything is allocated for it.
+	other, _ := hdr.New(1, int64(time.Hour), 3).Encode(hdr.V2CompressedEncodingCookieBase)
+	if _, err := load.DecodeHistogram(string(other)); !errors.Is(err, load.ErrHistogram) || !strings.Contains(err.Error(), "geometry") {
+		t.Errorf("another geometry: %v; want ErrHistogram naming the geometry", err)
+	}
+	for _, bad := range []string{"", "HISTF", "not base64!", "AAAAAAAAAAAAAAAA"} {
+		if _, err := load.DecodeHistogram(bad); !errors.Is(err, load.ErrHistogram) {
+			t.Errorf("DecodeHistogram(%q): %v; want ErrHistogram", bad, err)
+		}
+	}
+}
+
+// part is a shard's summary holding samples.
+func part(t *testing.T, idx, of int, samples []time.Duration, sent uint64) *load.Summary {
+	t.Helper()
+	rtt, err := load.NewLatency(histogramOf(samples), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv, err := load.NewLatency(histogramOf(samples[:len(samples)/2]), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	return &load.Summary{
+		Format: load.SummaryFormat, Name: "d11", Mode: load.ModeRelay, Interval: time.Second,
+		Stages:  load.Stages{{Duration: 2 * time.Second, From: 100, Rate: 100}},
+		Shards:  []load.ShardInfo{{Shard: load.Shard{Index: idx, Of: of}, Sent: sent, Received: sent, Generator: load.Generator{CPU: time.Second, Wall: 2 * time.Second, Cores: 2}}},
+		Started: start.Add(time.Duration(idx) * 10 * time.Millisecond), Elapsed: 2 * time.Second,
+		Customers: 10, Agents: 2, Sent: sent, Delivered: sent, Echoed: sent, Received: sent, Relayed: 2 * sent,
+		RTT: rtt, Intervals: []load.Interval{{End: time.Second, Sent: sent / 2, RTT: iv}, {End: 2 * time.Second, Sent: sent - sent/2}},
+		Thresholds: []load.ThresholdResult{{Threshold: mustThreshold(t, "round_trip_p99 < 1h"), Text: "judged on the merged shards"}},
+	}
+}
+
+func mustThreshold(t *testing.T, s string) load.Threshold {
+	t.Helper()
+	th, err := load.ParseThreshold(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+// Merged shards add up, and their histogram is the histogram of all their
+// samples, bucket by bucket.
+func TestMerge(t *testing.T) {
+	a, b, c := lognormal(1, 5000), lognormal(2, 3000), lognormal(3, 7000)
+	m, err := load.Merge([]*load.Summary{part(t, 1, 3, b, 300), part(t, 0, 3, a, 500), part(t, 2, 3, c, 700)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sent != 1500 || m.Received != 1500 || m.Relayed != 3000 || m.Customers != 30 || m.Agents != 6 {
+		t.Errorf("sent %d, received %d, relayed %d, customers %d, agents %d; want 1500, 1500, 3000, 30, 6", m.Sent, m.Received, m.Relayed, m.Customers, m.Agents)
+	}
+	got, err := m.RTT.Histogram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append(append([]time.Duration{}, a...), b...), c...)
+	if want := histogramOf(all); !got.Equals(want) || m.RTT.N != int64(len(all)) {
+		t.Errorf("merged histogram of %d values is not the histogram of the %d samples", m.RTT.N, len(all))
+	}
+	if len(m.Intervals) != 2 || m.Intervals[0].Sent != 750 || m.Intervals[0].RTT.N != int64(len(a)/2+len(b)/2+len(c)/2) {
+		t.Errorf("intervals %+v; want two, the first with 750 sent and the halves' samples", m.Intervals)
+	}
+	if len(m.Shards) != 3 || m.Shards[0].Index != 0 || m.Shards[2].Index != 2 {
+		t.Errorf("shards %+v; want 0, 1, 2 in order", m.Shards)
+	}
+	// The shards started 10 ms apart and each ran 2 s.
+	if m.Elapsed != 2*time.Second+20*time.Millisecond || m.Generator.Cores != 6 || m.Generator.CPU != 3*time.Second {
+		t.Errorf("elapsed %v, generator %+v; want 2.02s, 6 cores, 3 s CPU", m.Elapsed, m.Generator)
+	}
+	if len(m.Thresholds) != 1 || !m.Thresholds[0].Judged || !m.Thresholds[0].OK {
+		t.Errorf("thresholds %+v; want the shards' one, judged on the merge", m.Thresholds)
+	}
+}
+
+func TestMerge_Refuses(t *testing.T) {
+	a := lognormal(1, 10)
+	other := part(t, 1, 2, a, 10)
+	other.Name = "another"
+	for _, tc := range []struct {
+		name  string
+		parts []*load.Summary
+		want  string
+	}{
+		{"a shard missing", []*load.Summary{part(t, 0, 3, a, 10), part(t, 2, 3, a, 10)}, "shard 1/3 missing"},
+		{"a shard twice", []*load.Summary{part(t, 0, 2, a, 10), part(t, 0, 2, a, 10), part(t, 1, 2, a, 10)}, "given twice"},
+		{"shards of another split", []*load.Summary{part(t, 0, 2, a, 10), part(t, 1, 3, a, 10)}, "among shards of 2"},
+		{"another drill", []*load.Summary{part(t, 0, 2, a, 10), other}, "drills"},
+		{"none", nil, "none"},
+	} {
+		if _, err := load.Merge(tc.parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want ErrSummary saying %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// A summary written as JSON reads back as itself, strictly.
+func TestDecodeSummary(t *testing.T) {
+	s := part(t, 0, 1, lognormal(1, 100), 100)
+	s.HubStart = &load.HubMetrics{At: s.Started, Relayed: 5, CPUSeconds: math.NaN(), RSS: math.NaN(), HeapInuse: math.NaN(), StackInuse: math.NaN(),
+		Goroutines: math.NaN(), Customers: 1, Agents: math.NaN(), Latency: load.Histogram{Bounds: []float64{0.001, math.Inf(1)}, Counts: []uint64{3, 5}, Count: 5, Sum: 0.01}}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := load.DecodeSummary("s.json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := json.Marshal(back)
+	if !bytes.Equal(b, b2) {
+		t.Errorf("read back differently:\n%s\n%s", b, b2)
+	}
+	if !math.IsNaN(back.HubStart.CPUSeconds) || !math.IsInf(back.HubStart.Latency.Bounds[1], 1) {
+		t.Errorf("hub start %+v; want the missing series NaN again and +Inf back", back.HubStart)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{`{"format":"k6"}`, "format"},
+		{`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":1}],"colour":1}`, "unknown field"},
+		{`{"format":"` + load.SummaryFormat + `","shards":[]}`, "no shards"},
+		{`{"format":"` + load.SummaryFormat + `","shards":[{"index":3,"of":2}]}`, "no shard"},
+		{`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":1}],"rtt":{"hist":"xyz"}}`, "rtt"},
+		{"{\n\"format\": \"" + load.SummaryFormat + "\",\n\"sent\": \"many\"}", "line 3"},
+		{`not json`, "invalid character"},
+	} {
+		if _, err := load.DecodeSummary("s.json", strings.NewReader(tc.in)); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "s.json") {
+			t.Errorf("%s: %v; want ErrSummary naming s.json and saying %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func FuzzDecodeSummary(f *testing.F) {
+	h := load.NewHistogram()
+	h.RecordValue(1e6)
+	enc, _ := load.EncodeHistogram(h)
+	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":1}],"rtt":{"n":1,"hist":"` + enc + `"}}`)
+	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":2}],"intervals":[{"end_ns":1}],"thresholds":[{"expr":"sent>1","metric":"sent","op":">","value":1}]}`)
+	f.Add(`{"format":"` + load.SummaryFormat + `","hub_start":{"relay_latency":{"bounds":[1],"counts":[1,2]}}}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := load.DecodeSummary("f.json", strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		// What reads merges with itself as the whole and judges.
+		if m, err := load.Merge([]*load.Summary{s}); err == nil {
+			m.FailedThresholds()
+		}
+	})
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# relay-cost.sh measures the hub's CPU per relayed message against a bare
+# gorilla echo server's CPU per echoed message, on this machine, in the same
+# run (issue 15):
+#
+#   hub:  deskdrill serve (a fresh hub, recording to SQLite as always) with
+#         5,000 customers and 1,000 echo agents of deskdrill load at 2,500
+#         customer messages/s = 5,000 relayed/s;
+#   echo: deskdrill echo serve with 5,000 connections of deskdrill echo load
+#         at one message a second each = 5,000 messages/s, one read and one
+#         write per message.
+#
+# Each side's cost is its process's CPU time (utime + stime, /proc/PID/stat)
+# over 10 s, starting 3 s after the messages began (the connections are set
+# up by then), divided by the increase of its message counter over the same
+# 10 s (deskdrill_messages_relayed_total, deskdrill_echo_messages_total).
+# ROUNDS rounds (3) of both, alternating; the medians and their ratio are
+# printed. Then one run at 10,000 relayed/s (5,000 customer messages/s) for
+# the hub's relay latency p99, from its histogram over the pacing window.
+#
+#   bench/load/relay-cost.sh                  # about 4 minutes
+#   ROUNDS=5 bench/load/relay-cost.sh
+#
+# The clients run in processes of their own and share the machine's cores
+# with the server measured: run it when the machine is otherwise quiet.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-3}
+CUSTOMERS=5000
+AGENTS=1000
+WINDOW=10  # seconds measured
+SETTLE=3   # seconds after the first message before the window
+DURATION=$((SETTLE + WINDOW + 7))s
+
+for tool in go curl jq awk; do
+	command -v "$tool" >/dev/null || { echo "relay-cost: $tool is required" >&2; exit 2; }
+done
+cd "$(dirname "$0")/../.."
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt $((CUSTOMERS + AGENTS + 1000)) ]; then
+	echo "relay-cost: the open-file limit is $(ulimit -n); a process needs about $((CUSTOMERS + AGENTS + 1000))" >&2
+	exit 2
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	echo "logs and results: $work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== build"
+go build -o "$work/deskdrill" ./cmd/deskdrill
+dd="$work/deskdrill"
+sed 's/^  concurrency: 3$/  concurrency: 5/' scenarios/builtin/steady-day.yaml >"$work/steady-day-c5.yaml"
+grep -q '^  concurrency: 5$' "$work/steady-day-c5.yaml"
+hz=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# metric ADDR NAME: one series of a server's /metrics.
+metric() { curl -sf "http://$1/metrics" | awk -v m="$2" '$1 == m {v = $2} END {printf "%.0f", v}'; }
+# started ADDR NAME: wait until the counter moves (the messages began).
+started() {
+	local deadline=$((SECONDS + 180))
+	until [ "$(metric "$1" "$2")" -gt 0 ]; do
+		[ $SECONDS -lt $deadline ] || { echo "relay-cost: $2 never moved" >&2; return 1; }
+		sleep 0.1
+	done
+}
+# window PID ADDR NAME: prints "cpu_seconds messages" over WINDOW s after SETTLE s.
+window() {
+	local c0 c1 m0 m1
+	started "$2" "$3"
+	sleep "$SETTLE"
+	c0=$(cpu_ticks "$1"); m0=$(metric "$2" "$3")
+	sleep "$WINDOW"
+	c1=$(cpu_ticks "$1"); m1=$(metric "$2" "$3")
+	awk -v c=$((c1 - c0)) -v hz="$hz" -v m=$((m1 - m0)) 'BEGIN {printf "%.2f %d\n", c / hz, m}'
+}
+serve() { # serve NAME: a fresh hub; sets hub, addr, ctoken, atoken
+	"$dd" serve --scenario "$work/steady-day-c5.yaml" --customers external --bots 0 --db "$work/$1.db" \
+		--addr 127.0.0.1:0 --log warn >"$work/$1-serve.out" 2>"$work/$1-serve.err" &
+	hub=$!
+	pids+=("$hub")
+	for _ in $(seq 100); do
+		grep -q 'customer token:' "$work/$1-serve.out" 2>/dev/null && break
+		kill -0 "$hub" 2>/dev/null || { cat "$work/$1-serve.err" >&2; exit 1; }
+		sleep 0.1
+	done
+	addr=$(sed -n 's|.* on http://\([^ ]*\) .*|\1|p' "$work/$1-serve.out" | head -1)
+	ctoken=$(awk '/customer token:/ {print $3; exit}' "$work/$1-serve.out")
+	atoken=$(awk '/^  agent (console|token)/ {t = $NF; sub(/.*token=/, "", t); print t; exit}' "$work/$1-serve.out")
+	[ -n "$addr" ] && [ -n "$ctoken" ] && [ -n "$atoken" ] || { echo "relay-cost: no address or tokens from serve" >&2; exit 1; }
+}
+unserve() { kill -INT "$hub"; wait "$hub" || true; }
+
+hub_round() { # hub_round NAME RATE: writes "cpu messages" to $work/NAME.win
+	serve "$1"
+	"$dd" load --url "ws://$addr" --customer-token "$ctoken" --agent-token "$atoken" --seat "$1-" \
+		--customers $CUSTOMERS --agents $AGENTS --rate "$2" --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
+	local lp=$!
+	pids+=("$lp")
+	window "$hub" "$addr" deskdrill_messages_relayed_total >"$work/$1.win"
+	wait "$lp"
+	unserve
+}
+echo_round() { # echo_round NAME: writes "cpu messages" to $work/NAME.win
+	"$dd" echo serve --addr 127.0.0.1:0 >"$work/$1-echo.out" 2>"$work/$1-echo.err" &
+	local ep=$! eaddr=""
+	pids+=("$ep")
+	for _ in $(seq 100); do
+		eaddr=$(sed -n 's|^echo server on ws://\([^/]*\)/.*|\1|p' "$work/$1-echo.out" 2>/dev/null)
+		[ -n "$eaddr" ] && break
+		sleep 0.1
+	done
+	"$dd" echo load --url "ws://$eaddr" --conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json >"$work/$1-load.json" 2>"$work/$1-load.err" &
+	local lp=$!
+	pids+=("$lp")
+	window "$ep" "$eaddr" deskdrill_echo_messages_total >"$work/$1.win"
+	wait "$lp"
+	kill -INT "$ep"
+	wait "$ep" || true
+}
+
+per() { awk -v c="$1" -v m="$2" 'BEGIN {printf "%.1f", 1e6 * c / m}'; } # µs per message
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+hubs=() echoes=() ratios=()
+for r in $(seq "$ROUNDS"); do
+	echo "== round $r: hub, 5,000 relayed/s ($CUSTOMERS customers, $AGENTS agents, 2500/s)"
+	hub_round "hub$r" 2500/s
+	read -r hc hm <"$work/hub$r.win"
+	h=$(per "$hc" "$hm")
+	echo "hub:  $hc s CPU for $hm relayed = $h µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s)"
+	echo "== round $r: echo, $CUSTOMERS connections × 1 message/s"
+	echo_round "echo$r"
+	read -r ec em <"$work/echo$r.win"
+	e=$(per "$ec" "$em")
+	echo "echo: $ec s CPU for $em echoed = $e µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s)"
+	ratio=$(awk -v h="$h" -v e="$e" 'BEGIN {printf "%.2f", h / e}')
+	echo "ratio: $ratio"
+	hubs+=("$h") echoes+=("$e") ratios+=("$ratio")
+done
+
+echo "== 10,000 relayed/s: relay latency ($CUSTOMERS customers, $AGENTS agents, 5000/s)"
+hub_round hub10k 5000/s
+read -r tc tm <"$work/hub10k.win"
+jq -r '"hub /metrics over the pacing window: \(.hub.relayed) relayed = \(.hub.relayed_per_s | round)/s; relay latency p50 \(.hub.relay_latency_p50_s * 1e3 | . * 1000 | round / 1000) ms, p99 \(.hub.relay_latency_p99_s * 1e3 | . * 1000 | round / 1000) ms; round trip p99 \(.rtt.p99_ns / 1e6 | . * 100 | round / 100) ms"' "$work/hub10k.json"
+echo "hub CPU at 10,000/s: $(per "$tc" "$tm") µs per message"
+
+echo
+echo "== summary ($(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1))"
+echo "hub µs per relayed message:  ${hubs[*]}  median $(printf '%s\n' "${hubs[@]}" | median)"
+echo "echo µs per echoed message:  ${echoes[*]}  median $(printf '%s\n' "${echoes[@]}" | median)"
+echo "ratio hub ÷ echo:            ${ratios[*]}  median $(printf '%s\n' "${ratios[@]}" | median)   (target ≤ 1.25)"
+jq -r '"relay p99 at 10,000/s:       \(.hub.relay_latency_p99_s * 1e3 | . * 1000 | round / 1000) ms   (target < 5 ms)"' "$work/hub10k.json"

@@ -1,0 +1,256 @@
+//go:build unix
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	loadgen "github.com/deskdrill/deskdrill/bench/load"
+)
+
+// drillHub starts a hub for drills: external customers, no bots, a
+// file of its own; the drill files read its address and tokens from the
+// environment.
+func drillHub(t *testing.T) *serveProc {
+	t.Helper()
+	p := startServe(t, "--customers", "external", "--bots", "0", "--db", filepath.Join(t.TempDir(), "d.db"), "--addr", "127.0.0.1:0", "--log", "warn")
+	t.Setenv("DRILL_HUB", p.base)
+	t.Setenv("DRILL_CUSTOMER", p.customer)
+	t.Setenv("DRILL_AGENT", p.agent)
+	t.Setenv("DRILL_VIEWER", p.viewer)
+	return p
+}
+
+// drillFile writes a small echo drill: 20 customers, 10 agents, 50
+// messages a second for a second, and the thresholds given.
+func drillFile(t *testing.T, thresholds ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("name: small\nhub: ${DRILL_HUB}\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n  viewer: ${DRILL_VIEWER}\n")
+	b.WriteString("customers: {count: 20}\nagents: {count: 10}\nstages:\n  - {duration: 1s, from: 50/s, rate: 50/s}\ninterval: 250ms\n")
+	if len(thresholds) > 0 {
+		b.WriteString("thresholds:\n")
+		for _, th := range thresholds {
+			fmt.Fprintf(&b, "  - expr: %s\n", th)
+		}
+	}
+	return writeFile(t, "drill.yaml", b.String())
+}
+
+func readSummary(t *testing.T, path string) *loadgen.Summary {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := loadgen.DecodeSummary(path, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A drill whose thresholds hold exits 0, one with a threshold that cannot
+// hold exits 99; each names its thresholds with their values.
+func TestDrill_ExitStatus(t *testing.T) {
+	drillHub(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name       string
+		thresholds []string
+		code       int
+		want       []string // in standard output
+		stderr     string
+	}{
+		{"holds", []string{"round_trip_p99 < 30s", "dropped == 0", "errors_rate == 0", "refund >= 0"}, 0,
+			[]string{"✓ round_trip_p99 = ", "want < 30s: ok", "✓ dropped = 0, want == 0: ok"}, ""},
+		{"cannot hold", []string{"round_trip_p99 < 1ns", "sent == 50"}, 99,
+			[]string{"✗ round_trip_p99 = ", "want < 1ns: failed", "✓ sent = 50, want == 50: ok"}, "1 of the thresholds failed: round_trip_p99 = "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, html := filepath.Join(dir, tc.name+".json"), filepath.Join(dir, tc.name+".html")
+			r := deskdrill(t, "drill", drillFile(t, tc.thresholds...), "--summary", sum, "--html", html)
+			if r.code != tc.code {
+				t.Fatalf("exit %d; want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout %q; want it to say %q", r.stdout, w)
+				}
+			}
+			if !strings.Contains(r.stderr, tc.stderr) || !strings.Contains(r.stderr, "t=") {
+				t.Errorf("stderr %q; want a line per interval and %q", r.stderr, tc.stderr)
+			}
+			s := readSummary(t, sum)
+			if s.Sent != 50 || s.Received != 50 || s.RTT == nil || len(s.Intervals) < 4 || s.Hub == nil || s.KPIs == nil {
+				t.Errorf("summary: sent %d, received %d, rtt %v, %d intervals, hub %v, kpis %v; want 50, 50 and everything measured",
+					s.Sent, s.Received, s.RTT, len(s.Intervals), s.Hub, s.KPIs)
+			}
+			b, err := os.ReadFile(html)
+			if err != nil || !strings.Contains(string(b), "<svg") || !strings.Contains(string(b), "round_trip_p99") {
+				t.Errorf("report: %d bytes, %v; want charts and the thresholds", len(b), err)
+			}
+		})
+	}
+}
+
+// Bad input exits 2 with the file, line and field; bad flags too.
+func TestDrill_BadInput(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "hub: ws://127.0.0.1:1\ntokens: {customer: c}\ncustomers: {count: 1}\nagents: {count: 1}\nstages: [{duration: 1s, rate: fast}]\n")
+	for _, args := range [][]string{
+		{"drill", bad},
+		{"drill", filepath.Join(t.TempDir(), "missing.yaml")},
+		{"drill", bad, "--shard", "2/2"},
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "latency < 1s"},
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--summary", filepath.Join(t.TempDir(), "no", "such", "dir.json")},
+		{"merge", filepath.Join(t.TempDir(), "missing.json")},
+		{"merge", writeFile(t, "k6.json", `{"metrics": {}}`)},
+	} {
+		r := deskdrill(t, args...)
+		if r.code != 2 {
+			t.Errorf("deskdrill %q: exit %d (%s); want 2", args, r.code, r.stderr)
+		}
+	}
+	r := deskdrill(t, "drill", bad)
+	if !strings.Contains(r.stderr, "bad.yaml:5:") || !strings.Contains(r.stderr, "stages[0].rate") {
+		t.Errorf("stderr %q; want the file, line and field", r.stderr)
+	}
+}
+
+// Two shards run at once and merged by deskdrill merge judge the whole
+// drill: its counts, and a threshold on the whole.
+func TestMerge_DrillShards(t *testing.T) {
+	drillHub(t)
+	file := drillFile(t, "sent == 50", "round_trip_p99 < 30s")
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			results[i] = deskdrill(t, "drill", file, "--shard", fmt.Sprintf("%d/2", i), "--summary", filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		// A shard judges nothing: exit 0 although "sent == 50" fails on
+		// its half.
+		if r.code != 0 || !strings.Contains(r.stdout, "· sent == 50: judged on the merged shards") {
+			t.Fatalf("shard %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "--json")
+	if r.code != 0 {
+		t.Fatalf("merge: exit %d\n%s", r.code, r.stderr)
+	}
+	var m loadgen.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Sent != 50 || m.Received != 50 || m.Customers != 20 || m.Agents != 10 || len(m.Shards) != 2 || len(m.Thresholds) != 2 || !m.Thresholds[0].OK {
+		t.Errorf("merged: sent %d, received %d, customers %d, agents %d, %d shards, thresholds %+v; want 50, 50, 20, 10, 2 and both held",
+			m.Sent, m.Received, m.Customers, m.Agents, len(m.Shards), m.Thresholds)
+	}
+	// One shard alone is not the drill.
+	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json")); r.code != 2 || !strings.Contains(r.stderr, "shard 1/2 missing") {
+		t.Errorf("merge of one shard: exit %d, %q; want 2 and the missing shard named", r.code, r.stderr)
+	}
+}
+
+// serve --pprof serves Go's profiles on a listener of its own.
+func TestServe_Pprof(t *testing.T) {
+	p := startServe(t, "--customers", "external", "--bots", "0", "--db", filepath.Join(t.TempDir(), "p.db"), "--addr", "127.0.0.1:0", "--pprof", "127.0.0.1:0")
+	m := regexp.MustCompile(`profiles \(go tool pprof\): (http://\S+/debug/pprof/)`).FindStringSubmatch(p.out())
+	if m == nil {
+		t.Fatalf("no profiles line in %q", p.out())
+	}
+	resp, err := http.Get(m[1] + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "goroutine profile:") {
+		t.Errorf("GET goroutine profile: %s %.80q; want the profile", resp.Status, b)
+	}
+	// The hub's own listener does not serve them.
+	if code, _ := p.get("/debug/pprof/", ""); code == 200 {
+		t.Error("the hub's listener serves /debug/pprof/; want it only on --pprof's")
+	}
+}
+
+// A drill of synthetic customers: arrivals paced by the stages, served by
+// the drill's bots, first responses measured; run whole and in two shards
+// (the same seed), which together send the same customers.
+func TestDrill_SyntheticCustomers(t *testing.T) {
+	file := writeFile(t, "synthetic.yaml", "name: synthetic\nhub: ${DRILL_HUB}\nseed: 42\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 4, think: 10ms..50ms}\n"+
+		"stages: [{duration: 2s, from: 5/s, rate: 5/s}]\ndrain: 30s\ninterval: 500ms\n"+
+		"thresholds:\n  - expr: arrived == 10\n  - expr: first_response_p90 < 30s\n")
+	dir := t.TempDir()
+	drillHub(t)
+	r := deskdrill(t, "drill", file, "--summary", filepath.Join(dir, "whole.json"))
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	whole := readSummary(t, filepath.Join(dir, "whole.json"))
+	if whole.Arrived != 10 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 || whole.Agents != 4 {
+		t.Errorf("arrived %d, first responses %v, seed %d, agents %d; want 10 customers with first responses, seed 42, 4 bots",
+			whole.Arrived, whole.FirstResponse, whole.Seed, whole.Agents)
+	}
+	drillHub(t)
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			res := deskdrill(t, "drill", file, "--shard", fmt.Sprintf("%d/2", i), "--summary", filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+			codes[i] = res.code
+		})
+	}
+	wg.Wait()
+	if codes[0] != 0 || codes[1] != 0 {
+		t.Fatalf("shards exited %v", codes)
+	}
+	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "--summary", filepath.Join(dir, "merged.json")); r.code != 0 {
+		t.Fatalf("merge exited %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	m := readSummary(t, filepath.Join(dir, "merged.json"))
+	s0 := readSummary(t, filepath.Join(dir, "s0.json"))
+	if m.Arrived != whole.Arrived || s0.Arrived != 5 {
+		t.Errorf("merged shards: %d arrived, shard 0 %d; want the whole's %d, and half of them", m.Arrived, s0.Arrived, whole.Arrived)
+	}
+}
+
+// A threshold with abort_on_fail stops the run at the end of the first
+// interval it fails in (after abort_after): exit 99, the summary says
+// which, and far fewer messages than the stages hold were sent.
+func TestDrill_AbortOnFail(t *testing.T) {
+	drillHub(t)
+	file := writeFile(t, "abort.yaml", "name: abort\nhub: ${DRILL_HUB}\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {count: 10}\nagents: {count: 5}\nstages: [{duration: 20s, from: 50/s, rate: 50/s}]\ninterval: 250ms\n"+
+		"thresholds:\n  - expr: round_trip_p99 < 1ns\n    abort_on_fail: true\n    abort_after: 500ms\n  - expr: sent > 0\n")
+	sum := filepath.Join(t.TempDir(), "abort.json")
+	r := deskdrill(t, "drill", file, "--summary", sum)
+	if r.code != 99 || !strings.Contains(r.stdout, "ABORTED: round_trip_p99 = ") || !strings.Contains(r.stdout, "✗ aborted the run: round_trip_p99 = ") {
+		t.Fatalf("exit %d; want 99 and the aborting threshold named\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	s := readSummary(t, sum)
+	// 20 s at 50/s is 1,000 messages; aborted after 500 ms to 750 ms of
+	// them (the first interval end at or after abort_after), with a
+	// second for a slow machine.
+	if s.AbortedBy != "round_trip_p99 < 1ns" || s.Sent < 1 || s.Sent > 100 {
+		t.Errorf("aborted by %q after %d sent; want the threshold and well under 1000 sent", s.AbortedBy, s.Sent)
+	}
+	if len(s.Thresholds) != 2 || s.Thresholds[0].OK || !s.Thresholds[1].OK {
+		t.Errorf("thresholds %+v; want the aborting one failed and sent > 0 held", s.Thresholds)
+	}
+}
