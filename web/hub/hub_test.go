@@ -210,12 +210,19 @@ func (c *client) expect(typ string) protocol.Frame {
 // closeCode reads until the connection ends and returns its close code.
 func (c *client) closeCode() int {
 	c.t.Helper()
+	code, _ := c.closeReason()
+	return code
+}
+
+// closeReason reads until the close frame and returns its code and reason.
+func (c *client) closeReason() (int, string) {
+	c.t.Helper()
 	c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
 		if _, _, err := c.ws.ReadMessage(); err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
-				return ce.Code
+				return ce.Code, ce.Text
 			}
 			c.t.Fatalf("connection ended without a close frame: %v", err)
 		}
@@ -415,13 +422,30 @@ func TestHub_TooManyErrorsCloses1008(t *testing.T) {
 	good.expect(protocol.TypeAssign)
 }
 
+// docs/protocol.md: a frame over 64 KiB closes the connection with 1009,
+// reason "frame too big", whatever its size; one of exactly 64 KiB is read.
 func TestHub_OversizedFrameCloses1009(t *testing.T) {
 	f := newFixture(t, nil)
-	cu := f.dial("/ws/customer", "customer:c")
-	cu.sendRaw(`{"v":1,"type":"message","text":"` + strings.Repeat("x", protocol.MaxFrame) + `"}`)
-	if code := cu.closeCode(); code != websocket.CloseMessageTooBig {
-		t.Errorf("close code %d; want 1009", code)
+	for _, size := range []int{protocol.MaxFrame + 1, 4 * protocol.MaxFrame, 1 << 24} {
+		cu := f.dial("/ws/customer", fmt.Sprintf("customer:c%d", size))
+		head := `{"v":1,"type":"message","text":"`
+		// The hub stops reading at 64 KiB and closes: the write of a
+		// bigger frame may fail with a reset, the close frame is read.
+		cu.ws.WriteMessage(websocket.TextMessage, []byte(head+strings.Repeat("x", size-len(head)-2)+`"}`))
+		code, reason := cu.closeReason()
+		if code != websocket.CloseMessageTooBig || reason != "frame too big" {
+			t.Errorf("a frame of %d bytes: close %d %q; want 1009 \"frame too big\"", size, code, reason)
+		}
 	}
+	// At the limit it is a frame like any other: read, judged (its text
+	// is too long) and answered, the connection kept.
+	cu := f.dial("/ws/customer", "customer:max")
+	head := `{"v":1,"type":"message","text":"`
+	cu.sendRaw(head + strings.Repeat("x", protocol.MaxFrame-len(head)-2) + `"}`)
+	if e := cu.expect(protocol.TypeError); e.Field != "text" {
+		t.Errorf("a frame of exactly %d bytes: error %+v; want one on its text", protocol.MaxFrame, e)
+	}
+	start(cu, sim.CaseRefundUnshipped, "退款")
 }
 
 func TestHub_AgentDropsAndComesBack(t *testing.T) {
