@@ -175,7 +175,7 @@ func calibrationScenario(t *testing.T, bots int, perHour float64, d time.Duratio
 // model that is right passes with probability at least 0.95 as a whole,
 // not 0.95 for each of k KPIs.
 //
-// The short version (CI) is 7 minutes of a busy evening, about 50 buyers
+// The short version (CI) is 7 minutes of a busy evening, about 40 buyers
 // and 3 bots, at 60× (7 s of wall clock: faster, and under -race the
 // records' writer falls behind and the hub refuses frames), against 600
 // replications: 10 s under -race; DESKDRILL_CALIB_LONG=1 runs 2 hours,
