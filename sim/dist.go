@@ -35,6 +35,11 @@ const (
 	maxWeibullCV = 5.0
 )
 
+// MaxCV is the largest coefficient of variation a lognormal or gamma
+// distribution may have: beyond it nearly every draw is a small fraction of
+// the mean and the mean rests on rare huge draws.
+const MaxCV = 10.0
+
 // maxDistDuration bounds every duration of a distribution: a draw of more
 // than a year is a mistake in the file.
 const maxDistDuration = 366 * 24 * time.Hour
@@ -147,8 +152,8 @@ func (d Dist) check(fe *fieldErrors, path string) {
 			fe.add(fieldPath(path, "cv"), "%v: an exponential distribution has cv 1 (leave it out); use lognormal, gamma or weibull for another spread", d.CV)
 		}
 	case DistLognormal, DistGamma:
-		if !(d.CV > 0) || d.CV > 10 {
-			fe.add(fieldPath(path, "cv"), "%v: want a coefficient of variation above 0 and at most 10", d.CV)
+		if !(d.CV > 0) || d.CV > MaxCV {
+			fe.add(fieldPath(path, "cv"), "%v: want a coefficient of variation above 0 and at most %v", d.CV, MaxCV)
 		}
 	case DistWeibull:
 		if !(d.CV >= minWeibullCV && d.CV <= maxWeibullCV) {

@@ -452,8 +452,14 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 		fitted = n
 	}
 	// Stage one: the slowdown of each level of chats held, from every
-	// reply (first and later, each group with its own mean), by a
-	// censored regression of the log waits.
+	// reply (first and later, each group with its own mean and its own
+	// spread), by a censored regression of the log waits. The spreads
+	// must be apart: the model gives first and later replies a cv each,
+	// and later waits can be far noisier (a bot's reply that lands just
+	// after the buyer wrote, a wait of milliseconds, is a log wait far
+	// below the rest); with one σ for both they would swamp the first
+	// replies' evidence on the slowdown, and a slowdown wrong by chance
+	// is divided out of every first reply at that level below.
 	nFirst, nLater := 0, 0
 	for _, r := range rs {
 		for _, ro := range r.replies {
@@ -482,14 +488,15 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 			}
 			x := make([]float64, p)
 			x[0] = 1
+			group := 0
 			if later && !ro.first {
-				x[1] = 1
+				x[1], group = 1, 1
 			}
 			n := min(level(ro.at), fitted)
 			if n >= 2 {
 				x[off+n-2] = 1
 			}
-			data = append(data, obs{y: math.Log(ro.d), x: x, censored: ro.censored})
+			data = append(data, obs{y: math.Log(ro.d), x: x, censored: ro.censored, group: group})
 			firsts, levels = append(firsts, ro.first), append(levels, n)
 		}
 	}
@@ -577,20 +584,20 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 			return nil, err
 		}
 	}
-	lnDist := func(r *regression) sim.Dist {
+	lnDist := func(name string, r *regression) sim.Dist {
 		mean, _, _ := r.logNormalMean([]float64{1})
 		cv, _, _ := r.cv()
-		return sim.Lognormal(dur(mean), round3(cv))
+		return sim.Lognormal(dur(mean), f.modelCV(name, cv))
 	}
 
 	model := &sim.AgentModel{
-		FirstReply:     lnDist(firstFit),
+		FirstReply:     lnDist("first_reply", firstFit),
 		EscalationWork: sim.DefaultAgentModel().EscalationWork,
 		Capacity:       capacity,
 		Cases:          map[string]sim.AgentCase{},
 	}
 	if laterFit != nil {
-		d := lnDist(laterFit)
+		d := lnDist("reply", laterFit)
 		model.Reply = &d
 	}
 
@@ -728,7 +735,7 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 			Note: fmt.Sprintf("pick-up to close with one chat held, for a case of effort 1 (each case divided by its effort), over the cases without a handle time of their own; %d censored by a leave", hReg.nCens)},
 		Param{Name: "handle_time.cv", Value: hcv, Lo: hcvLo, Hi: hcvHi, N: hN, Unit: "ratio"})
 	f.GoodnessOfFit = append(f.GoodnessOfFit, hGof)
-	model.HandleTime = sim.Lognormal(dur(hm), round3(hcv))
+	model.HandleTime = sim.Lognormal(dur(hm), f.modelCV("handle_time", hcv))
 	f.Params = append(f.Params, escPrm)
 	if !escPrm.Insufficient && esc > 0 {
 		model.EscalationWork = dur(esc)
@@ -834,7 +841,7 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 			f.Params = append(f.Params, prm, cvp)
 			if !prm.Insufficient {
 				f.GoodnessOfFit = append(f.GoodnessOfFit, gof)
-				ht := sim.Lognormal(dur(prm.Value), round3(cvp.Value))
+				ht := sim.Lognormal(dur(prm.Value), f.modelCV("cases."+id+".handle_time", cvp.Value))
 				ac.HandleTime, own = &ht, true
 			}
 		}
@@ -883,6 +890,19 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	}
 	f.Params = append(f.Params, patience(waits, o.MinN)...)
 	return f, nil
+}
+
+// modelCV is the cv the model gets for the log-normal fitted as name: the
+// fitted cv, held to sim.MaxCV with a note when it lies beyond what the
+// model allows. Such a cv says the log-normal is the wrong shape for the
+// waits (its goodness of fit says so too), not that no model can be
+// written: the parameter keeps its fitted value, and the fit goes on.
+func (f *Fit) modelCV(name string, cv float64) float64 {
+	if cv > sim.MaxCV {
+		f.Notes = append(f.Notes, fmt.Sprintf("%s.cv %.3f is held to %v in the model, the most a log-normal may have: the waits are far from log-normal (see its goodness of fit), and the model keeps the fitted mean", name, cv, sim.MaxCV))
+		return sim.MaxCV
+	}
+	return round3(cv)
 }
 
 // patience fits the time a waiting buyer stays before leaving.

@@ -14,7 +14,8 @@
 //     reply (the pick-up to the first reply, and each later round's buyer
 //     message to its reply) is log-normal work times the slowdown of the
 //     chats held when the step began. A regression of the log waits on
-//     the chats held (a censored normal regression, maximum likelihood)
+//     the chats held (a censored normal regression, maximum likelihood,
+//     the first replies and the later ones each with its own spread)
 //     gives the work's log-normal (first_reply) and the slowdown of each
 //     level, hence capacity[n] = n ÷ slowdown(n). A wait cut short by the
 //     buyer leaving, or work the engine cut at the round's share of the

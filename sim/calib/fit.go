@@ -3,6 +3,7 @@ package calib
 import (
 	"errors"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -16,21 +17,29 @@ var z95 = distuv.UnitNormal.Quantile(0.975)
 
 // obs is one observation of a log-normal regression: y = log of a
 // duration, x the regressors (x[0] = 1), censored when the duration is
-// only known to be at least exp(y).
+// only known to be at least exp(y). group picks the observation's σ
+// (0 to the number of groups − 1).
 type obs struct {
 	y        float64
 	x        []float64
 	censored bool
+	group    int
 }
 
-// regression is the maximum-likelihood fit of y = x·β + σ·ε, ε standard
+// regression is the maximum-likelihood fit of y = x·β + σ_g·ε, ε standard
 // normal, with right-censored observations (a Tobit model): the
-// log-normal durations of the engine with multiplicative factors.
+// log-normal durations of the engine with multiplicative factors. Each
+// group g of observations has a spread σ_g of its own: the engine's first
+// and later replies are log-normals of their own cv, and a common σ would
+// let the noisier group set the weight of the quieter one's evidence
+// about β.
 type regression struct {
-	beta  []float64
-	sigma float64
-	// cov is the covariance of (β, log σ), the inverse of the observed
-	// information.
+	beta []float64
+	// sigma is σ_0; sigmas holds every group's.
+	sigma  float64
+	sigmas []float64
+	// cov is the covariance of (β, log σ_0, …, log σ_G−1), the inverse of
+	// the observed information.
 	cov       *mat.SymDense
 	n, nCens  int
 	converged bool
@@ -39,39 +48,53 @@ type regression struct {
 // errNoData: too few uncensored observations to fit anything.
 var errNoData = errors.New("too few uncensored observations")
 
-// fitRegression fits the censored regression. Without censored
-// observations the estimate is ordinary least squares with the
+// fitRegression fits the censored regression. With one group and no
+// censored observations the estimate is ordinary least squares with the
 // maximum-likelihood σ (the root mean square residual, divided by n),
 // which for an intercept alone is the mean and standard deviation of the
-// logs; with them, the likelihood is maximised by BFGS from that start.
+// logs; otherwise the likelihood is maximised by Newton's method from
+// that start (with each group's σ its own root mean square residual).
 func fitRegression(data []obs, p int) (*regression, error) {
+	groups := 1
+	for _, o := range data {
+		groups = max(groups, o.group+1)
+	}
 	var unc []obs
+	perGroup := make([]int, groups)
 	for _, o := range data {
 		if !o.censored {
 			unc = append(unc, o)
+			perGroup[o.group]++
 		}
 	}
-	if len(unc) < p+2 {
+	if len(unc) < p+2 || slices.Min(perGroup) < 2 {
 		return nil, errNoData
 	}
-	beta, sigma, err := ols(unc, p)
+	beta, sigmas, err := ols(unc, p, groups)
 	if err != nil {
 		return nil, err
 	}
-	r := &regression{beta: beta, sigma: sigma, n: len(data), nCens: len(data) - len(unc), converged: true}
-	theta := append(append([]float64(nil), beta...), math.Log(sigma))
+	r := &regression{beta: beta, sigma: sigmas[0], sigmas: sigmas, n: len(data), nCens: len(data) - len(unc), converged: true}
+	theta := append([]float64(nil), beta...)
+	for _, s := range sigmas {
+		theta = append(theta, math.Log(s))
+	}
 	grad := func(g, th []float64) {
 		gradLogLik(g, data, th, p)
 		for i := range g {
 			g[i] = -g[i]
 		}
 	}
-	if r.nCens > 0 {
+	if r.nCens > 0 || groups > 1 {
 		theta, r.converged = newton(data, theta, p, grad)
-		r.beta, r.sigma = theta[:p], math.Exp(theta[p])
+		r.beta = theta[:p]
+		for g := range groups {
+			r.sigmas[g] = math.Exp(theta[p+g])
+		}
+		r.sigma = r.sigmas[0]
 	}
 	// The observed information: the Jacobian of the gradient.
-	k := p + 1
+	k := len(theta)
 	jac := mat.NewDense(k, k, nil)
 	fd.Jacobian(jac, func(dst, th []float64) { grad(dst, th) }, theta, &fd.JacobianSettings{Formula: fd.Central})
 	info := mat.NewSymDense(k, nil)
@@ -97,7 +120,7 @@ func fitRegression(data []obs, p int) (*regression, error) {
 // negative log-likelihood. It reports whether the gradient fell below
 // the threshold.
 func newton(data []obs, theta []float64, p int, grad func(g, th []float64)) ([]float64, bool) {
-	k := p + 1
+	k := len(theta)
 	g := make([]float64, k)
 	ll := logLik(data, theta, p)
 	for range 100 {
@@ -151,8 +174,9 @@ func newton(data []obs, theta []float64, p int, grad func(g, th []float64)) ([]f
 }
 
 // ols is least squares of y on x over uncensored observations, with the
-// maximum-likelihood σ.
-func ols(data []obs, p int) ([]float64, float64, error) {
+// maximum-likelihood σ of each of the groups (the root mean square
+// residual of its observations).
+func ols(data []obs, p, groups int) ([]float64, []float64, error) {
 	x := mat.NewDense(len(data), p, nil)
 	y := mat.NewVecDense(len(data), nil)
 	for i, o := range data {
@@ -163,18 +187,22 @@ func ols(data []obs, p int) ([]float64, float64, error) {
 	qr.Factorize(x)
 	b := mat.NewVecDense(p, nil)
 	if err := qr.SolveVecTo(b, false, y); err != nil {
-		return nil, 0, errors.New("the regressors are collinear: a level of chats held has no observation")
+		return nil, nil, errors.New("the regressors are collinear: a level of chats held has no observation")
 	}
-	ss := 0.0
+	ss, n := make([]float64, groups), make([]float64, groups)
 	for i, o := range data {
 		r := o.y - mat.Dot(x.RowView(i), b)
-		ss += r * r
+		ss[o.group] += r * r
+		n[o.group]++
 	}
-	sigma := math.Sqrt(ss / float64(len(data)))
-	if !(sigma > 0) {
-		return nil, 0, errors.New("every duration is the same: no spread to fit")
+	sigmas := make([]float64, groups)
+	for g := range groups {
+		sigmas[g] = math.Sqrt(ss[g] / n[g])
+		if !(sigmas[g] > 0) {
+			return nil, nil, errors.New("every duration is the same: no spread to fit")
+		}
 	}
-	return b.RawVector().Data, sigma, nil
+	return b.RawVector().Data, sigmas, nil
 }
 
 func dot(x, b []float64) float64 {
@@ -199,15 +227,17 @@ func mills(z float64) float64 {
 	return math.Exp(-z*z/2) / math.Sqrt(2*math.Pi) / s
 }
 
+// logLik is the log-likelihood at th = (β, log σ_0, …): an observation
+// of group g has σ = exp(th[p+g]).
 func logLik(data []obs, th []float64, p int) float64 {
-	sigma := math.Exp(th[p])
 	ll := 0.0
 	for _, o := range data {
-		z := (o.y - dot(o.x, th[:p])) / sigma
+		ls := th[p+o.group]
+		z := (o.y - dot(o.x, th[:p])) / math.Exp(ls)
 		if o.censored {
 			ll += logSurvival(z)
 		} else {
-			ll += -0.5*z*z - th[p] - 0.5*math.Log(2*math.Pi)
+			ll += -0.5*z*z - ls - 0.5*math.Log(2*math.Pi)
 		}
 	}
 	return ll
@@ -217,8 +247,8 @@ func gradLogLik(g []float64, data []obs, th []float64, p int) {
 	for i := range g {
 		g[i] = 0
 	}
-	sigma := math.Exp(th[p])
 	for _, o := range data {
+		sigma := math.Exp(th[p+o.group])
 		z := (o.y - dot(o.x, th[:p])) / sigma
 		var db, ds float64
 		if o.censored {
@@ -230,13 +260,14 @@ func gradLogLik(g []float64, data []obs, th []float64, p int) {
 		for j := range p {
 			g[j] += db * o.x[j]
 		}
-		g[p] += ds
+		g[p+o.group] += ds
 	}
 }
 
 // logNormalMean returns the mean exp(μ + σ²/2) of the log-normal of a
 // linear combination c·β (μ) and its 95 % interval, by the delta method on
-// log mean = c·β + σ²/2.
+// log mean = c·β + σ²/2, with σ = σ_0 (the fits it serves have one
+// group).
 func (r *regression) logNormalMean(c []float64) (mean, lo, hi float64) {
 	p := len(r.beta)
 	mu := dot(c, r.beta)
@@ -259,8 +290,8 @@ func (r *regression) coef(j int) (v, lo, hi float64) {
 	return r.beta[j], r.beta[j] - z95*se, r.beta[j] + z95*se
 }
 
-// cv is the coefficient of variation of the fitted log-normal, with the
-// 95 % interval of σ carried through sqrt(exp(σ²) − 1).
+// cv is the coefficient of variation of the fitted log-normal (of σ_0),
+// with the 95 % interval of σ carried through sqrt(exp(σ²) − 1).
 func (r *regression) cv() (v, lo, hi float64) {
 	p := len(r.beta)
 	se := math.Sqrt(max(r.cov.At(p, p), 0))

@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 // Without censoring the log-normal's maximum likelihood is the mean and
@@ -96,6 +98,53 @@ func TestFitRegression_RecoversCensored(t *testing.T) {
 	}
 }
 
+// Groups of observations with spreads of their own (the first replies and
+// the later ones): the fit recovers β and each group's σ within 4 of its
+// own standard errors, and the shared coefficient (a level of chats held)
+// is estimated far more precisely than by a fit with one σ for all, whose
+// noisy group would swamp the quiet one.
+func TestFitRegression_GroupSpreads(t *testing.T) {
+	const n = 2400
+	beta := []float64{1.6, 0.3, 0.1} // intercept, later, level 2
+	sigmas := []float64{0.4, 2.0}
+	r := rand.New(rand.NewPCG(11, 12))
+	var data, pooled []obs
+	for i := range n {
+		g, lvl := i%2, (i/2)%2
+		x := []float64{1, float64(g), float64(lvl)}
+		y := dot(x, beta) + sigmas[g]*r.NormFloat64()
+		data = append(data, obs{y: y, x: x, group: g})
+		pooled = append(pooled, obs{y: y, x: x})
+	}
+	reg, err := fitRegression(data, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reg.converged {
+		t.Error("did not converge")
+	}
+	for j, want := range beta {
+		if se, d := math.Sqrt(reg.cov.At(j, j)), math.Abs(reg.beta[j]-want); d > 4*se {
+			t.Errorf("β%d = %.4f ± %.4f; want %.4f within 4 SE", j, reg.beta[j], se, want)
+		}
+	}
+	for g, want := range sigmas {
+		if se, d := math.Sqrt(reg.cov.At(3+g, 3+g)), math.Abs(math.Log(reg.sigmas[g])-math.Log(want)); d > 4*se {
+			t.Errorf("σ%d = %.4f; want %.4f within 4 SE of log σ (%.4f)", g, reg.sigmas[g], want, se)
+		}
+	}
+	one, err := fitRegression(pooled, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The information about the level's coefficient is about
+	// n/4 × (1/σ0² + 1/σ1²) against n/2 ÷ (σ0² + σ1²)/2 with one σ: a
+	// standard error under 0.4 of the pooled one.
+	if se, se1 := math.Sqrt(reg.cov.At(2, 2)), math.Sqrt(one.cov.At(2, 2)); se > 0.4*se1 {
+		t.Errorf("the level's standard error is %.4f with a σ per group and %.4f with one; want under 0.4 of it", se, se1)
+	}
+}
+
 func TestWilson(t *testing.T) {
 	for _, tc := range []struct {
 		k, n   int
@@ -161,5 +210,17 @@ func TestPatience(t *testing.T) {
 	// falls to a half, so no median is claimed.
 	if len(ps) != 1 {
 		t.Errorf("%+v; want no median when the survival stays above a half", ps)
+	}
+}
+
+// A fitted cv beyond what the model allows is held at the limit with a
+// note, not a failed fit; one within it is only rounded.
+func TestFit_ModelCV(t *testing.T) {
+	f := &Fit{}
+	if got := f.modelCV("reply", 13.152); got != sim.MaxCV || len(f.Notes) != 1 {
+		t.Errorf("modelCV(13.152) = %v with notes %q; want %v and one note", got, f.Notes, sim.MaxCV)
+	}
+	if got := f.modelCV("first_reply", 0.4237); got != 0.424 || len(f.Notes) != 1 {
+		t.Errorf("modelCV(0.4237) = %v with notes %q; want 0.424 and no new note", got, f.Notes)
 	}
 }
