@@ -198,6 +198,32 @@ func within(clock, from, to float64, wraps bool) bool {
 	return clock >= from && clock < to
 }
 
+// InBusinessHours reports whether an instant off seconds after the start
+// falls in the profile's business hours on a day of the calendar: a round
+// starting then counts in the round KPIs (reply rate, average response,
+// timeouts), a session arriving then in the per-session ones that keep
+// business hours (first response, dialogues, not served). The evidence
+// behind a KPI must be what it counts, so reviews ask this too.
+func (t *Tally) InBusinessHours(off float64) bool {
+	d, clock := t.cal.Local(off)
+	return d >= 0 && within(clock, t.bhFrom, t.bhTo, t.bhWraps)
+}
+
+// InAnswerWindow reports whether a session arriving off seconds after the
+// start counts in the answer rate (answer_rate_30s): outside the
+// profile's exclusion window, if it has one.
+func (t *Tally) InAnswerWindow(off float64) bool {
+	if !t.hasEx {
+		return true
+	}
+	_, clock := t.cal.Local(off)
+	return !within(clock, t.exFrom, t.exTo, t.exWraps)
+}
+
+// TimeoutThreshold returns the response-timeout threshold in seconds: a
+// round answered later, or never, is a timeout.
+func (t *Tally) TimeoutThreshold() float64 { return t.timeout }
+
 func (t *Tally) day(d int) *Counts {
 	for d >= len(t.days) {
 		t.days = append(t.days, Counts{})

@@ -605,11 +605,17 @@ func ReviewOptions(sc *sim.Scenario, run store.Run, now time.Time) review.Option
 		// sim/trial counts them.
 		played = min(played, sc.Duration)
 	}
-	return review.Options{
+	o := review.Options{
 		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: run.Started, Period: Period(sc),
 		PaidOrders: sc.Store.PaidOrdersPerDay * played.Hours() / 24,
 		Clock:      func(t time.Time) time.Time { return s0.Add(run.Elapsed(t)) },
 	}
+	if IsTrial(sc) {
+		// Nothing after the trial's end is the trial's: sessions arriving
+		// in the wind-down and rounds opened then are left out.
+		o.End = sc.EndTime()
+	}
+	return o
 }
 
 // LiveReview judges the live run's finished conversations so far. The

@@ -10,6 +10,7 @@ package review
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -36,6 +37,12 @@ type Options struct {
 	// the rate is not evaluated (a rate per conversation would overstate it
 	// about tenfold) and the statement says so.
 	PaidOrders float64
+	// End, when set, is the end of the period on the KPI calendar (after
+	// Clock): a conversation arriving at or after it is left out (and
+	// counted in a note), and a round a buyer opens at or after it is not
+	// counted. A trial ends at its scenario's end; the conversations under
+	// way then say nothing more about it.
+	End time.Time
 	// Period is the contract period the conversations stand for ("2026-11"
 	// or "trial"); empty takes the month of Start in the profile's zone.
 	Period string
@@ -195,6 +202,26 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		return clock(o.Start.Add(time.Duration(off * float64(time.Second)))).Sub(calStart).Seconds()
 	}
 	calEnd := max(clock(end).Sub(calStart), 0)
+	endOff := math.Inf(1)
+	afterEnd := 0
+	if !o.End.IsZero() {
+		endOff = o.End.Sub(calStart).Seconds()
+		calEnd = min(calEnd, max(o.End.Sub(calStart)-time.Nanosecond, 0))
+		// Sessions arriving after the period's end are not the period's.
+		kept = kept[:0]
+		for _, c := range convs {
+			at := c.Arrived
+			if at.IsZero() && len(c.Events) > 0 {
+				at = c.Events[0].At
+			}
+			if calOff(at.Sub(o.Start).Seconds()) >= endOff {
+				afterEnd++
+				continue
+			}
+			kept = append(kept, c)
+		}
+		convs = kept
+	}
 	span := calEnd + 24*time.Hour
 	r := &Review{Period: o.Period, Start: calStart, Conversations: len(convs), Evidence: map[string][]string{}}
 	if r.Period == "" {
@@ -203,12 +230,11 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	cal := sim.NewCalendar(calStart, span)
 	timeout := time.Duration(0)
 	all := sim.NewTally(cal, o.Profile, timeout)
+	replyS := all.ReplyThreshold()
+	perDialogue := o.Profile.ReplyScope == sim.ScopeDialogue
 	byAgent := map[string]*sim.Tally{}
 	agents := map[string]*AgentReview{}
-	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), o.Profile.TimeoutThreshold.Seconds()
-	if timeoutS <= 0 {
-		timeoutS = sim.DefaultTimeoutThreshold.Seconds()
-	}
+	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), all.TimeoutThreshold()
 	total := 0.0
 	paidEvents := 0
 	var inf Inference
@@ -243,6 +269,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			for i := range rounds {
 				rounds[i].Start = calOff(rounds[i].Start)
 			}
+		}
+		// Rounds opened after the period's end are not the period's; an
+		// unanswered one among them no longer makes the dialogue late.
+		if n := len(rounds); n > 0 && rounds[n-1].Start >= endOff {
+			rounds = slices.DeleteFunc(rounds, func(r sim.Round) bool { return r.Start >= endOff })
+			s.LateRound = slices.ContainsFunc(rounds, func(r sim.Round) bool { return r.Wait < 0 })
 		}
 		all.AddSession(s, rounds)
 		agent := lastAgent(c)
@@ -284,25 +316,47 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			ev("dispute_refund_rate")
 			r.DisputeRefunds += c.Order.Price
 		}
-		if s.FirstReply < 0 || s.FirstReply > answer {
+		// The evidence behind a KPI is what the tally counts in it: rounds
+		// and sessions in business hours (and outside the answer rate's
+		// excluded hours), never a late round at 02:00 that no
+		// business-hours KPI counts.
+		sessionBH := all.InBusinessHours(s.Start)
+		lateFirst := s.FirstReply < 0 || s.FirstReply > answer
+		if lateFirst && all.InAnswerWindow(s.Start) {
 			ev("answer_rate_30s")
+		}
+		if lateFirst && sessionBH {
 			ev("first_response_avg_s")
 		}
-		if s.LateRound {
+		lateBH, timeoutBH, lateAny := false, false, false
+		for _, rd := range rounds {
+			late := rd.Wait < 0 || rd.Wait > replyS
+			lateAny = lateAny || late
+			if !all.InBusinessHours(rd.Start) {
+				continue
+			}
+			lateBH = lateBH || late
+			timeoutBH = timeoutBH || rd.Wait < 0 || rd.Wait > timeoutS
+		}
+		if perDialogue {
+			// A dialogue counts by its start; any late round makes it late.
+			if sessionBH && (lateAny || s.FirstReply < 0) {
+				ev("reply_rate_3min")
+			}
+		} else if lateBH {
 			ev("reply_rate_3min")
+		}
+		if lateBH {
 			ev("response_avg_s")
 		}
-		for _, rd := range rounds {
-			if rd.Wait < 0 || rd.Wait > timeoutS {
-				ev("timeouts_per_day")
-				ev("timeout_bad_day_share")
-				break
-			}
+		if timeoutBH {
+			ev("timeouts_per_day")
+			ev("timeout_bad_day_share")
 		}
 		if s.LeftUnanswered {
 			ev("abandon_rate")
 		}
-		if !s.Served {
+		if !s.Served && sessionBH {
 			ev("not_served_rate")
 		}
 		if !s.Presales && !s.Resolved {
@@ -320,6 +374,9 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	}
 	if cut > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
+	}
+	if afterEnd > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations arriving after the period's end (%s) are left out", afterEnd, o.End.In(o.Profile.Zone()).Format("2006-01-02 15:04")))
 	}
 	if interrupted > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations open when the run was interrupted (its hub stopped) are left out", interrupted))

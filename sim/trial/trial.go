@@ -223,20 +223,20 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 	if l, ok := c.TimeoutDailyLimit(); ok {
 		limit = l
 	}
-	// The day's counts and evidence, the last day taking whatever the
-	// compressed clock put after the end.
+	// The day's counts and evidence. Nothing after the trial's end is the
+	// trial's: the review leaves it out (review.Options.End), and a day
+	// past the last is never read.
 	dayCounts := func(i int) sim.Counts {
-		var out sim.Counts
-		for k := i; k < len(r.DayCounts) && (k == i || i == days-1); k++ {
-			out.Add(r.DayCounts[k])
+		if i < len(r.DayCounts) {
+			return r.DayCounts[i]
 		}
-		return out
+		return sim.Counts{}
 	}
 	dayEvidence := func(i int) map[string][]string {
 		out := map[string][]string{}
-		for k := i; k < len(r.DayEvidence) && (k == i || i == days-1); k++ {
-			for id, ids := range r.DayEvidence[k] {
-				out[id] = append(out[id], ids...)
+		if i < len(r.DayEvidence) {
+			for id, ids := range r.DayEvidence[i] {
+				out[id] = slices.Clone(ids)
 			}
 		}
 		return out

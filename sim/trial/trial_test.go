@@ -60,7 +60,8 @@ func day(d int, h int) time.Time { return time.Date(2026, 3, 2+d, h, 0, 0, 0, cs
 // fixture is three trial days: day 0 four chats rated 5, 5, 5, 2; day 1
 // four rated 5, 4, 1, 1, one answered after 40 s and one disputed; day 2
 // two rated 5, 5, and one unrated chat the compressed clock put 30
-// minutes after the end.
+// minutes after the end, which no day counts (nothing after the end is
+// the trial's).
 func fixture(t *testing.T) *review.Review {
 	t.Helper()
 	var convs []*sim.Conversation
@@ -100,8 +101,9 @@ var (
 
 // The expected figures are worked by hand from the fixture: pooled
 // satisfaction is 7 of 10 ratings, 0.7 (the mean of the daily rates,
-// (0.75 + 0.5 + 1) ÷ 3 = 0.75, would be wrong); answers within 30 s 10 of
-// 11 (the late chat on the last day); disputes 1 of 3 × 100 paid orders.
+// (0.75 + 0.5 + 1) ÷ 3 = 0.75, would be wrong); answers within 30 s 9 of
+// 10 (the late chat of day 1; the chat after the end is not counted);
+// disputes 1 of 3 × 100 paid orders.
 func TestEvaluate(t *testing.T) {
 	r := fixture(t)
 	for _, tc := range []struct {
@@ -128,12 +130,12 @@ func TestEvaluate(t *testing.T) {
 			done: 2, outcome: trial.OutcomeRefund, refund: 500000, sat: ptr(5.0 / 8), answer: ptr(7.0 / 8), satDaily: []float64{0.75, 0.5}, breaches: 3,
 			evidence: []string{"c04", "c07", "c08", "c06"}}, // each missed gate's, in the gates' order
 		{name: "final: refund, pooled not averaged", c: contract(satisfaction, answer, disputes), played: 72 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomeRefund, refund: 500000, final: true, sat: ptr(0.7), answer: ptr(10.0 / 11), satDaily: []float64{0.75, 0.5, 1},
+			done: 3, outcome: trial.OutcomeRefund, refund: 500000, final: true, sat: ptr(0.7), answer: ptr(9.0 / 10), satDaily: []float64{0.75, 0.5, 1},
 			breaches: 3, evidence: []string{"c04", "c07", "c08"}},
 		{name: "final: pass", c: contract(answer, disputes), played: 100 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(10.0 / 11)},
+			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(9.0 / 10)},
 		{name: "a gate with nothing to measure", c: contract(answer, sim.Gate{KPI: "inquiry_conversion", Target: 0.3}), played: 72 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(10.0 / 11), unchecked: []string{"inquiry_conversion"}},
+			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(9.0 / 10), unchecked: []string{"inquiry_conversion"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := trial.Evaluate(r, trial.Options{Contract: tc.c, Profile: profile(), Start: day(0, 0), End: day(3, 0),
@@ -184,8 +186,8 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-// The last day counts what the compressed clock put after the end; days
-// carry their dates, hours and the gates they met.
+// The last day does not count what the compressed clock put after the
+// end; days carry their dates, hours and the gates they met.
 func TestEvaluate_Days(t *testing.T) {
 	st, err := trial.Evaluate(fixture(t), trial.Options{Contract: contract(satisfaction, answer), Profile: profile(),
 		Start: day(0, 0), End: day(3, 0), Played: 72 * time.Hour, PaidOrdersPerDay: 100, State: trial.StateFinal})
@@ -200,13 +202,13 @@ func TestEvaluate_Days(t *testing.T) {
 	want := []string{
 		"2026-03-02 24h 4 sessions sat=false answer=true met=false",
 		"2026-03-03 24h 4 sessions sat=false answer=false met=false",
-		"2026-03-04 24h 3 sessions sat=true answer=true met=true",
+		"2026-03-04 24h 2 sessions sat=true answer=true met=true",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("days:\n%v\nwant:\n%v", got, want)
 	}
-	if st.Counts.Sessions != 11 || st.Counts.Ratings != 10 || st.Counts.Top2 != 7 || st.Counts.PaidOrders != 300 {
-		t.Errorf("pooled counts %+v; want 11 sessions, 7 of 10 top-2 ratings, 300 paid orders", st.Counts)
+	if st.Counts.Sessions != 10 || st.Counts.Ratings != 10 || st.Counts.Top2 != 7 || st.Counts.PaidOrders != 300 {
+		t.Errorf("pooled counts %+v; want 10 sessions, 7 of 10 top-2 ratings, 300 paid orders", st.Counts)
 	}
 	// A trial starting at 10:00 and ending at 10:00 two days later has
 	// three days: 14 h, 24 h, 10 h, and paid orders to match.
