@@ -318,7 +318,6 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
-	status.Notes = append(status.Notes, rv.Notes...)
 	b, err := json.Marshal(status)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)

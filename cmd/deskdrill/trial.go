@@ -96,6 +96,9 @@ func stateText(rep *web.TrialReport) string {
 	case trial.StateClosing:
 		return "its time is over; the verdict is decided when the last conversations end"
 	case trial.StatePaused:
+		if s.Played >= s.End.Sub(s.Start).Seconds() {
+			return fmt.Sprintf("its time is over but its hub stopped during the wind-down (deskdrill serve --resume %d finishes it and records the final verdict)", rep.Run.ID)
+		}
 		return fmt.Sprintf("paused before its end (deskdrill serve --resume %d continues it)", rep.Run.ID)
 	case trial.StateStopped:
 		return "stopped before its end: the verdict stays provisional"
@@ -180,6 +183,15 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 			fmt.Fprintf(w, "  not evaluated: %s: %s\n", sk.KPI, sk.Reason)
 		}
 		fmt.Fprintf(w, "  %-8s %12s\n", "total", st.Total.Grouped())
+	}
+	if len(s.Cuts) > 0 {
+		fmt.Fprintln(w, "\ncuts (buyers waiting or chatting when the run's end or an interruption cut them off):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  AT\tBY\tCOUNTED MISSED\tLEFT OUT")
+		for _, c := range s.Cuts {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\n", c.At.In(zone).Format(time.DateTime), c.Kind, c.Missed, c.LeftOut)
+		}
+		tw.Flush()
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)

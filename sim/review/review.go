@@ -122,7 +122,88 @@ type Review struct {
 	// Inference counts the conversations without a case: how many got an
 	// inferred case, and of those how many were judged (confident) or not.
 	Inference *Inference `json:"inference,omitempty"`
-	Notes     []string   `json:"notes,omitempty"`
+	// Cuts are the times the run's end or an interruption cut
+	// conversations off, with how many of those were counted missed and
+	// how many left out.
+	Cuts  []Cut    `json:"cuts,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Cut is one time the run's end (Kind sim.LeaveRunEnded) or an
+// interruption of its hub (sim.LeaveInterrupted) cut conversations off
+// while buyers waited or chatted. A conversation with a round that had
+// already waited past the reply threshold at the cut is counted, as missed
+// (the buyer left unanswered); the others are left out of the KPIs.
+// Leaves of one kind within a minute of the first form one cut.
+type Cut struct {
+	Kind string `json:"kind"`
+	// At is the first leave of the cut on the KPI calendar.
+	At      time.Time `json:"at"`
+	Missed  int       `json:"missed"`
+	LeftOut int       `json:"left_out"`
+}
+
+// Note says what the cut did, for people.
+func (c Cut) Note(threshold time.Duration) string {
+	what := "the run's end"
+	if c.Kind == sim.LeaveInterrupted {
+		what = "an interruption of the run (its hub stopped)"
+	}
+	return fmt.Sprintf("%s at %s cut off %d conversations: %d counted missed (a buyer had already waited over the %s reply threshold), %d left out of the KPIs",
+		what, c.At.Format("2006-01-02 15:04:05"), c.Missed+c.LeftOut, c.Missed, threshold, c.LeftOut)
+}
+
+// cutConv is a conversation cut off, at its leave.
+type cutConv struct {
+	kind   string
+	at     time.Time
+	missed bool
+}
+
+// cutOf says how c was cut: when, by what, and whether a round of it had
+// waited more than limit seconds, unanswered, when it was.
+func cutOf(c *sim.Conversation, limit float64) cutConv {
+	out := cutConv{kind: sim.LeaveRunEnded}
+	if c.Interrupted() {
+		out.kind = sim.LeaveInterrupted
+	}
+	for _, e := range c.Events {
+		if e.Kind == sim.EventLeave {
+			out.at = e.At
+			break
+		}
+	}
+	base := c.Arrived
+	if base.IsZero() {
+		base = out.at
+	}
+	_, rounds := sim.SessionOf(c, base, false)
+	cut := out.at.Sub(base).Seconds()
+	for _, r := range rounds {
+		if r.Wait < 0 && r.Start <= cut && cut-r.Start > limit {
+			out.missed = true
+		}
+	}
+	return out
+}
+
+// groupCuts groups cut conversations into cuts, in time order.
+func groupCuts(cs []cutConv, clock func(time.Time) time.Time, zone *time.Location) []Cut {
+	slices.SortStableFunc(cs, func(a, b cutConv) int { return a.at.Compare(b.at) })
+	var out []Cut
+	var first time.Time
+	for _, c := range cs {
+		if n := len(out); n == 0 || out[n-1].Kind != c.kind || c.at.Sub(first) > time.Minute {
+			first = c.at
+			out = append(out, Cut{Kind: c.kind, At: clock(c.at).In(zone)})
+		}
+		if c.missed {
+			out[len(out)-1].Missed++
+		} else {
+			out[len(out)-1].LeftOut++
+		}
+	}
+	return out
 }
 
 // Inference counts what case inference did in a review.
@@ -150,24 +231,36 @@ func lastAgent(c *sim.Conversation) string {
 
 // Evaluate judges convs. Conversations the run's end or an interruption
 // cut off (the customer left with sim.LeaveRunEnded or
-// sim.LeaveInterrupted before a close) are left out and counted in a
-// note: they say nothing about the agents. Conversations are
-// not changed.
+// sim.LeaveInterrupted before a close) are counted as missed when a round
+// of theirs had already waited past the reply threshold at the cut, and
+// left out otherwise (they say nothing about the agents); Cuts and a note
+// per cut count both. Conversations are not changed.
 func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if o.Profile == nil {
 		return nil, ErrNoProfile
 	}
+	clock := o.Clock
+	if clock == nil {
+		clock = func(t time.Time) time.Time { return t }
+	}
+	// Cuts: a conversation the run's end or an interruption cut off is
+	// counted, as missed, when a round of it had already waited past the
+	// reply threshold at the cut; otherwise it says nothing about the
+	// agents and is left out.
+	replyLimit := o.Profile.ReplyThreshold.Seconds()
 	var kept []*sim.Conversation
-	interrupted := 0
+	var cutConvs []cutConv
 	for _, c := range convs {
-		switch {
-		case c.Interrupted():
-			interrupted++
-		case !c.CutOff():
+		if !c.CutOff() {
+			kept = append(kept, c)
+			continue
+		}
+		cc := cutOf(c, replyLimit)
+		cutConvs = append(cutConvs, cc)
+		if cc.missed {
 			kept = append(kept, c)
 		}
 	}
-	cut := len(convs) - len(kept) - interrupted
 	convs = kept
 	if o.Weights == (sim.ScoreWeights{}) {
 		o.Weights = sim.DefaultScoreWeights()
@@ -193,10 +286,6 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	// 01:00Z is 09:00 in Beijing. Offsets from the records' start (o.Start)
 	// become offsets from the calendar's start (calStart) through the
 	// clock.
-	clock := o.Clock
-	if clock == nil {
-		clock = func(t time.Time) time.Time { return t }
-	}
 	calStart := clock(o.Start).In(o.Profile.Zone())
 	calOff := func(off float64) float64 {
 		return clock(o.Start.Add(time.Duration(off * float64(time.Second)))).Sub(calStart).Seconds()
@@ -372,14 +461,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if len(convs) > 0 {
 		r.MeanScore = total / float64(len(convs))
 	}
-	if cut > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
+	r.Cuts = groupCuts(cutConvs, clock, o.Profile.Zone())
+	for _, c := range r.Cuts {
+		r.Notes = append(r.Notes, c.Note(o.Profile.ReplyThreshold))
 	}
 	if afterEnd > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations arriving after the period's end (%s) are left out", afterEnd, o.End.In(o.Profile.Zone()).Format("2006-01-02 15:04")))
-	}
-	if interrupted > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations open when the run was interrupted (its hub stopped) are left out", interrupted))
 	}
 	if o.InferCase != nil {
 		r.Inference = &inf

@@ -1,6 +1,7 @@
 package review_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -130,5 +131,57 @@ func TestEvaluate_End(t *testing.T) {
 				t.Errorf("notes %q; want one saying %q", r.Notes, tc.note)
 			}
 		})
+	}
+}
+
+// cutAt is a chat whose buyer, unanswered, is cut off by leave why at
+// hh:mm (Beijing time, 2026-11-11) after waiting waited.
+func cutAt(id, why string, hm string, waited time.Duration) *sim.Conversation {
+	cut, err := time.ParseInLocation("2006-01-02 15:04", "2026-11-11 "+hm, cst)
+	if err != nil {
+		panic(err)
+	}
+	t0 := cut.Add(-waited)
+	return &sim.Conversation{ID: id, Arrived: t0, Events: []sim.Event{
+		{At: t0, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "在吗，问一下发货时间"},
+		{At: cut, Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: why},
+	}}
+}
+
+// TestEvaluate_Cuts: every cut is treated alike (docs/trial.md): a buyer
+// who had waited past the reply threshold (3 min) when the run's end or an
+// interruption cut the chat off counts as missed; one who had waited less
+// is left out. Expected: the run's end at 10:05 cuts "end-4m" (missed) and
+// "end-1m" (left out); an interruption at 11:00 cuts "int-5m" (missed) and
+// "int-2m" (left out). The counted rounds are ok's (on time) and the two
+// missed: a reply rate of 1/3.
+func TestEvaluate_Cuts(t *testing.T) {
+	convs := []*sim.Conversation{
+		rounds("ok", []string{"09:00"}, []float64{10}),
+		cutAt("end-4m", sim.LeaveRunEnded, "10:05", 4*time.Minute),
+		cutAt("end-1m", sim.LeaveRunEnded, "10:05", time.Minute),
+		cutAt("int-5m", sim.LeaveInterrupted, "11:00", 5*time.Minute),
+		cutAt("int-2m", sim.LeaveInterrupted, "11:00", 2*time.Minute),
+	}
+	r, err := review.Evaluate(convs, review.Options{Profile: taobaoLike(), Start: time.Date(2026, 11, 11, 0, 0, 0, 0, cst), PaidOrders: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Conversations != 3 || r.KPIs["reply_rate_3min"] != 1.0/3 {
+		t.Errorf("%d conversations, reply rate %v; want 3 (ok and the two overdue), 1/3", r.Conversations, r.KPIs["reply_rate_3min"])
+	}
+	if got, want := r.Evidence["reply_rate_3min"], []string{"end-4m", "int-5m"}; !slices.Equal(got, want) {
+		t.Errorf("reply_rate_3min cites %v; want %v", got, want)
+	}
+	var got []string
+	for _, c := range r.Cuts {
+		got = append(got, fmt.Sprintf("%s %s missed %d left out %d", c.Kind, c.At.Format("15:04"), c.Missed, c.LeftOut))
+	}
+	want := []string{"run ended 10:05 missed 1 left out 1", "run interrupted 11:00 missed 1 left out 1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("cuts %q; want %q", got, want)
+	}
+	if n := len(r.Notes); n < 2 || !strings.Contains(r.Notes[0], "1 counted missed") || !strings.Contains(r.Notes[0], "1 left out of the KPIs") {
+		t.Errorf("notes %q; want one per cut with both counts", r.Notes)
 	}
 }

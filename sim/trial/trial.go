@@ -183,8 +183,12 @@ type Status struct {
 	Daily    []Day  `json:"daily"`
 	// Pooled is every KPI of the finished days, recomputed from Counts:
 	// the period "trial" of a KPI file.
-	Pooled    sim.KPIValues  `json:"pooled"`
-	Counts    Counts         `json:"counts"`
+	Pooled sim.KPIValues `json:"pooled"`
+	Counts Counts        `json:"counts"`
+	// Cuts are the times the run's end or an interruption cut
+	// conversations off: how many were counted missed, how many left out
+	// (review.Cut).
+	Cuts      []review.Cut   `json:"cuts"`
 	Verdict   Verdict        `json:"verdict"`
 	Statement *sim.Statement `json:"statement"`
 	Notes     []string       `json:"notes,omitempty"`
@@ -218,7 +222,11 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 		ratio = *c.Trial.RefundRatio
 	}
 	st := &Status{Contract: c.Name, Currency: c.Currency, Fee: c.Trial.Fee, RefundRatio: ratio, ExitWithoutReason: c.Trial.ExitWithoutReason,
-		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days}
+		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days,
+		Cuts: slices.Clone(r.Cuts), Notes: slices.Clone(r.Notes)}
+	if st.Cuts == nil {
+		st.Cuts = []review.Cut{}
+	}
 	limit := -1.0
 	if l, ok := c.TimeoutDailyLimit(); ok {
 		limit = l
@@ -520,18 +528,20 @@ func verdict(st *Status, final bool) Verdict {
 		v.Reason += "; not checked (nothing measured): " + strings.Join(v.Unchecked, ", ")
 	}
 	if !final && st.DaysDone > 0 {
-		v.Reason += "; provisional: " + provisional(st.State)
+		v.Reason += "; provisional: " + provisional(st.State, st.Played >= st.End.Sub(st.Start).Seconds())
 	}
 	return v
 }
 
-func provisional(s State) string {
-	switch s {
-	case StatePaused:
+func provisional(s State, timeOver bool) string {
+	switch {
+	case s == StatePaused && timeOver:
+		return "the trial's time is over but its hub stopped during the wind-down (serve --resume finishes the wind-down and records the final verdict)"
+	case s == StatePaused:
 		return "the trial is paused before its end (serve --resume continues it)"
-	case StateStopped:
+	case s == StateStopped:
 		return "the trial was stopped before its end and will not be decided"
-	case StateClosing:
+	case s == StateClosing:
 		return "the trial's time is over; the verdict is decided when its last conversations end"
 	}
 	return "the verdict if the trial ended now"

@@ -3,6 +3,7 @@ package trial_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,31 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// A trial whose hub stopped during the wind-down (its time over) is not
+// "paused before its end": its provisional verdict says that a resume
+// finishes the wind-down. Cuts from the review are carried to the status.
+func TestEvaluate_PausedInWindDown(t *testing.T) {
+	r := fixture(t)
+	r.Cuts = []review.Cut{{Kind: sim.LeaveInterrupted, At: day(2, 12), Missed: 1, LeftOut: 2}}
+	for _, tc := range []struct {
+		played time.Duration
+		want   string
+	}{
+		{60 * time.Hour, "paused before its end"},
+		{72 * time.Hour, "stopped during the wind-down (serve --resume finishes the wind-down"},
+	} {
+		st, err := trial.Evaluate(r, trial.Options{Contract: contract(satisfaction), Profile: profile(), Start: day(0, 0), End: day(3, 0),
+			Played: tc.played, PaidOrdersPerDay: 100, State: trial.StatePaused})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.Verdict.Reason, tc.want) {
+			t.Errorf("played %v: reason %q; want it to say %q", tc.played, st.Verdict.Reason, tc.want)
+		}
+		if len(st.Cuts) != 1 || st.Cuts[0].Missed != 1 || st.Cuts[0].LeftOut != 2 {
+			t.Errorf("cuts %+v; want the review's one cut, 1 missed, 2 left out", st.Cuts)
+		}
+	}
 }
