@@ -20,6 +20,10 @@ const (
 	colPeriod   = "period"
 	colExcluded = "excluded"
 	colEvidence = "evidence" // JSON only: {kpi id: [conversation ids]}
+	// colStatus says whether a row's figures are final or may still
+	// change ("provisional"): an evidence pack of a trial under way marks
+	// its rows so. It is checked and not read.
+	colStatus = "status"
 )
 
 // CountPrefix starts the name of a count column in a KPI CSV file
@@ -42,7 +46,9 @@ var utf8BOM = []byte("\ufeff")
 // mark.
 //
 // CSV: a header "period,<kpi id>,..." (an optional "excluded" column holds an
-// exclusion reason; columns named n_... hold counts, checked and not read),
+// exclusion reason; an optional "status" column says "final" or
+// "provisional" and is not read; columns named n_... hold counts, checked
+// and not read),
 // then one row per period; an empty cell means "not supplied". JSON: a list
 // of objects with "period", KPI ids, and optionally "excluded" and
 // "evidence"; null means not supplied.
@@ -106,7 +112,7 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 			return nil, fail(i, h, "the first column must be %q", colPeriod)
 		case seen[h]:
 			return nil, fail(i, h, "column given twice")
-		case i == 0 || h == colExcluded:
+		case i == 0 || h == colExcluded || h == colStatus:
 		case strings.HasPrefix(h, CountPrefix) && len(h) > len(CountPrefix):
 		default:
 			if _, ok := sim.LookupKPI(h); !ok {
@@ -140,6 +146,10 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 				p.Period = cell
 			case cols[i] == colExcluded:
 				p.Excluded = cell
+			case cols[i] == colStatus:
+				if cell != "" && cell != "final" && cell != "provisional" {
+					return nil, fail(i, colStatus, "%q: want final or provisional", cell)
+				}
 			case cell == "":
 			case strings.HasPrefix(cols[i], CountPrefix):
 				if n, err := strconv.ParseFloat(cell, 64); err != nil || !(n >= 0) || math.IsInf(n, 0) {

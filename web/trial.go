@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/deskdrill/deskdrill/scenarios"
@@ -94,10 +95,18 @@ func trialState(sc *sim.Scenario, run store.Run, now time.Time) trial.State {
 	return trial.StateRunning
 }
 
-// judgeTrial evaluates the trial of a run of sc from its review rv.
-func judgeTrial(sc *sim.Scenario, rv *review.Review, played time.Duration, state trial.State) (*trial.Status, error) {
+// judgeTrial evaluates the trial of a run of sc from its review rv; open
+// holds the arrival times, on the scenario's clock, of the conversations
+// still open.
+func judgeTrial(sc *sim.Scenario, rv *review.Review, played time.Duration, state trial.State, open []time.Time) (*trial.Status, error) {
 	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime(), End: sc.EndTime(),
-		Played: played, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state})
+		Played: played, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state, Open: open})
+}
+
+// ended reports whether recorded conversation c has ended: the hub
+// records a close (or the buyer's leave) when it does.
+func ended(c *sim.Conversation) bool {
+	return slices.ContainsFunc(c.Events, func(e sim.Event) bool { return e.Kind == sim.EventClose || e.Kind == sim.EventLeave })
 }
 
 // Trial returns the status of trial run id: its recorded final verdict,
@@ -153,7 +162,18 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 		s, ok := scores[c.ID]
 		return s, ok
 	}
-	rv, err := review.Evaluate(convs, o)
+	// A conversation still under way is not judged half-way (the live
+	// run judges only the finished ones): it counts when it ends.
+	var done []*sim.Conversation
+	var open []time.Time
+	for _, c := range convs {
+		if ended(c) || final {
+			done = append(done, c)
+		} else {
+			open = append(open, o.Clock(c.Arrived))
+		}
+	}
+	rv, err := review.Evaluate(done, o)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -161,7 +181,7 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	if final {
 		played, state = sc.Duration, trial.StateFinal
 	}
-	status, err := judgeTrial(sc, rv, played, state)
+	status, err := judgeTrial(sc, rv, played, state, open)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -209,7 +229,12 @@ func (lr *liveRun) liveTrial(rv *review.Review, now time.Time) (*trial.Status, e
 	if played >= lr.scenario.Duration {
 		state = trial.StateClosing
 	}
-	return judgeTrial(lr.scenario, rv, played, state)
+	clock := ReviewOptions(lr.scenario, lr.run, now).Clock
+	var open []time.Time
+	for _, at := range lr.hub.Open() {
+		open = append(open, clock(at))
+	}
+	return judgeTrial(lr.scenario, rv, played, state, open)
 }
 
 // watchTrialEnd ends a trial run when the scenario's time is over and the
@@ -314,7 +339,7 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
-	status, err := judgeTrial(lr.scenario, rv, lr.scenario.Duration, trial.StateFinal)
+	status, err := judgeTrial(lr.scenario, rv, lr.scenario.Duration, trial.StateFinal, nil)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}

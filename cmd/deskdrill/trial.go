@@ -153,7 +153,7 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 		for _, g := range s.Gates {
 			head += "\t" + g.KPI
 		}
-		fmt.Fprintln(tw, head+"\tMET")
+		fmt.Fprintln(tw, head+"\tMET\tOPEN\tFIGURES")
 		for _, d := range s.Daily {
 			row := fmt.Sprintf("  %d\t%s\t%d", d.Index+1, d.Date, d.Counts.Sessions)
 			for _, g := range s.Gates {
@@ -167,7 +167,11 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 				}
 				row += "\t" + cell
 			}
-			fmt.Fprintln(tw, row+"\t"+metText(d.Met))
+			figures := "final"
+			if !d.Final {
+				figures = "provisional"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", row, metText(d.Met), d.Open, figures)
 		}
 		tw.Flush()
 	}

@@ -67,6 +67,11 @@ type Options struct {
 	// dispute-refund rate; 0 leaves that rate unevaluated.
 	PaidOrdersPerDay float64
 	State            State
+	// Open holds the arrival times, on the scenario's clock, of the
+	// conversations still open (not in the review): each day shows how
+	// many of its conversations are still open, and is final only once
+	// none is.
+	Open []time.Time
 }
 
 // Counts are the counts behind a day's rates (a subset of sim.Counts, as
@@ -107,6 +112,13 @@ type Day struct {
 	// Met is true when every measured gate was met (nil: none measured).
 	Gates map[string]bool `json:"gates"`
 	Met   *bool           `json:"met"`
+	// Open counts the conversations that arrived on the day and are still
+	// open: they count when they end, so the day's figures may change
+	// until then. Final is true once the day's figures can no longer
+	// change: the day is finished and none of its conversations is open,
+	// or the trial's verdict is final.
+	Open  int  `json:"open"`
+	Final bool `json:"final"`
 }
 
 // Trend is how a gate moved lately; see the package documentation.
@@ -271,6 +283,12 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 			kpis["qa_hard_fails"] = float64(len(ev["qa_hard_fails"]))
 		}
 		day := Day{Index: i, Date: dayStart(i).Format(time.DateOnly), Hours: hours, Counts: countsOf(dc, dp), KPIs: kpis, Gates: map[string]bool{}}
+		for _, t := range o.Open {
+			if !t.Before(from) && t.Before(to) || i == 0 && t.Before(from) {
+				day.Open++
+			}
+		}
+		day.Final = o.State == StateFinal || day.Open == 0
 		for _, g := range c.Trial.Gates {
 			if v, ok := kpis[g.KPI]; ok {
 				day.Gates[g.KPI] = meets(g, v)

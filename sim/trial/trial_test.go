@@ -269,3 +269,33 @@ func TestEvaluate_PausedInWindDown(t *testing.T) {
 		}
 	}
 }
+
+// A day's figures are final once the day is finished and none of its
+// conversations is still open (docs/trial.md), or the verdict is final.
+// Expected from that rule: after 36 h with one chat of day 1 (2026-03-02)
+// open since 23:50 and one of day 2 open, day 1 shows 1 open and is
+// provisional; with nothing open it is final; at the final verdict every
+// day is.
+func TestEvaluate_OpenDays(t *testing.T) {
+	r := fixture(t)
+	for _, tc := range []struct {
+		name  string
+		state trial.State
+		open  []time.Time
+		want  string
+	}{
+		{"an open chat of day 1", trial.StateRunning, []time.Time{day(0, 23).Add(50 * time.Minute), day(1, 9)}, "2026-03-02 open 1 final false"},
+		{"nothing open", trial.StateRunning, nil, "2026-03-02 open 0 final true"},
+		{"final verdict", trial.StateFinal, []time.Time{day(0, 23)}, "2026-03-02 open 1 final true"},
+	} {
+		st, err := trial.Evaluate(r, trial.Options{Contract: contract(satisfaction), Profile: profile(), Start: day(0, 0), End: day(3, 0),
+			Played: 36 * time.Hour, PaidOrdersPerDay: 100, State: tc.state, Open: tc.open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := st.Daily[0]
+		if got := fmt.Sprintf("%s open %d final %v", d.Date, d.Open, d.Final); got != tc.want {
+			t.Errorf("%s: %s; want %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -350,13 +350,20 @@ func dailyCSV(s *trial.Status) []byte {
 			ids = append(ids, id)
 		}
 	}
-	head := append([]string{"period"}, ids...)
+	head := append([]string{"period", "status"}, ids...)
 	for _, c := range countColumns {
 		head = append(head, c.name)
 	}
+	head = append(head, "n_open")
 	rows := [][]string{head}
-	row := func(period string, kpis sim.KPIValues, counts trial.Counts) {
-		r := []string{period}
+	status := func(final bool) string {
+		if final {
+			return "final"
+		}
+		return "provisional"
+	}
+	row := func(period, status string, kpis sim.KPIValues, counts trial.Counts, open int) {
+		r := []string{period, status}
 		for _, id := range ids {
 			if v, ok := kpis[id]; ok {
 				r = append(r, full(v))
@@ -367,12 +374,14 @@ func dailyCSV(s *trial.Status) []byte {
 		for _, c := range countColumns {
 			r = append(r, full(c.get(counts)))
 		}
-		rows = append(rows, r)
+		rows = append(rows, append(r, strconv.Itoa(open)))
 	}
+	open := 0
 	for _, d := range s.Daily {
-		row(d.Date, d.KPIs, d.Counts)
+		row(d.Date, status(d.Final), d.KPIs, d.Counts, d.Open)
+		open += d.Open
 	}
-	row(sim.TrialPeriod, s.Pooled, s.Counts)
+	row(sim.TrialPeriod, status(s.Verdict.Final), s.Pooled, s.Counts, open)
 	return csvBytes(rows)
 }
 

@@ -18,6 +18,7 @@ messages({
     "t.nodays": "No day of the trial has finished yet.",
     "t.cut": "{at}: {by} cut off {n} conversations: {missed} counted missed, {left} left out",
     "t.cut.end": "the run's end", "t.cut.interrupted": "an interruption",
+    "t.open": "provisional: {n} of its conversations still open",
   },
   "zh-CN": {
     "t.title": "试用期", "t.days": "已完成 {done}/{days} 天", "t.gate": "考核项", "t.target": "目标",
@@ -30,6 +31,7 @@ messages({
     "t.nodays": "试用期尚无完成的一天。",
     "t.cut": "{at}：{by}中断了 {n} 个会话：{missed} 个计为未达标，{left} 个不计入",
     "t.cut.end": "运行结束", "t.cut.interrupted": "运行中断",
+    "t.open": "暂定：仍有 {n} 个会话未结束",
   },
 });
 
@@ -75,7 +77,8 @@ export function renderTrial(el, tr) {
     h("div", { class: "days" }, h("table", {},
       h("thead", {}, h("tr", {},
         h("th", {}, t("t.gate")), h("th", {}, t("t.target")),
-        ...days.map((d) => h("th", { title: d.date }, d.date.slice(5))),
+        ...days.map((d) => h("th", { title: d.date + (d.final ? "" : " — " + t("t.open", { n: d.open || 0 })), dataset: { final: String(!!d.final), open: String(d.open || 0) } },
+          d.date.slice(5) + (d.final ? "" : " *"))),
         h("th", {}, t("t.sofar")), h("th", {}, t("t.trend")))),
       h("tbody", {}, rows))),
     cuts,
