@@ -433,7 +433,10 @@ func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 		k, _ := LookupKPI(g.KPI)
 		cmp := meets(k, v, g.Target)
 		op := map[bool]string{true: "≥", false: "≤"}[k.Direction == HigherIsBetter]
-		desc := fmt.Sprintf("%s %v (gate %s %v)", g.KPI, v, op, g.Target)
+		// 12 significant digits: the value a KPI file carries (an evidence
+		// pack writes no binary noise), so the reason reads the same
+		// recomputed from the file.
+		desc := fmt.Sprintf("%s %s (gate %s %v)", g.KPI, strconv.FormatFloat(v, 'g', 12, 64), op, g.Target)
 		checked = append(checked, desc)
 		if !cmp {
 			failed = append(failed, desc)

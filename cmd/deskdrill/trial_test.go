@@ -313,7 +313,9 @@ func checkDailyCSV(t *testing.T, b []byte) {
 		ratings += f(r, "n_ratings")
 	}
 	trial := rows[15]
-	if f(trial, "n_top2") != top2 || f(trial, "n_ratings") != ratings || f(trial, "satisfaction") != top2/ratings {
+	// The pooled rate of the summed counts, written to 12 significant
+	// digits (docs/trial.md: decimals without binary noise).
+	if f(trial, "n_top2") != top2 || f(trial, "n_ratings") != ratings || trial[col["satisfaction"]] != strconv.FormatFloat(top2/ratings, 'g', 12, 64) {
 		t.Errorf("trial row: satisfaction %v from %v of %v; the days sum to %v of %v", f(trial, "satisfaction"), f(trial, "n_top2"), f(trial, "n_ratings"), top2, ratings)
 	}
 }

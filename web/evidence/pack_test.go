@@ -171,6 +171,35 @@ func TestBuild_Final(t *testing.T) {
 	if strings.Contains(html, "Provisional") {
 		t.Error("the final statement says provisional")
 	}
+	// Every conversation a line or a gate cites is named on the page.
+	cited := 0
+	for _, it := range p.Report.Status.Statement.Items {
+		for _, c := range it.Evidence {
+			cited++
+			if !strings.Contains(html, "<code>"+c+"</code>") {
+				t.Errorf("statement.html does not name %s, cited by the %s line", c, it.Clause)
+			}
+		}
+	}
+	for _, g := range p.Report.Status.Gates {
+		for _, c := range g.Evidence {
+			cited++
+			if !strings.Contains(html, "<code>"+c+"</code>") {
+				t.Errorf("statement.html does not name %s, behind the %s gate", c, g.KPI)
+			}
+		}
+	}
+	if cited == 0 {
+		t.Log("no conversation cited: the check above proved nothing this time")
+	}
+	// Decimals of at most 12 significant digits: no binary noise.
+	for i, line := range strings.Split(string(fs[evidence.KPIsDaily]), "\n") {
+		for _, cell := range strings.Split(line, ",") {
+			if strings.Contains(cell, ".") && len(strings.TrimLeft(strings.ReplaceAll(cell, ".", ""), "0")) > 13 {
+				t.Errorf("kpis-daily.csv line %d: %q has more than 12 significant digits (float noise)", i+1, cell)
+			}
+		}
+	}
 	con, _ := scenarios.ContractSource("seed-trial")
 	if !bytes.Equal(fs[evidence.ContractYAML], con) {
 		t.Error("contract.yaml is not seed-trial byte for byte")
