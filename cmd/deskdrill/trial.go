@@ -177,16 +177,21 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 	}
 	if st := s.Statement; st != nil {
 		fmt.Fprintf(w, "\nstatement (contract %s, period trial):\n", st.Contract)
+		// One trial line per gate: named by its KPI.
 		for _, it := range st.Items {
-			fmt.Fprintf(w, "  %-8s %12s  %s\n", it.Clause, it.Amount.Grouped(), it.Reason)
+			name := it.Clause
+			if it.Kind == "trial" && it.KPI != "" {
+				name = it.KPI
+			}
+			fmt.Fprintf(w, "  %-20s %12s  %s\n", name, it.Amount.Grouped(), it.Reason)
 			if it.Formula != "" {
-				fmt.Fprintf(w, "  %-8s %12s  %s\n", "", "", it.Formula)
+				fmt.Fprintf(w, "  %-20s %12s  %s\n", "", "", it.Formula)
 			}
 		}
 		for _, sk := range st.Skipped {
 			fmt.Fprintf(w, "  not evaluated: %s: %s\n", sk.KPI, sk.Reason)
 		}
-		fmt.Fprintf(w, "  %-8s %12s\n", "total", st.Total.Grouped())
+		fmt.Fprintf(w, "  %-20s %12s\n", "total", st.Total.Grouped())
 	}
 	if len(s.Cuts) > 0 {
 		fmt.Fprintln(w, "\ncuts (buyers waiting or chatting when the run's end or an interruption cut them off):")

@@ -173,7 +173,11 @@ func TestTrial_KilledResumedDecidedAndPacked(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &again) != nil {
 		t.Fatalf("refund from the pack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if again.Total != stmt.Total || len(again.Items) != 1 || len(stmt.Items) != 1 || again.Items[0].Reason != stmt.Items[0].Reason {
+	same := len(again.Items) == len(stmt.Items) && len(stmt.Items) > 0
+	for i := range again.Items {
+		same = same && i < len(stmt.Items) && again.Items[i].Reason == stmt.Items[i].Reason
+	}
+	if again.Total != stmt.Total || !same {
 		t.Errorf("refund from the pack's CSV: total %s, %+v; statement.json says %s, %+v (the same gates' values, to the last digit)",
 			again.Total, again.Items, stmt.Total, stmt.Items)
 	}

@@ -518,11 +518,14 @@ func verdict(st *Status, final bool) Verdict {
 			v.Failed = append(v.Failed, g.KPI)
 		}
 	}
+	// The trial's lines are one per checked gate; the one carrying the
+	// refund (or, when all are met, the first) holds the summary.
 	var line *sim.Item
 	if st.Statement != nil {
 		for i := range st.Statement.Items {
-			if st.Statement.Items[i].Kind == "trial" {
-				line = &st.Statement.Items[i]
+			it := &st.Statement.Items[i]
+			if it.Kind == "trial" && (line == nil || it.Amount > 0 && line.Amount == 0) {
+				line = it
 			}
 		}
 	}

@@ -172,9 +172,15 @@ func TestEvaluate(t *testing.T) {
 					t.Errorf("%s = %v; want %v", g.KPI, deref(g.Value), deref(want))
 				}
 			}
-			if st.Statement != nil && len(st.Statement.Items) == 1 {
-				if got := st.Statement.Items[0].Evidence; !slices.Equal(got, tc.evidence) {
-					t.Errorf("the trial line cites %v; want %v", got, tc.evidence)
+			if st.Statement != nil {
+				// One line per checked gate; the missed ones cite their
+				// conversations, in the gates' order.
+				var got []string
+				for _, it := range st.Statement.Items {
+					got = append(got, it.Evidence...)
+				}
+				if !slices.Equal(got, tc.evidence) {
+					t.Errorf("the trial lines cite %v; want %v", got, tc.evidence)
 				}
 				if st.Statement.Total != v.Refund {
 					t.Errorf("statement total %s, verdict refund %s", st.Statement.Total, v.Refund)

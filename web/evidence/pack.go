@@ -114,7 +114,9 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	ids := map[string][]string{}
 	for _, g := range status.Gates {
 		for _, c := range g.Evidence {
-			ids[c] = append(ids[c], g.KPI)
+			if !slices.Contains(ids[c], g.KPI) { // one row per conversation and KPI
+				ids[c] = append(ids[c], g.KPI)
+			}
 		}
 	}
 	agent := map[string]string{}
