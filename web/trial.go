@@ -38,6 +38,10 @@ type TrialReport struct {
 	Recorded bool `json:"recorded"`
 	// NotTrial says why a run is not a trial; Status is nil then.
 	NotTrial string `json:"not_trial,omitempty"`
+	// Warnings say where the records no longer agree with the verdict
+	// recorded at the end (rows the disk never took, records changed
+	// since): the recorded verdict stands, and every output shows them.
+	Warnings []string `json:"warnings,omitempty"`
 	// Review and Conversations are what Status was judged from, when it
 	// was judged from the records (not Recorded).
 	Review        *review.Review      `json:"-"`
@@ -134,6 +138,14 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 			return nil, fmt.Errorf("run %d: its recorded verdict: %w", id, err)
 		}
 		rep.Status, rep.Recorded = &s, true
+		// Judged again from the records, to check them against the verdict
+		// recorded at the end.
+		checked, rv, convs, err := TrialFromRecords(ctx, st, run, sc, now, true)
+		if err != nil {
+			return nil, err
+		}
+		rep.Review, rep.Conversations = rv, convs
+		rep.Warnings = checkRecorded(&s, checked)
 		return rep, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
@@ -187,6 +199,27 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	}
 	status.Notes = append(status.Notes, interruptionNotes(run)...)
 	return status, rv, convs, nil
+}
+
+// checkRecorded compares the verdict recorded at the end with the trial
+// judged again from the records, and says where they disagree.
+func checkRecorded(rec, now *trial.Status) []string {
+	var out []string
+	total := func(s *trial.Status) string {
+		if s.Statement == nil {
+			return "nothing"
+		}
+		return s.Statement.Total.String()
+	}
+	if total(rec) != total(now) {
+		out = append(out, fmt.Sprintf("judged again from the records the trial's refund is %s, not the %s recorded with its final verdict: the records lack some of what the hub saw (see the run's store statistics) or were changed since; the recorded verdict stands",
+			total(now), total(rec)))
+	}
+	if rec.Counts != now.Counts {
+		out = append(out, fmt.Sprintf("the records no longer give the counts recorded with the final verdict (%d sessions, %d ratings, %d rounds recorded; %d, %d, %d now): rows are missing or were changed since; the recorded verdict stands",
+			rec.Counts.Sessions, rec.Counts.Ratings, rec.Counts.Rounds, now.Counts.Sessions, now.Counts.Ratings, now.Counts.Rounds))
+	}
+	return out
 }
 
 // storedScores reads the scores the hub recorded for run id, by

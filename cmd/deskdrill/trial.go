@@ -133,6 +133,9 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 		outcome += " " + v.Refund.Grouped() + " " + s.Currency
 	}
 	fmt.Fprintf(w, "\n%s: %s\n  %s\n", label, outcome, v.Reason)
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
+	}
 
 	fmt.Fprintln(w, "\ngates (pooled over the finished days):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -89,20 +89,13 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	if status.Statement == nil {
 		return nil, fmt.Errorf("build evidence pack of run %d: no day of the trial has finished: there is no statement yet", id)
 	}
+	// web.Trial judged a recorded verdict again from the records and
+	// warns where they disagree.
 	rv, convs := rep.Review, rep.Conversations
 	if rep.Recorded {
-		// Judged again from the records, to check them against the
-		// verdict recorded at the end.
-		var checked *trial.Status
-		if checked, rv, convs, err = web.TrialFromRecords(ctx, st, rep.Run, sc, now, true); err != nil {
-			return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
-		}
 		p.At = rep.Run.Ended.UTC()
-		if checked.Statement == nil || checked.Statement.Total != status.Statement.Total {
-			p.Notes = append(p.Notes, fmt.Sprintf("judged again from the records the trial's refund is %s, not the %s recorded with its final verdict: the records lack some of what the hub saw (see the run's store statistics); the recorded verdict stands",
-				totalOf(checked), status.Statement.Total))
-		}
 	}
+	p.Notes = append(p.Notes, rep.Warnings...)
 	p.Review = rv
 	if len(srcs) == 0 || srcs[0].Role != scenarios.RoleScenario {
 		return nil, fmt.Errorf("build evidence pack of run %d: its scenario's file is not known", id)
@@ -139,7 +132,9 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 		}
 	}
 	if missing := len(ids) - len(found); missing > 0 {
-		p.Notes = append(p.Notes, fmt.Sprintf("%d conversations behind the gates are not in the records", missing))
+		w := fmt.Sprintf("%d conversations behind the gates are not in the records", missing)
+		p.Notes = append(p.Notes, w)
+		rep.Warnings = append(rep.Warnings, w) // trial.json carries it too
 	}
 	slices.SortFunc(p.Conversations, func(a, b *sim.Conversation) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(p.Rows, func(a, b EvidenceRow) int {
@@ -162,13 +157,6 @@ func gateIndex(s *trial.Status, kpi string) string {
 		}
 	}
 	return "999"
-}
-
-func totalOf(s *trial.Status) string {
-	if s.Statement == nil {
-		return "nothing"
-	}
-	return s.Statement.Total.String()
 }
 
 // why says, per KPI, what puts a conversation behind it (sim/review's
@@ -287,6 +275,8 @@ type statementView struct {
 	Periods []string `json:"periods,omitempty"`
 	Run     int64    `json:"run"`
 	Final   bool     `json:"final"`
+	// Warnings say where the records disagree with the recorded verdict.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (p *Pack) statementJSON() ([]byte, error) {
@@ -294,7 +284,7 @@ func (p *Pack) statementJSON() ([]byte, error) {
 	if len(st.Periods) < 2 {
 		st.Periods = nil
 	}
-	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: p.Report.Status.Verdict.Final}, "", "  ")
+	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: p.Report.Status.Verdict.Final, Warnings: p.Notes}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", StatementJSON, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,8 @@ import (
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/evidence"
 	"github.com/deskdrill/deskdrill/web/store"
+
+	_ "modernc.org/sqlite"
 )
 
 const trial3d = `name: trial-3d
@@ -38,12 +41,19 @@ contract: seed-trial
 // -race on a busy machine).
 func played(t *testing.T, stop bool) (*store.Store, int64) {
 	t.Helper()
-	dir := t.TempDir()
+	st, id, _ := playedIn(t, t.TempDir(), stop)
+	return st, id
+}
+
+// playedIn is played in dir; it returns the database's path too.
+func playedIn(t *testing.T, dir string, stop bool) (*store.Store, int64, string) {
+	t.Helper()
 	p := filepath.Join(dir, "trial-3d.yaml")
 	if err := os.WriteFile(p, []byte(trial3d), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), filepath.Join(dir, "t.db"), store.Options{})
+	dbPath := filepath.Join(dir, "t.db")
+	st, err := store.Open(t.Context(), dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +89,7 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 		case <-time.After(60 * time.Second):
 			t.Fatal("the trial did not end within 60 s")
 		}
-		return st, info.Run.ID
+		return st, info.Run.ID, dbPath
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -98,7 +108,7 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 	if err := srv.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return st, info.Run.ID
+	return st, info.Run.ID, dbPath
 }
 
 func files(t *testing.T, p *evidence.Pack) map[string][]byte {
@@ -245,5 +255,62 @@ func TestBuild_Provisional(t *testing.T) {
 	}
 	if _, err := evidence.Build(t.Context(), st, other, time.Now()); !errors.Is(err, evidence.ErrNotTrial) {
 		t.Errorf("a pack of a steady-day run: %v; want ErrNotTrial", err)
+	}
+}
+
+// Records changed after the final verdict (the ratings deleted behind the
+// store's back): the recorded verdict stands, and every output says the
+// records disagree: trial status (web.Trial's warnings, its JSON),
+// statement.json and trial.json of the pack, statement.html. About 4 s.
+func TestBuild_RecordsChanged(t *testing.T) {
+	st, id, path := playedIn(t, t.TempDir(), false)
+	before, err := web.Trial(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Warnings) != 0 {
+		t.Fatalf("warnings %q before any change; want none", before.Warnings)
+	}
+	if err := st.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(t.Context(), "DELETE FROM events WHERE run_id = ? AND kind = 'rating'", id)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatal("no rating to delete: the test proves nothing")
+	}
+	rep, err := web.Trial(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, " "), "recorded verdict stands") {
+		t.Errorf("trial status after the ratings were deleted: warnings %q; want the records said to disagree", rep.Warnings)
+	}
+	js, _ := json.Marshal(rep)
+	if !strings.Contains(string(js), `"warnings":[`) {
+		t.Errorf("trial status --json has no warnings: %.300s", js)
+	}
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := files(t, p)
+	for _, name := range []string{evidence.StatementJSON, evidence.TrialJSON} {
+		var v struct {
+			Warnings []string `json:"warnings"`
+		}
+		if err := json.Unmarshal(fs[name], &v); err != nil || len(v.Warnings) == 0 {
+			t.Errorf("%s: %v, warnings %q; want the disagreement", name, err, v.Warnings)
+		}
+	}
+	if !strings.Contains(string(fs[evidence.StatementHTML]), "recorded verdict stands") {
+		t.Error("statement.html does not say the records disagree")
 	}
 }
