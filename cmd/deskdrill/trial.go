@@ -61,7 +61,7 @@ serve. Without --run it shows the latest trial run in the file. See docs/trial.m
 			if jsonOut {
 				return writeJSON(c.OutOrStdout(), rep)
 			}
-			return writeTrial(c.OutOrStdout(), rep)
+			return writeTrial(c.OutOrStdout(), rep, db)
 		},
 	}
 	f := c.Flags()
@@ -106,7 +106,9 @@ func stateText(rep *web.TrialReport) string {
 	return "running"
 }
 
-func writeTrial(w io.Writer, rep *web.TrialReport) error {
+// writeTrial prints rep for people; db is the file it came from, for the
+// commands it suggests.
+func writeTrial(w io.Writer, rep *web.TrialReport, db string) error {
 	s := rep.Status
 	fmt.Fprintf(w, "run %d: %s, contract %s, seed %d, speed %g×\n", rep.Run.ID, rep.Scenario, s.Contract, rep.Seed, rep.Run.Speed)
 	zone := s.Start.Location() // the offset JSON kept
@@ -209,7 +211,7 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	if v.Final {
-		fmt.Fprintf(w, "\nevidence pack: deskdrill evidence %d --db FILE --out trial-%d.zip\n", rep.Run.ID, rep.Run.ID)
+		fmt.Fprintf(w, "\nevidence pack: deskdrill evidence %d --db %s --out trial-%d.zip\n", rep.Run.ID, shellQuote(db), rep.Run.ID)
 	}
 	return nil
 }
@@ -240,4 +242,13 @@ func trendText(id string, t trial.Trend) string {
 		return t.Direction
 	}
 	return fmt.Sprintf("%s (last %d days %s, before %s)", t.Direction, t.RecentDays, formatKPI(id, *t.Recent), formatKPI(id, *t.Earlier))
+}
+
+// shellQuote returns s as one word of a POSIX shell: as it is when it
+// holds only characters that need no quoting, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+:@,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

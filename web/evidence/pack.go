@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
@@ -188,6 +190,46 @@ func why(kpi string) string {
 	return k.Name
 }
 
+// packScenario returns the scenario's file as recorded, with its
+// top-level contract: and platform: references pointing at the pack's own
+// contract.yaml and profile.yaml (when the pack has them), so that the
+// scenario loads from the pack alone: a name or a path of the machine the
+// run was played on would resolve to another file, or to none. The line
+// keeps what it named in a comment.
+func packScenario(data []byte, srcs []scenarios.Source) []byte {
+	has := map[string]bool{}
+	for _, s := range srcs {
+		has[s.Role] = true
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return data
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		var file string
+		switch {
+		case k.Value == "contract" && has[scenarios.RoleContract]:
+			file = ContractYAML
+		case k.Value == "platform" && has[scenarios.RoleProfile]:
+			file = ProfileYAML
+		}
+		// Only a one-line scalar at the top level; an inline mapping is
+		// the file itself.
+		if file == "" || v.Kind != yaml.ScalarNode || v.Value == file || k.Column != 1 || k.Line != v.Line || k.Line > len(lines) {
+			continue
+		}
+		end := ""
+		if strings.HasSuffix(lines[k.Line-1], "\n") {
+			end = "\n"
+		}
+		lines[k.Line-1] = fmt.Sprintf("%s: %s # the pack's own; the run named %s%s", k.Value, file, strconv.Quote(v.Value), end)
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
 // Files returns the pack's files in their order, the manifest last.
 func (p *Pack) Files() ([]File, error) {
 	st := p.Report.Status
@@ -218,7 +260,7 @@ func (p *Pack) Files() ([]File, error) {
 		case scenarios.RoleContract:
 			other(ContractYAML, s.Data)
 		case scenarios.RoleScenario:
-			other(ScenarioYAML, s.Data)
+			other(ScenarioYAML, packScenario(s.Data, p.Sources))
 		case scenarios.RoleProfile:
 			other(ProfileYAML, s.Data)
 		}

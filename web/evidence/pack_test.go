@@ -48,9 +48,21 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 // playedIn is played in dir; it returns the database's path too.
 func playedIn(t *testing.T, dir string, stop bool) (*store.Store, int64, string) {
 	t.Helper()
+	return playedWith(t, dir, trial3d, nil, stop)
+}
+
+// playedWith is playedIn with scenario text scenario and other files
+// beside it (by name).
+func playedWith(t *testing.T, dir, scenario string, others map[string]string, stop bool) (*store.Store, int64, string) {
+	t.Helper()
 	p := filepath.Join(dir, "trial-3d.yaml")
-	if err := os.WriteFile(p, []byte(trial3d), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(scenario), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	for name, text := range others {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dbPath := filepath.Join(dir, "t.db")
 	st, err := store.Open(t.Context(), dbPath, store.Options{})
@@ -312,5 +324,44 @@ func TestBuild_RecordsChanged(t *testing.T) {
 	}
 	if !strings.Contains(string(fs[evidence.StatementHTML]), "recorded verdict stands") {
 		t.Error("statement.html does not say the records disagree")
+	}
+}
+
+// The pack's scenario.yaml loads from the pack alone: the run's scenario
+// named its contract by a file of the merchant's machine
+// (contracts/vendor.yaml); in the pack it points at contract.yaml (and its
+// platform at profile.yaml), with what the run named in a comment. About 4 s.
+func TestBuild_ScenarioLoadsFromThePack(t *testing.T) {
+	con, err := scenarios.ContractSource("seed-trial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendor := strings.Replace(string(con), "name: seed-trial", "name: vendor-x", 1)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "contracts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sc := strings.Replace(trial3d, "contract: seed-trial", "contract: contracts/vendor.yaml", 1)
+	st, id, _ := playedWith(t, dir, sc, map[string]string{"contracts/vendor.yaml": vendor}, false)
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for name, data := range files(t, p) {
+		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := scenarios.LoadScenario(filepath.Join(out, evidence.ScenarioYAML))
+	if err != nil {
+		t.Fatalf("the pack's scenario.yaml does not load from the pack: %v", err)
+	}
+	if got.Contract.Contract == nil || got.Contract.Contract.Name != "vendor-x" {
+		t.Errorf("the pack's scenario loads contract %+v; want vendor-x, the pack's contract.yaml", got.Contract)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, evidence.ScenarioYAML))
+	if !strings.Contains(string(b), `contract: contract.yaml # the pack's own; the run named "contracts/vendor.yaml"`) {
+		t.Errorf("scenario.yaml:\n%s\nwant its contract line pointing at contract.yaml and naming the original", b)
 	}
 }
