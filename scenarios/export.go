@@ -659,10 +659,27 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					pk.Values[rl.kpi] = s
 					break
 				}
+				// DOMAIN.md §1: the count ÷ the calendar days from the
+				// first to the last day of the period's rows, inclusive;
+				// a day without a row (or without a value) had no
+				// timeouts, and counts in both sums alike.
 				perDay := map[string]float64{}
+				first, last := "", ""
 				for _, rw := range rs {
+					if rw.day != "" && (first == "" || rw.day < first) {
+						first = rw.day
+					}
+					if rw.day > last {
+						last = rw.day
+					}
 					if c, ok := rw.vals[i]; ok {
 						perDay[rw.day] += c.v
+					}
+				}
+				days := len(perDay)
+				if d0, err0 := time.Parse(time.DateOnly, first); err0 == nil {
+					if d1, err1 := time.Parse(time.DateOnly, last); err1 == nil {
+						days = max(days, int(d1.Sub(d0).Hours()/24+0.5)+1)
 					}
 				}
 				s, bad := 0.0, 0
@@ -672,13 +689,17 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 						bad++
 					}
 				}
-				pk.Values[rl.kpi] = s / float64(len(perDay))
+				pk.Values[rl.kpi] = s / float64(days)
 				if o.DailyLimit >= 0 && rl.kpi == "timeouts_per_day" {
 					if _, given := pk.Values["timeout_bad_day_share"]; !given {
-						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(len(perDay))
+						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(days)
 					}
 				}
-				x.Notes = append(x.Notes, fmt.Sprintf("%s %s: %d days with rows; a day without a row is not counted", p, rl.kpi, len(perDay)))
+				note := fmt.Sprintf("%s %s: over the %d calendar days from %s to %s", p, rl.kpi, days, first, last)
+				if quiet := days - len(perDay); quiet > 0 {
+					note += fmt.Sprintf(", %d of them without a value (no row, or an empty cell), counted as days without timeouts", quiet)
+				}
+				x.Notes = append(x.Notes, note)
 			default:
 				sw, s, weighted := 0.0, 0.0, true
 				for _, c := range vals {

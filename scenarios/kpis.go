@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -86,7 +87,18 @@ func ParseKPIValue(id, s string) (float64, error) {
 }
 
 func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM)))
+	// The byte-order mark is not a character of the first line: positions
+	// are counted without it, in characters as editors count them (the
+	// reader counts bytes).
+	data = bytes.TrimPrefix(data, utf8BOM)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	chars := func(line, col int) int {
+		if line >= 1 && line <= len(lines) && col-1 <= len(lines[line-1]) && col >= 1 {
+			return utf8.RuneCount(lines[line-1][:col-1]) + 1
+		}
+		return col
+	}
+	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
 	r.FieldsPerRecord = 0
 	header, err := r.Read()
@@ -100,7 +112,7 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 	// taken right after its row is read.
 	fail := func(col int, field, format string, args ...any) error {
 		line, column := r.FieldPos(col)
-		return &FieldError{File: file, Line: line, Column: column, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &FieldError{File: file, Line: line, Column: chars(line, column), Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
