@@ -98,14 +98,19 @@ type AgentReview struct {
 
 // Review is the judgement of a set of conversations.
 type Review struct {
-	Period        string              `json:"period"`
-	Start         time.Time           `json:"start"`
-	Conversations int                 `json:"conversations"`
-	KPIs          sim.KPIValues       `json:"kpis"`
-	Days          []sim.KPIValues     `json:"days"`
-	Agents        []AgentReview       `json:"agents"`
-	Scores        []ConversationScore `json:"scores"`
-	MeanScore     float64             `json:"mean_score"`
+	Period        string        `json:"period"`
+	Start         time.Time     `json:"start"`
+	Conversations int           `json:"conversations"`
+	KPIs          sim.KPIValues `json:"kpis"`
+	// Counts are the counts behind KPIs, by the names of a KPI file's
+	// count columns (n_ratings, n_rounds, n_paid_orders, ...);
+	// DaysCounts those behind each of Days.
+	Counts     map[string]float64   `json:"counts"`
+	Days       []sim.KPIValues      `json:"days"`
+	DaysCounts []map[string]float64 `json:"days_counts"`
+	Agents     []AgentReview        `json:"agents"`
+	Scores     []ConversationScore  `json:"scores"`
+	MeanScore  float64              `json:"mean_score"`
 	// Evidence lists, per KPI id, the conversations that pulled it the
 	// wrong way: the lines of a claim.
 	Evidence map[string][]string `json:"evidence"`
@@ -515,7 +520,13 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			delete(dv, id)
 		}
 		r.Days = append(r.Days, dv)
+		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay))
 	}
+	paidCol := paid
+	if _, ok := unevaluated["dispute_refund_rate"]; ok {
+		paidCol = 0
+	}
+	r.Counts = all.Total().Columns(paidCol)
 	names := make([]string, 0, len(agents))
 	for n := range agents {
 		names = append(names, n)

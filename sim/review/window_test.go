@@ -1,6 +1,7 @@
 package review_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -183,5 +184,33 @@ func TestEvaluate_Cuts(t *testing.T) {
 	}
 	if n := len(r.Notes); n < 2 || !strings.Contains(r.Notes[0], "1 counted missed") || !strings.Contains(r.Notes[0], "1 left out of the KPIs") {
 		t.Errorf("notes %q; want one per cut with both counts", r.Notes)
+	}
+}
+
+// The review's JSON carries the counts behind its KPIs by the names of a
+// KPI file's count columns. Expected from TestEvaluate_Cuts's chats: 3
+// rounds counted (ok's and the two missed), 1 on time, 100 paid orders;
+// one day, with the same counts.
+func TestEvaluate_Counts(t *testing.T) {
+	convs := []*sim.Conversation{
+		rounds("ok", []string{"09:00"}, []float64{10}),
+		cutAt("end-4m", sim.LeaveRunEnded, "10:05", 4*time.Minute),
+		cutAt("int-5m", sim.LeaveInterrupted, "11:00", 5*time.Minute),
+	}
+	r, err := review.Evaluate(convs, review.Options{Profile: taobaoLike(), Start: time.Date(2026, 11, 11, 0, 0, 0, 0, cst), PaidOrders: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for col, want := range map[string]float64{"n_rounds": 3, "n_rounds_on_time": 1, "n_sessions": 3, "n_paid_orders": 100} {
+		if got := r.Counts[col]; got != want {
+			t.Errorf("counts[%s] = %v; want %v", col, got, want)
+		}
+	}
+	if len(r.DaysCounts) != 1 || r.DaysCounts[0]["n_rounds"] != 3 {
+		t.Errorf("days counts %v; want one day of 3 rounds", r.DaysCounts)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), `"counts":{`) || !strings.Contains(string(b), `"n_ratings":0`) {
+		t.Errorf("the review's JSON has no counts: %.200s", b)
 	}
 }
