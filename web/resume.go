@@ -40,6 +40,7 @@ func (lr *liveRun) resume(ctx context.Context, rc RunConfig) (firstConv int, ela
 	}
 	lr.run = run
 	lr.started = run.Started
+	lr.scenario = OnRunCalendar(rc.Scenario, run)
 	for _, c := range convs {
 		lr.finished = append(lr.finished, c)
 		lr.scores[c.ID] = sim.ScoreConversation(c, lr.scenario.Platform, sim.DefaultScoreWeights())

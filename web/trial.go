@@ -71,7 +71,7 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 		if err != nil {
 			return nil, nil, fmt.Errorf("run %d: its scenario %s: %w", run.ID, run.Scenario, err)
 		}
-		return sc, srcs, nil
+		return OnRunCalendar(sc, run), srcs, nil
 	}
 	srcs := make([]scenarios.Source, len(recorded))
 	for i, s := range recorded {
@@ -81,7 +81,17 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 	if err != nil {
 		return nil, nil, fmt.Errorf("run %d: the scenario it was played under: %w", run.ID, err)
 	}
-	return sc, srcs, nil
+	return OnRunCalendar(sc, run), srcs, nil
+}
+
+// OnRunCalendar returns sc on the calendar run played it on: moved by
+// whole days to the run's clock start (a real-time run's, rebased to the
+// day it started), or sc itself.
+func OnRunCalendar(sc *sim.Scenario, run store.Run) *sim.Scenario {
+	if run.ClockStart.IsZero() {
+		return sc
+	}
+	return sc.ShiftDays(sim.DaysBetween(sc.StartTime(), run.ClockStart, sc.StartTime().Location()))
 }
 
 // trialState says where trial run stands at now, without a recorded
@@ -99,12 +109,14 @@ func trialState(sc *sim.Scenario, run store.Run, now time.Time) trial.State {
 	return trial.StateRunning
 }
 
-// judgeTrial evaluates the trial of a run of sc from its review rv; open
-// holds the arrival times, on the scenario's clock, of the conversations
-// still open.
-func judgeTrial(sc *sim.Scenario, rv *review.Review, played time.Duration, state trial.State, open []time.Time) (*trial.Status, error) {
-	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime(), End: sc.EndTime(),
-		Played: played, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state, Open: open})
+// judgeTrial evaluates the trial of run of sc (on the run's calendar)
+// from its review rv at played scenario time; open holds the arrival
+// times, on the scenario's clock, of the conversations still open. The
+// trial begins when the run did: a real-time run's first day begins at
+// the time of day it started (run.ClockOffset).
+func judgeTrial(sc *sim.Scenario, run store.Run, rv *review.Review, played time.Duration, state trial.State, open []time.Time) (*trial.Status, error) {
+	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime().Add(run.ClockOffset), End: sc.EndTime(),
+		Played: played - run.ClockOffset, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state, Open: open})
 }
 
 // ended reports whether recorded conversation c has ended: the hub
@@ -193,7 +205,7 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	if final {
 		played, state = sc.Duration, trial.StateFinal
 	}
-	status, err := judgeTrial(sc, rv, played, state, open)
+	status, err := judgeTrial(sc, run, rv, played, state, open)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -267,7 +279,7 @@ func (lr *liveRun) liveTrial(rv *review.Review, now time.Time) (*trial.Status, e
 	for _, at := range lr.hub.Open() {
 		open = append(open, clock(at))
 	}
-	return judgeTrial(lr.scenario, rv, played, state, open)
+	return judgeTrial(lr.scenario, lr.run, rv, played, state, open)
 }
 
 // watchTrialEnd ends a trial run when the scenario's time is over and the
@@ -372,7 +384,7 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
-	status, err := judgeTrial(lr.scenario, rv, lr.scenario.Duration, trial.StateFinal, nil)
+	status, err := judgeTrial(lr.scenario, lr.run, rv, lr.scenario.Duration, trial.StateFinal, nil)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}

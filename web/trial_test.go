@@ -232,3 +232,73 @@ func TestServer_TrialWindDown(t *testing.T) {
 		t.Errorf("verdict %+v; want a refund: the 30-second answer rate is 0", st.Verdict)
 	}
 }
+
+// A real-time trial (speed 1) runs on the real calendar (docs/trial.md):
+// started on 2026-12-06 at 09:30 Beijing time, trial-3d (written for
+// 2026-03-02) plays from 2026-12-06, its first day from 09:30 (partial),
+// to 2026-12-09 00:00; the run records its calendar, and readers of the
+// file (trial status) judge on it. A compressed run keeps the scenario's
+// own calendar.
+func TestServer_TrialRealTimeCalendar(t *testing.T) {
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 9, 30, 0, 0, sh)
+	for _, tc := range []struct {
+		name          string
+		speed         float64
+		clockStart    string
+		offset        time.Duration
+		start, end    string
+		firstDayHours float64
+	}{
+		{"speed 1: today, from now", 1, "2026-12-06 00:00", 9*time.Hour + 30*time.Minute, "2026-12-06 09:30", "2026-12-09 00:00", 14.5},
+		{"compressed: the scenario's own", 86400, "", 0, "2026-03-02 00:00", "2026-03-05 00:00", 24},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := now
+			ts, file := newTrialServer(t, func(c *web.Config) { c.Now = func() time.Time { return clock } })
+			sc, srcs, err := scenarios.LoadScenarioSources(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := ts.srv.Start(t.Context(), web.RunConfig{Scenario: sc, Sources: srcs, Seed: 1, Speed: tc.speed, Customers: "external"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, err := ts.st.Run(t.Context(), info.Run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotStart := ""
+			if !run.ClockStart.IsZero() {
+				gotStart = run.ClockStart.In(sh).Format("2006-01-02 15:04")
+			}
+			if gotStart != tc.clockStart || run.ClockOffset != tc.offset {
+				t.Errorf("the run records clock start %q, offset %v; want %q, %v", gotStart, run.ClockOffset, tc.clockStart, tc.offset)
+			}
+			// A day and a half later (at the run's speed, its own clock), as
+			// a reader of the file judges it (the store opened without the
+			// serve's lock sees the run as stopped: judged as live here).
+			clock = now.Add(time.Duration(float64(36*time.Hour) / tc.speed))
+			run.State, run.Interruptions = store.RunLive, nil
+			onCal, _, err := web.RunScenario(t.Context(), ts.st, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _, _, err := web.TrialFromRecords(t.Context(), ts.st, run, onCal, clock, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := func(t time.Time) string { return t.In(sh).Format("2006-01-02 15:04") }
+			if s.DaysDone < 1 {
+				t.Fatalf("trial %s → %s, played %v s, %d of %d days; want the first day finished", f(s.Start), f(s.End), s.Played, s.DaysDone, s.Days)
+			}
+			if f(s.Start) != tc.start || f(s.End) != tc.end || s.Days != 3 || s.Daily[0].Hours != tc.firstDayHours {
+				t.Errorf("trial %s → %s, %d of %d days, first day %v h; want %s → %s, 3 days, the first %v h",
+					f(s.Start), f(s.End), s.DaysDone, s.Days, s.Daily[0].Hours, tc.start, tc.end, tc.firstDayHours)
+			}
+		})
+	}
+}
