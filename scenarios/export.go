@@ -284,7 +284,12 @@ type Export struct {
 	Periods []sim.PeriodKPIs
 	// RowsPerPeriod counts the rows behind each period.
 	RowsPerPeriod map[string]int
-	Notes         []string
+	// Counts are, per period, the denominators behind its pooled values,
+	// named n_<kpi id>: the sum of the weights a rate was pooled with (the
+	// rows, when the map gives no weight), the calendar days of a count
+	// per day, the rows of a summed count.
+	Counts map[string]map[string]float64
+	Notes  []string
 }
 
 // maxExportErrors is how many bad cells one read reports.
@@ -358,7 +363,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 	if len(lines) < hr || strings.TrimSpace(lines[hr-1]) == "" {
 		return nil, &FieldError{File: file, Line: hr, Column: 1, Msg: fmt.Sprintf("no header on line %d (the column map's header_row); want %s", hr, strings.Join(m.Expected(), ", "))}
 	}
-	x := &Export{Encoding: enc, Delimiter: delimiter(lines[hr-1]), RowsPerPeriod: map[string]int{}}
+	x := &Export{Encoding: enc, Delimiter: delimiter(lines[hr-1]), RowsPerPeriod: map[string]int{}, Counts: map[string]map[string]float64{}}
 	r := csv.NewReader(strings.NewReader(strings.Join(lines[hr-1:], "")))
 	r.Comma = x.Delimiter
 	r.FieldsPerRecord = -1
@@ -631,6 +636,8 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 		rs := byPeriod[p]
 		x.RowsPerPeriod[p] = len(rs)
 		pk := sim.PeriodKPIs{Period: p, Values: sim.KPIValues{}}
+		counts := map[string]float64{}
+		x.Counts[p] = counts
 		for _, i := range kpiCols {
 			rl := roles[i]
 			k, _ := sim.LookupKPI(rl.kpi)
@@ -650,6 +657,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					s += c.v
 				}
 				pk.Values[rl.kpi] = s
+				counts["n_"+rl.kpi] = float64(len(vals))
 			case sim.UnitCountPerDay:
 				if m.Day == "" {
 					s := 0.0 // per-day values of each sub-account: the team's is their sum
@@ -657,6 +665,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 						s += c.v
 					}
 					pk.Values[rl.kpi] = s
+					counts["n_"+rl.kpi] = float64(len(vals))
 					break
 				}
 				// DOMAIN.md §1: the count ÷ the calendar days from the
@@ -690,6 +699,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					}
 				}
 				pk.Values[rl.kpi] = s / float64(days)
+				counts["n_"+rl.kpi] = float64(days)
 				if o.DailyLimit >= 0 && rl.kpi == "timeouts_per_day" {
 					if _, given := pk.Values["timeout_bad_day_share"]; !given {
 						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(days)
@@ -721,6 +731,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					x.Notes = append(x.Notes, fmt.Sprintf("%s %s: the unweighted mean of %d rows (the map gives no weight column: a pooled rate needs counts)", p, rl.kpi, len(vals)))
 				}
 				pk.Values[rl.kpi] = s / sw
+				counts["n_"+rl.kpi] = sw
 			}
 		}
 		x.Periods = append(x.Periods, pk)

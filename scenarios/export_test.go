@@ -97,6 +97,12 @@ func TestReadExport_Pools(t *testing.T) {
 			if got["timeout_bad_day_share"] != 0.5 {
 				t.Errorf("timeout_bad_day_share = %v; want 0.5 (one of two days over 5)", got["timeout_bad_day_share"])
 			}
+			// The denominators: ratings 40 + 10 behind satisfaction, the
+			// 400 sessions behind the response time, two days.
+			n := x.Counts["2026-11"]
+			if n["n_satisfaction"] != 50 || n["n_response_avg_s"] != 400 || n["n_timeouts_per_day"] != 2 {
+				t.Errorf("counts %v; want n_satisfaction 50, n_response_avg_s 400, n_timeouts_per_day 2", n)
+			}
 		})
 	}
 }
@@ -299,6 +305,9 @@ func TestReadExport_TimeoutsOverCalendarDays(t *testing.T) {
 	v := x.Periods[0].Values
 	if v["timeouts_per_day"] != 1.5 || v["timeout_bad_day_share"] != 0.25 {
 		t.Errorf("timeouts_per_day %v, bad-day share %v; want 1.5 and 0.25", v["timeouts_per_day"], v["timeout_bad_day_share"])
+	}
+	if n := x.Counts["2026-11"]["n_timeouts_per_day"]; n != 4 {
+		t.Errorf("n_timeouts_per_day = %v; want the 4 days divided by", n)
 	}
 	if n := strings.Join(x.Notes, "\n"); !strings.Contains(n, "over the 4 calendar days from 2026-11-01 to 2026-11-04, 2 of them without a value") {
 		t.Errorf("notes %q; want the days and the two without a value", n)
