@@ -235,7 +235,14 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 	}
 	st := &Status{Contract: c.Name, Currency: c.Currency, Fee: c.Trial.Fee, RefundRatio: ratio, ExitWithoutReason: c.Trial.ExitWithoutReason,
 		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days,
-		Cuts: slices.Clone(r.Cuts), Notes: slices.Clone(r.Notes)}
+		Cuts: slices.Clone(r.Cuts)}
+	// The review's notes (cuts, conversations after the end...), but its
+	// word on paid orders: the trial says its own below.
+	for _, n := range r.Notes {
+		if !strings.HasPrefix(n, "dispute_refund_rate not evaluated") && !strings.HasPrefix(n, "no paid-order count") {
+			st.Notes = append(st.Notes, n)
+		}
+	}
 	if st.Cuts == nil {
 		st.Cuts = []review.Cut{}
 	}
