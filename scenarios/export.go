@@ -284,7 +284,12 @@ type Export struct {
 	Periods []sim.PeriodKPIs
 	// RowsPerPeriod counts the rows behind each period.
 	RowsPerPeriod map[string]int
-	Notes         []string
+	// Counts are, per period, the denominators behind its pooled values,
+	// named n_<kpi id>: the sum of the weights a rate was pooled with (the
+	// rows, when the map gives no weight), the calendar days of a count
+	// per day, the rows of a summed count.
+	Counts map[string]map[string]float64
+	Notes  []string
 }
 
 // maxExportErrors is how many bad cells one read reports.
@@ -358,7 +363,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 	if len(lines) < hr || strings.TrimSpace(lines[hr-1]) == "" {
 		return nil, &FieldError{File: file, Line: hr, Column: 1, Msg: fmt.Sprintf("no header on line %d (the column map's header_row); want %s", hr, strings.Join(m.Expected(), ", "))}
 	}
-	x := &Export{Encoding: enc, Delimiter: delimiter(lines[hr-1]), RowsPerPeriod: map[string]int{}}
+	x := &Export{Encoding: enc, Delimiter: delimiter(lines[hr-1]), RowsPerPeriod: map[string]int{}, Counts: map[string]map[string]float64{}}
 	r := csv.NewReader(strings.NewReader(strings.Join(lines[hr-1:], "")))
 	r.Comma = x.Delimiter
 	r.FieldsPerRecord = -1
@@ -631,6 +636,8 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 		rs := byPeriod[p]
 		x.RowsPerPeriod[p] = len(rs)
 		pk := sim.PeriodKPIs{Period: p, Values: sim.KPIValues{}}
+		counts := map[string]float64{}
+		x.Counts[p] = counts
 		for _, i := range kpiCols {
 			rl := roles[i]
 			k, _ := sim.LookupKPI(rl.kpi)
@@ -650,6 +657,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					s += c.v
 				}
 				pk.Values[rl.kpi] = s
+				counts["n_"+rl.kpi] = float64(len(vals))
 			case sim.UnitCountPerDay:
 				if m.Day == "" {
 					s := 0.0 // per-day values of each sub-account: the team's is their sum
@@ -657,12 +665,30 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 						s += c.v
 					}
 					pk.Values[rl.kpi] = s
+					counts["n_"+rl.kpi] = float64(len(vals))
 					break
 				}
+				// DOMAIN.md §1: the count ÷ the calendar days from the
+				// first to the last day of the period's rows, inclusive;
+				// a day without a row (or without a value) had no
+				// timeouts, and counts in both sums alike.
 				perDay := map[string]float64{}
+				first, last := "", ""
 				for _, rw := range rs {
+					if rw.day != "" && (first == "" || rw.day < first) {
+						first = rw.day
+					}
+					if rw.day > last {
+						last = rw.day
+					}
 					if c, ok := rw.vals[i]; ok {
 						perDay[rw.day] += c.v
+					}
+				}
+				days := len(perDay)
+				if d0, err0 := time.Parse(time.DateOnly, first); err0 == nil {
+					if d1, err1 := time.Parse(time.DateOnly, last); err1 == nil {
+						days = max(days, int(d1.Sub(d0).Hours()/24+0.5)+1)
 					}
 				}
 				s, bad := 0.0, 0
@@ -672,13 +698,18 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 						bad++
 					}
 				}
-				pk.Values[rl.kpi] = s / float64(len(perDay))
+				pk.Values[rl.kpi] = s / float64(days)
+				counts["n_"+rl.kpi] = float64(days)
 				if o.DailyLimit >= 0 && rl.kpi == "timeouts_per_day" {
 					if _, given := pk.Values["timeout_bad_day_share"]; !given {
-						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(len(perDay))
+						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(days)
 					}
 				}
-				x.Notes = append(x.Notes, fmt.Sprintf("%s %s: %d days with rows; a day without a row is not counted", p, rl.kpi, len(perDay)))
+				note := fmt.Sprintf("%s %s: over the %d calendar days from %s to %s", p, rl.kpi, days, first, last)
+				if quiet := days - len(perDay); quiet > 0 {
+					note += fmt.Sprintf(", %d of them without a value (no row, or an empty cell), counted as days without timeouts", quiet)
+				}
+				x.Notes = append(x.Notes, note)
 			default:
 				sw, s, weighted := 0.0, 0.0, true
 				for _, c := range vals {
@@ -700,6 +731,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					x.Notes = append(x.Notes, fmt.Sprintf("%s %s: the unweighted mean of %d rows (the map gives no weight column: a pooled rate needs counts)", p, rl.kpi, len(vals)))
 				}
 				pk.Values[rl.kpi] = s / sw
+				counts["n_"+rl.kpi] = sw
 			}
 		}
 		x.Periods = append(x.Periods, pk)

@@ -97,6 +97,12 @@ func TestReadExport_Pools(t *testing.T) {
 			if got["timeout_bad_day_share"] != 0.5 {
 				t.Errorf("timeout_bad_day_share = %v; want 0.5 (one of two days over 5)", got["timeout_bad_day_share"])
 			}
+			// The denominators: ratings 40 + 10 behind satisfaction, the
+			// 400 sessions behind the response time, two days.
+			n := x.Counts["2026-11"]
+			if n["n_satisfaction"] != 50 || n["n_response_avg_s"] != 400 || n["n_timeouts_per_day"] != 2 {
+				t.Errorf("counts %v; want n_satisfaction 50, n_response_avg_s 400, n_timeouts_per_day 2", n)
+			}
 		})
 	}
 }
@@ -281,4 +287,29 @@ func FuzzParseColumnMap(f *testing.F) {
 			t.Fatal("an accepted map expects no column")
 		}
 	})
+}
+
+// Timeouts per day divide by the calendar days from the first to the last
+// day of the period's rows (DOMAIN.md §1: a day without chats counts), the
+// same days in the count and the division. Expected: 4 on 11-01, nothing
+// exported for 11-02, an empty cell on 11-03 and 2 on 11-04 give 6 ÷ 4
+// days = 1.5 (not 6 ÷ 2 days with a value = 3); with a daily limit of 3,
+// one bad day of 4.
+func TestReadExport_TimeoutsOverCalendarDays(t *testing.T) {
+	m := mustMap(t, "day: 日期\nkpis:\n  超时: {kpi: timeouts_per_day, unit: 次}\n")
+	data := "日期,超时\n2026-11-01,4\n2026-11-03,\n2026-11-04,2\n"
+	x, err := scenarios.ReadExport("t.csv", []byte(data), m, scenarios.ExportOptions{DailyLimit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := x.Periods[0].Values
+	if v["timeouts_per_day"] != 1.5 || v["timeout_bad_day_share"] != 0.25 {
+		t.Errorf("timeouts_per_day %v, bad-day share %v; want 1.5 and 0.25", v["timeouts_per_day"], v["timeout_bad_day_share"])
+	}
+	if n := x.Counts["2026-11"]["n_timeouts_per_day"]; n != 4 {
+		t.Errorf("n_timeouts_per_day = %v; want the 4 days divided by", n)
+	}
+	if n := strings.Join(x.Notes, "\n"); !strings.Contains(n, "over the 4 calendar days from 2026-11-01 to 2026-11-04, 2 of them without a value") {
+		t.Errorf("notes %q; want the days and the two without a value", n)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -20,6 +21,10 @@ const (
 	colPeriod   = "period"
 	colExcluded = "excluded"
 	colEvidence = "evidence" // JSON only: {kpi id: [conversation ids]}
+	// colStatus says whether a row's figures are final or may still
+	// change ("provisional"): an evidence pack of a trial under way marks
+	// its rows so. It is checked and not read.
+	colStatus = "status"
 )
 
 // CountPrefix starts the name of a count column in a KPI CSV file
@@ -42,7 +47,9 @@ var utf8BOM = []byte("\ufeff")
 // mark.
 //
 // CSV: a header "period,<kpi id>,..." (an optional "excluded" column holds an
-// exclusion reason; columns named n_... hold counts, checked and not read),
+// exclusion reason; an optional "status" column says "final" or
+// "provisional" and is not read; columns named n_... hold counts, checked
+// and not read),
 // then one row per period; an empty cell means "not supplied". JSON: a list
 // of objects with "period", KPI ids, and optionally "excluded" and
 // "evidence"; null means not supplied.
@@ -80,7 +87,18 @@ func ParseKPIValue(id, s string) (float64, error) {
 }
 
 func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM)))
+	// The byte-order mark is not a character of the first line: positions
+	// are counted without it, in characters as editors count them (the
+	// reader counts bytes).
+	data = bytes.TrimPrefix(data, utf8BOM)
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	chars := func(line, col int) int {
+		if line >= 1 && line <= len(lines) && col-1 <= len(lines[line-1]) && col >= 1 {
+			return utf8.RuneCount(lines[line-1][:col-1]) + 1
+		}
+		return col
+	}
+	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
 	r.FieldsPerRecord = 0
 	header, err := r.Read()
@@ -94,7 +112,7 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 	// taken right after its row is read.
 	fail := func(col int, field, format string, args ...any) error {
 		line, column := r.FieldPos(col)
-		return &FieldError{File: file, Line: line, Column: column, Field: field, Msg: fmt.Sprintf(format, args...)}
+		return &FieldError{File: file, Line: line, Column: chars(line, column), Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
@@ -106,7 +124,7 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 			return nil, fail(i, h, "the first column must be %q", colPeriod)
 		case seen[h]:
 			return nil, fail(i, h, "column given twice")
-		case i == 0 || h == colExcluded:
+		case i == 0 || h == colExcluded || h == colStatus:
 		case strings.HasPrefix(h, CountPrefix) && len(h) > len(CountPrefix):
 		default:
 			if _, ok := sim.LookupKPI(h); !ok {
@@ -140,6 +158,10 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 				p.Period = cell
 			case cols[i] == colExcluded:
 				p.Excluded = cell
+			case cols[i] == colStatus:
+				if cell != "" && cell != "final" && cell != "provisional" {
+					return nil, fail(i, colStatus, "%q: want final or provisional", cell)
+				}
 			case cell == "":
 			case strings.HasPrefix(cols[i], CountPrefix):
 				if n, err := strconv.ParseFloat(cell, 64); err != nil || !(n >= 0) || math.IsInf(n, 0) {

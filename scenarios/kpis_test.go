@@ -57,6 +57,11 @@ func TestParseKPIs_Errors(t *testing.T) {
 	}{
 		{"JSON after a BOM", "k.json", bom + "[{\"period\": \"trial\",\n \"satisfaction\": \"x\"}]", `k.json:2:18: [0].satisfaction: want a number`},
 		{"CSV after a BOM", "k.csv", bom + "period,satisfaction\ntrial,abc\n", `k.csv:2:7: satisfaction: "abc" is not a number`},
+		// Columns count characters, not bytes: 平台故障 is four (twelve
+		// bytes), so abc begins at column 14.
+		{"CSV after a BOM, Chinese before the cell", "k.csv", bom + "period,excluded,satisfaction\n2026-11,平台故障,abc\n", `k.csv:2:14: satisfaction: "abc" is not a number`},
+		{"CSV after a BOM, bad header", "k.csv", bom + "period,满意度\ntrial,0.8\n", `k.csv:1:8: 满意度: unknown KPI`},
+		{"CSV status", "k.csv", "period,status,satisfaction\ntrial,maybe,0.8\n", `k.csv:2:7: status: "maybe": want final or provisional`},
 		{"no such day", "k.csv", "period,satisfaction\n2026-02-30,0.9\n", `"2026-02-30" is not a period`},
 		{"negative count", "k.csv", "period,satisfaction,n_ratings\ntrial,0.9,-1\n", `k.csv:2:11: n_ratings: "-1": a count column`},
 		{"count not a number", "k.csv", "period,n_ratings\ntrial,many\n", `n_ratings: "many": a count column`},

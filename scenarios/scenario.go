@@ -109,11 +109,30 @@ func parseScenario(file string, data []byte, r *refs) (*sim.Scenario, error) {
 	return nil, capErrors(doc.file, all)
 }
 
+// ambiguousZones are abbreviations people write for a zone that are not
+// one (or are a legacy zone of another meaning): each is refused with what
+// to write instead. CST is China Standard Time, US Central Standard Time
+// and Cuba Standard Time; tzdata's own "CST6CDT" is the US one.
+var ambiguousZones = map[string]string{
+	"CST":   "CST is ambiguous (China, US Central or Cuba Standard Time): for Beijing time write Asia/Shanghai",
+	"BJT":   "BJT is an abbreviation, not a time zone: for Beijing time write Asia/Shanghai",
+	"EST":   "EST is an abbreviation (tzdata's EST is a fixed UTC−5 without daylight saving): write an IANA name such as America/New_York",
+	"MST":   "MST is an abbreviation (tzdata's MST is a fixed UTC−7): write an IANA name such as America/Denver",
+	"HST":   "HST is an abbreviation: write an IANA name such as Pacific/Honolulu",
+	"PRC":   "PRC is a legacy alias: write Asia/Shanghai",
+	"UTC+8": "UTC+8 is an offset, not a time zone: for Beijing time write Asia/Shanghai",
+	"GMT+8": "GMT+8 is an offset, not a time zone: for Beijing time write Asia/Shanghai",
+}
+
 // loadZone loads an IANA time zone. "Local" is refused: a scenario must
-// mean the same on every machine.
+// mean the same on every machine; so are abbreviations such as CST, which
+// name several zones.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("%q: want an IANA time zone such as Asia/Shanghai", name)
+	}
+	if why, ok := ambiguousZones[strings.ToUpper(strings.TrimSpace(name))]; ok {
+		return nil, fmt.Errorf("%q: %s", name, why)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {

@@ -285,6 +285,10 @@ func TestParseScenario_Errors(t *testing.T) {
 		{"bad time zone", minimal + "timezone: Mars/Olympus\n",
 			`t.yaml:5:11: timezone: unknown time zone "Mars/Olympus": want an IANA name`},
 		{"local time zone", minimal + "timezone: Local\n", `t.yaml:5:11: timezone: "Local": want an IANA time zone`},
+		// CST names China, US Central and Cuba Standard Time: refused,
+		// pointing at Asia/Shanghai, with the field and its position.
+		{"CST", minimal + "timezone: CST\n", `t.yaml:5:11: timezone: "CST": CST is ambiguous (China, US Central or Cuba Standard Time): for Beijing time write Asia/Shanghai`},
+		{"EST is an abbreviation too", minimal + "timezone: EST\n", `t.yaml:5:11: timezone: "EST": EST is an abbreviation`},
 		{"start with an offset", strings.Replace(minimal, "2026-03-11T00:00", "2026-03-11T00:00+08:00", 1),
 			`t.yaml:2:8: start: date-time "2026-03-11T00:00+08:00": write local time without an offset`},
 		{"start not a date", strings.Replace(minimal, "2026-03-11T00:00", "tomorrow", 1),

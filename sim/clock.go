@@ -161,6 +161,15 @@ func (l LocalTime) In(loc *time.Location) time.Time {
 	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc)
 }
 
+// AddDays returns l moved by n calendar days, its time of day kept (the
+// zero LocalTime stays zero).
+func (l LocalTime) AddDays(n int) LocalTime {
+	if l.IsZero() {
+		return l
+	}
+	return LocalTime{l.wall.AddDate(0, 0, n)}
+}
+
 // String writes l as "2006-01-02T15:04", with seconds when it has any.
 func (l LocalTime) String() string {
 	if l.wall.Second() != 0 {

@@ -420,10 +420,17 @@ func (e *evaluator) termination(served int) []Item {
 	return items
 }
 
+// trial returns the trial's lines: one per checked gate, each with its
+// KPI, measured value, target and the conversations behind it (each once).
+// The fee is refunded once: the first missed gate's line carries the
+// amount, the ratio and the summary of every missed gate; the other missed
+// lines carry 0 and point at it. When every gate is met, the first line
+// carries the summary.
 func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 	t := e.c.Trial
 	var failed, checked []string
-	var evidence []string
+	var items []Item
+	carrier := -1
 	for _, g := range t.Gates {
 		v, ok := p.Values[g.KPI]
 		if !ok {
@@ -433,32 +440,67 @@ func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 		k, _ := LookupKPI(g.KPI)
 		cmp := meets(k, v, g.Target)
 		op := map[bool]string{true: "≥", false: "≤"}[k.Direction == HigherIsBetter]
-		desc := fmt.Sprintf("%s %v (gate %s %v)", g.KPI, v, op, g.Target)
+		// 12 significant digits: the value a KPI file carries (an evidence
+		// pack writes no binary noise), so the reason reads the same
+		// recomputed from the file.
+		desc := fmt.Sprintf("%s %s (gate %s %v)", g.KPI, strconv.FormatFloat(v, 'g', 12, 64), op, g.Target)
 		checked = append(checked, desc)
-		if !cmp {
+		it := Item{Period: p.Period, Clause: "trial", Kind: "trial", KPI: g.KPI, Measured: ptr(v), Target: ptr(g.Target),
+			Band: fmt.Sprintf("gate %s %v", op, g.Target)}
+		if cmp {
+			it.Ratio = ptr(0.0)
+			it.Formula = "gate met"
+			it.Reason = desc + ": met"
+		} else {
 			failed = append(failed, desc)
-			evidence = append(evidence, p.Evidence[g.KPI]...)
+			it.Evidence = unique(p.Evidence[g.KPI])
+			if carrier < 0 {
+				carrier = len(items)
+			}
 		}
+		items = append(items, it)
 	}
-	if len(checked) == 0 {
+	if len(items) == 0 {
 		return nil
 	}
 	ratio := 1.0
 	if t.RefundRatio != nil {
 		ratio = *t.RefundRatio
 	}
-	it := Item{Period: p.Period, Clause: "trial", Kind: "trial", Band: fmt.Sprintf("%d of %d gates checked", len(checked), len(t.Gates)), Evidence: evidence}
+	gates := fmt.Sprintf("%d of %d gates checked", len(checked), len(t.Gates))
 	if len(failed) == 0 {
-		it.Ratio = ptr(0.0)
-		it.Formula = "all gates met"
-		it.Reason = "trial passed: " + strings.Join(checked, "; ")
-		return []Item{it}
+		items[0].Formula = "all gates met (" + gates + ")"
+		items[0].Reason = "trial passed: " + strings.Join(checked, "; ")
+		return items
 	}
-	it.Ratio = ptr(ratio)
-	it.Amount = roundHalfUp(new(big.Rat).Mul(ratOf(t.Fee), dec(ratio)))
-	it.Formula = fmt.Sprintf("trial fee %s × %s = %s", t.Fee, fmtRat(dec(ratio)), it.Amount)
-	it.Reason = "trial failed: " + strings.Join(failed, "; ")
-	return []Item{it}
+	c := &items[carrier]
+	c.Ratio = ptr(ratio)
+	c.Amount = roundHalfUp(new(big.Rat).Mul(ratOf(t.Fee), dec(ratio)))
+	c.Formula = fmt.Sprintf("trial fee %s × %s = %s (%s)", t.Fee, fmtRat(dec(ratio)), c.Amount, gates)
+	c.Reason = "trial failed: " + strings.Join(failed, "; ")
+	for i := range items {
+		if i != carrier && items[i].Ratio == nil {
+			items[i].Formula = "the trial fee is refunded once, on the " + c.KPI + " line"
+			items[i].Reason = fmt.Sprintf("%s %s (gate %s): missed too", items[i].KPI, strconv.FormatFloat(*items[i].Measured, 'g', 12, 64), strings.TrimPrefix(items[i].Band, "gate "))
+		}
+	}
+	return items
+}
+
+// unique returns ids without repeats, in their first order.
+func unique(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // meets reports whether v is at target or better (a value on the target

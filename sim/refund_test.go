@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -283,6 +285,31 @@ func TestContract_Refund_Trial(t *testing.T) {
 				t.Errorf("got %s; want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// The trial gives one line per checked gate, each with its KPI, measured
+// value and target, and the conversations behind a missed gate once each;
+// the fee is refunded once, on the first missed gate's line. Expected from
+// that rule: satisfaction 0.88 and reply rate 0.97 both miss (5,000.00 on
+// the satisfaction line, 0 on the other), the answer rate 0.95 meets its
+// 0.9 gate.
+func TestContract_Refund_TrialLines(t *testing.T) {
+	c := mustValid(t, &sim.Contract{Name: "t", MonthlyFee: fee, Trial: &sim.Trial{Weeks: 2, Fee: 5000_00, Gates: []sim.Gate{
+		{KPI: "satisfaction", Target: 0.9}, {KPI: "reply_rate_3min", Target: 0.98}, {KPI: "answer_rate_30s", Target: 0.9}}}})
+	st, err := c.Refund(sim.RefundInput{Periods: []sim.PeriodKPIs{{Period: sim.TrialPeriod,
+		Values:   sim.KPIValues{"satisfaction": 0.88, "reply_rate_3min": 0.97, "answer_rate_30s": 0.95},
+		Evidence: map[string][]string{"satisfaction": {"c1", "c2", "c1"}, "reply_rate_3min": {"c2", "c3"}, "answer_rate_30s": {"c9"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range st.Items {
+		got = append(got, fmt.Sprintf("%s %v/%v %s %v", it.KPI, *it.Measured, *it.Target, it.Amount, it.Evidence))
+	}
+	want := []string{"satisfaction 0.88/0.9 5000.00 [c1 c2]", "reply_rate_3min 0.97/0.98 0.00 [c2 c3]", "answer_rate_30s 0.95/0.9 0.00 []"}
+	if !slices.Equal(got, want) || st.Total != 5000_00 {
+		t.Errorf("lines %q, total %s; want %q, 5000.00", got, st.Total, want)
 	}
 }
 

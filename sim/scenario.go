@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -146,6 +147,42 @@ func NewScenario() *Scenario {
 
 // StartTime returns the instant the run begins.
 func (s *Scenario) StartTime() time.Time { return s.Start.In(s.loc()) }
+
+// ShiftDays returns a copy of s whose calendar is moved by n days: its
+// start and every surge's window, each at the same time of day. s is not
+// changed.
+func (s *Scenario) ShiftDays(n int) *Scenario {
+	cp := *s
+	cp.Start = s.Start.AddDays(n)
+	cp.Arrivals.Surges = slices.Clone(s.Arrivals.Surges)
+	for i := range cp.Arrivals.Surges {
+		g := &cp.Arrivals.Surges[i]
+		g.Start, g.End = g.Start.AddDays(n), g.End.AddDays(n)
+	}
+	return &cp
+}
+
+// RealTime returns s as a real-time run started at now plays it: moved by
+// whole days so that its first day is now's date in its time zone, and
+// the scenario time already played when the run starts, the time of day
+// of now past the start's (day 1 is partial). When that leaves nothing
+// of the scenario (it ends earlier that day) or now is before the start's
+// time of day, the run plays from the start: the offset is 0.
+func (s *Scenario) RealTime(now time.Time) (rebased *Scenario, offset time.Duration) {
+	rebased = s.ShiftDays(DaysBetween(s.StartTime(), now, s.loc()))
+	offset = now.Sub(rebased.StartTime())
+	if offset < 0 || offset >= s.Duration {
+		offset = 0
+	}
+	return rebased, offset
+}
+
+// DaysBetween returns the calendar days from a's date to b's, in loc.
+func DaysBetween(a, b time.Time, loc *time.Location) int {
+	a, b = a.In(loc), b.In(loc)
+	return int(math.Round(time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC).
+		Sub(time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)).Hours() / 24))
+}
 
 // EndTime returns the instant the run ends (exclusive).
 func (s *Scenario) EndTime() time.Time { return s.StartTime().Add(s.Duration) }

@@ -250,3 +250,48 @@ func TestScenario_PersonaShares(t *testing.T) {
 		}
 	}
 }
+
+// A real-time run plays its scenario on the real calendar (docs/live.md):
+// moved by whole days so that day 1 is today in its zone, from the real
+// time of day. Expected values are written from that rule: trial-like
+// 14 days from 2026-03-02 00:00 (Asia/Shanghai) with a surge on
+// 2026-03-10 20:00, started 2026-12-06 09:30 Beijing time (01:30Z) → from
+// 2026-12-06 00:00, offset 9h30m, the surge on 2026-12-14 20:00.
+func TestScenario_RealTime(t *testing.T) {
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := func(start sim.LocalTime, d time.Duration) *sim.Scenario {
+		return &sim.Scenario{Start: start, Location: sh, Duration: d,
+			Arrivals: sim.Arrivals{Surges: []sim.Surge{{Name: "s", Start: sim.Date(2026, 3, 10, 20, 0), Duration: time.Hour}}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		sc     *sim.Scenario
+		now    time.Time
+		start  string
+		offset time.Duration
+		surge  string
+	}{
+		{"two weeks, started mid-morning", base(sim.Date(2026, 3, 2, 0, 0), 14*24*time.Hour), time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC),
+			"2026-12-06 00:00", 9*time.Hour + 30*time.Minute, "2026-12-14 20:00"},
+		{"UTC date differs from Beijing's", base(sim.Date(2026, 3, 2, 0, 0), 14*24*time.Hour), time.Date(2026, 12, 5, 23, 0, 0, 0, time.UTC),
+			"2026-12-06 00:00", 7 * time.Hour, "2026-12-14 20:00"},
+		{"a day from 08:00, started at 06:00: from its start", base(sim.Date(2026, 3, 2, 8, 0), 24*time.Hour), time.Date(2026, 12, 6, 6, 0, 0, 0, sh),
+			"2026-12-06 08:00", 0, "2026-12-14 20:00"},
+		{"a 2-hour scenario, started after it would end: from its start", base(sim.Date(2026, 3, 2, 0, 0), 2*time.Hour), time.Date(2026, 12, 6, 15, 0, 0, 0, sh),
+			"2026-12-06 00:00", 0, "2026-12-14 20:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, off := tc.sc.RealTime(tc.now)
+			from, _ := got.Arrivals.Surges[0].Window(sh)
+			if s := got.StartTime().Format("2006-01-02 15:04"); s != tc.start || off != tc.offset || from.Format("2006-01-02 15:04") != tc.surge {
+				t.Errorf("start %s, offset %v, surge %s; want %s, %v, %s", s, off, from.Format("2006-01-02 15:04"), tc.start, tc.offset, tc.surge)
+			}
+			if tc.sc.StartTime().Format("2006-01-02") != "2026-03-02" || tc.sc.Arrivals.Surges[0].Start.String() != "2026-03-10T20:00" {
+				t.Error("RealTime changed the scenario it was given")
+			}
+		})
+	}
+}

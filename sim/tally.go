@@ -198,6 +198,32 @@ func within(clock, from, to float64, wraps bool) bool {
 	return clock >= from && clock < to
 }
 
+// InBusinessHours reports whether an instant off seconds after the start
+// falls in the profile's business hours on a day of the calendar: a round
+// starting then counts in the round KPIs (reply rate, average response,
+// timeouts), a session arriving then in the per-session ones that keep
+// business hours (first response, dialogues, not served). The evidence
+// behind a KPI must be what it counts, so reviews ask this too.
+func (t *Tally) InBusinessHours(off float64) bool {
+	d, clock := t.cal.Local(off)
+	return d >= 0 && within(clock, t.bhFrom, t.bhTo, t.bhWraps)
+}
+
+// InAnswerWindow reports whether a session arriving off seconds after the
+// start counts in the answer rate (answer_rate_30s): outside the
+// profile's exclusion window, if it has one.
+func (t *Tally) InAnswerWindow(off float64) bool {
+	if !t.hasEx {
+		return true
+	}
+	_, clock := t.cal.Local(off)
+	return !within(clock, t.exFrom, t.exTo, t.exWraps)
+}
+
+// TimeoutThreshold returns the response-timeout threshold in seconds: a
+// round answered later, or never, is a timeout.
+func (t *Tally) TimeoutThreshold() float64 { return t.timeout }
+
 func (t *Tally) day(d int) *Counts {
 	for d >= len(t.days) {
 		t.days = append(t.days, Counts{})
@@ -355,6 +381,26 @@ func KPIValuesFor(profile *PlatformProfile, c Counts, daily []Counts, paidOrders
 		}
 	}
 	return v
+}
+
+// Columns returns the counts behind the KPIs by the names of a KPI file's
+// count columns (n_ratings, n_rounds, ...), with paidOrders as
+// n_paid_orders (omitted when not above 0): what a reader checks a rate
+// against.
+func (c Counts) Columns(paidOrders float64) map[string]float64 {
+	f := func(n int) float64 { return float64(n) }
+	m := map[string]float64{
+		"n_sessions": f(c.Sessions), "n_first_sessions": f(c.FirstSessions), "n_rounds": f(c.Rounds),
+		"n_rounds_on_time": f(c.RoundsOnTime), "n_timeouts": f(c.Timeouts), "n_dialogues": f(c.Dialogues),
+		"n_dialogues_on_time": f(c.DialoguesOnTime), "n_not_served": f(c.NotServed), "n_answer_sessions": f(c.AnswerSessions),
+		"n_answered_in_time": f(c.AnsweredInTime), "n_ratings": f(c.Ratings), "n_top2": f(c.Top2), "n_disputes": f(c.Disputes),
+		"n_handled": f(c.Handled), "n_left": f(c.Left), "n_cases": f(c.Cases), "n_resolved_24h": f(c.Resolved24),
+		"n_presales": f(c.Presales), "n_converted": f(c.Converted),
+	}
+	if paidOrders > 0 {
+		m["n_paid_orders"] = paidOrders
+	}
+	return m
 }
 
 // Add adds the counts of o to c: the counts of a period are the sum of its

@@ -40,6 +40,7 @@ func (lr *liveRun) resume(ctx context.Context, rc RunConfig) (firstConv int, ela
 	}
 	lr.run = run
 	lr.started = run.Started
+	lr.scenario = OnRunCalendar(rc.Scenario, run)
 	for _, c := range convs {
 		lr.finished = append(lr.finished, c)
 		lr.scores[c.ID] = sim.ScoreConversation(c, lr.scenario.Platform, sim.DefaultScoreWeights())
@@ -56,7 +57,7 @@ func interruptionNotes(run store.Run) []string {
 			in.At.Local().Format("2006-01-02 15:04:05 MST"), in.Elapsed.Round(time.Second))
 		switch {
 		case !in.Resumed.IsZero():
-			n += fmt.Sprintf(" and resumed at %s; the KPIs cover the whole run", in.Resumed.Local().Format("2006-01-02 15:04:05 MST"))
+			n += fmt.Sprintf(" and resumed at %s; the KPIs cover the whole run but the conversations the interruption cut off (counted missed or left out, as its cut says)", in.Resumed.Local().Format("2006-01-02 15:04:05 MST"))
 		case in.Found.IsZero():
 			n += "; no serve has started on the file since (the next marks it; serve --resume continues it)"
 		default:

@@ -262,7 +262,17 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	if (rc.Bots > 0 || rc.Customers == "internal") && loopback == "" {
 		return nil, errors.New("start run: the server does not know its own address (SetLoopback) for internal customers and bots")
 	}
-	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: s.cfg.Now(), changed: make(chan struct{}), tokens: map[string]string{},
+	now := s.cfg.Now()
+	// A real-time run plays its scenario on the real calendar: day 1 is
+	// today in the scenario's zone, from the time of day it is now
+	// (Scenario.RealTime). A compressed run keeps the scenario's own.
+	var clockStart time.Time
+	var clockOffset time.Duration
+	if rc.Resume == 0 && rc.Speed == 1 {
+		rc.Scenario, clockOffset = rc.Scenario.RealTime(now)
+		clockStart = rc.Scenario.StartTime()
+	}
+	lr := &liveRun{s: s, scenario: rc.Scenario, speed: rc.Speed, started: now, changed: make(chan struct{}), tokens: map[string]string{},
 		scores: map[string]sim.Score{}}
 	people := []struct{ role, name string }{{store.RoleAgent, "trainee"}, {store.RoleSupervisor, "supervisor"}, {store.RoleViewer, "dashboard"}}
 	var (
@@ -275,6 +285,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		if firstConv, resume, err = lr.resume(ctx, rc); err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
+		rc.Scenario = lr.scenario // on the run's calendar
 		id = lr.run.ID
 		// People keep the tokens printed when the run started (only
 		// their hashes are stored); the internal clients get new ones of
@@ -283,7 +294,11 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	} else {
 		conf, _ := json.Marshal(map[string]any{"scenario": rc.Scenario.Name, "seed": rc.Seed, "speed": rc.Speed, "bots": rc.Bots,
 			"bot_skill": rc.BotSkill, "customers": rc.Customers, "count": rc.Count})
-		lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf}
+		lr.run = store.Run{Scenario: rc.Scenario.Name, Seed: rc.Seed, Speed: rc.Speed, Contract: rc.Scenario.Contract.Name, Started: lr.started, Config: conf,
+			ClockStart: clockStart, ClockOffset: clockOffset}
+		// The arrivals before the time of day it starts are drawn, not
+		// sent, as a resumed run's are.
+		resume = clockOffset
 		if id, err = s.store.CreateRun(ctx, lr.run); err != nil {
 			return nil, fmt.Errorf("start run: %w", err)
 		}
@@ -599,17 +614,25 @@ func Period(sc *sim.Scenario) string {
 // time played by now.
 func ReviewOptions(sc *sim.Scenario, run store.Run, now time.Time) review.Options {
 	s0 := sc.StartTime()
-	played := run.Elapsed(now)
+	// The scenario time before the run started (a real-time run's day 1
+	// before the time of day it started) had no store orders of the run.
+	played := run.Elapsed(now) - run.ClockOffset
 	if IsTrial(sc) {
 		// A trial's store stops taking orders at the trial's end, as
 		// sim/trial counts them.
 		played = min(played, sc.Duration)
 	}
-	return review.Options{
+	o := review.Options{
 		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: run.Started, Period: Period(sc),
 		PaidOrders: sc.Store.PaidOrdersPerDay * played.Hours() / 24,
 		Clock:      func(t time.Time) time.Time { return s0.Add(run.Elapsed(t)) },
 	}
+	if IsTrial(sc) {
+		// Nothing after the trial's end is the trial's: sessions arriving
+		// in the wind-down and rounds opened then are left out.
+		o.End = sc.EndTime()
+	}
+	return o
 }
 
 // LiveReview judges the live run's finished conversations so far. The

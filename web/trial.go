@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/deskdrill/deskdrill/scenarios"
@@ -37,6 +38,10 @@ type TrialReport struct {
 	Recorded bool `json:"recorded"`
 	// NotTrial says why a run is not a trial; Status is nil then.
 	NotTrial string `json:"not_trial,omitempty"`
+	// Warnings say where the records no longer agree with the verdict
+	// recorded at the end (rows the disk never took, records changed
+	// since): the recorded verdict stands, and every output shows them.
+	Warnings []string `json:"warnings,omitempty"`
 	// Review and Conversations are what Status was judged from, when it
 	// was judged from the records (not Recorded).
 	Review        *review.Review      `json:"-"`
@@ -66,7 +71,7 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 		if err != nil {
 			return nil, nil, fmt.Errorf("run %d: its scenario %s: %w", run.ID, run.Scenario, err)
 		}
-		return sc, srcs, nil
+		return OnRunCalendar(sc, run), srcs, nil
 	}
 	srcs := make([]scenarios.Source, len(recorded))
 	for i, s := range recorded {
@@ -76,7 +81,17 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 	if err != nil {
 		return nil, nil, fmt.Errorf("run %d: the scenario it was played under: %w", run.ID, err)
 	}
-	return sc, srcs, nil
+	return OnRunCalendar(sc, run), srcs, nil
+}
+
+// OnRunCalendar returns sc on the calendar run played it on: moved by
+// whole days to the run's clock start (a real-time run's, rebased to the
+// day it started), or sc itself.
+func OnRunCalendar(sc *sim.Scenario, run store.Run) *sim.Scenario {
+	if run.ClockStart.IsZero() {
+		return sc
+	}
+	return sc.ShiftDays(sim.DaysBetween(sc.StartTime(), run.ClockStart, sc.StartTime().Location()))
 }
 
 // trialState says where trial run stands at now, without a recorded
@@ -94,10 +109,20 @@ func trialState(sc *sim.Scenario, run store.Run, now time.Time) trial.State {
 	return trial.StateRunning
 }
 
-// judgeTrial evaluates the trial of a run of sc from its review rv.
-func judgeTrial(sc *sim.Scenario, rv *review.Review, played time.Duration, state trial.State) (*trial.Status, error) {
-	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime(), End: sc.EndTime(),
-		Played: played, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state})
+// judgeTrial evaluates the trial of run of sc (on the run's calendar)
+// from its review rv at played scenario time; open holds the arrival
+// times, on the scenario's clock, of the conversations still open. The
+// trial begins when the run did: a real-time run's first day begins at
+// the time of day it started (run.ClockOffset).
+func judgeTrial(sc *sim.Scenario, run store.Run, rv *review.Review, played time.Duration, state trial.State, open []time.Time) (*trial.Status, error) {
+	return trial.Evaluate(rv, trial.Options{Contract: sc.Contract.Contract, Profile: sc.Platform, Start: sc.StartTime().Add(run.ClockOffset), End: sc.EndTime(),
+		Played: played - run.ClockOffset, PaidOrdersPerDay: sc.Store.PaidOrdersPerDay, State: state, Open: open})
+}
+
+// ended reports whether recorded conversation c has ended: the hub
+// records a close (or the buyer's leave) when it does.
+func ended(c *sim.Conversation) bool {
+	return slices.ContainsFunc(c.Events, func(e sim.Event) bool { return e.Kind == sim.EventClose || e.Kind == sim.EventLeave })
 }
 
 // Trial returns the status of trial run id: its recorded final verdict,
@@ -125,6 +150,14 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 			return nil, fmt.Errorf("run %d: its recorded verdict: %w", id, err)
 		}
 		rep.Status, rep.Recorded = &s, true
+		// Judged again from the records, to check them against the verdict
+		// recorded at the end.
+		checked, rv, convs, err := TrialFromRecords(ctx, st, run, sc, now, true)
+		if err != nil {
+			return nil, err
+		}
+		rep.Review, rep.Conversations = rv, convs
+		rep.Warnings = checkRecorded(&s, checked)
 		return rep, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
@@ -153,7 +186,18 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 		s, ok := scores[c.ID]
 		return s, ok
 	}
-	rv, err := review.Evaluate(convs, o)
+	// A conversation still under way is not judged half-way (the live
+	// run judges only the finished ones): it counts when it ends.
+	var done []*sim.Conversation
+	var open []time.Time
+	for _, c := range convs {
+		if ended(c) || final {
+			done = append(done, c)
+		} else {
+			open = append(open, o.Clock(c.Arrived))
+		}
+	}
+	rv, err := review.Evaluate(done, o)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -161,12 +205,33 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	if final {
 		played, state = sc.Duration, trial.StateFinal
 	}
-	status, err := judgeTrial(sc, rv, played, state)
+	status, err := judgeTrial(sc, run, rv, played, state, open)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	status.Notes = append(status.Notes, interruptionNotes(run)...)
 	return status, rv, convs, nil
+}
+
+// checkRecorded compares the verdict recorded at the end with the trial
+// judged again from the records, and says where they disagree.
+func checkRecorded(rec, now *trial.Status) []string {
+	var out []string
+	total := func(s *trial.Status) string {
+		if s.Statement == nil {
+			return "nothing"
+		}
+		return s.Statement.Total.String()
+	}
+	if total(rec) != total(now) {
+		out = append(out, fmt.Sprintf("judged again from the records the trial's refund is %s, not the %s recorded with its final verdict: the records lack some of what the hub saw (see the run's store statistics) or were changed since; the recorded verdict stands",
+			total(now), total(rec)))
+	}
+	if rec.Counts != now.Counts {
+		out = append(out, fmt.Sprintf("the records no longer give the counts recorded with the final verdict (%d sessions, %d ratings, %d rounds recorded; %d, %d, %d now): rows are missing or were changed since; the recorded verdict stands",
+			rec.Counts.Sessions, rec.Counts.Ratings, rec.Counts.Rounds, now.Counts.Sessions, now.Counts.Ratings, now.Counts.Rounds))
+	}
+	return out
 }
 
 // storedScores reads the scores the hub recorded for run id, by
@@ -209,7 +274,12 @@ func (lr *liveRun) liveTrial(rv *review.Review, now time.Time) (*trial.Status, e
 	if played >= lr.scenario.Duration {
 		state = trial.StateClosing
 	}
-	return judgeTrial(lr.scenario, rv, played, state)
+	clock := ReviewOptions(lr.scenario, lr.run, now).Clock
+	var open []time.Time
+	for _, at := range lr.hub.Open() {
+		open = append(open, clock(at))
+	}
+	return judgeTrial(lr.scenario, lr.run, rv, played, state, open)
 }
 
 // watchTrialEnd ends a trial run when the scenario's time is over and the
@@ -314,11 +384,10 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
-	status, err := judgeTrial(lr.scenario, rv, lr.scenario.Duration, trial.StateFinal)
+	status, err := judgeTrial(lr.scenario, lr.run, rv, lr.scenario.Duration, trial.StateFinal, nil)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
-	status.Notes = append(status.Notes, rv.Notes...)
 	b, err := json.Marshal(status)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)

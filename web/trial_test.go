@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/trial"
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/store"
@@ -230,5 +231,168 @@ func TestServer_TrialWindDown(t *testing.T) {
 	}
 	if st.Verdict.Outcome != trial.OutcomeRefund || !slices.Contains(st.Verdict.Failed, "answer_rate_30s") {
 		t.Errorf("verdict %+v; want a refund: the 30-second answer rate is 0", st.Verdict)
+	}
+}
+
+// A real-time trial (speed 1) runs on the real calendar (docs/trial.md):
+// started on 2026-12-06 at 09:30 Beijing time, trial-3d (written for
+// 2026-03-02) plays from 2026-12-06, its first day from 09:30 (partial),
+// to 2026-12-09 00:00; the run records its calendar, and readers of the
+// file (trial status) judge on it. A compressed run keeps the scenario's
+// own calendar.
+func TestServer_TrialRealTimeCalendar(t *testing.T) {
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 9, 30, 0, 0, sh)
+	for _, tc := range []struct {
+		name          string
+		speed         float64
+		clockStart    string
+		offset        time.Duration
+		start, end    string
+		firstDayHours float64
+	}{
+		{"speed 1: today, from now", 1, "2026-12-06 00:00", 9*time.Hour + 30*time.Minute, "2026-12-06 09:30", "2026-12-09 00:00", 14.5},
+		{"compressed: the scenario's own", 86400, "", 0, "2026-03-02 00:00", "2026-03-05 00:00", 24},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := now
+			ts, file := newTrialServer(t, func(c *web.Config) { c.Now = func() time.Time { return clock } })
+			sc, srcs, err := scenarios.LoadScenarioSources(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := ts.srv.Start(t.Context(), web.RunConfig{Scenario: sc, Sources: srcs, Seed: 1, Speed: tc.speed, Customers: "external"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, err := ts.st.Run(t.Context(), info.Run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotStart := ""
+			if !run.ClockStart.IsZero() {
+				gotStart = run.ClockStart.In(sh).Format("2006-01-02 15:04")
+			}
+			if gotStart != tc.clockStart || run.ClockOffset != tc.offset {
+				t.Errorf("the run records clock start %q, offset %v; want %q, %v", gotStart, run.ClockOffset, tc.clockStart, tc.offset)
+			}
+			// A day and a half later (at the run's speed, its own clock), as
+			// a reader of the file judges it (the store opened without the
+			// serve's lock sees the run as stopped: judged as live here).
+			clock = now.Add(time.Duration(float64(36*time.Hour) / tc.speed))
+			run.State, run.Interruptions = store.RunLive, nil
+			onCal, _, err := web.RunScenario(t.Context(), ts.st, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _, _, err := web.TrialFromRecords(t.Context(), ts.st, run, onCal, clock, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := func(t time.Time) string { return t.In(sh).Format("2006-01-02 15:04") }
+			if s.DaysDone < 1 {
+				t.Fatalf("trial %s → %s, played %v s, %d of %d days; want the first day finished", f(s.Start), f(s.End), s.Played, s.DaysDone, s.Days)
+			}
+			if f(s.Start) != tc.start || f(s.End) != tc.end || s.Days != 3 || s.Daily[0].Hours != tc.firstDayHours {
+				t.Errorf("trial %s → %s, %d of %d days, first day %v h; want %s → %s, 3 days, the first %v h",
+					f(s.Start), f(s.End), s.DaysDone, s.Days, s.Daily[0].Hours, tc.start, tc.end, tc.firstDayHours)
+			}
+		})
+	}
+}
+
+// A crash during the wind-down (the trial's time over, a conversation
+// still under way): trial status says so rather than "paused before its
+// end"; serve --resume does the wind-down (no new buyer, the hub empty)
+// and records the final verdict, with the cut conversation counted in its
+// cut (waiting 0.6 s when cut: left out). About 1 s.
+func TestServer_TrialCrashInWindDown(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "trial-3d.yaml")
+	if err := os.WriteFile(file, []byte(trial3d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "trial.db"), store.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// At 86400× the 3 days take 3 s: a run started 10 s ago is past its end.
+	started := time.Now().Add(-10 * time.Second).Truncate(time.Millisecond)
+	id, err := st.CreateRun(ctx, store.Run{Scenario: sc.Name, Seed: 1, Speed: 86400, Contract: "seed-trial", Started: started})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss []store.Source
+	for _, s := range srcs {
+		ss = append(ss, store.Source{Role: s.Role, Name: s.Name, Origin: s.Origin, Data: s.Data})
+	}
+	if err := st.SaveSources(ctx, id, ss); err != nil {
+		t.Fatal(err)
+	}
+	// A buyer who arrived on day 3 and was assigned after the end, when
+	// the hub died.
+	arrived := started.Add(2900 * time.Millisecond)
+	c := &sim.Conversation{ID: "c000001", Case: sim.CaseRefundUnshipped, Arrived: arrived, Events: []sim.Event{
+		{At: arrived, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "还没发货，我要退款"},
+		{At: started.Add(3500 * time.Millisecond), Sender: sim.SenderSystem, Kind: sim.EventAssign, Agent: "vendor-1"},
+	}}
+	if err := st.StartConversation(ctx, id, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.MarkInterrupted(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := web.Trial(ctx, st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status.State != trial.StatePaused || !strings.Contains(rep.Status.Verdict.Reason, "during the wind-down") {
+		t.Errorf("crashed in the wind-down: %s, %q; want paused, saying the wind-down is left to do", rep.Status.State, rep.Status.Verdict.Reason)
+	}
+	srv, err := web.New(web.Config{Store: st, RatingWindow: 200 * time.Millisecond, WindDown: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	srv.SetLoopback("ws" + strings.TrimPrefix(hs.URL, "http"))
+	if _, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Sources: srcs, Seed: 1, Speed: 86400, Customers: "external", Resume: id}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-srv.Ended():
+		if got != id {
+			t.Fatalf("run %d ended; want %d", got, id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the resumed wind-down did not end the trial within 30 s")
+	}
+	rep, err = web.Trial(ctx, st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Status
+	if !rep.Recorded || s.State != trial.StateFinal || !s.Verdict.Final || s.DaysDone != 3 {
+		t.Fatalf("after the resumed wind-down: recorded %v, %s, %d days, verdict %+v; want the final verdict over 3 days", rep.Recorded, s.State, s.DaysDone, s.Verdict)
+	}
+	if len(s.Cuts) != 1 || s.Cuts[0].Kind != sim.LeaveInterrupted || s.Cuts[0].LeftOut != 1 || s.Cuts[0].Missed != 0 {
+		t.Errorf("cuts %+v; want the interruption, 1 left out", s.Cuts)
 	}
 }

@@ -213,6 +213,8 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 			Period string        `json:"period"`
 			Rows   int           `json:"rows"`
 			Values sim.KPIValues `json:"values"`
+			// Counts are the denominators behind Values (n_<kpi>).
+			Counts map[string]float64 `json:"counts"`
 		}
 		out := struct {
 			File      string         `json:"file"`
@@ -226,7 +228,7 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 			Statement *sim.Statement `json:"statement,omitempty"`
 		}{File: file, Columns: columns, Encoding: x.Encoding, Delimiter: delim, Rows: x.Rows, Skipped: x.Skipped, Notes: x.Notes, Statement: st}
 		for _, p := range x.Periods {
-			out.Periods = append(out.Periods, periodJSON{p.Period, x.RowsPerPeriod[p.Period], p.Values})
+			out.Periods = append(out.Periods, periodJSON{p.Period, x.RowsPerPeriod[p.Period], p.Values, x.Counts[p.Period]})
 		}
 		return writeJSON(c.OutOrStdout(), out)
 	}

@@ -374,3 +374,38 @@ func TestScenarios_ValidateBadFile(t *testing.T) {
 		t.Errorf("validating a missing file named double11: exit %d, want 2; %q", r.code, r.stdout)
 	}
 }
+
+// refund --period over a trial's daily record lists the rows it leaves
+// out and why; a file with no period to judge, or without the period
+// asked for, says what it has instead of printing an empty statement.
+func TestRefund_PeriodsOfADailyRecord(t *testing.T) {
+	daily := writeFile(t, "kpis-daily.csv", "period,status,satisfaction,n_ratings\n2026-03-02,final,0.75,4\n2026-03-03,provisional,1,2\ntrial,provisional,0.8333,6\n")
+	days := writeFile(t, "days.csv", "period,satisfaction\n2026-03-02,0.75\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"day rows left out by --period", []string{"--kpis", daily, "--period", "trial"}, 0, []string{
+			"2026-03-02: left out by --period trial: a day is not a contract period",
+			"2026-03-03: left out by --period trial: a day is not a contract period", "TOTAL  5,000.00"}},
+		{"only days, --period trial", []string{"--kpis", days, "--period", "trial"}, 2, []string{
+			"period trial: not in the KPI file (it has only day rows (2026-03-02), which no clause judges"}},
+		{"only days", []string{"--kpis", days}, 2, []string{
+			"days.csv: no contract period to judge (a month such as 2026-11, or trial): it has only day rows (2026-03-02)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := deskdrill(t, append([]string{"refund", "--contract", "seed-trial"}, tc.args...)...)
+			out := r.stdout + r.stderr
+			if r.code != tc.code {
+				t.Errorf("exit %d; want %d\n%s", r.code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output does not say %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

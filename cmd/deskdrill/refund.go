@@ -112,6 +112,10 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 			return err
 		}
 	}
+	if o.kpisFile != "" && len(st.Periods) == 0 {
+		// Nothing to judge: say so rather than print an empty statement.
+		return &scenarios.FieldError{File: o.kpisFile, Msg: "no contract period to judge (a month such as 2026-11, or trial): " + rowsText(st)}
+	}
 	if o.json {
 		return writeStatementJSON(c.OutOrStdout(), st)
 	}
@@ -127,15 +131,42 @@ func currentMonth() string {
 	return time.Now().In(loc).Format("2006-01")
 }
 
+// dayRows returns the day rows of a KPI file, as the statement lists them
+// (not evaluated, no clause).
+func dayRows(st *sim.Statement) []string {
+	var out []string
+	for _, s := range st.Skipped {
+		if s.Clause == "" && sim.IsDayPeriod(s.Period) {
+			out = append(out, s.Period)
+		}
+	}
+	return out
+}
+
+// rowsText says which rows a KPI file has, for an error.
+func rowsText(st *sim.Statement) string {
+	days := dayRows(st)
+	switch {
+	case len(st.Periods) == 0 && len(days) == 0:
+		return "it has no rows"
+	case len(st.Periods) == 0:
+		return fmt.Sprintf("it has only day rows (%s), which no clause judges: a trial is judged on its row trial, pooled over the days (an evidence pack's kpis-daily.csv has it)", strings.Join(days, ", "))
+	case len(days) == 0:
+		return "it has " + strings.Join(st.Periods, ", ")
+	}
+	return fmt.Sprintf("it has %s, and day rows %s", strings.Join(st.Periods, ", "), strings.Join(days, ", "))
+}
+
 // onlyPeriod keeps the lines of one period (and the termination lines),
-// after cure periods were counted over every row.
+// after cure periods were counted over every row. The rows it leaves out
+// are listed as not evaluated, with why.
 func onlyPeriod(st *sim.Statement, period string) (*sim.Statement, error) {
 	found := false
 	for _, p := range st.Periods {
 		found = found || p == period
 	}
 	if !found {
-		return nil, &sim.InputError{Period: period, Err: fmt.Errorf("not in the KPI file (it has %s)", strings.Join(st.Periods, ", "))}
+		return nil, &sim.InputError{Period: period, Err: fmt.Errorf("not in the KPI file (%s)", rowsText(st))}
 	}
 	out := *st
 	out.Periods, out.Items, out.Skipped, out.Total = []string{period}, nil, nil, 0
@@ -148,6 +179,14 @@ func onlyPeriod(st *sim.Statement, period string) (*sim.Statement, error) {
 	for _, s := range st.Skipped {
 		if s.Period == period {
 			out.Skipped = append(out.Skipped, s)
+		}
+	}
+	for _, d := range dayRows(st) {
+		out.Skipped = append(out.Skipped, sim.Skipped{Period: d, Reason: "left out by --period " + period + ": " + sim.DayNotJudged})
+	}
+	for _, p := range st.Periods {
+		if p != period {
+			out.Skipped = append(out.Skipped, sim.Skipped{Period: p, Reason: "left out by --period " + period})
 		}
 	}
 	return &out, nil

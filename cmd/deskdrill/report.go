@@ -143,7 +143,7 @@ func newExportCmd() *cobra.Command {
 			}
 			fmt.Fprintf(c.ErrOrStderr(), "run %d: %d conversations; %s\n", id, len(convs), runState(run))
 			if len(run.Interruptions) > 0 {
-				fmt.Fprintf(c.ErrOrStderr(), "  conversations open at an interruption end with a leave %q and are left out of the KPIs\n", sim.LeaveInterrupted)
+				fmt.Fprintf(c.ErrOrStderr(), "  conversations open at an interruption end with a leave %q: those whose buyer had waited past the reply threshold count as missed, the others are left out of the KPIs\n", sim.LeaveInterrupted)
 			}
 			return nil
 		},

@@ -282,12 +282,20 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	case rc.Customers == "external" && resumed != nil:
 		fmt.Fprintf(out, "  customer token: %s\n  send the rest of the customers with: deskdrill customers --url ws://%s --token %s --scenario %s --seed %d --speed %g --count %d --resume-at %v\n",
 			tokens["swarm"], addr, tokens["swarm"], sc.Name, rc.Seed, rc.Speed, rc.Count, resumed.Interrupted().Elapsed)
+	case rc.Customers == "external" && info.Run.ClockOffset > 0:
+		// A real-time run starts at the time of day it is: the customers
+		// skip the scenario time before it, as a resumed run's do.
+		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s --speed 1 --resume-at %v\n",
+			tokens["swarm"], addr, tokens["swarm"], sc.Name, info.Run.ClockOffset)
 	case rc.Customers == "external":
 		fmt.Fprintf(out, "  customer token: %s\n  send customers with: deskdrill customers --url ws://%s --token %s --scenario %s\n", tokens["swarm"], addr, tokens["swarm"], sc.Name)
 	}
 	if web.IsTrial(sc) {
+		// On the run's calendar: a real-time run's is today's, from now.
+		cal := web.OnRunCalendar(sc, info.Run)
 		fmt.Fprintf(out, "  a trial of %s (%s to %s): it ends by itself at the scenario's end with its final verdict; Ctrl-C pauses it (serve --resume %d continues)\n",
-			scenarios.FormatDuration(sc.Duration), sc.StartTime().Format("2006-01-02 15:04"), sc.EndTime().Format("2006-01-02 15:04"), id)
+			scenarios.FormatDuration(cal.EndTime().Sub(cal.StartTime().Add(info.Run.ClockOffset))), cal.StartTime().Add(info.Run.ClockOffset).Format("2006-01-02 15:04"),
+			cal.EndTime().Format("2006-01-02 15:04"), id)
 		fmt.Fprintf(out, "  trial day by day: deskdrill trial status --db %s --run %d\n", o.db, id)
 	} else if c := sc.Contract.Contract; c != nil && c.Trial != nil {
 		fmt.Fprintf(out, "  note: %s lasts %s, longer than its contract's %d-week trial: the run is judged as a month, not as the trial\n", sc.Name, scenarios.FormatDuration(sc.Duration), c.Trial.Weeks)

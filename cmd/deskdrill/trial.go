@@ -61,7 +61,7 @@ serve. Without --run it shows the latest trial run in the file. See docs/trial.m
 			if jsonOut {
 				return writeJSON(c.OutOrStdout(), rep)
 			}
-			return writeTrial(c.OutOrStdout(), rep)
+			return writeTrial(c.OutOrStdout(), rep, db)
 		},
 	}
 	f := c.Flags()
@@ -96,6 +96,9 @@ func stateText(rep *web.TrialReport) string {
 	case trial.StateClosing:
 		return "its time is over; the verdict is decided when the last conversations end"
 	case trial.StatePaused:
+		if s.Played >= s.End.Sub(s.Start).Seconds() {
+			return fmt.Sprintf("its time is over but its hub stopped during the wind-down (deskdrill serve --resume %d finishes it and records the final verdict)", rep.Run.ID)
+		}
 		return fmt.Sprintf("paused before its end (deskdrill serve --resume %d continues it)", rep.Run.ID)
 	case trial.StateStopped:
 		return "stopped before its end: the verdict stays provisional"
@@ -103,7 +106,9 @@ func stateText(rep *web.TrialReport) string {
 	return "running"
 }
 
-func writeTrial(w io.Writer, rep *web.TrialReport) error {
+// writeTrial prints rep for people; db is the file it came from, for the
+// commands it suggests.
+func writeTrial(w io.Writer, rep *web.TrialReport, db string) error {
 	s := rep.Status
 	fmt.Fprintf(w, "run %d: %s, contract %s, seed %d, speed %g×\n", rep.Run.ID, rep.Scenario, s.Contract, rep.Seed, rep.Run.Speed)
 	zone := s.Start.Location() // the offset JSON kept
@@ -130,6 +135,9 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 		outcome += " " + v.Refund.Grouped() + " " + s.Currency
 	}
 	fmt.Fprintf(w, "\n%s: %s\n  %s\n", label, outcome, v.Reason)
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
+	}
 
 	fmt.Fprintln(w, "\ngates (pooled over the finished days):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -150,7 +158,7 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 		for _, g := range s.Gates {
 			head += "\t" + g.KPI
 		}
-		fmt.Fprintln(tw, head+"\tMET")
+		fmt.Fprintln(tw, head+"\tMET\tOPEN\tFIGURES")
 		for _, d := range s.Daily {
 			row := fmt.Sprintf("  %d\t%s\t%d", d.Index+1, d.Date, d.Counts.Sessions)
 			for _, g := range s.Gates {
@@ -164,28 +172,46 @@ func writeTrial(w io.Writer, rep *web.TrialReport) error {
 				}
 				row += "\t" + cell
 			}
-			fmt.Fprintln(tw, row+"\t"+metText(d.Met))
+			figures := "final"
+			if !d.Final {
+				figures = "provisional"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", row, metText(d.Met), d.Open, figures)
 		}
 		tw.Flush()
 	}
 	if st := s.Statement; st != nil {
 		fmt.Fprintf(w, "\nstatement (contract %s, period trial):\n", st.Contract)
+		// One trial line per gate: named by its KPI.
 		for _, it := range st.Items {
-			fmt.Fprintf(w, "  %-8s %12s  %s\n", it.Clause, it.Amount.Grouped(), it.Reason)
+			name := it.Clause
+			if it.Kind == "trial" && it.KPI != "" {
+				name = it.KPI
+			}
+			fmt.Fprintf(w, "  %-20s %12s  %s\n", name, it.Amount.Grouped(), it.Reason)
 			if it.Formula != "" {
-				fmt.Fprintf(w, "  %-8s %12s  %s\n", "", "", it.Formula)
+				fmt.Fprintf(w, "  %-20s %12s  %s\n", "", "", it.Formula)
 			}
 		}
 		for _, sk := range st.Skipped {
 			fmt.Fprintf(w, "  not evaluated: %s: %s\n", sk.KPI, sk.Reason)
 		}
-		fmt.Fprintf(w, "  %-8s %12s\n", "total", st.Total.Grouped())
+		fmt.Fprintf(w, "  %-20s %12s\n", "total", st.Total.Grouped())
+	}
+	if len(s.Cuts) > 0 {
+		fmt.Fprintln(w, "\ncuts (buyers waiting or chatting when the run's end or an interruption cut them off):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  AT\tBY\tCOUNTED MISSED\tLEFT OUT")
+		for _, c := range s.Cuts {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\n", c.At.In(zone).Format(time.DateTime), c.Kind, c.Missed, c.LeftOut)
+		}
+		tw.Flush()
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	if v.Final {
-		fmt.Fprintf(w, "\nevidence pack: deskdrill evidence %d --db FILE --out trial-%d.zip\n", rep.Run.ID, rep.Run.ID)
+		fmt.Fprintf(w, "\nevidence pack: deskdrill evidence %d --db %s --out trial-%d.zip\n", rep.Run.ID, shellQuote(db), rep.Run.ID)
 	}
 	return nil
 }
@@ -216,4 +242,13 @@ func trendText(id string, t trial.Trend) string {
 		return t.Direction
 	}
 	return fmt.Sprintf("%s (last %d days %s, before %s)", t.Direction, t.RecentDays, formatKPI(id, *t.Recent), formatKPI(id, *t.Earlier))
+}
+
+// shellQuote returns s as one word of a POSIX shell: as it is when it
+// holds only characters that need no quoting, else in single quotes.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+:@,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -10,6 +10,7 @@ package review
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -36,6 +37,12 @@ type Options struct {
 	// the rate is not evaluated (a rate per conversation would overstate it
 	// about tenfold) and the statement says so.
 	PaidOrders float64
+	// End, when set, is the end of the period on the KPI calendar (after
+	// Clock): a conversation arriving at or after it is left out (and
+	// counted in a note), and a round a buyer opens at or after it is not
+	// counted. A trial ends at its scenario's end; the conversations under
+	// way then say nothing more about it.
+	End time.Time
 	// Period is the contract period the conversations stand for ("2026-11"
 	// or "trial"); empty takes the month of Start in the profile's zone.
 	Period string
@@ -91,14 +98,19 @@ type AgentReview struct {
 
 // Review is the judgement of a set of conversations.
 type Review struct {
-	Period        string              `json:"period"`
-	Start         time.Time           `json:"start"`
-	Conversations int                 `json:"conversations"`
-	KPIs          sim.KPIValues       `json:"kpis"`
-	Days          []sim.KPIValues     `json:"days"`
-	Agents        []AgentReview       `json:"agents"`
-	Scores        []ConversationScore `json:"scores"`
-	MeanScore     float64             `json:"mean_score"`
+	Period        string        `json:"period"`
+	Start         time.Time     `json:"start"`
+	Conversations int           `json:"conversations"`
+	KPIs          sim.KPIValues `json:"kpis"`
+	// Counts are the counts behind KPIs, by the names of a KPI file's
+	// count columns (n_ratings, n_rounds, n_paid_orders, ...);
+	// DaysCounts those behind each of Days.
+	Counts     map[string]float64   `json:"counts"`
+	Days       []sim.KPIValues      `json:"days"`
+	DaysCounts []map[string]float64 `json:"days_counts"`
+	Agents     []AgentReview        `json:"agents"`
+	Scores     []ConversationScore  `json:"scores"`
+	MeanScore  float64              `json:"mean_score"`
 	// Evidence lists, per KPI id, the conversations that pulled it the
 	// wrong way: the lines of a claim.
 	Evidence map[string][]string `json:"evidence"`
@@ -115,7 +127,88 @@ type Review struct {
 	// Inference counts the conversations without a case: how many got an
 	// inferred case, and of those how many were judged (confident) or not.
 	Inference *Inference `json:"inference,omitempty"`
-	Notes     []string   `json:"notes,omitempty"`
+	// Cuts are the times the run's end or an interruption cut
+	// conversations off, with how many of those were counted missed and
+	// how many left out.
+	Cuts  []Cut    `json:"cuts,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Cut is one time the run's end (Kind sim.LeaveRunEnded) or an
+// interruption of its hub (sim.LeaveInterrupted) cut conversations off
+// while buyers waited or chatted. A conversation with a round that had
+// already waited past the reply threshold at the cut is counted, as missed
+// (the buyer left unanswered); the others are left out of the KPIs.
+// Leaves of one kind within a minute of the first form one cut.
+type Cut struct {
+	Kind string `json:"kind"`
+	// At is the first leave of the cut on the KPI calendar.
+	At      time.Time `json:"at"`
+	Missed  int       `json:"missed"`
+	LeftOut int       `json:"left_out"`
+}
+
+// Note says what the cut did, for people.
+func (c Cut) Note(threshold time.Duration) string {
+	what := "the run's end"
+	if c.Kind == sim.LeaveInterrupted {
+		what = "an interruption of the run (its hub stopped)"
+	}
+	return fmt.Sprintf("%s at %s cut off %d conversations: %d counted missed (a buyer had already waited over the %s reply threshold), %d left out of the KPIs",
+		what, c.At.Format("2006-01-02 15:04:05"), c.Missed+c.LeftOut, c.Missed, threshold, c.LeftOut)
+}
+
+// cutConv is a conversation cut off, at its leave.
+type cutConv struct {
+	kind   string
+	at     time.Time
+	missed bool
+}
+
+// cutOf says how c was cut: when, by what, and whether a round of it had
+// waited more than limit seconds, unanswered, when it was.
+func cutOf(c *sim.Conversation, limit float64) cutConv {
+	out := cutConv{kind: sim.LeaveRunEnded}
+	if c.Interrupted() {
+		out.kind = sim.LeaveInterrupted
+	}
+	for _, e := range c.Events {
+		if e.Kind == sim.EventLeave {
+			out.at = e.At
+			break
+		}
+	}
+	base := c.Arrived
+	if base.IsZero() {
+		base = out.at
+	}
+	_, rounds := sim.SessionOf(c, base, false)
+	cut := out.at.Sub(base).Seconds()
+	for _, r := range rounds {
+		if r.Wait < 0 && r.Start <= cut && cut-r.Start > limit {
+			out.missed = true
+		}
+	}
+	return out
+}
+
+// groupCuts groups cut conversations into cuts, in time order.
+func groupCuts(cs []cutConv, clock func(time.Time) time.Time, zone *time.Location) []Cut {
+	slices.SortStableFunc(cs, func(a, b cutConv) int { return a.at.Compare(b.at) })
+	var out []Cut
+	var first time.Time
+	for _, c := range cs {
+		if n := len(out); n == 0 || out[n-1].Kind != c.kind || c.at.Sub(first) > time.Minute {
+			first = c.at
+			out = append(out, Cut{Kind: c.kind, At: clock(c.at).In(zone)})
+		}
+		if c.missed {
+			out[len(out)-1].Missed++
+		} else {
+			out[len(out)-1].LeftOut++
+		}
+	}
+	return out
 }
 
 // Inference counts what case inference did in a review.
@@ -143,24 +236,36 @@ func lastAgent(c *sim.Conversation) string {
 
 // Evaluate judges convs. Conversations the run's end or an interruption
 // cut off (the customer left with sim.LeaveRunEnded or
-// sim.LeaveInterrupted before a close) are left out and counted in a
-// note: they say nothing about the agents. Conversations are
-// not changed.
+// sim.LeaveInterrupted before a close) are counted as missed when a round
+// of theirs had already waited past the reply threshold at the cut, and
+// left out otherwise (they say nothing about the agents); Cuts and a note
+// per cut count both. Conversations are not changed.
 func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if o.Profile == nil {
 		return nil, ErrNoProfile
 	}
+	clock := o.Clock
+	if clock == nil {
+		clock = func(t time.Time) time.Time { return t }
+	}
+	// Cuts: a conversation the run's end or an interruption cut off is
+	// counted, as missed, when a round of it had already waited past the
+	// reply threshold at the cut; otherwise it says nothing about the
+	// agents and is left out.
+	replyLimit := o.Profile.ReplyThreshold.Seconds()
 	var kept []*sim.Conversation
-	interrupted := 0
+	var cutConvs []cutConv
 	for _, c := range convs {
-		switch {
-		case c.Interrupted():
-			interrupted++
-		case !c.CutOff():
+		if !c.CutOff() {
+			kept = append(kept, c)
+			continue
+		}
+		cc := cutOf(c, replyLimit)
+		cutConvs = append(cutConvs, cc)
+		if cc.missed {
 			kept = append(kept, c)
 		}
 	}
-	cut := len(convs) - len(kept) - interrupted
 	convs = kept
 	if o.Weights == (sim.ScoreWeights{}) {
 		o.Weights = sim.DefaultScoreWeights()
@@ -186,15 +291,31 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	// 01:00Z is 09:00 in Beijing. Offsets from the records' start (o.Start)
 	// become offsets from the calendar's start (calStart) through the
 	// clock.
-	clock := o.Clock
-	if clock == nil {
-		clock = func(t time.Time) time.Time { return t }
-	}
 	calStart := clock(o.Start).In(o.Profile.Zone())
 	calOff := func(off float64) float64 {
 		return clock(o.Start.Add(time.Duration(off * float64(time.Second)))).Sub(calStart).Seconds()
 	}
 	calEnd := max(clock(end).Sub(calStart), 0)
+	endOff := math.Inf(1)
+	afterEnd := 0
+	if !o.End.IsZero() {
+		endOff = o.End.Sub(calStart).Seconds()
+		calEnd = min(calEnd, max(o.End.Sub(calStart)-time.Nanosecond, 0))
+		// Sessions arriving after the period's end are not the period's.
+		kept = kept[:0]
+		for _, c := range convs {
+			at := c.Arrived
+			if at.IsZero() && len(c.Events) > 0 {
+				at = c.Events[0].At
+			}
+			if calOff(at.Sub(o.Start).Seconds()) >= endOff {
+				afterEnd++
+				continue
+			}
+			kept = append(kept, c)
+		}
+		convs = kept
+	}
 	span := calEnd + 24*time.Hour
 	r := &Review{Period: o.Period, Start: calStart, Conversations: len(convs), Evidence: map[string][]string{}}
 	if r.Period == "" {
@@ -203,12 +324,11 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	cal := sim.NewCalendar(calStart, span)
 	timeout := time.Duration(0)
 	all := sim.NewTally(cal, o.Profile, timeout)
+	replyS := all.ReplyThreshold()
+	perDialogue := o.Profile.ReplyScope == sim.ScopeDialogue
 	byAgent := map[string]*sim.Tally{}
 	agents := map[string]*AgentReview{}
-	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), o.Profile.TimeoutThreshold.Seconds()
-	if timeoutS <= 0 {
-		timeoutS = sim.DefaultTimeoutThreshold.Seconds()
-	}
+	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), all.TimeoutThreshold()
 	total := 0.0
 	paidEvents := 0
 	var inf Inference
@@ -243,6 +363,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			for i := range rounds {
 				rounds[i].Start = calOff(rounds[i].Start)
 			}
+		}
+		// Rounds opened after the period's end are not the period's; an
+		// unanswered one among them no longer makes the dialogue late.
+		if n := len(rounds); n > 0 && rounds[n-1].Start >= endOff {
+			rounds = slices.DeleteFunc(rounds, func(r sim.Round) bool { return r.Start >= endOff })
+			s.LateRound = slices.ContainsFunc(rounds, func(r sim.Round) bool { return r.Wait < 0 })
 		}
 		all.AddSession(s, rounds)
 		agent := lastAgent(c)
@@ -284,25 +410,47 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			ev("dispute_refund_rate")
 			r.DisputeRefunds += c.Order.Price
 		}
-		if s.FirstReply < 0 || s.FirstReply > answer {
+		// The evidence behind a KPI is what the tally counts in it: rounds
+		// and sessions in business hours (and outside the answer rate's
+		// excluded hours), never a late round at 02:00 that no
+		// business-hours KPI counts.
+		sessionBH := all.InBusinessHours(s.Start)
+		lateFirst := s.FirstReply < 0 || s.FirstReply > answer
+		if lateFirst && all.InAnswerWindow(s.Start) {
 			ev("answer_rate_30s")
+		}
+		if lateFirst && sessionBH {
 			ev("first_response_avg_s")
 		}
-		if s.LateRound {
+		lateBH, timeoutBH, lateAny := false, false, false
+		for _, rd := range rounds {
+			late := rd.Wait < 0 || rd.Wait > replyS
+			lateAny = lateAny || late
+			if !all.InBusinessHours(rd.Start) {
+				continue
+			}
+			lateBH = lateBH || late
+			timeoutBH = timeoutBH || rd.Wait < 0 || rd.Wait > timeoutS
+		}
+		if perDialogue {
+			// A dialogue counts by its start; any late round makes it late.
+			if sessionBH && (lateAny || s.FirstReply < 0) {
+				ev("reply_rate_3min")
+			}
+		} else if lateBH {
 			ev("reply_rate_3min")
+		}
+		if lateBH {
 			ev("response_avg_s")
 		}
-		for _, rd := range rounds {
-			if rd.Wait < 0 || rd.Wait > timeoutS {
-				ev("timeouts_per_day")
-				ev("timeout_bad_day_share")
-				break
-			}
+		if timeoutBH {
+			ev("timeouts_per_day")
+			ev("timeout_bad_day_share")
 		}
 		if s.LeftUnanswered {
 			ev("abandon_rate")
 		}
-		if !s.Served {
+		if !s.Served && sessionBH {
 			ev("not_served_rate")
 		}
 		if !s.Presales && !s.Resolved {
@@ -318,11 +466,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if len(convs) > 0 {
 		r.MeanScore = total / float64(len(convs))
 	}
-	if cut > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations cut off by the end of the run are left out", cut))
+	r.Cuts = groupCuts(cutConvs, clock, o.Profile.Zone())
+	for _, c := range r.Cuts {
+		r.Notes = append(r.Notes, c.Note(o.Profile.ReplyThreshold))
 	}
-	if interrupted > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations open when the run was interrupted (its hub stopped) are left out", interrupted))
+	if afterEnd > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%d conversations arriving after the period's end (%s) are left out", afterEnd, o.End.In(o.Profile.Zone()).Format("2006-01-02 15:04")))
 	}
 	if o.InferCase != nil {
 		r.Inference = &inf
@@ -371,7 +520,13 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			delete(dv, id)
 		}
 		r.Days = append(r.Days, dv)
+		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay))
 	}
+	paidCol := paid
+	if _, ok := unevaluated["dispute_refund_rate"]; ok {
+		paidCol = 0
+	}
+	r.Counts = all.Total().Columns(paidCol)
 	names := make([]string, 0, len(agents))
 	for n := range agents {
 		names = append(names, n)

@@ -109,7 +109,7 @@ func TestEvaluate(t *testing.T) {
 	if r.Period != "2026-11" {
 		t.Errorf("period %q", r.Period)
 	}
-	if r.Conversations != 2 || len(r.Notes) != 2 || !strings.Contains(r.Notes[1], "interrupted") {
+	if r.Conversations != 2 || len(r.Notes) != 2 || !strings.Contains(r.Notes[1], "interruption") || !strings.Contains(r.Notes[1], "1 left out") {
 		t.Errorf("%d conversations, notes %q; want the cut-off and the interrupted one left out and said so", r.Conversations, r.Notes)
 	}
 }

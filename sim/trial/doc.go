@@ -12,9 +12,10 @@
 // the last day). Its figures come from the review's counts of that day: a
 // session is filed under the day it arrived, a round under the day it
 // began; a conversation still open when its day finishes is counted when
-// it ends, so the latest day's figures may still move a little. Sessions
-// the compressed clock places after the scenario's end count on the last
-// day.
+// it ends, so the latest day's figures may still move a little. Nothing
+// after the trial's end counts: the review of a trial is built with its
+// end (review.Options.End), which leaves out the sessions arriving after
+// it and the rounds opened after it, and no day past the last is read.
 //
 // # The verdict
 //

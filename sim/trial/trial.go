@@ -67,6 +67,11 @@ type Options struct {
 	// dispute-refund rate; 0 leaves that rate unevaluated.
 	PaidOrdersPerDay float64
 	State            State
+	// Open holds the arrival times, on the scenario's clock, of the
+	// conversations still open (not in the review): each day shows how
+	// many of its conversations are still open, and is final only once
+	// none is.
+	Open []time.Time
 }
 
 // Counts are the counts behind a day's rates (a subset of sim.Counts, as
@@ -107,6 +112,13 @@ type Day struct {
 	// Met is true when every measured gate was met (nil: none measured).
 	Gates map[string]bool `json:"gates"`
 	Met   *bool           `json:"met"`
+	// Open counts the conversations that arrived on the day and are still
+	// open: they count when they end, so the day's figures may change
+	// until then. Final is true once the day's figures can no longer
+	// change: the day is finished and none of its conversations is open,
+	// or the trial's verdict is final.
+	Open  int  `json:"open"`
+	Final bool `json:"final"`
 }
 
 // Trend is how a gate moved lately; see the package documentation.
@@ -183,8 +195,12 @@ type Status struct {
 	Daily    []Day  `json:"daily"`
 	// Pooled is every KPI of the finished days, recomputed from Counts:
 	// the period "trial" of a KPI file.
-	Pooled    sim.KPIValues  `json:"pooled"`
-	Counts    Counts         `json:"counts"`
+	Pooled sim.KPIValues `json:"pooled"`
+	Counts Counts        `json:"counts"`
+	// Cuts are the times the run's end or an interruption cut
+	// conversations off: how many were counted missed, how many left out
+	// (review.Cut).
+	Cuts      []review.Cut   `json:"cuts"`
 	Verdict   Verdict        `json:"verdict"`
 	Statement *sim.Statement `json:"statement"`
 	Notes     []string       `json:"notes,omitempty"`
@@ -218,25 +234,36 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 		ratio = *c.Trial.RefundRatio
 	}
 	st := &Status{Contract: c.Name, Currency: c.Currency, Fee: c.Trial.Fee, RefundRatio: ratio, ExitWithoutReason: c.Trial.ExitWithoutReason,
-		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days}
+		Start: start, End: end, Zone: loc.String(), State: o.State, Played: played.Seconds(), Days: days,
+		Cuts: slices.Clone(r.Cuts)}
+	// The review's notes (cuts, conversations after the end...), but its
+	// word on paid orders: the trial says its own below.
+	for _, n := range r.Notes {
+		if !strings.HasPrefix(n, "dispute_refund_rate not evaluated") && !strings.HasPrefix(n, "no paid-order count") {
+			st.Notes = append(st.Notes, n)
+		}
+	}
+	if st.Cuts == nil {
+		st.Cuts = []review.Cut{}
+	}
 	limit := -1.0
 	if l, ok := c.TimeoutDailyLimit(); ok {
 		limit = l
 	}
-	// The day's counts and evidence, the last day taking whatever the
-	// compressed clock put after the end.
+	// The day's counts and evidence. Nothing after the trial's end is the
+	// trial's: the review leaves it out (review.Options.End), and a day
+	// past the last is never read.
 	dayCounts := func(i int) sim.Counts {
-		var out sim.Counts
-		for k := i; k < len(r.DayCounts) && (k == i || i == days-1); k++ {
-			out.Add(r.DayCounts[k])
+		if i < len(r.DayCounts) {
+			return r.DayCounts[i]
 		}
-		return out
+		return sim.Counts{}
 	}
 	dayEvidence := func(i int) map[string][]string {
 		out := map[string][]string{}
-		for k := i; k < len(r.DayEvidence) && (k == i || i == days-1); k++ {
-			for id, ids := range r.DayEvidence[k] {
-				out[id] = append(out[id], ids...)
+		if i < len(r.DayEvidence) {
+			for id, ids := range r.DayEvidence[i] {
+				out[id] = slices.Clone(ids)
 			}
 		}
 		return out
@@ -263,6 +290,12 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 			kpis["qa_hard_fails"] = float64(len(ev["qa_hard_fails"]))
 		}
 		day := Day{Index: i, Date: dayStart(i).Format(time.DateOnly), Hours: hours, Counts: countsOf(dc, dp), KPIs: kpis, Gates: map[string]bool{}}
+		for _, t := range o.Open {
+			if !t.Before(from) && t.Before(to) || i == 0 && t.Before(from) {
+				day.Open++
+			}
+		}
+		day.Final = o.State == StateFinal || day.Open == 0
 		for _, g := range c.Trial.Gates {
 			if v, ok := kpis[g.KPI]; ok {
 				day.Gates[g.KPI] = meets(g, v)
@@ -492,11 +525,14 @@ func verdict(st *Status, final bool) Verdict {
 			v.Failed = append(v.Failed, g.KPI)
 		}
 	}
+	// The trial's lines are one per checked gate; the one carrying the
+	// refund (or, when all are met, the first) holds the summary.
 	var line *sim.Item
 	if st.Statement != nil {
 		for i := range st.Statement.Items {
-			if st.Statement.Items[i].Kind == "trial" {
-				line = &st.Statement.Items[i]
+			it := &st.Statement.Items[i]
+			if it.Kind == "trial" && (line == nil || it.Amount > 0 && line.Amount == 0) {
+				line = it
 			}
 		}
 	}
@@ -520,18 +556,20 @@ func verdict(st *Status, final bool) Verdict {
 		v.Reason += "; not checked (nothing measured): " + strings.Join(v.Unchecked, ", ")
 	}
 	if !final && st.DaysDone > 0 {
-		v.Reason += "; provisional: " + provisional(st.State)
+		v.Reason += "; provisional: " + provisional(st.State, st.Played >= st.End.Sub(st.Start).Seconds())
 	}
 	return v
 }
 
-func provisional(s State) string {
-	switch s {
-	case StatePaused:
+func provisional(s State, timeOver bool) string {
+	switch {
+	case s == StatePaused && timeOver:
+		return "the trial's time is over but its hub stopped during the wind-down (serve --resume finishes the wind-down and records the final verdict)"
+	case s == StatePaused:
 		return "the trial is paused before its end (serve --resume continues it)"
-	case StateStopped:
+	case s == StateStopped:
 		return "the trial was stopped before its end and will not be decided"
-	case StateClosing:
+	case s == StateClosing:
 		return "the trial's time is over; the verdict is decided when its last conversations end"
 	}
 	return "the verdict if the trial ended now"

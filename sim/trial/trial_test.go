@@ -3,6 +3,7 @@ package trial_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +61,8 @@ func day(d int, h int) time.Time { return time.Date(2026, 3, 2+d, h, 0, 0, 0, cs
 // fixture is three trial days: day 0 four chats rated 5, 5, 5, 2; day 1
 // four rated 5, 4, 1, 1, one answered after 40 s and one disputed; day 2
 // two rated 5, 5, and one unrated chat the compressed clock put 30
-// minutes after the end.
+// minutes after the end, which no day counts (nothing after the end is
+// the trial's).
 func fixture(t *testing.T) *review.Review {
 	t.Helper()
 	var convs []*sim.Conversation
@@ -100,8 +102,9 @@ var (
 
 // The expected figures are worked by hand from the fixture: pooled
 // satisfaction is 7 of 10 ratings, 0.7 (the mean of the daily rates,
-// (0.75 + 0.5 + 1) ÷ 3 = 0.75, would be wrong); answers within 30 s 10 of
-// 11 (the late chat on the last day); disputes 1 of 3 × 100 paid orders.
+// (0.75 + 0.5 + 1) ÷ 3 = 0.75, would be wrong); answers within 30 s 9 of
+// 10 (the late chat of day 1; the chat after the end is not counted);
+// disputes 1 of 3 × 100 paid orders.
 func TestEvaluate(t *testing.T) {
 	r := fixture(t)
 	for _, tc := range []struct {
@@ -128,12 +131,12 @@ func TestEvaluate(t *testing.T) {
 			done: 2, outcome: trial.OutcomeRefund, refund: 500000, sat: ptr(5.0 / 8), answer: ptr(7.0 / 8), satDaily: []float64{0.75, 0.5}, breaches: 3,
 			evidence: []string{"c04", "c07", "c08", "c06"}}, // each missed gate's, in the gates' order
 		{name: "final: refund, pooled not averaged", c: contract(satisfaction, answer, disputes), played: 72 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomeRefund, refund: 500000, final: true, sat: ptr(0.7), answer: ptr(10.0 / 11), satDaily: []float64{0.75, 0.5, 1},
+			done: 3, outcome: trial.OutcomeRefund, refund: 500000, final: true, sat: ptr(0.7), answer: ptr(9.0 / 10), satDaily: []float64{0.75, 0.5, 1},
 			breaches: 3, evidence: []string{"c04", "c07", "c08"}},
 		{name: "final: pass", c: contract(answer, disputes), played: 100 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(10.0 / 11)},
+			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(9.0 / 10)},
 		{name: "a gate with nothing to measure", c: contract(answer, sim.Gate{KPI: "inquiry_conversion", Target: 0.3}), played: 72 * time.Hour, state: trial.StateFinal,
-			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(10.0 / 11), unchecked: []string{"inquiry_conversion"}},
+			done: 3, outcome: trial.OutcomePass, final: true, answer: ptr(9.0 / 10), unchecked: []string{"inquiry_conversion"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := trial.Evaluate(r, trial.Options{Contract: tc.c, Profile: profile(), Start: day(0, 0), End: day(3, 0),
@@ -169,9 +172,15 @@ func TestEvaluate(t *testing.T) {
 					t.Errorf("%s = %v; want %v", g.KPI, deref(g.Value), deref(want))
 				}
 			}
-			if st.Statement != nil && len(st.Statement.Items) == 1 {
-				if got := st.Statement.Items[0].Evidence; !slices.Equal(got, tc.evidence) {
-					t.Errorf("the trial line cites %v; want %v", got, tc.evidence)
+			if st.Statement != nil {
+				// One line per checked gate; the missed ones cite their
+				// conversations, in the gates' order.
+				var got []string
+				for _, it := range st.Statement.Items {
+					got = append(got, it.Evidence...)
+				}
+				if !slices.Equal(got, tc.evidence) {
+					t.Errorf("the trial lines cite %v; want %v", got, tc.evidence)
 				}
 				if st.Statement.Total != v.Refund {
 					t.Errorf("statement total %s, verdict refund %s", st.Statement.Total, v.Refund)
@@ -184,8 +193,8 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-// The last day counts what the compressed clock put after the end; days
-// carry their dates, hours and the gates they met.
+// The last day does not count what the compressed clock put after the
+// end; days carry their dates, hours and the gates they met.
 func TestEvaluate_Days(t *testing.T) {
 	st, err := trial.Evaluate(fixture(t), trial.Options{Contract: contract(satisfaction, answer), Profile: profile(),
 		Start: day(0, 0), End: day(3, 0), Played: 72 * time.Hour, PaidOrdersPerDay: 100, State: trial.StateFinal})
@@ -200,13 +209,13 @@ func TestEvaluate_Days(t *testing.T) {
 	want := []string{
 		"2026-03-02 24h 4 sessions sat=false answer=true met=false",
 		"2026-03-03 24h 4 sessions sat=false answer=false met=false",
-		"2026-03-04 24h 3 sessions sat=true answer=true met=true",
+		"2026-03-04 24h 2 sessions sat=true answer=true met=true",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("days:\n%v\nwant:\n%v", got, want)
 	}
-	if st.Counts.Sessions != 11 || st.Counts.Ratings != 10 || st.Counts.Top2 != 7 || st.Counts.PaidOrders != 300 {
-		t.Errorf("pooled counts %+v; want 11 sessions, 7 of 10 top-2 ratings, 300 paid orders", st.Counts)
+	if st.Counts.Sessions != 10 || st.Counts.Ratings != 10 || st.Counts.Top2 != 7 || st.Counts.PaidOrders != 300 {
+		t.Errorf("pooled counts %+v; want 10 sessions, 7 of 10 top-2 ratings, 300 paid orders", st.Counts)
 	}
 	// A trial starting at 10:00 and ending at 10:00 two days later has
 	// three days: 14 h, 24 h, 10 h, and paid orders to match.
@@ -238,4 +247,61 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// A trial whose hub stopped during the wind-down (its time over) is not
+// "paused before its end": its provisional verdict says that a resume
+// finishes the wind-down. Cuts from the review are carried to the status.
+func TestEvaluate_PausedInWindDown(t *testing.T) {
+	r := fixture(t)
+	r.Cuts = []review.Cut{{Kind: sim.LeaveInterrupted, At: day(2, 12), Missed: 1, LeftOut: 2}}
+	for _, tc := range []struct {
+		played time.Duration
+		want   string
+	}{
+		{60 * time.Hour, "paused before its end"},
+		{72 * time.Hour, "stopped during the wind-down (serve --resume finishes the wind-down"},
+	} {
+		st, err := trial.Evaluate(r, trial.Options{Contract: contract(satisfaction), Profile: profile(), Start: day(0, 0), End: day(3, 0),
+			Played: tc.played, PaidOrdersPerDay: 100, State: trial.StatePaused})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(st.Verdict.Reason, tc.want) {
+			t.Errorf("played %v: reason %q; want it to say %q", tc.played, st.Verdict.Reason, tc.want)
+		}
+		if len(st.Cuts) != 1 || st.Cuts[0].Missed != 1 || st.Cuts[0].LeftOut != 2 {
+			t.Errorf("cuts %+v; want the review's one cut, 1 missed, 2 left out", st.Cuts)
+		}
+	}
+}
+
+// A day's figures are final once the day is finished and none of its
+// conversations is still open (docs/trial.md), or the verdict is final.
+// Expected from that rule: after 36 h with one chat of day 1 (2026-03-02)
+// open since 23:50 and one of day 2 open, day 1 shows 1 open and is
+// provisional; with nothing open it is final; at the final verdict every
+// day is.
+func TestEvaluate_OpenDays(t *testing.T) {
+	r := fixture(t)
+	for _, tc := range []struct {
+		name  string
+		state trial.State
+		open  []time.Time
+		want  string
+	}{
+		{"an open chat of day 1", trial.StateRunning, []time.Time{day(0, 23).Add(50 * time.Minute), day(1, 9)}, "2026-03-02 open 1 final false"},
+		{"nothing open", trial.StateRunning, nil, "2026-03-02 open 0 final true"},
+		{"final verdict", trial.StateFinal, []time.Time{day(0, 23)}, "2026-03-02 open 1 final true"},
+	} {
+		st, err := trial.Evaluate(r, trial.Options{Contract: contract(satisfaction), Profile: profile(), Start: day(0, 0), End: day(3, 0),
+			Played: 36 * time.Hour, PaidOrdersPerDay: 100, State: tc.state, Open: tc.open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := st.Daily[0]
+		if got := fmt.Sprintf("%s open %d final %v", d.Date, d.Open, d.Final); got != tc.want {
+			t.Errorf("%s: %s; want %s", tc.name, got, tc.want)
+		}
+	}
 }

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
@@ -89,20 +91,13 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	if status.Statement == nil {
 		return nil, fmt.Errorf("build evidence pack of run %d: no day of the trial has finished: there is no statement yet", id)
 	}
+	// web.Trial judged a recorded verdict again from the records and
+	// warns where they disagree.
 	rv, convs := rep.Review, rep.Conversations
 	if rep.Recorded {
-		// Judged again from the records, to check them against the
-		// verdict recorded at the end.
-		var checked *trial.Status
-		if checked, rv, convs, err = web.TrialFromRecords(ctx, st, rep.Run, sc, now, true); err != nil {
-			return nil, fmt.Errorf("build evidence pack of run %d: %w", id, err)
-		}
 		p.At = rep.Run.Ended.UTC()
-		if checked.Statement == nil || checked.Statement.Total != status.Statement.Total {
-			p.Notes = append(p.Notes, fmt.Sprintf("judged again from the records the trial's refund is %s, not the %s recorded with its final verdict: the records lack some of what the hub saw (see the run's store statistics); the recorded verdict stands",
-				totalOf(checked), status.Statement.Total))
-		}
 	}
+	p.Notes = append(p.Notes, rep.Warnings...)
 	p.Review = rv
 	if len(srcs) == 0 || srcs[0].Role != scenarios.RoleScenario {
 		return nil, fmt.Errorf("build evidence pack of run %d: its scenario's file is not known", id)
@@ -114,7 +109,9 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 	ids := map[string][]string{}
 	for _, g := range status.Gates {
 		for _, c := range g.Evidence {
-			ids[c] = append(ids[c], g.KPI)
+			if !slices.Contains(ids[c], g.KPI) { // one row per conversation and KPI
+				ids[c] = append(ids[c], g.KPI)
+			}
 		}
 	}
 	agent := map[string]string{}
@@ -137,7 +134,9 @@ func Build(ctx context.Context, st *store.Store, id int64, now time.Time) (*Pack
 		}
 	}
 	if missing := len(ids) - len(found); missing > 0 {
-		p.Notes = append(p.Notes, fmt.Sprintf("%d conversations behind the gates are not in the records", missing))
+		w := fmt.Sprintf("%d conversations behind the gates are not in the records", missing)
+		p.Notes = append(p.Notes, w)
+		rep.Warnings = append(rep.Warnings, w) // trial.json carries it too
 	}
 	slices.SortFunc(p.Conversations, func(a, b *sim.Conversation) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortStableFunc(p.Rows, func(a, b EvidenceRow) int {
@@ -160,13 +159,6 @@ func gateIndex(s *trial.Status, kpi string) string {
 		}
 	}
 	return "999"
-}
-
-func totalOf(s *trial.Status) string {
-	if s.Statement == nil {
-		return "nothing"
-	}
-	return s.Statement.Total.String()
 }
 
 // why says, per KPI, what puts a conversation behind it (sim/review's
@@ -196,6 +188,46 @@ func why(kpi string) string {
 	}
 	k, _ := sim.LookupKPI(kpi)
 	return k.Name
+}
+
+// packScenario returns the scenario's file as recorded, with its
+// top-level contract: and platform: references pointing at the pack's own
+// contract.yaml and profile.yaml (when the pack has them), so that the
+// scenario loads from the pack alone: a name or a path of the machine the
+// run was played on would resolve to another file, or to none. The line
+// keeps what it named in a comment.
+func packScenario(data []byte, srcs []scenarios.Source) []byte {
+	has := map[string]bool{}
+	for _, s := range srcs {
+		has[s.Role] = true
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return data
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		var file string
+		switch {
+		case k.Value == "contract" && has[scenarios.RoleContract]:
+			file = ContractYAML
+		case k.Value == "platform" && has[scenarios.RoleProfile]:
+			file = ProfileYAML
+		}
+		// Only a one-line scalar at the top level; an inline mapping is
+		// the file itself.
+		if file == "" || v.Kind != yaml.ScalarNode || v.Value == file || k.Column != 1 || k.Line != v.Line || k.Line > len(lines) {
+			continue
+		}
+		end := ""
+		if strings.HasSuffix(lines[k.Line-1], "\n") {
+			end = "\n"
+		}
+		lines[k.Line-1] = fmt.Sprintf("%s: %s # the pack's own; the run named %s%s", k.Value, file, strconv.Quote(v.Value), end)
+	}
+	return []byte(strings.Join(lines, ""))
 }
 
 // Files returns the pack's files in their order, the manifest last.
@@ -228,7 +260,7 @@ func (p *Pack) Files() ([]File, error) {
 		case scenarios.RoleContract:
 			other(ContractYAML, s.Data)
 		case scenarios.RoleScenario:
-			other(ScenarioYAML, s.Data)
+			other(ScenarioYAML, packScenario(s.Data, p.Sources))
 		case scenarios.RoleProfile:
 			other(ProfileYAML, s.Data)
 		}
@@ -285,6 +317,8 @@ type statementView struct {
 	Periods []string `json:"periods,omitempty"`
 	Run     int64    `json:"run"`
 	Final   bool     `json:"final"`
+	// Warnings say where the records disagree with the recorded verdict.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (p *Pack) statementJSON() ([]byte, error) {
@@ -292,7 +326,7 @@ func (p *Pack) statementJSON() ([]byte, error) {
 	if len(st.Periods) < 2 {
 		st.Periods = nil
 	}
-	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: p.Report.Status.Verdict.Final}, "", "  ")
+	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: p.Report.Status.Verdict.Final, Warnings: p.Notes}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", StatementJSON, err)
 	}
@@ -310,8 +344,12 @@ func csvBytes(rows [][]string) []byte {
 	return b.Bytes()
 }
 
-// full writes v so that it reads back as the same float64.
-func full(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// full writes v as a decimal of at most 12 significant digits: no binary
+// noise (0.1 + 0.2 is written 0.3, not 0.30000000000000004), and still
+// exact enough that no gate is judged otherwise from the file: a rate of
+// counts below a million differs from a target of two decimals by at
+// least 1e-8.
+func full(v float64) string { return strconv.FormatFloat(v, 'g', 12, 64) }
 
 // countColumns are the n_ columns of kpis-daily.csv.
 var countColumns = []struct {
@@ -350,13 +388,20 @@ func dailyCSV(s *trial.Status) []byte {
 			ids = append(ids, id)
 		}
 	}
-	head := append([]string{"period"}, ids...)
+	head := append([]string{"period", "status"}, ids...)
 	for _, c := range countColumns {
 		head = append(head, c.name)
 	}
+	head = append(head, "n_open")
 	rows := [][]string{head}
-	row := func(period string, kpis sim.KPIValues, counts trial.Counts) {
-		r := []string{period}
+	status := func(final bool) string {
+		if final {
+			return "final"
+		}
+		return "provisional"
+	}
+	row := func(period, status string, kpis sim.KPIValues, counts trial.Counts, open int) {
+		r := []string{period, status}
 		for _, id := range ids {
 			if v, ok := kpis[id]; ok {
 				r = append(r, full(v))
@@ -367,12 +412,14 @@ func dailyCSV(s *trial.Status) []byte {
 		for _, c := range countColumns {
 			r = append(r, full(c.get(counts)))
 		}
-		rows = append(rows, r)
+		rows = append(rows, append(r, strconv.Itoa(open)))
 	}
+	open := 0
 	for _, d := range s.Daily {
-		row(d.Date, d.KPIs, d.Counts)
+		row(d.Date, status(d.Final), d.KPIs, d.Counts, d.Open)
+		open += d.Open
 	}
-	row(sim.TrialPeriod, s.Pooled, s.Counts)
+	row(sim.TrialPeriod, status(s.Verdict.Final), s.Pooled, s.Counts, open)
 	return csvBytes(rows)
 }
 

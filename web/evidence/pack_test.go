@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,8 @@ import (
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/evidence"
 	"github.com/deskdrill/deskdrill/web/store"
+
+	_ "modernc.org/sqlite"
 )
 
 const trial3d = `name: trial-3d
@@ -38,12 +41,31 @@ contract: seed-trial
 // -race on a busy machine).
 func played(t *testing.T, stop bool) (*store.Store, int64) {
 	t.Helper()
-	dir := t.TempDir()
+	st, id, _ := playedIn(t, t.TempDir(), stop)
+	return st, id
+}
+
+// playedIn is played in dir; it returns the database's path too.
+func playedIn(t *testing.T, dir string, stop bool) (*store.Store, int64, string) {
+	t.Helper()
+	return playedWith(t, dir, trial3d, nil, stop)
+}
+
+// playedWith is playedIn with scenario text scenario and other files
+// beside it (by name).
+func playedWith(t *testing.T, dir, scenario string, others map[string]string, stop bool) (*store.Store, int64, string) {
+	t.Helper()
 	p := filepath.Join(dir, "trial-3d.yaml")
-	if err := os.WriteFile(p, []byte(trial3d), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(scenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.Context(), filepath.Join(dir, "t.db"), store.Options{})
+	for name, text := range others {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dbPath := filepath.Join(dir, "t.db")
+	st, err := store.Open(t.Context(), dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +101,7 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 		case <-time.After(60 * time.Second):
 			t.Fatal("the trial did not end within 60 s")
 		}
-		return st, info.Run.ID
+		return st, info.Run.ID, dbPath
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -98,7 +120,7 @@ func played(t *testing.T, stop bool) (*store.Store, int64) {
 	if err := srv.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return st, info.Run.ID
+	return st, info.Run.ID, dbPath
 }
 
 func files(t *testing.T, p *evidence.Pack) map[string][]byte {
@@ -171,6 +193,35 @@ func TestBuild_Final(t *testing.T) {
 	if strings.Contains(html, "Provisional") {
 		t.Error("the final statement says provisional")
 	}
+	// Every conversation a line or a gate cites is named on the page.
+	cited := 0
+	for _, it := range p.Report.Status.Statement.Items {
+		for _, c := range it.Evidence {
+			cited++
+			if !strings.Contains(html, "<code>"+c+"</code>") {
+				t.Errorf("statement.html does not name %s, cited by the %s line", c, it.Clause)
+			}
+		}
+	}
+	for _, g := range p.Report.Status.Gates {
+		for _, c := range g.Evidence {
+			cited++
+			if !strings.Contains(html, "<code>"+c+"</code>") {
+				t.Errorf("statement.html does not name %s, behind the %s gate", c, g.KPI)
+			}
+		}
+	}
+	if cited == 0 {
+		t.Log("no conversation cited: the check above proved nothing this time")
+	}
+	// Decimals of at most 12 significant digits: no binary noise.
+	for i, line := range strings.Split(string(fs[evidence.KPIsDaily]), "\n") {
+		for _, cell := range strings.Split(line, ",") {
+			if strings.Contains(cell, ".") && len(strings.TrimLeft(strings.ReplaceAll(cell, ".", ""), "0")) > 13 {
+				t.Errorf("kpis-daily.csv line %d: %q has more than 12 significant digits (float noise)", i+1, cell)
+			}
+		}
+	}
 	con, _ := scenarios.ContractSource("seed-trial")
 	if !bytes.Equal(fs[evidence.ContractYAML], con) {
 		t.Error("contract.yaml is not seed-trial byte for byte")
@@ -216,5 +267,101 @@ func TestBuild_Provisional(t *testing.T) {
 	}
 	if _, err := evidence.Build(t.Context(), st, other, time.Now()); !errors.Is(err, evidence.ErrNotTrial) {
 		t.Errorf("a pack of a steady-day run: %v; want ErrNotTrial", err)
+	}
+}
+
+// Records changed after the final verdict (the ratings deleted behind the
+// store's back): the recorded verdict stands, and every output says the
+// records disagree: trial status (web.Trial's warnings, its JSON),
+// statement.json and trial.json of the pack, statement.html. About 4 s.
+func TestBuild_RecordsChanged(t *testing.T) {
+	st, id, path := playedIn(t, t.TempDir(), false)
+	before, err := web.Trial(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Warnings) != 0 {
+		t.Fatalf("warnings %q before any change; want none", before.Warnings)
+	}
+	if err := st.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.ExecContext(t.Context(), "DELETE FROM events WHERE run_id = ? AND kind = 'rating'", id)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.Fatal("no rating to delete: the test proves nothing")
+	}
+	rep, err := web.Trial(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, " "), "recorded verdict stands") {
+		t.Errorf("trial status after the ratings were deleted: warnings %q; want the records said to disagree", rep.Warnings)
+	}
+	js, _ := json.Marshal(rep)
+	if !strings.Contains(string(js), `"warnings":[`) {
+		t.Errorf("trial status --json has no warnings: %.300s", js)
+	}
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := files(t, p)
+	for _, name := range []string{evidence.StatementJSON, evidence.TrialJSON} {
+		var v struct {
+			Warnings []string `json:"warnings"`
+		}
+		if err := json.Unmarshal(fs[name], &v); err != nil || len(v.Warnings) == 0 {
+			t.Errorf("%s: %v, warnings %q; want the disagreement", name, err, v.Warnings)
+		}
+	}
+	if !strings.Contains(string(fs[evidence.StatementHTML]), "recorded verdict stands") {
+		t.Error("statement.html does not say the records disagree")
+	}
+}
+
+// The pack's scenario.yaml loads from the pack alone: the run's scenario
+// named its contract by a file of the merchant's machine
+// (contracts/vendor.yaml); in the pack it points at contract.yaml (and its
+// platform at profile.yaml), with what the run named in a comment. About 4 s.
+func TestBuild_ScenarioLoadsFromThePack(t *testing.T) {
+	con, err := scenarios.ContractSource("seed-trial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendor := strings.Replace(string(con), "name: seed-trial", "name: vendor-x", 1)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "contracts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sc := strings.Replace(trial3d, "contract: seed-trial", "contract: contracts/vendor.yaml", 1)
+	st, id, _ := playedWith(t, dir, sc, map[string]string{"contracts/vendor.yaml": vendor}, false)
+	p, err := evidence.Build(t.Context(), st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	for name, data := range files(t, p) {
+		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := scenarios.LoadScenario(filepath.Join(out, evidence.ScenarioYAML))
+	if err != nil {
+		t.Fatalf("the pack's scenario.yaml does not load from the pack: %v", err)
+	}
+	if got.Contract.Contract == nil || got.Contract.Contract.Name != "vendor-x" {
+		t.Errorf("the pack's scenario loads contract %+v; want vendor-x, the pack's contract.yaml", got.Contract)
+	}
+	b, _ := os.ReadFile(filepath.Join(out, evidence.ScenarioYAML))
+	if !strings.Contains(string(b), `contract: contract.yaml # the pack's own; the run named "contracts/vendor.yaml"`) {
+		t.Errorf("scenario.yaml:\n%s\nwant its contract line pointing at contract.yaml and naming the original", b)
 	}
 }

@@ -686,6 +686,22 @@ func (h *Hub) Snapshot() Snapshot {
 	return s
 }
 
+// Open returns the arrival times of the run's own conversations that have
+// not finished yet (waiting, chatting, or in their rating window): a
+// trial's day is final only once none of its conversations is open.
+func (h *Hub) Open() []time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p := h.pools[""]
+	var out []time.Time
+	for _, cv := range h.convs {
+		if cv.pool == p {
+			out = append(out, cv.rec.Arrived)
+		}
+	}
+	return out
+}
+
 // PoolSnapshot returns the current state of pool id (a sitting), and
 // false when there is no such pool.
 func (h *Hub) PoolSnapshot(id string) (Snapshot, bool) {

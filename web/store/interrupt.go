@@ -53,7 +53,7 @@ func (r Run) Elapsed(at time.Time) time.Duration {
 		speed = 1
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(max(d, 0)) * speed) }
-	from, base := r.Started, time.Duration(0)
+	from, base := r.Started, r.ClockOffset
 	for _, in := range r.Interruptions {
 		if at.Before(in.At) {
 			return base + scale(at.Sub(from))

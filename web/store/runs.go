@@ -29,6 +29,12 @@ type Run struct {
 	// are read, not written, by CreateRun.
 	State         RunState
 	Interruptions []Interruption
+	// ClockStart, when set, is the scenario's start as this run plays it
+	// (a real-time run rebases its scenario to the day it started), and
+	// ClockOffset the scenario time already played at Started (the time
+	// of day it started, for such a run). Elapsed counts from it.
+	ClockStart  time.Time
+	ClockOffset time.Duration
 }
 
 // CreateRun stores r (its ID is ignored) and returns the new run's ID. It
@@ -49,9 +55,15 @@ func (s *Store) CreateRun(ctx context.Context, r Run) (int64, error) {
 		cfg = string(r.Config)
 	}
 	// The seed's 64 bits go into SQLite's signed INTEGER unchanged.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (scenario, seed, speed, contract, started, ended, config)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.Scenario, int64(r.Seed), r.Speed, r.Contract, nanos(r.Started), nanos(r.Ended), cfg)
+	if err := checkTime(r.ClockStart); err != nil {
+		return 0, fmt.Errorf("create run: clock start: %w", err)
+	}
+	if r.ClockOffset < 0 {
+		return 0, fmt.Errorf("create run: clock offset %v is negative", r.ClockOffset)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO runs (scenario, seed, speed, contract, started, ended, config, clock_start, clock_offset)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Scenario, int64(r.Seed), r.Speed, r.Contract, nanos(r.Started), nanos(r.Ended), cfg, nanos(r.ClockStart), int64(r.ClockOffset))
 	if err != nil {
 		return 0, fmt.Errorf("create run: %w", err)
 	}
@@ -83,7 +95,7 @@ func (s *Store) EndRun(ctx context.Context, id int64, at time.Time) error {
 	return nil
 }
 
-const runColumns = `id, scenario, seed, speed, contract, started, ended, config`
+const runColumns = `id, scenario, seed, speed, contract, started, ended, config, clock_start, clock_offset`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -93,12 +105,15 @@ func scanRun(sc scanner) (Run, error) {
 		seed           int64
 		started, ended sql.NullInt64
 		cfg            sql.NullString
+		clock          sql.NullInt64
+		offset         int64
 	)
-	if err := sc.Scan(&r.ID, &r.Scenario, &seed, &r.Speed, &r.Contract, &started, &ended, &cfg); err != nil {
+	if err := sc.Scan(&r.ID, &r.Scenario, &seed, &r.Speed, &r.Contract, &started, &ended, &cfg, &clock, &offset); err != nil {
 		return Run{}, err
 	}
 	r.Seed = uint64(seed)
 	r.Started, r.Ended = fromNanos(started), fromNanos(ended)
+	r.ClockStart, r.ClockOffset = fromNanos(clock), time.Duration(offset)
 	if cfg.Valid {
 		r.Config = []byte(cfg.String)
 	}

@@ -192,12 +192,20 @@ BEGIN SELECT RAISE(ABORT, 'a trial verdict is final'); END;
 CREATE TRIGGER trial_verdicts_no_delete BEFORE DELETE ON trial_verdicts
 BEGIN SELECT RAISE(ABORT, 'a trial verdict is final'); END;
 `,
+	// 6: a run's scenario clock: a real-time run (speed 1) plays its
+	// scenario rebased by whole days to the day it started, from the time
+	// of day it started (docs/live.md). NULL and 0 keep the scenario's own
+	// calendar from its start.
+	`
+ALTER TABLE runs ADD COLUMN clock_start INTEGER;  -- the scenario's start as the run plays it, nanoseconds since 1970
+ALTER TABLE runs ADD COLUMN clock_offset INTEGER NOT NULL DEFAULT 0; -- scenario time already played when the run started, nanoseconds
+`,
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the

@@ -16,6 +16,9 @@ messages({
     "t.state.stopped": "stopped before its end", "t.state.final": "ended",
     "t.trend.improving": "↑ improving", "t.trend.worsening": "↓ worsening", "t.trend.steady": "→ steady", "t.trend.unknown": "–",
     "t.nodays": "No day of the trial has finished yet.",
+    "t.cut": "{at}: {by} cut off {n} conversations: {missed} counted missed, {left} left out",
+    "t.cut.end": "the run's end", "t.cut.interrupted": "an interruption",
+    "t.open": "provisional: {n} of its conversations still open",
   },
   "zh-CN": {
     "t.title": "试用期", "t.days": "已完成 {done}/{days} 天", "t.gate": "考核项", "t.target": "目标",
@@ -26,6 +29,9 @@ messages({
     "t.state.stopped": "提前停止", "t.state.final": "已结束",
     "t.trend.improving": "↑ 改善", "t.trend.worsening": "↓ 变差", "t.trend.steady": "→ 平稳", "t.trend.unknown": "–",
     "t.nodays": "试用期尚无完成的一天。",
+    "t.cut": "{at}：{by}中断了 {n} 个会话：{missed} 个计为未达标，{left} 个不计入",
+    "t.cut.end": "运行结束", "t.cut.interrupted": "运行中断",
+    "t.open": "暂定：仍有 {n} 个会话未结束",
   },
 });
 
@@ -45,8 +51,12 @@ export function renderTrial(el, tr) {
     h("span", { class: "verdict", "data-testid": "trial-verdict", dataset: { outcome: v.outcome, final: String(!!v.final), provisional: t("t.provisional") } },
       outcome + (v.final ? " · " + t("t.final") : "")),
   );
+  // Each cut: how many buyers it counted missed and how many it left out.
+  const cuts = h("ul", { class: "muted cuts", "data-testid": "trial-cuts" }, ...(tr.cuts || []).map((c) => h("li", { dataset: { missed: String(c.missed), leftOut: String(c.left_out) } },
+    t("t.cut", { at: (c.at || "").replace("T", " ").slice(0, 19), by: t(c.kind === "run interrupted" ? "t.cut.interrupted" : "t.cut.end"),
+      n: c.missed + c.left_out, missed: c.missed, left: c.left_out }))));
   if (!days.length) {
-    put(el, head, h("p", { class: "muted" }, t("t.nodays")));
+    put(el, head, h("p", { class: "muted" }, t("t.nodays")), cuts);
     return;
   }
   const op = (g) => (g.better === "lower" ? "≤ " : "≥ ");
@@ -67,8 +77,10 @@ export function renderTrial(el, tr) {
     h("div", { class: "days" }, h("table", {},
       h("thead", {}, h("tr", {},
         h("th", {}, t("t.gate")), h("th", {}, t("t.target")),
-        ...days.map((d) => h("th", { title: d.date }, d.date.slice(5))),
+        ...days.map((d) => h("th", { title: d.date + (d.final ? "" : " — " + t("t.open", { n: d.open || 0 })), dataset: { final: String(!!d.final), open: String(d.open || 0) } },
+          d.date.slice(5) + (d.final ? "" : " *"))),
         h("th", {}, t("t.sofar")), h("th", {}, t("t.trend")))),
       h("tbody", {}, rows))),
+    cuts,
   );
 }
