@@ -96,3 +96,35 @@ func BenchmarkAppendEvent(b *testing.B) {
 		b.ReportMetric(float64(total.Load())/time.Since(start).Seconds(), "events/s")
 	})
 }
+
+// BenchmarkConversations reads a whole run back, as reports do: 5,000
+// conversations of 10 events each, written interleaved as the hub writes
+// them under load.
+func BenchmarkConversations(b *testing.B) {
+	ctx := context.Background()
+	s, _ := openStore(b, store.Options{})
+	run := newRun(b, s)
+	const conversations, events = 5000, 10
+	for i := range conversations {
+		c := sampleConversation(fmt.Sprintf("c%d", i), t0)
+		c.Events = nil
+		if err := s.StartConversation(ctx, run, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	texts := benchTexts()
+	for n := range conversations * events {
+		e := sim.Event{At: t0.Add(time.Duration(n)), Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: texts[n%len(texts)]}
+		if err := s.AppendEvent(ctx, run, fmt.Sprintf("c%d", n%conversations), n/conversations, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mustFlush(b, s)
+	for b.Loop() {
+		cs, err := s.Conversations(ctx, run)
+		if err != nil || len(cs) != conversations || len(cs[0].Events) != events {
+			b.Fatalf("%d conversations, %v", len(cs), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*conversations*events), "ns/event")
+}
