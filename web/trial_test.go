@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,8 +259,10 @@ func TestServer_TrialRealTimeCalendar(t *testing.T) {
 		{"compressed: the scenario's own", 86400, "", 0, "2026-03-02 00:00", "2026-03-05 00:00", 24},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := now
-			ts, file := newTrialServer(t, func(c *web.Config) { c.Now = func() time.Time { return clock } })
+			// The server's goroutines read the clock while the test moves it.
+			var clock atomic.Pointer[time.Time]
+			clock.Store(&now)
+			ts, file := newTrialServer(t, func(c *web.Config) { c.Now = func() time.Time { return *clock.Load() } })
 			sc, srcs, err := scenarios.LoadScenarioSources(file)
 			if err != nil {
 				t.Fatal(err)
@@ -282,13 +285,14 @@ func TestServer_TrialRealTimeCalendar(t *testing.T) {
 			// A day and a half later (at the run's speed, its own clock), as
 			// a reader of the file judges it (the store opened without the
 			// serve's lock sees the run as stopped: judged as live here).
-			clock = now.Add(time.Duration(float64(36*time.Hour) / tc.speed))
+			later := now.Add(time.Duration(float64(36*time.Hour) / tc.speed))
+			clock.Store(&later)
 			run.State, run.Interruptions = store.RunLive, nil
 			onCal, _, err := web.RunScenario(t.Context(), ts.st, run)
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, _, _, err := web.TrialFromRecords(t.Context(), ts.st, run, onCal, clock, false)
+			s, _, _, err := web.TrialFromRecords(t.Context(), ts.st, run, onCal, later, false)
 			if err != nil {
 				t.Fatal(err)
 			}
