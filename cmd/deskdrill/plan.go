@@ -197,6 +197,8 @@ func runPlan(c *cobra.Command, o planOptions) error {
 		switch {
 		case o.reps == 0:
 			return usage("--shard %s needs a fixed --reps: adaptive replications decide how many to run from all of them, which one shard cannot see", o.shard)
+		case !c.Flags().Changed("seed"):
+			return usage("--shard %s needs a fixed --seed: every shard must draw the same plan's replications (without one each draws a random seed, and the merge refuses them)", o.shard)
 		case o.out == "":
 			return usage("--shard %s needs --out DIR for the shard's rows", o.shard)
 		case o.roster:
