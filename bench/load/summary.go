@@ -46,8 +46,9 @@ type Summary struct {
 	Customers int `json:"customers"`
 	Agents    int `json:"agents"`
 	Failed    int `json:"failed_connections"`
-	// Assigned is how many customers an agent took (relay mode): the ones
-	// messages are paced over.
+	// Assigned is how many customers an agent took before pacing began
+	// (relay mode): the ones messages are paced over. A customer the hub
+	// seats later (as another shard's leave) is not counted.
 	Assigned int `json:"assigned"`
 	// Setup is how long opening the connections (and assignment) took;
 	// the longest shard's.
@@ -250,12 +251,14 @@ func (m HubMetrics) MarshalJSON() ([]byte, error) {
 		Relayed    *float64 `json:"relayed"`
 		Customers  *float64 `json:"customers_connected"`
 		Agents     *float64 `json:"agents_connected"`
+		Waiting    *float64 `json:"customers_waiting"`
+		Chatting   *float64 `json:"customers_chatting"`
 		CPUSeconds *float64 `json:"cpu_seconds"`
 		RSS        *float64 `json:"rss_bytes"`
 		HeapInuse  *float64 `json:"heap_inuse_bytes"`
 		StackInuse *float64 `json:"stack_inuse_bytes"`
 		Goroutines *float64 `json:"goroutines"`
-	}{plain(m), num(m.Relayed), num(m.Customers), num(m.Agents), num(m.CPUSeconds), num(m.RSS), num(m.HeapInuse), num(m.StackInuse), num(m.Goroutines)})
+	}{plain(m), num(m.Relayed), num(m.Customers), num(m.Agents), num(m.Waiting), num(m.Chatting), num(m.CPUSeconds), num(m.RSS), num(m.HeapInuse), num(m.StackInuse), num(m.Goroutines)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, null as NaN.
@@ -266,6 +269,8 @@ func (m *HubMetrics) UnmarshalJSON(b []byte) error {
 		Relayed    *float64 `json:"relayed"`
 		Customers  *float64 `json:"customers_connected"`
 		Agents     *float64 `json:"agents_connected"`
+		Waiting    *float64 `json:"customers_waiting"`
+		Chatting   *float64 `json:"customers_chatting"`
 		CPUSeconds *float64 `json:"cpu_seconds"`
 		RSS        *float64 `json:"rss_bytes"`
 		HeapInuse  *float64 `json:"heap_inuse_bytes"`
@@ -277,6 +282,7 @@ func (m *HubMetrics) UnmarshalJSON(b []byte) error {
 	}
 	*m = HubMetrics(v.plain)
 	m.Relayed, m.Customers, m.Agents, m.CPUSeconds = nanOf(v.Relayed), nanOf(v.Customers), nanOf(v.Agents), nanOf(v.CPUSeconds)
+	m.Waiting, m.Chatting = nanOf(v.Waiting), nanOf(v.Chatting)
 	m.RSS, m.HeapInuse, m.StackInuse, m.Goroutines = nanOf(v.RSS), nanOf(v.HeapInuse), nanOf(v.StackInuse), nanOf(v.Goroutines)
 	return nil
 }

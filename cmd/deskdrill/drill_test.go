@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	loadgen "github.com/deskdrill/deskdrill/bench/load"
 )
@@ -163,6 +164,52 @@ func TestMerge_DrillShards(t *testing.T) {
 	// One shard alone is not the drill.
 	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json")); r.code != 2 || !strings.Contains(r.stderr, "shard 1/2 missing") {
 		t.Errorf("merge of one shard: exit %d, %q; want 2 and the missing shard named", r.code, r.stderr)
+	}
+}
+
+// Shards of a drill whose agents cannot seat every customer agree on the
+// hub's counts when seating is over, so they start pacing together, and
+// the merged summary counts only the customers the hub seated.
+// steady-day seats 3 chats per agent: 6 agents seat 18 of the 40
+// customers.
+func TestMerge_DrillShardsShortOfSeats(t *testing.T) {
+	drillHub(t)
+	file := writeFile(t, "short.yaml", "name: short\nhub: ${DRILL_HUB}\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {count: 40}\nagents: {count: 6}\nstages:\n  - {duration: 1s, from: 20/s, rate: 20/s}\ninterval: 250ms\n")
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			results[i] = deskdrill(t, "drill", file, "--shard", fmt.Sprintf("%d/2", i), "--summary", filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("shard %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	s0, s1 := readSummary(t, filepath.Join(dir, "s0.json")), readSummary(t, filepath.Join(dir, "s1.json"))
+	// The documented agreement is a poll (50 ms); the margin is for a
+	// loaded machine, far below the 5 s a shard waited for seats that
+	// would never come.
+	if d := s0.Started.Sub(s1.Started).Abs(); d > time.Second {
+		t.Errorf("shards started pacing %v apart; want within a poll (50 ms, with a margin for a loaded machine)", d)
+	}
+	r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "--json")
+	if r.code != 0 {
+		t.Fatalf("merge: exit %d\n%s", r.code, r.stderr)
+	}
+	var m loadgen.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	// Which shard's customers the hub seats is a race: a shard it seated
+	// none of counts its messages as send errors.
+	if m.Customers != 40 || m.Agents != 6 || m.Assigned != 18 || m.Sent+m.SendErrors != 20 || m.Received != m.Sent || m.Sent == 0 {
+		t.Errorf("merged: customers %d, agents %d, assigned %d, sent %d + %d send errors, received %d; want 40, 6, 18 (6 agents × 3 chats), 20 in all, all back",
+			m.Customers, m.Agents, m.Assigned, m.Sent, m.SendErrors, m.Received)
 	}
 }
 
