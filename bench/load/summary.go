@@ -69,7 +69,8 @@ type Summary struct {
 	HubErrors uint64 `json:"hub_errors"`
 	// Dropped: relay mode, messages sent that did not come back by the end
 	// of the drain; scenario mode, customers who could not finish
-	// (connection failed or lost).
+	// (connection failed or lost, or still under way when the drain
+	// ended): Arrived = Finished + Dropped.
 	Dropped uint64 `json:"dropped"`
 	// Relayed is the generator's own count of relayed messages,
 	// Delivered + Received, and RelayedPerSecond that over Elapsed, from

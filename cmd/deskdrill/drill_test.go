@@ -277,6 +277,39 @@ func TestDrill_SyntheticCustomers(t *testing.T) {
 	}
 }
 
+// Every synthetic customer that arrived either finished (abandoned
+// included) or is counted in dropped (could not finish), also when drain
+// ends while it is under way. Nobody answers (agents: none, a hub with no
+// bots): 5 customers arrive, at 0, 0.2 … 0.8 s.
+func TestDrill_SyntheticCustomersAccounted(t *testing.T) {
+	drillHub(t)
+	for _, tc := range []struct {
+		name                                  string
+		customers, drain                      string
+		arrived, finished, abandoned, dropped int64
+	}{
+		// Patience of minutes: every customer is still waiting when the
+		// 200 ms drain ends.
+		{"cut off by the drain", "{kind: scenario, scenario: steady-day}", "200ms", 5, 0, 0, 5},
+		// Patience of milliseconds: each one leaves waiting, once.
+		{"abandoned", "{kind: scenario, scenario: steady-day, patience_scale: 0.0001}", "30s", 5, 5, 5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "accounted.yaml", "name: accounted\nhub: ${DRILL_HUB}\nseed: 7\ntokens:\n  customer: ${DRILL_CUSTOMER}\n"+
+				"customers: "+tc.customers+"\nagents: {kind: none}\nstages: [{duration: 1s, from: 5/s, rate: 5/s}]\ndrain: "+tc.drain+"\n")
+			sum := filepath.Join(t.TempDir(), "s.json")
+			if r := deskdrill(t, "drill", file, "--summary", sum); r.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			s := readSummary(t, sum)
+			if s.Arrived != tc.arrived || s.Finished != tc.finished || s.Abandoned != tc.abandoned || s.Dropped != uint64(tc.dropped) {
+				t.Errorf("arrived %d, finished %d, abandoned %d, dropped %d; want %d, %d, %d, %d",
+					s.Arrived, s.Finished, s.Abandoned, s.Dropped, tc.arrived, tc.finished, tc.abandoned, tc.dropped)
+			}
+		})
+	}
+}
+
 // A threshold with abort_on_fail stops the run at the end of the first
 // interval it fails in (after abort_after): exit 99, the summary says
 // which, and far fewer messages than the stages hold were sent.
