@@ -2,6 +2,9 @@ package load
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -242,6 +245,37 @@ func (c *Config) schedule() Stages {
 	return Stages{{Duration: c.Duration, From: r, Rate: r}}
 }
 
+// Definition returns a digest of what the run is, whichever shard runs
+// it: everything in c but the shard, the tokens (secrets, and any valid
+// one seats the same agents), the generator's own knobs (Dialers,
+// Workers) and the callbacks. Shards whose definitions differ ran
+// different drills, and Merge refuses them. It is "sha256:" and hex.
+func (c *Config) Definition() string {
+	d := struct {
+		Name, URL, MetricsURL, AgentKind, Seat string
+		Customers, Agents                      int
+		BotSkill                               float64
+		BotThinkMin, BotThinkMax               time.Duration
+		Scenario                               *sim.Scenario
+		Speed, PatienceScale                   float64
+		Seed                                   uint64
+		Rate                                   Rate
+		Duration, Interval, Setup, Drain       time.Duration
+		Stages                                 Stages
+		Idle                                   bool
+		Thresholds                             []Threshold
+	}{c.Name, c.URL, c.MetricsURL, c.AgentKind, c.Seat, c.Customers, c.Agents, c.BotSkill, c.BotThinkMin, c.BotThinkMax,
+		c.Scenario, c.Speed, c.PatienceScale, c.Seed, c.Rate, c.Duration, c.Interval, c.Setup, c.Drain, c.Stages, c.Idle, c.Thresholds}
+	b, err := json.Marshal(d)
+	if err != nil {
+		// Every field is plain data; a scenario that cannot be written
+		// still has its text.
+		b = fmt.Appendf(nil, "%+v", d)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // Memory is memory per open connection, in bytes, on both sides.
 type Memory struct {
 	Connections int `json:"connections"`
@@ -370,8 +404,8 @@ func (r *Runner) Progress() Progress {
 // FailedThresholds tells whether one failed.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	defer r.closeAll()
-	s := &Summary{Format: SummaryFormat, Name: r.cfg.Name, Mode: r.cfg.mode(), Seed: r.cfg.Seed, Interval: r.cfg.Interval,
-		Stages: r.cfg.schedule()}
+	s := &Summary{Format: SummaryFormat, Name: r.cfg.Name, Definition: r.cfg.Definition(), Mode: r.cfg.mode(), Seed: r.cfg.Seed,
+		Interval: r.cfg.Interval, Stages: r.cfg.schedule()}
 	host, _ := os.Hostname()
 	s.Shards = []ShardInfo{{Shard: Shard{Index: r.cfg.Shard.Index, Of: r.cfg.Shard.of()}, Host: host}}
 	r.countScored(ctx)

@@ -91,6 +91,34 @@ func mustThreshold(t *testing.T, s string) load.Threshold {
 	return th
 }
 
+// A drill's definition is everything but the shard: it differs when a
+// count, the seed or a threshold does, and not between shards.
+func TestConfig_Definition(t *testing.T) {
+	base := func() load.Config {
+		return load.Config{Name: "d", URL: "ws://h:1", CustomerToken: "c", AgentToken: "a", Customers: 100, Agents: 40,
+			Stages: load.Stages{{Duration: time.Second, From: 10, Rate: 10}}}
+	}
+	want := base()
+	for _, tc := range []struct {
+		name string
+		edit func(*load.Config)
+		same bool
+	}{
+		{"another shard", func(c *load.Config) { c.Shard = load.Shard{Index: 1, Of: 2} }, true},
+		{"other tokens", func(c *load.Config) { c.CustomerToken, c.AgentToken = "c2", "a2" }, true},
+		{"more customers", func(c *load.Config) { c.Customers = 200 }, false},
+		{"another seed", func(c *load.Config) { c.Seed = 2 }, false},
+		{"a threshold", func(c *load.Config) { c.Thresholds = []load.Threshold{mustThreshold(t, "sent > 1")} }, false},
+		{"a longer drain", func(c *load.Config) { c.Drain = time.Minute }, false},
+	} {
+		c := base()
+		tc.edit(&c)
+		if got := c.Definition() == want.Definition(); got != tc.same {
+			t.Errorf("%s: same definition %v; want %v", tc.name, got, tc.same)
+		}
+	}
+}
+
 // Merged shards add up, and their histogram is the histogram of all their
 // samples, bucket by bucket.
 func TestMerge(t *testing.T) {
@@ -129,6 +157,10 @@ func TestMerge_Refuses(t *testing.T) {
 	a := lognormal(1, 10)
 	other := part(t, 1, 2, a, 10)
 	other.Name = "another"
+	redefined := part(t, 1, 2, a, 10)
+	redefined.Definition = "sha256:b"
+	defined := part(t, 0, 2, a, 10)
+	defined.Definition = "sha256:a"
 	for _, tc := range []struct {
 		name  string
 		parts []*load.Summary
@@ -138,6 +170,8 @@ func TestMerge_Refuses(t *testing.T) {
 		{"a shard twice", []*load.Summary{part(t, 0, 2, a, 10), part(t, 0, 2, a, 10), part(t, 1, 2, a, 10)}, "given twice"},
 		{"shards of another split", []*load.Summary{part(t, 0, 2, a, 10), part(t, 1, 3, a, 10)}, "among shards of 2"},
 		{"another drill", []*load.Summary{part(t, 0, 2, a, 10), other}, "drills"},
+		{"another definition", []*load.Summary{defined, redefined}, "the shards ran different drills: shard 0/2's definition sha256:a, shard 1/2's sha256:b"},
+		{"a definition missing", []*load.Summary{defined, part(t, 1, 2, a, 10)}, "shard 1/2's (none)"},
 		{"none", nil, "none"},
 	} {
 		if _, err := load.Merge(tc.parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) {

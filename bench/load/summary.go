@@ -29,7 +29,10 @@ type Summary struct {
 	Format string `json:"format"`
 	// Name is the drill's.
 	Name string `json:"name,omitempty"`
-	Mode string `json:"mode"`
+	// Definition is a digest of the drill's whole definition but the
+	// shard (Config.Definition): shards of one drill agree on it.
+	Definition string `json:"definition"`
+	Mode       string `json:"mode"`
 	// Seed is the root seed of synthetic customers (scenario mode).
 	Seed uint64 `json:"seed"`
 	// Shards are the parts this summary holds: one for a run, all of them

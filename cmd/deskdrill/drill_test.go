@@ -47,6 +47,15 @@ func drillFile(t *testing.T, thresholds ...string) string {
 	return writeFile(t, "drill.yaml", b.String())
 }
 
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func readSummary(t *testing.T, path string) *loadgen.Summary {
 	t.Helper()
 	f, err := os.Open(path)
@@ -160,6 +169,16 @@ func TestMerge_DrillShards(t *testing.T) {
 	if m.Sent != 50 || m.Received != 50 || m.Customers != 20 || m.Agents != 10 || len(m.Shards) != 2 || len(m.Thresholds) != 2 || !m.Thresholds[0].OK {
 		t.Errorf("merged: sent %d, received %d, customers %d, agents %d, %d shards, thresholds %+v; want 50, 50, 20, 10, 2 and both held",
 			m.Sent, m.Received, m.Customers, m.Agents, len(m.Shards), m.Thresholds)
+	}
+	// A shard of another drill file (more customers, the same name and
+	// stages) is refused. It runs alone: the hub never counts the other
+	// shard's customers, and it paces once its setup time is over.
+	other := strings.Replace(readText(t, file), "customers: {count: 20}", "customers: {count: 30}\nsetup_timeout: 2s", 1)
+	if r := deskdrill(t, "drill", writeFile(t, "other.yaml", other), "--shard", "1/2", "--summary", filepath.Join(dir, "other1.json")); r.code != 0 {
+		t.Fatalf("shard of the other drill: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "other1.json")); r.code != 2 || !strings.Contains(r.stderr, "the shards ran different drills") {
+		t.Errorf("merge of two drills' shards: exit %d, %q; want 2 and the shards named as different drills", r.code, r.stderr)
 	}
 	// One shard alone is not the drill.
 	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json")); r.code != 2 || !strings.Contains(r.stderr, "shard 1/2 missing") {
