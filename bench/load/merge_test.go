@@ -215,6 +215,49 @@ func TestDecodeSummary(t *testing.T) {
 	}
 }
 
+// A summary holds every documented key of its mode, zero or not
+// (docs/drills.md, The summary).
+func TestSummary_KeysAlwaysPresent(t *testing.T) {
+	common := []string{"format", "name", "definition", "mode", "seed", "shards", "started", "interval_ns", "customers", "agents",
+		"failed_connections", "assigned", "sent", "delivered", "echoed", "received", "send_errors", "hub_errors", "dropped",
+		"relayed", "relayed_per_s", "generator", "kpis", "aborted"}
+	synthetic := []string{"arrived", "finished", "abandoned", "disputes", "frames_sent", "frames_received"}
+	for _, tc := range []struct {
+		mode         string
+		want, absent []string
+	}{
+		{load.ModeScenario, append(append([]string{}, common...), synthetic...), nil},
+		{load.ModeRelay, common, synthetic},
+	} {
+		s := &load.Summary{Format: load.SummaryFormat, Mode: tc.mode, Shards: []load.ShardInfo{{Shard: load.Shard{Index: 0, Of: 1}}}}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(b, &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range tc.want {
+			if _, ok := keys[k]; !ok {
+				t.Errorf("%s summary: no key %q in %s", tc.mode, k, b)
+			}
+		}
+		for _, k := range tc.absent {
+			if _, ok := keys[k]; ok {
+				t.Errorf("%s summary: key %q, which only synthetic customers have", tc.mode, k)
+			}
+		}
+		if string(keys["kpis"]) != "null" {
+			t.Errorf("%s summary: kpis %s; want null when not read", tc.mode, keys["kpis"])
+		}
+		back, err := load.DecodeSummary("s.json", bytes.NewReader(b))
+		if err != nil || back.KPIs != nil {
+			t.Errorf("%s summary read back: kpis %v, %v; want it read, without KPIs", tc.mode, back, err)
+		}
+	}
+}
+
 func FuzzDecodeSummary(f *testing.F) {
 	h := load.NewHistogram()
 	h.RecordValue(1e6)
@@ -222,6 +265,7 @@ func FuzzDecodeSummary(f *testing.F) {
 	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":1}],"rtt":{"n":1,"hist":"` + enc + `"}}`)
 	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":2}],"intervals":[{"end_ns":1}],"thresholds":[{"expr":"sent>1","metric":"sent","op":">","value":1}]}`)
 	f.Add(`{"format":"` + load.SummaryFormat + `","hub_start":{"relay_latency":{"bounds":[1],"counts":[1,2]}}}`)
+	f.Add(`{"format":"` + load.SummaryFormat + `","mode":"scenario","shards":[{"index":0,"of":1}],"arrived":0,"finished":0,"abandoned":0,"disputes":0,"kpis":null,"aborted":"","definition":"sha256:0"}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := load.DecodeSummary("f.json", strings.NewReader(in))
 		if err != nil {

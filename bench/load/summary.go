@@ -28,7 +28,7 @@ const (
 type Summary struct {
 	Format string `json:"format"`
 	// Name is the drill's.
-	Name string `json:"name,omitempty"`
+	Name string `json:"name"`
 	// Definition is a digest of the drill's whole definition but the
 	// shard (Config.Definition): shards of one drill agree on it.
 	Definition string `json:"definition"`
@@ -121,7 +121,7 @@ type Summary struct {
 	// Memory is the idle mode's measurement.
 	Memory *Memory `json:"memory,omitempty"`
 	// KPIs are the contract's KPIs of the hub's run, read at the end.
-	KPIs *KPIs `json:"kpis,omitempty"`
+	KPIs *KPIs `json:"kpis"`
 
 	Intervals []Interval `json:"intervals,omitempty"`
 	// Thresholds are judged on the whole drill: by the run itself, or, for
@@ -130,11 +130,32 @@ type Summary struct {
 	// Aborted says which threshold (with abort_on_fail) stopped the run
 	// early, if one did, and its value then; AbortedBy is its expression.
 	// The run's verdict on it is failed, whatever the value at the end.
-	Aborted   string `json:"aborted,omitempty"`
-	AbortedBy string `json:"aborted_by,omitempty"`
+	Aborted   string `json:"aborted"`
+	AbortedBy string `json:"aborted_by"`
 
 	// live holds decoded (or, during a run, live) histograms by family.
 	live map[string]*hdr.Histogram
+}
+
+// MarshalJSON writes s with every documented key of its mode, zero or
+// not: a scenario run's arrived, finished, abandoned, disputes,
+// frames_sent and frames_received even when 0 (other modes leave them
+// out); kpis is null when they were not read, aborted "" when no
+// threshold stopped the run.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	if s.Mode != ModeScenario {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		plain
+		Arrived        int64 `json:"arrived"`
+		Finished       int64 `json:"finished"`
+		Abandoned      int64 `json:"abandoned"`
+		Disputes       int64 `json:"disputes"`
+		FramesSent     int64 `json:"frames_sent"`
+		FramesReceived int64 `json:"frames_received"`
+	}{plain(s), s.Arrived, s.Finished, s.Abandoned, s.Disputes, s.FramesSent, s.FramesReceived})
 }
 
 // ShardInfo is one shard of a summary: which, on which machine, when, and
@@ -147,7 +168,7 @@ type ShardInfo struct {
 	Sent      uint64    `json:"sent"`
 	Received  uint64    `json:"received"`
 	Arrived   int64     `json:"arrived,omitempty"`
-	Aborted   string    `json:"aborted,omitempty"`
+	Aborted   string    `json:"aborted"`
 }
 
 // Generator is the load generator's health: its CPU over the pacing
