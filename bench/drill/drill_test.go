@@ -2,6 +2,7 @@ package drill_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -68,10 +69,35 @@ func TestParse_DocExamples(t *testing.T) {
 	cfg, _ := f.Config()
 	// ramp 0→500/s in 10 s, 40 s at 500, a 5 s spike at 2000, 5 s down to
 	// 0: 2,500 + 20,000 + 10,000 + 5,000 messages.
-	if cfg.Name != "ci-gate" || cfg.URL != "ws://127.0.0.1:8080" || cfg.CustomerToken != "dd_c" || cfg.Customers != 1000 || cfg.Agents != 200 ||
+	if cfg.Name != "ci-gate" || cfg.URL != "ws://127.0.0.1:8080" || cfg.CustomerToken != "dd_c" || cfg.Customers != 1000 || cfg.Agents != 400 ||
 		cfg.Stages.Total() != 37_500 || cfg.Stages[2].From != 2000 || cfg.Stages[3].From != 2000 || len(cfg.Thresholds) != 4 ||
 		!cfg.Thresholds[3].AbortOnFail || cfg.Thresholds[3].AbortAfter != 15*time.Second {
 		t.Errorf("ci-gate read as %+v", cfg)
+	}
+	// Its sample output follows from it: the hub it runs on (serve's
+	// steady-day) seats every customer, and the stages' messages and rate.
+	sc, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/drills.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := regexp.MustCompile(`connections: (\d+) customers, (\d+) agents \(0 failed\), (\d+) customers assigned`).FindStringSubmatch(string(doc))
+	sent := regexp.MustCompile(`sent (\d+) customer messages at (\d+)/s for 1m0s: (\d+) reached agents, (\d+) echoed, (\d+) came back`).FindStringSubmatch(string(doc))
+	if conns == nil || sent == nil {
+		t.Fatal("docs/drills.md: no sample summary of ci-gate")
+	}
+	seats := cfg.Agents * sc.Staffing.Concurrency
+	want := []string{fmt.Sprint(cfg.Customers), fmt.Sprint(cfg.Agents), fmt.Sprint(min(cfg.Customers, seats))}
+	if !slices.Equal(conns[1:], want) || seats < cfg.Customers {
+		t.Errorf("sample %q; want %q, every customer seated (%d agents × %d chats = %d seats)", conns[0], want, cfg.Agents, sc.Staffing.Concurrency, seats)
+	}
+	total := fmt.Sprint(cfg.Stages.Total())
+	want = []string{total, fmt.Sprintf("%.0f", float64(cfg.Stages.Total())/cfg.Stages.Duration().Seconds()), total, total, total}
+	if !slices.Equal(sent[1:], want) {
+		t.Errorf("sample %q; want %q", sent[0], want)
 	}
 }
 

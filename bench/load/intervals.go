@@ -143,7 +143,7 @@ func (r *Runner) snapshot(s *Summary, st *intervalState) *Summary {
 	v.Delivered, v.Echoed, v.Received = r.delivered.Load(), r.echoed.Load(), r.received.Load()
 	v.HubErrors = r.hubErrs.Load()
 	v.Relayed = v.Delivered + v.Received
-	v.Failed, v.Assigned = int(r.failed.Load()), int(r.assigned.Load())
+	v.Failed, v.Assigned = int(r.failed.Load()), r.assignedCount()
 	v.Arrived = r.arrived.Load()
 	if v.Elapsed = st.last; v.Elapsed > 0 {
 		v.RelayedPerSecond = float64(v.Relayed) / v.Elapsed.Seconds()

@@ -2,6 +2,9 @@ package load
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -242,6 +245,37 @@ func (c *Config) schedule() Stages {
 	return Stages{{Duration: c.Duration, From: r, Rate: r}}
 }
 
+// Definition returns a digest of what the run is, whichever shard runs
+// it: everything in c but the shard, the tokens (secrets, and any valid
+// one seats the same agents), the generator's own knobs (Dialers,
+// Workers) and the callbacks. Shards whose definitions differ ran
+// different drills, and Merge refuses them. It is "sha256:" and hex.
+func (c *Config) Definition() string {
+	d := struct {
+		Name, URL, MetricsURL, AgentKind, Seat string
+		Customers, Agents                      int
+		BotSkill                               float64
+		BotThinkMin, BotThinkMax               time.Duration
+		Scenario                               *sim.Scenario
+		Speed, PatienceScale                   float64
+		Seed                                   uint64
+		Rate                                   Rate
+		Duration, Interval, Setup, Drain       time.Duration
+		Stages                                 Stages
+		Idle                                   bool
+		Thresholds                             []Threshold
+	}{c.Name, c.URL, c.MetricsURL, c.AgentKind, c.Seat, c.Customers, c.Agents, c.BotSkill, c.BotThinkMin, c.BotThinkMax,
+		c.Scenario, c.Speed, c.PatienceScale, c.Seed, c.Rate, c.Duration, c.Interval, c.Setup, c.Drain, c.Stages, c.Idle, c.Thresholds}
+	b, err := json.Marshal(d)
+	if err != nil {
+		// Every field is plain data; a scenario that cannot be written
+		// still has its text.
+		b = fmt.Appendf(nil, "%+v", d)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // Memory is memory per open connection, in bytes, on both sides.
 type Memory struct {
 	Connections int `json:"connections"`
@@ -294,6 +328,9 @@ type Runner struct {
 	received  atomic.Uint64
 	hubErrs   atomic.Uint64
 	arrived   atomic.Int64
+	// seated is how many customers messages are paced over (relay mode),
+	// -1 until they are chosen.
+	seated atomic.Int64
 	// lastReply is when the last reply came, since epoch.
 	lastReply atomic.Int64
 	// roles counts the open connections: customers, agents.
@@ -346,6 +383,7 @@ func New(cfg Config) (*Runner, error) {
 			r.total = uint64(cfg.Shard.Count(int(min(r.total, uint64(1<<62)))))
 		}
 	}
+	r.seated.Store(-1)
 	r.setPhase("connecting")
 	return r, nil
 }
@@ -366,8 +404,8 @@ func (r *Runner) Progress() Progress {
 // FailedThresholds tells whether one failed.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	defer r.closeAll()
-	s := &Summary{Format: SummaryFormat, Name: r.cfg.Name, Mode: r.cfg.mode(), Seed: r.cfg.Seed, Interval: r.cfg.Interval,
-		Stages: r.cfg.schedule()}
+	s := &Summary{Format: SummaryFormat, Name: r.cfg.Name, Definition: r.cfg.Definition(), Mode: r.cfg.mode(), Seed: r.cfg.Seed,
+		Interval: r.cfg.Interval, Stages: r.cfg.schedule()}
 	host, _ := os.Hostname()
 	s.Shards = []ShardInfo{{Shard: Shard{Index: r.cfg.Shard.Index, Of: r.cfg.Shard.of()}, Host: host}}
 	r.countScored(ctx)
@@ -443,13 +481,21 @@ func (r *Runner) runRelay(ctx context.Context, s *Summary) error {
 	}
 	r.setPhase("assigning")
 	customers := r.open(ctx, r.cfg.Shard.Count(r.cfg.Customers), r.dialCustomer)
-	r.awaitShards(ctx, start)
-	ready := r.awaitAssignments(ctx, customers)
+	ready, seatedElsewhere := r.awaitSeating(ctx, start, customers)
+	// Only the customers messages are paced over count as assigned: one
+	// the hub seats later (when another shard's customers leave) is not.
+	r.seated.Store(int64(len(ready)))
 	s.Setup = time.Since(start)
 	s.Customers, s.Agents = r.countRoles()
-	if len(ready) == 0 {
+	if len(ready) == 0 && (r.cfg.Shard.Whole() || !seatedElsewhere) {
 		r.fill(s)
 		return r.failure(ErrNoAssignments)
+	}
+	if len(ready) == 0 {
+		// The hub gave every seat to the other shards' customers: this
+		// shard's agents echo their messages, and its own messages, with
+		// no customer to carry them, count as send errors.
+		r.log.Warn("the hub seated none of this shard's customers: its messages count as send errors", "customers", len(customers))
 	}
 	if ctx.Err() != nil {
 		r.fill(s)
@@ -553,7 +599,7 @@ func (r *Runner) awaitQuiet(ctx context.Context) {
 // generator.
 func (r *Runner) fill(s *Summary) {
 	s.Failed = int(r.failed.Load())
-	s.Assigned = int(r.assigned.Load())
+	s.Assigned = r.assignedCount()
 	s.Sent, s.SendErrors = r.sent.Load(), r.sendErrs.Load()
 	s.Delivered, s.Echoed, s.Received = r.delivered.Load(), r.echoed.Load(), r.received.Load()
 	s.HubErrors = r.hubErrs.Load()
@@ -638,6 +684,105 @@ func (r *Runner) open(ctx context.Context, n int, dial func(context.Context, int
 	return ok
 }
 
+// assignedCount is how many customers count as assigned: those messages
+// are paced over once they are chosen, until then those assigned so far.
+func (r *Runner) assignedCount() int {
+	if n := r.seated.Load(); n >= 0 {
+		return int(n)
+	}
+	return int(r.assigned.Load())
+}
+
+// seatGrace is how long a shard waits, once the hub has seated what it
+// can and left customers waiting, for its customers' assignments still
+// on their way: every shard waits it, so they still start together.
+const seatGrace = 100 * time.Millisecond
+
+// awaitSeating waits until the hub has seated what it can of the drill's
+// customers and returns this shard's customers it seated. The shards
+// decide on the hub's own counts (its /metrics), which they all read
+// alike, rather than on their own seats, so that they start pacing
+// within a poll of each other: the hub counts every shard's connections,
+// and every customer's conversation is in its queue or with an agent
+// (the hub seats a customer as soon as a seat is free, so customers
+// still waiting then mean that no seat is left). Without the hub's
+// metrics it waits for its own customers (awaitAssignments).
+// seatedElsewhere says that the hub has customers with an agent (when
+// this shard has none, the other shards' may).
+func (r *Runner) awaitSeating(ctx context.Context, start time.Time, customers []*peer) (ready []*peer, seatedElsewhere bool) {
+	if r.cfg.MetricsURL == "-" {
+		return r.awaitAssignments(ctx, customers), false
+	}
+	if !r.cfg.Shard.Whole() {
+		r.setPhase("waiting for shards")
+	}
+	// The whole drill's connections; a run of one shard knows which of its
+	// own opened.
+	wantC, wantA := float64(r.cfg.Customers), float64(r.cfg.Agents)
+	if r.cfg.Shard.Whole() {
+		c, a := r.countRoles()
+		wantC, wantA = float64(c), float64(a)
+	}
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	deadline := start.Add(r.cfg.Setup)
+	var m HubMetrics
+	for {
+		var ok bool
+		m, ok = r.scrape(ctx)
+		if ok && (math.IsNaN(m.Waiting) || math.IsNaN(m.Chatting)) {
+			// A hub that does not count its queue: wait for the
+			// connections, then for this shard's own seats.
+			r.awaitShards(ctx, start)
+			return r.awaitAssignments(ctx, customers), false
+		}
+		if ok && !(m.Customers < wantC) && !(m.Agents < wantA) && !(m.Waiting+m.Chatting < wantC) {
+			break
+		}
+		if time.Now().After(deadline) {
+			r.log.Warn("the hub did not count every customer's conversation in time: pacing starts without them",
+				"customers", m.Customers, "agents", m.Agents, "waiting", m.Waiting, "chatting", m.Chatting,
+				"want_customers", wantC, "want_agents", wantA)
+			return r.seatedOf(customers), m.Chatting > 0
+		}
+		select {
+		case <-ctx.Done():
+			return r.seatedOf(customers), m.Chatting > 0
+		case <-poll.C:
+		}
+	}
+	r.setPhase("assigning")
+	wait := r.cfg.Setup
+	if m.Waiting > 0 {
+		r.log.Warn("customers left waiting: the agents hold no more chats", "waiting", m.Waiting, "chatting", m.Chatting)
+		wait = seatGrace
+	}
+	// The assignments the hub has made are on their way to the customers.
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
+	for r.assigned.Load() < int64(len(customers)) {
+		select {
+		case <-r.changed:
+		case <-timeout.C:
+			return r.seatedOf(customers), m.Chatting > 0
+		case <-ctx.Done():
+			return r.seatedOf(customers), m.Chatting > 0
+		}
+	}
+	return r.seatedOf(customers), m.Chatting > 0
+}
+
+// seatedOf returns the customers the hub has assigned.
+func (r *Runner) seatedOf(customers []*peer) []*peer {
+	var ready []*peer
+	for _, c := range customers {
+		if c.assigned.Load() {
+			ready = append(ready, c)
+		}
+	}
+	return ready
+}
+
 // awaitAssignments waits until every customer is assigned, or no customer
 // has been assigned for five seconds (the agents are full), or the setup
 // time is over; it returns the assigned customers.
@@ -661,13 +806,7 @@ wait:
 			break wait
 		}
 	}
-	var ready []*peer
-	for _, c := range customers {
-		if c.assigned.Load() {
-			ready = append(ready, c)
-		}
-	}
-	return ready
+	return r.seatedOf(customers)
 }
 
 // tick is one paced message: its number and when it was due, since the
@@ -688,6 +827,10 @@ func (r *Runner) pace(ctx context.Context, p Pacer, customers []*peer) {
 			defer wg.Done()
 			buf := make([]byte, 0, 256)
 			for t := range ticks {
+				if len(customers) == 0 {
+					r.sendErrs.Add(1)
+					continue
+				}
 				c := customers[t.n%uint64(len(customers))]
 				r.late.record(time.Since(r.epoch) - t.due)
 				buf = appendMessage(buf[:0], t, time.Now())

@@ -132,6 +132,10 @@ func Merge(parts []*Summary) (*Summary, error) {
 			return nil, fmt.Errorf("merge summaries: %w: drills %q and %q", ErrSummary, first.Name, p.Name)
 		case p.Interval != first.Interval || !slices.Equal(p.Stages, first.Stages) || p.Seed != first.Seed:
 			return nil, fmt.Errorf("merge summaries: %w: the shards ran different drills (stages, interval or seed differ)", ErrSummary)
+		case p.Definition != first.Definition:
+			return nil, fmt.Errorf("merge summaries: %w: the shards ran different drills: shard %v's definition %s, shard %v's %s "+
+				"(the drill files, or their flags, differ: customers, agents, thresholds, the scenario …)", ErrSummary,
+				first.Shards[0].Shard, orNone(first.Definition), p.Shards[0].Shard, orNone(p.Definition))
 		}
 		for _, sh := range p.Shards {
 			if sh.of() != of {
@@ -153,7 +157,7 @@ func Merge(parts []*Summary) (*Summary, error) {
 		return nil, fmt.Errorf("merge summaries: %w: shard %s missing", ErrSummary, strings.Join(missing, ", "))
 	}
 
-	m := &Summary{Format: SummaryFormat, Name: first.Name, Mode: first.Mode, Seed: first.Seed, Interval: first.Interval,
+	m := &Summary{Format: SummaryFormat, Name: first.Name, Definition: first.Definition, Mode: first.Mode, Seed: first.Seed, Interval: first.Interval,
 		Stages: first.Stages, Rate: first.Rate, Duration: first.Duration}
 	var end time.Time
 	for _, p := range parts {
@@ -233,6 +237,14 @@ func Merge(parts []*Summary) (*Summary, error) {
 	}
 	m.Judge(ts)
 	return m, nil
+}
+
+// orNone names a missing definition (a summary of an older deskdrill).
+func orNone(def string) string {
+	if def == "" {
+		return "(none)"
+	}
+	return def
 }
 
 func earliest(a, b *HubMetrics) *HubMetrics {

@@ -91,6 +91,34 @@ func mustThreshold(t *testing.T, s string) load.Threshold {
 	return th
 }
 
+// A drill's definition is everything but the shard: it differs when a
+// count, the seed or a threshold does, and not between shards.
+func TestConfig_Definition(t *testing.T) {
+	base := func() load.Config {
+		return load.Config{Name: "d", URL: "ws://h:1", CustomerToken: "c", AgentToken: "a", Customers: 100, Agents: 40,
+			Stages: load.Stages{{Duration: time.Second, From: 10, Rate: 10}}}
+	}
+	want := base()
+	for _, tc := range []struct {
+		name string
+		edit func(*load.Config)
+		same bool
+	}{
+		{"another shard", func(c *load.Config) { c.Shard = load.Shard{Index: 1, Of: 2} }, true},
+		{"other tokens", func(c *load.Config) { c.CustomerToken, c.AgentToken = "c2", "a2" }, true},
+		{"more customers", func(c *load.Config) { c.Customers = 200 }, false},
+		{"another seed", func(c *load.Config) { c.Seed = 2 }, false},
+		{"a threshold", func(c *load.Config) { c.Thresholds = []load.Threshold{mustThreshold(t, "sent > 1")} }, false},
+		{"a longer drain", func(c *load.Config) { c.Drain = time.Minute }, false},
+	} {
+		c := base()
+		tc.edit(&c)
+		if got := c.Definition() == want.Definition(); got != tc.same {
+			t.Errorf("%s: same definition %v; want %v", tc.name, got, tc.same)
+		}
+	}
+}
+
 // Merged shards add up, and their histogram is the histogram of all their
 // samples, bucket by bucket.
 func TestMerge(t *testing.T) {
@@ -129,6 +157,10 @@ func TestMerge_Refuses(t *testing.T) {
 	a := lognormal(1, 10)
 	other := part(t, 1, 2, a, 10)
 	other.Name = "another"
+	redefined := part(t, 1, 2, a, 10)
+	redefined.Definition = "sha256:b"
+	defined := part(t, 0, 2, a, 10)
+	defined.Definition = "sha256:a"
 	for _, tc := range []struct {
 		name  string
 		parts []*load.Summary
@@ -138,6 +170,8 @@ func TestMerge_Refuses(t *testing.T) {
 		{"a shard twice", []*load.Summary{part(t, 0, 2, a, 10), part(t, 0, 2, a, 10), part(t, 1, 2, a, 10)}, "given twice"},
 		{"shards of another split", []*load.Summary{part(t, 0, 2, a, 10), part(t, 1, 3, a, 10)}, "among shards of 2"},
 		{"another drill", []*load.Summary{part(t, 0, 2, a, 10), other}, "drills"},
+		{"another definition", []*load.Summary{defined, redefined}, "the shards ran different drills: shard 0/2's definition sha256:a, shard 1/2's sha256:b"},
+		{"a definition missing", []*load.Summary{defined, part(t, 1, 2, a, 10)}, "shard 1/2's (none)"},
 		{"none", nil, "none"},
 	} {
 		if _, err := load.Merge(tc.parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) {
@@ -181,6 +215,49 @@ func TestDecodeSummary(t *testing.T) {
 	}
 }
 
+// A summary holds every documented key of its mode, zero or not
+// (docs/drills.md, The summary).
+func TestSummary_KeysAlwaysPresent(t *testing.T) {
+	common := []string{"format", "name", "definition", "mode", "seed", "shards", "started", "interval_ns", "customers", "agents",
+		"failed_connections", "assigned", "sent", "delivered", "echoed", "received", "send_errors", "hub_errors", "dropped",
+		"relayed", "relayed_per_s", "generator", "kpis", "aborted"}
+	synthetic := []string{"arrived", "finished", "abandoned", "disputes", "frames_sent", "frames_received"}
+	for _, tc := range []struct {
+		mode         string
+		want, absent []string
+	}{
+		{load.ModeScenario, append(append([]string{}, common...), synthetic...), nil},
+		{load.ModeRelay, common, synthetic},
+	} {
+		s := &load.Summary{Format: load.SummaryFormat, Mode: tc.mode, Shards: []load.ShardInfo{{Shard: load.Shard{Index: 0, Of: 1}}}}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(b, &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range tc.want {
+			if _, ok := keys[k]; !ok {
+				t.Errorf("%s summary: no key %q in %s", tc.mode, k, b)
+			}
+		}
+		for _, k := range tc.absent {
+			if _, ok := keys[k]; ok {
+				t.Errorf("%s summary: key %q, which only synthetic customers have", tc.mode, k)
+			}
+		}
+		if string(keys["kpis"]) != "null" {
+			t.Errorf("%s summary: kpis %s; want null when not read", tc.mode, keys["kpis"])
+		}
+		back, err := load.DecodeSummary("s.json", bytes.NewReader(b))
+		if err != nil || back.KPIs != nil {
+			t.Errorf("%s summary read back: kpis %v, %v; want it read, without KPIs", tc.mode, back, err)
+		}
+	}
+}
+
 func FuzzDecodeSummary(f *testing.F) {
 	h := load.NewHistogram()
 	h.RecordValue(1e6)
@@ -188,6 +265,7 @@ func FuzzDecodeSummary(f *testing.F) {
 	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":1}],"rtt":{"n":1,"hist":"` + enc + `"}}`)
 	f.Add(`{"format":"` + load.SummaryFormat + `","shards":[{"index":0,"of":2}],"intervals":[{"end_ns":1}],"thresholds":[{"expr":"sent>1","metric":"sent","op":">","value":1}]}`)
 	f.Add(`{"format":"` + load.SummaryFormat + `","hub_start":{"relay_latency":{"bounds":[1],"counts":[1,2]}}}`)
+	f.Add(`{"format":"` + load.SummaryFormat + `","mode":"scenario","shards":[{"index":0,"of":1}],"arrived":0,"finished":0,"abandoned":0,"disputes":0,"kpis":null,"aborted":"","definition":"sha256:0"}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := load.DecodeSummary("f.json", strings.NewReader(in))
 		if err != nil {

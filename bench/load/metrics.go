@@ -21,6 +21,8 @@ const (
 	metricLatency    = "deskdrill_relay_latency_seconds"
 	metricCustomers  = "deskdrill_customers_connected"
 	metricAgents     = "deskdrill_agents_connected"
+	metricWaiting    = "deskdrill_customers_waiting"
+	metricChatting   = "deskdrill_customers_chatting"
 	metricCPU        = "process_cpu_seconds_total"
 	metricRSS        = "process_resident_memory_bytes"
 	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
@@ -82,16 +84,20 @@ func (h Histogram) Quantile(q float64) float64 {
 // HubMetrics is one scrape of the hub's /metrics. A series the hub does
 // not export reads as NaN (a bare hub in a test has no process metrics).
 type HubMetrics struct {
-	At         time.Time `json:"at"`
-	Relayed    float64   `json:"relayed"`
-	Latency    Histogram `json:"relay_latency"`
-	Customers  float64   `json:"customers_connected"`
-	Agents     float64   `json:"agents_connected"`
-	CPUSeconds float64   `json:"cpu_seconds"`
-	RSS        float64   `json:"rss_bytes"`
-	HeapInuse  float64   `json:"heap_inuse_bytes"`
-	StackInuse float64   `json:"stack_inuse_bytes"`
-	Goroutines float64   `json:"goroutines"`
+	At        time.Time `json:"at"`
+	Relayed   float64   `json:"relayed"`
+	Latency   Histogram `json:"relay_latency"`
+	Customers float64   `json:"customers_connected"`
+	Agents    float64   `json:"agents_connected"`
+	// Waiting and Chatting are the hub's conversations in its queue and
+	// with an agent.
+	Waiting    float64 `json:"customers_waiting"`
+	Chatting   float64 `json:"customers_chatting"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+	RSS        float64 `json:"rss_bytes"`
+	HeapInuse  float64 `json:"heap_inuse_bytes"`
+	StackInuse float64 `json:"stack_inuse_bytes"`
+	Goroutines float64 `json:"goroutines"`
 }
 
 // Scrape reads the hub's metrics at url (http://HOST/metrics).
@@ -144,6 +150,7 @@ func ParseMetrics(r io.Reader) (HubMetrics, error) {
 	}
 	h := HubMetrics{
 		Relayed: value(metricRelayed), Customers: value(metricCustomers), Agents: value(metricAgents),
+		Waiting: value(metricWaiting), Chatting: value(metricChatting),
 		CPUSeconds: value(metricCPU), RSS: value(metricRSS), HeapInuse: value(metricHeapInuse),
 		StackInuse: value(metricStackInuse), Goroutines: value(metricGoroutines),
 	}

@@ -28,8 +28,11 @@ const (
 type Summary struct {
 	Format string `json:"format"`
 	// Name is the drill's.
-	Name string `json:"name,omitempty"`
-	Mode string `json:"mode"`
+	Name string `json:"name"`
+	// Definition is a digest of the drill's whole definition but the
+	// shard (Config.Definition): shards of one drill agree on it.
+	Definition string `json:"definition"`
+	Mode       string `json:"mode"`
 	// Seed is the root seed of synthetic customers (scenario mode).
 	Seed uint64 `json:"seed"`
 	// Shards are the parts this summary holds: one for a run, all of them
@@ -46,8 +49,9 @@ type Summary struct {
 	Customers int `json:"customers"`
 	Agents    int `json:"agents"`
 	Failed    int `json:"failed_connections"`
-	// Assigned is how many customers an agent took (relay mode): the ones
-	// messages are paced over.
+	// Assigned is how many customers an agent took before pacing began
+	// (relay mode): the ones messages are paced over. A customer the hub
+	// seats later (as another shard's leave) is not counted.
 	Assigned int `json:"assigned"`
 	// Setup is how long opening the connections (and assignment) took;
 	// the longest shard's.
@@ -68,7 +72,8 @@ type Summary struct {
 	HubErrors uint64 `json:"hub_errors"`
 	// Dropped: relay mode, messages sent that did not come back by the end
 	// of the drain; scenario mode, customers who could not finish
-	// (connection failed or lost).
+	// (connection failed or lost, or still under way when the drain
+	// ended): Arrived = Finished + Dropped.
 	Dropped uint64 `json:"dropped"`
 	// Relayed is the generator's own count of relayed messages,
 	// Delivered + Received, and RelayedPerSecond that over Elapsed, from
@@ -116,7 +121,7 @@ type Summary struct {
 	// Memory is the idle mode's measurement.
 	Memory *Memory `json:"memory,omitempty"`
 	// KPIs are the contract's KPIs of the hub's run, read at the end.
-	KPIs *KPIs `json:"kpis,omitempty"`
+	KPIs *KPIs `json:"kpis"`
 
 	Intervals []Interval `json:"intervals,omitempty"`
 	// Thresholds are judged on the whole drill: by the run itself, or, for
@@ -125,11 +130,32 @@ type Summary struct {
 	// Aborted says which threshold (with abort_on_fail) stopped the run
 	// early, if one did, and its value then; AbortedBy is its expression.
 	// The run's verdict on it is failed, whatever the value at the end.
-	Aborted   string `json:"aborted,omitempty"`
-	AbortedBy string `json:"aborted_by,omitempty"`
+	Aborted   string `json:"aborted"`
+	AbortedBy string `json:"aborted_by"`
 
 	// live holds decoded (or, during a run, live) histograms by family.
 	live map[string]*hdr.Histogram
+}
+
+// MarshalJSON writes s with every documented key of its mode, zero or
+// not: a scenario run's arrived, finished, abandoned, disputes,
+// frames_sent and frames_received even when 0 (other modes leave them
+// out); kpis is null when they were not read, aborted "" when no
+// threshold stopped the run.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	if s.Mode != ModeScenario {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		plain
+		Arrived        int64 `json:"arrived"`
+		Finished       int64 `json:"finished"`
+		Abandoned      int64 `json:"abandoned"`
+		Disputes       int64 `json:"disputes"`
+		FramesSent     int64 `json:"frames_sent"`
+		FramesReceived int64 `json:"frames_received"`
+	}{plain(s), s.Arrived, s.Finished, s.Abandoned, s.Disputes, s.FramesSent, s.FramesReceived})
 }
 
 // ShardInfo is one shard of a summary: which, on which machine, when, and
@@ -142,7 +168,7 @@ type ShardInfo struct {
 	Sent      uint64    `json:"sent"`
 	Received  uint64    `json:"received"`
 	Arrived   int64     `json:"arrived,omitempty"`
-	Aborted   string    `json:"aborted,omitempty"`
+	Aborted   string    `json:"aborted"`
 }
 
 // Generator is the load generator's health: its CPU over the pacing
@@ -250,12 +276,14 @@ func (m HubMetrics) MarshalJSON() ([]byte, error) {
 		Relayed    *float64 `json:"relayed"`
 		Customers  *float64 `json:"customers_connected"`
 		Agents     *float64 `json:"agents_connected"`
+		Waiting    *float64 `json:"customers_waiting"`
+		Chatting   *float64 `json:"customers_chatting"`
 		CPUSeconds *float64 `json:"cpu_seconds"`
 		RSS        *float64 `json:"rss_bytes"`
 		HeapInuse  *float64 `json:"heap_inuse_bytes"`
 		StackInuse *float64 `json:"stack_inuse_bytes"`
 		Goroutines *float64 `json:"goroutines"`
-	}{plain(m), num(m.Relayed), num(m.Customers), num(m.Agents), num(m.CPUSeconds), num(m.RSS), num(m.HeapInuse), num(m.StackInuse), num(m.Goroutines)})
+	}{plain(m), num(m.Relayed), num(m.Customers), num(m.Agents), num(m.Waiting), num(m.Chatting), num(m.CPUSeconds), num(m.RSS), num(m.HeapInuse), num(m.StackInuse), num(m.Goroutines)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, null as NaN.
@@ -266,6 +294,8 @@ func (m *HubMetrics) UnmarshalJSON(b []byte) error {
 		Relayed    *float64 `json:"relayed"`
 		Customers  *float64 `json:"customers_connected"`
 		Agents     *float64 `json:"agents_connected"`
+		Waiting    *float64 `json:"customers_waiting"`
+		Chatting   *float64 `json:"customers_chatting"`
 		CPUSeconds *float64 `json:"cpu_seconds"`
 		RSS        *float64 `json:"rss_bytes"`
 		HeapInuse  *float64 `json:"heap_inuse_bytes"`
@@ -277,6 +307,7 @@ func (m *HubMetrics) UnmarshalJSON(b []byte) error {
 	}
 	*m = HubMetrics(v.plain)
 	m.Relayed, m.Customers, m.Agents, m.CPUSeconds = nanOf(v.Relayed), nanOf(v.Customers), nanOf(v.Agents), nanOf(v.CPUSeconds)
+	m.Waiting, m.Chatting = nanOf(v.Waiting), nanOf(v.Chatting)
 	m.RSS, m.HeapInuse, m.StackInuse, m.Goroutines = nanOf(v.RSS), nanOf(v.HeapInuse), nanOf(v.StackInuse), nanOf(v.Goroutines)
 	return nil
 }

@@ -87,7 +87,7 @@ var numberMetrics = map[string]numberMetric{
 	"failed_connections": {kindNumber, both, "connections that could not be opened", func(s *Summary) (float64, bool) { return float64(s.Failed), true }},
 	"customers":          {kindNumber, both, "customer connections open once set up (scenario mode: customers that arrived)", func(s *Summary) (float64, bool) { return float64(s.Customers), true }},
 	"agents":             {kindNumber, both, "the generator's agent connections", func(s *Summary) (float64, bool) { return float64(s.Agents), true }},
-	"assigned":           {kindNumber, []string{ModeRelay}, "customers an agent took", func(s *Summary) (float64, bool) { return float64(s.Assigned), true }},
+	"assigned":           {kindNumber, []string{ModeRelay}, "customers an agent took before pacing began (those messages are paced over)", func(s *Summary) (float64, bool) { return float64(s.Assigned), true }},
 	"arrived":            {kindNumber, []string{ModeScenario}, "synthetic customers that arrived", func(s *Summary) (float64, bool) { return float64(s.Arrived), true }},
 	"finished":           {kindNumber, []string{ModeScenario}, "synthetic customers that finished (abandoned included)", func(s *Summary) (float64, bool) { return float64(s.Finished), true }},
 	"abandoned":          {kindNumber, []string{ModeScenario}, "synthetic customers that left waiting", func(s *Summary) (float64, bool) { return float64(s.Abandoned), true }},

@@ -480,8 +480,8 @@ func (c *customer) finish(left bool) error {
 	}
 	why := "done"
 	if left {
+		// Counted as abandoned by Run, once the customer has left.
 		why = "out of patience"
-		c.s.stats.abandoned.Add(1)
 	}
 	return c.send(protocol.Frame{Type: protocol.TypeLeave, Text: why})
 }

@@ -85,16 +85,19 @@ type Config struct {
 
 // Summary is a swarm's result.
 type Summary struct {
-	Seed      uint64        `json:"seed"`
-	Arrived   int64         `json:"arrived"`
-	Finished  int64         `json:"finished"`
-	Abandoned int64         `json:"abandoned"`
-	Failed    int64         `json:"failed"`
-	Sent      int64         `json:"frames_sent"`
-	Received  int64         `json:"frames_received"`
-	Errors    int64         `json:"errors"`
-	Disputes  int64         `json:"disputes"`
-	Elapsed   time.Duration `json:"elapsed_ns"`
+	Seed      uint64 `json:"seed"`
+	Arrived   int64  `json:"arrived"`
+	Finished  int64  `json:"finished"`
+	Abandoned int64  `json:"abandoned"`
+	// Failed counts the customers who could not finish: connection failed
+	// or lost, the hub closed, or the run ended while they were under way.
+	// Arrived = Finished (abandoned included) + Failed once Run returns.
+	Failed   int64         `json:"failed"`
+	Sent     int64         `json:"frames_sent"`
+	Received int64         `json:"frames_received"`
+	Errors   int64         `json:"errors"`
+	Disputes int64         `json:"disputes"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
 }
 
 // Swarm is a running swarm; create it with New.
@@ -266,14 +269,20 @@ func (s *Swarm) RunUntil(sending, ctx context.Context) (Summary, error) {
 		go func() {
 			defer wg.Done()
 			outcome, err := c.run(ctx)
+			// Every customer that arrived either finished (abandoned
+			// included) or could not: its connection failed or was lost,
+			// the hub closed, or the run ended (ctx) while it was under
+			// way. Arrived = Finished + Failed.
 			switch {
-			case err != nil && ctx.Err() == nil:
-				s.stats.failed.Add(1)
-				s.log.Warn("customer failed", "customer", c.index, "err", err)
-			case outcome == "finished" || outcome == "abandoned":
+			case err == nil && (outcome == "finished" || outcome == "abandoned"):
 				s.stats.finished.Add(1)
 				if outcome == "abandoned" {
 					s.stats.abandoned.Add(1)
+				}
+			default:
+				s.stats.failed.Add(1)
+				if ctx.Err() == nil {
+					s.log.Warn("customer could not finish", "customer", c.index, "outcome", outcome, "err", err)
 				}
 			}
 			if s.cfg.OnDone != nil {

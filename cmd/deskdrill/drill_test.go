@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	loadgen "github.com/deskdrill/deskdrill/bench/load"
 )
@@ -44,6 +45,15 @@ func drillFile(t *testing.T, thresholds ...string) string {
 		}
 	}
 	return writeFile(t, "drill.yaml", b.String())
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func readSummary(t *testing.T, path string) *loadgen.Summary {
@@ -160,9 +170,65 @@ func TestMerge_DrillShards(t *testing.T) {
 		t.Errorf("merged: sent %d, received %d, customers %d, agents %d, %d shards, thresholds %+v; want 50, 50, 20, 10, 2 and both held",
 			m.Sent, m.Received, m.Customers, m.Agents, len(m.Shards), m.Thresholds)
 	}
+	// A shard of another drill file (more customers, the same name and
+	// stages) is refused. It runs alone: the hub never counts the other
+	// shard's customers, and it paces once its setup time is over.
+	other := strings.Replace(readText(t, file), "customers: {count: 20}", "customers: {count: 30}\nsetup_timeout: 2s", 1)
+	if r := deskdrill(t, "drill", writeFile(t, "other.yaml", other), "--shard", "1/2", "--summary", filepath.Join(dir, "other1.json")); r.code != 0 {
+		t.Fatalf("shard of the other drill: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "other1.json")); r.code != 2 || !strings.Contains(r.stderr, "the shards ran different drills") {
+		t.Errorf("merge of two drills' shards: exit %d, %q; want 2 and the shards named as different drills", r.code, r.stderr)
+	}
 	// One shard alone is not the drill.
 	if r := deskdrill(t, "merge", filepath.Join(dir, "s0.json")); r.code != 2 || !strings.Contains(r.stderr, "shard 1/2 missing") {
 		t.Errorf("merge of one shard: exit %d, %q; want 2 and the missing shard named", r.code, r.stderr)
+	}
+}
+
+// Shards of a drill whose agents cannot seat every customer agree on the
+// hub's counts when seating is over, so they start pacing together, and
+// the merged summary counts only the customers the hub seated.
+// steady-day seats 3 chats per agent: 6 agents seat 18 of the 40
+// customers.
+func TestMerge_DrillShardsShortOfSeats(t *testing.T) {
+	drillHub(t)
+	file := writeFile(t, "short.yaml", "name: short\nhub: ${DRILL_HUB}\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
+		"customers: {count: 40}\nagents: {count: 6}\nstages:\n  - {duration: 1s, from: 20/s, rate: 20/s}\ninterval: 250ms\n")
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			results[i] = deskdrill(t, "drill", file, "--shard", fmt.Sprintf("%d/2", i), "--summary", filepath.Join(dir, fmt.Sprintf("s%d.json", i)))
+		})
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 {
+			t.Fatalf("shard %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	s0, s1 := readSummary(t, filepath.Join(dir, "s0.json")), readSummary(t, filepath.Join(dir, "s1.json"))
+	// The documented agreement is a poll (50 ms); the margin is for a
+	// loaded machine, far below the 5 s a shard waited for seats that
+	// would never come.
+	if d := s0.Started.Sub(s1.Started).Abs(); d > time.Second {
+		t.Errorf("shards started pacing %v apart; want within a poll (50 ms, with a margin for a loaded machine)", d)
+	}
+	r := deskdrill(t, "merge", filepath.Join(dir, "s0.json"), filepath.Join(dir, "s1.json"), "--json")
+	if r.code != 0 {
+		t.Fatalf("merge: exit %d\n%s", r.code, r.stderr)
+	}
+	var m loadgen.Summary
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	// Which shard's customers the hub seats is a race: a shard it seated
+	// none of counts its messages as send errors.
+	if m.Customers != 40 || m.Agents != 6 || m.Assigned != 18 || m.Sent+m.SendErrors != 20 || m.Received != m.Sent || m.Sent == 0 {
+		t.Errorf("merged: customers %d, agents %d, assigned %d, sent %d + %d send errors, received %d; want 40, 6, 18 (6 agents × 3 chats), 20 in all, all back",
+			m.Customers, m.Agents, m.Assigned, m.Sent, m.SendErrors, m.Received)
 	}
 }
 
@@ -227,6 +293,39 @@ func TestDrill_SyntheticCustomers(t *testing.T) {
 	s0 := readSummary(t, filepath.Join(dir, "s0.json"))
 	if m.Arrived != whole.Arrived || s0.Arrived != 5 {
 		t.Errorf("merged shards: %d arrived, shard 0 %d; want the whole's %d, and half of them", m.Arrived, s0.Arrived, whole.Arrived)
+	}
+}
+
+// Every synthetic customer that arrived either finished (abandoned
+// included) or is counted in dropped (could not finish), also when drain
+// ends while it is under way. Nobody answers (agents: none, a hub with no
+// bots): 5 customers arrive, at 0, 0.2 … 0.8 s.
+func TestDrill_SyntheticCustomersAccounted(t *testing.T) {
+	drillHub(t)
+	for _, tc := range []struct {
+		name                                  string
+		customers, drain                      string
+		arrived, finished, abandoned, dropped int64
+	}{
+		// Patience of minutes: every customer is still waiting when the
+		// 200 ms drain ends.
+		{"cut off by the drain", "{kind: scenario, scenario: steady-day}", "200ms", 5, 0, 0, 5},
+		// Patience of milliseconds: each one leaves waiting, once.
+		{"abandoned", "{kind: scenario, scenario: steady-day, patience_scale: 0.0001}", "30s", 5, 5, 5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := writeFile(t, "accounted.yaml", "name: accounted\nhub: ${DRILL_HUB}\nseed: 7\ntokens:\n  customer: ${DRILL_CUSTOMER}\n"+
+				"customers: "+tc.customers+"\nagents: {kind: none}\nstages: [{duration: 1s, from: 5/s, rate: 5/s}]\ndrain: "+tc.drain+"\n")
+			sum := filepath.Join(t.TempDir(), "s.json")
+			if r := deskdrill(t, "drill", file, "--summary", sum); r.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			s := readSummary(t, sum)
+			if s.Arrived != tc.arrived || s.Finished != tc.finished || s.Abandoned != tc.abandoned || s.Dropped != uint64(tc.dropped) {
+				t.Errorf("arrived %d, finished %d, abandoned %d, dropped %d; want %d, %d, %d, %d",
+					s.Arrived, s.Finished, s.Abandoned, s.Dropped, tc.arrived, tc.finished, tc.abandoned, tc.dropped)
+			}
+		})
 	}
 }
 
