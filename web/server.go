@@ -677,7 +677,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Notes = append(r.Notes, interruptionNotes(lr.run)...)
+	r.Notes = append(r.Notes, interruptionNotes(lr.run, lr.scenario.Platform.Zone())...)
 	lr.cache, lr.cacheN, lr.cacheAt = r, len(lr.finished), now
 	return r, nil
 }

@@ -509,3 +509,59 @@ func TestServer_TrialPauseCutsWaitingBuyers(t *testing.T) {
 		t.Errorf("report: %d conversations; want %d (%d less the %d left out)", rv.Conversations, len(convs)-len(paused), len(convs), len(paused))
 	}
 }
+
+// A real-time trial (speed 1, rebased to today from the time of day it
+// started) paused 8 s after it started: trial status names the zone by its
+// IANA name, and the note says it was paused, at a time in that zone,
+// after the 8 s the run played (not the scenario time since the day's
+// midnight).
+func TestTrial_PausedRealTimeNotes(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "trial-3d.yaml")
+	if err := os.WriteFile(file, []byte(trial3d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "trial.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Date(2026, 12, 6, 9, 47, 20, 0, sh)
+	today, offset := sc.RealTime(started)
+	id, err := st.CreateRun(ctx, store.Run{Scenario: sc.Name, Seed: 1, Speed: 1, Contract: "seed-trial", Started: started,
+		ClockStart: today.StartTime(), ClockOffset: offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss []store.Source
+	for _, s := range srcs {
+		ss = append(ss, store.Source{Role: s.Role, Name: s.Name, Origin: s.Origin, Data: s.Data})
+	}
+	if err := st.SaveSources(ctx, id, ss); err != nil {
+		t.Fatal(err)
+	}
+	paused := started.Add(8 * time.Second)
+	if err := st.PauseRun(ctx, id, paused, offset+8*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := web.Trial(ctx, st, id, paused.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status.Zone != "Asia/Shanghai" {
+		t.Errorf("zone %q; want Asia/Shanghai", rep.Status.Zone)
+	}
+	notes := strings.Join(rep.Status.Notes, "\n")
+	if want := "the run was paused at 2026-12-06 09:47:28 Asia/Shanghai (serve stopped before the end, after 8s of the run's scenario time)"; !strings.Contains(notes, want) {
+		t.Errorf("notes:\n%s\nwant %q", notes, want)
+	}
+}
