@@ -60,12 +60,33 @@ const LeaveRunEnded = "run ended"
 // LeaveRunEnded.
 const LeaveInterrupted = "run interrupted"
 
-// CutOff reports whether the run's end, or its interruption, cut c off:
-// the customer left because the run stopped, before the conversation was
-// closed.
+// LeavePaused is the text of the leave event recorded for a conversation
+// that was open when the run was paused (a trial stopped before its end,
+// Ctrl-C or SIGTERM: serve --resume continues it). Such conversations are
+// cut off like those of LeaveRunEnded.
+const LeavePaused = "run paused"
+
+// IsCut reports whether why, the text of a leave, is one of a cut: the
+// run's end, its pause or its interruption, not the customer's own.
+func IsCut(why string) bool {
+	return why == LeaveRunEnded || why == LeavePaused || why == LeaveInterrupted
+}
+
+// CutOff reports whether the run's end, its pause or its interruption cut
+// c off: the customer left because the run stopped, before the
+// conversation was closed.
 func (c *Conversation) CutOff() bool {
 	why, ok := c.leftBeforeClose()
-	return ok && (why == LeaveRunEnded || why == LeaveInterrupted)
+	return ok && IsCut(why)
+}
+
+// CutKind is the text of the leave that cut c off (LeaveRunEnded,
+// LeavePaused or LeaveInterrupted), or "" when c was not cut off.
+func (c *Conversation) CutKind() string {
+	if why, ok := c.leftBeforeClose(); ok && IsCut(why) {
+		return why
+	}
+	return ""
 }
 
 // Interrupted reports whether c was cut off by an interruption of the

@@ -23,8 +23,10 @@ const DefaultTimeZone = "Asia/Shanghai"
 
 // chinaStandardTime is Asia/Shanghai as a fixed zone. China has kept UTC+8
 // without daylight saving since 1991, so for the default zone no tz
-// database is needed; the scenarios package loads the real one anyway.
-var chinaStandardTime = time.FixedZone("CST", 8*60*60)
+// database is needed. It is named by its IANA name, as the KPI calendar's
+// zone is shown everywhere (String gives it; Format("MST") would give the
+// same, where tzdata's Asia/Shanghai gives "CST").
+var chinaStandardTime = time.FixedZone(DefaultTimeZone, 8*60*60)
 
 // Limits of a scenario: anything beyond is a mistake in the file.
 const (

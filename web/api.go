@@ -408,7 +408,7 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	}
 	rv, err := review.Evaluate(convs, ReviewOptions(sc, run, end))
 	if err == nil {
-		rv.Notes = append(rv.Notes, interruptionNotes(run)...)
+		rv.Notes = append(rv.Notes, interruptionNotes(run, sc.Platform.Zone())...)
 	}
 	return run, rv, err
 }

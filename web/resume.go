@@ -49,15 +49,22 @@ func (lr *liveRun) resume(ctx context.Context, rc RunConfig) (firstConv int, ela
 	return last + 1, in.Elapsed, nil
 }
 
-// interruptionNotes says where run was interrupted, for its review.
-func interruptionNotes(run store.Run) []string {
+// interruptionNotes says where run was paused or interrupted, for its
+// review: times in loc, the KPI calendar's zone, named by its IANA name,
+// and the scenario time the run had played since its own start (a
+// real-time run's day 1 before the time of day it started is not played).
+func interruptionNotes(run store.Run, loc *time.Location) []string {
+	at := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05 ") + loc.String() }
 	var out []string
 	for _, in := range run.Interruptions {
-		n := fmt.Sprintf("the run was interrupted at %s (its hub stopped without ending it, after %v of scenario time)",
-			in.At.Local().Format("2006-01-02 15:04:05 MST"), in.Elapsed.Round(time.Second))
+		played := (in.Elapsed - run.ClockOffset).Round(time.Second)
+		n := fmt.Sprintf("the run was interrupted at %s (its hub stopped without ending it, after %v of the run's scenario time)", at(in.At), played)
+		if in.Paused() {
+			n = fmt.Sprintf("the run was paused at %s (serve stopped before the end, after %v of the run's scenario time)", at(in.At), played)
+		}
 		switch {
 		case !in.Resumed.IsZero():
-			n += fmt.Sprintf(" and resumed at %s; the KPIs cover the whole run but the conversations the interruption cut off (counted missed or left out, as its cut says)", in.Resumed.Local().Format("2006-01-02 15:04:05 MST"))
+			n += fmt.Sprintf(" and resumed at %s; the KPIs cover the whole run but the conversations the stop cut off (counted missed or left out, as its cut says)", at(in.Resumed))
 		case in.Found.IsZero():
 			n += "; no serve has started on the file since (the next marks it; serve --resume continues it)"
 		default:

@@ -418,6 +418,16 @@ func (s *Server) Stop(ctx context.Context) error {
 
 // stopLive stops lr, which is no longer the live run.
 func (s *Server) stopLive(ctx context.Context, lr *liveRun) error {
+	// The stop begins now: a trial whose time is not over pauses here.
+	// The hub ends the conversations still open as this cut before the
+	// customers are told to leave and the connections close, so no buyer
+	// is recorded walking away because the run stopped.
+	stopAt := s.cfg.Now()
+	cut := sim.LeaveRunEnded
+	if IsTrial(lr.scenario) && lr.run.Elapsed(stopAt) < lr.scenario.Duration {
+		cut = sim.LeavePaused
+	}
+	lr.hub.Stopping(cut)
 	lr.cancel()
 	s.sittings.interruptAll()
 	var errs []error
@@ -430,7 +440,7 @@ func (s *Server) stopLive(ctx context.Context, lr *liveRun) error {
 	// While the disk is full these fail rather than wait: the run's end
 	// then stays unrecorded and the next start marks it interrupted.
 	if IsTrial(lr.scenario) {
-		if err := s.finishTrial(ctx, lr, s.cfg.Now()); err != nil {
+		if err := s.finishTrial(ctx, lr, stopAt); err != nil {
 			errs = append(errs, err)
 		}
 	} else {
@@ -667,7 +677,7 @@ func (lr *liveRun) review(maxAge time.Duration) (*review.Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Notes = append(r.Notes, interruptionNotes(lr.run)...)
+	r.Notes = append(r.Notes, interruptionNotes(lr.run, lr.scenario.Platform.Zone())...)
 	lr.cache, lr.cacheN, lr.cacheAt = r, len(lr.finished), now
 	return r, nil
 }

@@ -209,7 +209,7 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	status.Notes = append(status.Notes, interruptionNotes(run)...)
+	status.Notes = append(status.Notes, interruptionNotes(run, sc.Platform.Zone())...)
 	return status, rv, convs, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -181,9 +180,10 @@ func TestServer_TrialToItsEnd(t *testing.T) {
 
 // A trial with external customers ends at the scenario's end once the
 // wind-down is over, even with a buyer still waiting and no agent: the
-// buyer's connection closes with the run, the hub records the buyer
-// leaving unanswered, and the final verdict counts it against the vendor.
-// About 4 s.
+// hub records the run's end cutting the buyer off (not the buyer leaving)
+// before the connection closes, and, as the buyer had waited less than the
+// 3-minute reply threshold, the final verdict leaves it out and lists the
+// cut at the trial's end (not later in the wind-down). About 4 s.
 func TestServer_TrialWindDown(t *testing.T) {
 	ts, file := newTrialServer(t, func(c *web.Config) { c.WindDown = 500 * time.Millisecond })
 	ctx := t.Context()
@@ -227,11 +227,11 @@ func TestServer_TrialWindDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := rep.Status
-	if !rep.Recorded || st.State != trial.StateFinal || st.Counts.Sessions != 1 || st.Counts.AnsweredInTime != 0 {
-		t.Fatalf("after the wind-down: recorded %v, %s, counts %+v; want a recorded final verdict with the one session unanswered", rep.Recorded, st.State, st.Counts)
+	if !rep.Recorded || st.State != trial.StateFinal || st.Counts.Sessions != 0 {
+		t.Fatalf("after the wind-down: recorded %v, %s, counts %+v; want a recorded final verdict with the cut session left out", rep.Recorded, st.State, st.Counts)
 	}
-	if st.Verdict.Outcome != trial.OutcomeRefund || !slices.Contains(st.Verdict.Failed, "answer_rate_30s") {
-		t.Errorf("verdict %+v; want a refund: the 30-second answer rate is 0", st.Verdict)
+	if len(st.Cuts) != 1 || st.Cuts[0].Kind != sim.LeaveRunEnded || st.Cuts[0].LeftOut != 1 || st.Cuts[0].Missed != 0 || !st.Cuts[0].At.Equal(sc.EndTime()) {
+		t.Errorf("cuts %+v; want the run's end at the trial's end %v, 1 left out", st.Cuts, sc.EndTime())
 	}
 }
 
@@ -398,5 +398,170 @@ func TestServer_TrialCrashInWindDown(t *testing.T) {
 	}
 	if len(s.Cuts) != 1 || s.Cuts[0].Kind != sim.LeaveInterrupted || s.Cuts[0].LeftOut != 1 || s.Cuts[0].Missed != 0 {
 		t.Errorf("cuts %+v; want the interruption, 1 left out", s.Cuts)
+	}
+}
+
+// trialBusy is trial-3d with many buyers from 10:00, and no agent ever
+// connects: buyers pile up waiting.
+const trialBusy = `name: trial-busy
+start: 2026-03-02T10:00
+timezone: Asia/Shanghai
+duration: 3d
+platform: taobao
+store: {paid_orders_per_day: 20000, contacts_per_order: 0.15}
+staffing: {concurrency: 3, intervals: [{start: "00:00", end: "24:00", agents: 3}]}
+contract: seed-trial
+`
+
+// Pausing a trial (serve's Ctrl-C: Stop before the trial's end) with
+// internal customers waiting and no agent records every open
+// conversation's end as the pause's cut, never as a buyer walking away
+// ("disconnected") nor as the run's end: trial status lists the one cut
+// with its counts, and the report (web.ReviewRun) leaves the same buyers
+// out, so it bills no abandonment for them. About 3 s.
+func TestServer_TrialPauseCutsWaitingBuyers(t *testing.T) {
+	ts, _ := newTrialServer(t)
+	ctx := t.Context()
+	file := filepath.Join(t.TempDir(), "trial-busy.yaml")
+	if err := os.WriteFile(file, []byte(trialBusy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := ts.srv.Start(ctx, web.RunConfig{Scenario: sc, Sources: srcs, Seed: 3, Speed: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := info.Run.ID
+	deadline := time.Now().Add(30 * time.Second)
+	for ts.srv.Hub().Snapshot().Waiting < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 5 buyers waiting after 30 s: %+v", ts.srv.Hub().Snapshot())
+		}
+		ch, _, _ := ts.srv.Changed()
+		select {
+		case <-ch:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := ts.srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	convs, err := ts.st.Conversations(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := map[string]bool{}
+	for _, c := range convs {
+		var leaves []string
+		for _, e := range c.Events {
+			if e.Kind == sim.EventLeave {
+				leaves = append(leaves, e.Text)
+			}
+		}
+		if len(leaves) != 1 {
+			t.Errorf("%s: leaves %q; want one (every conversation ended with the run's pause)", c.ID, leaves)
+			continue
+		}
+		switch leaves[0] {
+		case sim.LeavePaused:
+			paused[c.ID] = true
+		case "disconnected", sim.LeaveRunEnded, sim.LeaveInterrupted:
+			t.Errorf("%s: leave %q; a pause cuts it off as %q", c.ID, leaves[0], sim.LeavePaused)
+		}
+	}
+	if len(paused) < 5 {
+		t.Fatalf("%d of %d conversations cut by the pause; want the 5 or more waiting", len(paused), len(convs))
+	}
+	rep, err := web.Trial(ctx, ts.st, id, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Status
+	if rep.Run.State != store.RunInterrupted || st.State != trial.StatePaused {
+		t.Fatalf("run %s, trial %s; want interrupted, paused", rep.Run.State, st.State)
+	}
+	if len(st.Cuts) != 1 || st.Cuts[0].Kind != sim.LeavePaused || st.Cuts[0].Missed+st.Cuts[0].LeftOut != len(paused) {
+		t.Fatalf("trial status cuts %+v; want one %q cut of the %d conversations open", st.Cuts, sim.LeavePaused, len(paused))
+	}
+	// A buyer cut after less than the 3-minute threshold is left out.
+	if st.Cuts[0].LeftOut != len(paused) {
+		t.Errorf("cut %+v: want all %d left out (none waited 3 min)", st.Cuts[0], len(paused))
+	}
+	if n := len(st.Notes); n == 0 || !strings.Contains(strings.Join(st.Notes, "\n"), "a pause of the run") {
+		t.Errorf("notes %q; want the cut noted as a pause", st.Notes)
+	}
+	_, rv, err := web.ReviewRun(ctx, ts.st, id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rv.Cuts) != 1 || rv.Cuts[0].Kind != st.Cuts[0].Kind || rv.Cuts[0].LeftOut != st.Cuts[0].LeftOut || !rv.Cuts[0].At.Equal(st.Cuts[0].At) {
+		t.Errorf("report cuts %+v; trial status %+v", rv.Cuts, st.Cuts)
+	}
+	for _, s := range rv.Scores {
+		if paused[s.ID] {
+			t.Errorf("report judges %s (abandoned %v), which the pause cut off and left out", s.ID, s.Abandoned)
+		}
+	}
+	if rv.Conversations != len(convs)-len(paused) {
+		t.Errorf("report: %d conversations; want %d (%d less the %d left out)", rv.Conversations, len(convs)-len(paused), len(convs), len(paused))
+	}
+}
+
+// A real-time trial (speed 1, rebased to today from the time of day it
+// started) paused 8 s after it started: trial status names the zone by its
+// IANA name, and the note says it was paused, at a time in that zone,
+// after the 8 s the run played (not the scenario time since the day's
+// midnight).
+func TestTrial_PausedRealTimeNotes(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "trial-3d.yaml")
+	if err := os.WriteFile(file, []byte(trial3d), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, srcs, err := scenarios.LoadScenarioSources(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "trial.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sh, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Date(2026, 12, 6, 9, 47, 20, 0, sh)
+	today, offset := sc.RealTime(started)
+	id, err := st.CreateRun(ctx, store.Run{Scenario: sc.Name, Seed: 1, Speed: 1, Contract: "seed-trial", Started: started,
+		ClockStart: today.StartTime(), ClockOffset: offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss []store.Source
+	for _, s := range srcs {
+		ss = append(ss, store.Source{Role: s.Role, Name: s.Name, Origin: s.Origin, Data: s.Data})
+	}
+	if err := st.SaveSources(ctx, id, ss); err != nil {
+		t.Fatal(err)
+	}
+	paused := started.Add(8 * time.Second)
+	if err := st.PauseRun(ctx, id, paused, offset+8*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := web.Trial(ctx, st, id, paused.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status.Zone != "Asia/Shanghai" {
+		t.Errorf("zone %q; want Asia/Shanghai", rep.Status.Zone)
+	}
+	notes := strings.Join(rep.Status.Notes, "\n")
+	if want := "the run was paused at 2026-12-06 09:47:28 Asia/Shanghai (serve stopped before the end, after 8s of the run's scenario time)"; !strings.Contains(notes, want) {
+		t.Errorf("notes:\n%s\nwant %q", notes, want)
 	}
 }

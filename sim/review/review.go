@@ -134,15 +134,18 @@ type Review struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Cut is one time the run's end (Kind sim.LeaveRunEnded) or an
-// interruption of its hub (sim.LeaveInterrupted) cut conversations off
+// Cut is one time the run's end (Kind sim.LeaveRunEnded), its pause
+// (sim.LeavePaused) or an interruption of its hub (sim.LeaveInterrupted)
+// cut conversations off
 // while buyers waited or chatted. A conversation with a round that had
 // already waited past the reply threshold at the cut is counted, as missed
 // (the buyer left unanswered); the others are left out of the KPIs.
 // Leaves of one kind within a minute of the first form one cut.
 type Cut struct {
 	Kind string `json:"kind"`
-	// At is the first leave of the cut on the KPI calendar.
+	// At is the first leave of the cut on the KPI calendar, no later than
+	// the period's end (Options.End): a cut in a trial's wind-down is at
+	// the trial's end.
 	At      time.Time `json:"at"`
 	Missed  int       `json:"missed"`
 	LeftOut int       `json:"left_out"`
@@ -151,7 +154,10 @@ type Cut struct {
 // Note says what the cut did, for people.
 func (c Cut) Note(threshold time.Duration) string {
 	what := "the run's end"
-	if c.Kind == sim.LeaveInterrupted {
+	switch c.Kind {
+	case sim.LeavePaused:
+		what = "a pause of the run (serve stopped before the end; --resume continues it)"
+	case sim.LeaveInterrupted:
 		what = "an interruption of the run (its hub stopped)"
 	}
 	return fmt.Sprintf("%s at %s cut off %d conversations: %d counted missed (a buyer had already waited over the %s reply threshold), %d left out of the KPIs",
@@ -168,10 +174,7 @@ type cutConv struct {
 // cutOf says how c was cut: when, by what, and whether a round of it had
 // waited more than limit seconds, unanswered, when it was.
 func cutOf(c *sim.Conversation, limit float64) cutConv {
-	out := cutConv{kind: sim.LeaveRunEnded}
-	if c.Interrupted() {
-		out.kind = sim.LeaveInterrupted
-	}
+	out := cutConv{kind: c.CutKind()}
 	for _, e := range c.Events {
 		if e.Kind == sim.EventLeave {
 			out.at = e.At
@@ -193,14 +196,19 @@ func cutOf(c *sim.Conversation, limit float64) cutConv {
 }
 
 // groupCuts groups cut conversations into cuts, in time order.
-func groupCuts(cs []cutConv, clock func(time.Time) time.Time, zone *time.Location) []Cut {
+// A cut after end (a trial's wind-down), when end is set, is at end.
+func groupCuts(cs []cutConv, clock func(time.Time) time.Time, end time.Time, zone *time.Location) []Cut {
 	slices.SortStableFunc(cs, func(a, b cutConv) int { return a.at.Compare(b.at) })
 	var out []Cut
 	var first time.Time
 	for _, c := range cs {
 		if n := len(out); n == 0 || out[n-1].Kind != c.kind || c.at.Sub(first) > time.Minute {
 			first = c.at
-			out = append(out, Cut{Kind: c.kind, At: clock(c.at).In(zone)})
+			at := clock(c.at)
+			if !end.IsZero() && at.After(end) {
+				at = end
+			}
+			out = append(out, Cut{Kind: c.kind, At: at.In(zone)})
 		}
 		if c.missed {
 			out[len(out)-1].Missed++
@@ -466,7 +474,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if len(convs) > 0 {
 		r.MeanScore = total / float64(len(convs))
 	}
-	r.Cuts = groupCuts(cutConvs, clock, o.Profile.Zone())
+	r.Cuts = groupCuts(cutConvs, clock, o.End, o.Profile.Zone())
 	for _, c := range r.Cuts {
 		r.Notes = append(r.Notes, c.Note(o.Profile.ReplyThreshold))
 	}

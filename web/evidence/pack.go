@@ -511,8 +511,9 @@ var page = template.Must(template.New("statement").Funcs(template.FuncMap{
 		}
 		return "missed"
 	},
-	"inc":  func(i int) int { return i + 1 },
-	"date": func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
+	"inc": func(i int) int { return i + 1 },
+	// The zone by its IANA name (Asia/Shanghai), not an abbreviation.
+	"date": func(t time.Time) string { return t.Format("2006-01-02 15:04 ") + t.Location().String() },
 	"op": func(better string) string {
 		if better == "lower" {
 			return "≤"

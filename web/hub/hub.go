@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,6 +219,11 @@ type Hub struct {
 
 	mu     sync.Mutex
 	closed bool
+	// stopping is the leave text of the cut under way (sim.LeaveRunEnded,
+	// sim.LeavePaused) once Stopping was called, "" before: from then on
+	// no customer of the run's own pool starts, and a customer's leave or
+	// disconnect is recorded as the cut, never as the buyer's own.
+	stopping string
 	// pools holds the run's own pool ("", main) and the sittings'.
 	pools    map[string]*pool
 	main     *pool
@@ -492,7 +498,7 @@ func (h *Hub) readPump(c *conn, from protocol.Role) {
 	} else {
 		h.metrics.customers.Dec()
 		if cv := c.conv; cv != nil && cv.state != stateDone {
-			h.customerGone(cv, "disconnected", time.Time{})
+			h.customerGone(cv, h.leaveText(cv, "disconnected"), time.Time{})
 		}
 	}
 	h.mu.Unlock()
@@ -587,6 +593,44 @@ func (h *Hub) record(cv *conv, e sim.Event) {
 	if err := h.cfg.Recorder.AppendEvent(context.Background(), cv.pool.cfg.Run, cv.rec.ID, seq, e); err != nil {
 		h.log.Error("record event", "conversation", cv.rec.ID, "err", err)
 	}
+}
+
+// Stopping begins the run's stop with the cut why (sim.LeaveRunEnded or
+// sim.LeavePaused): every conversation of the run's own pool still open
+// ends now, the customer's leave recorded with why (and the hub's close),
+// so that reviews count it as cut off, not as the buyer walking away; no
+// new customer of that pool starts; a leave or disconnect that arrives
+// after is the cut's too. Call it before the customers and bots are told
+// to stop and before Close. The sittings' pools are not touched.
+func (h *Hub) Stopping(why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping != "" {
+		return
+	}
+	h.stopping = why
+	now := h.now()
+	var open []*conv
+	for _, cv := range h.convs {
+		if cv.pool == h.main && cv.state != stateDone && cv.state != stateClosed {
+			open = append(open, cv)
+		}
+	}
+	// In the order they began, so the records read in order.
+	slices.SortFunc(open, func(a, b *conv) int { return strings.Compare(a.rec.ID, b.rec.ID) })
+	for _, cv := range open {
+		h.customerGone(cv, why, now)
+	}
+}
+
+// leaveText is the text to record for the leave of cv's customer, who
+// gave why: once the run is stopping, the cut's for a conversation of the
+// run's own pool the agent has not closed. mu must be held.
+func (h *Hub) leaveText(cv *conv, why string) string {
+	if h.stopping != "" && cv.pool == h.main && cv.state != stateClosed {
+		return h.stopping
+	}
+	return why
 }
 
 // Close shuts the hub down: no new connections, a going-away close frame

@@ -436,6 +436,9 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 	}
 	now := h.now()
 	if f.Type == protocol.TypeStart {
+		if h.stopping != "" && c.pool == h.main {
+			return protocol.Errorf(protocol.CodeUnavailable, "", "the run is stopping (%s): no new conversation starts", h.stopping)
+		}
 		if c.conv != nil {
 			return protocol.Errorf(protocol.CodeState, "type", "this connection already has conversation %s; open another connection for another", c.conv.rec.ID)
 		}
@@ -502,7 +505,7 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 	case protocol.TypePaid:
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventPaid, Text: f.Text})
 	case protocol.TypeLeave:
-		h.customerGone(cv, f.Text, now)
+		h.customerGone(cv, h.leaveText(cv, f.Text), now)
 		h.ack(c, f)
 		return nil
 	}

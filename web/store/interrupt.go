@@ -43,6 +43,11 @@ type Interruption struct {
 	Resumed time.Time
 }
 
+// Paused reports whether the interruption was a pause: serve stopped the
+// run itself (a trial stopped before its end, PauseRun), rather than a
+// later serve finding it interrupted after its hub died.
+func (in Interruption) Paused() bool { return !in.Found.IsZero() && in.Found.Equal(in.At) }
+
 // Elapsed returns the scenario time run r had played at wall time at:
 // its speed (1 when unset) times the wall time it ran up to at, without
 // the time it stood interrupted. It stops growing at the run's end and at
