@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/deskdrill/deskdrill/scenarios"
@@ -217,6 +218,11 @@ func TrialFromRecords(ctx context.Context, st *store.Store, run store.Run, sc *s
 // judged again from the records, and says where they disagree.
 func checkRecorded(rec, now *trial.Status) []string {
 	var out []string
+	for _, n := range rec.Notes {
+		if strings.HasPrefix(n, unwrittenPrefix) {
+			out = append(out, n)
+		}
+	}
 	total := func(s *trial.Status) string {
 		if s.Statement == nil {
 			return "nothing"
@@ -388,6 +394,9 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
 	}
+	if note := unwrittenNote(s.store.Stats()); note != "" {
+		status.Notes = append(status.Notes, note)
+	}
 	b, err := json.Marshal(status)
 	if err != nil {
 		return fmt.Errorf("end trial %d: %w", lr.run.ID, err)
@@ -398,4 +407,22 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 	lr.run.Ended = now
 	s.log.Info("trial ended", "run", lr.run.ID, "verdict", status.Verdict.Outcome, "refund", status.Verdict.Refund.String())
 	return nil
+}
+
+// unwrittenPrefix starts the note a final verdict carries when the store
+// did not write some of the run's rows: every reader shows it as a
+// warning (checkRecorded).
+const unwrittenPrefix = "incomplete records:"
+
+// unwrittenNote says how many rows this process's store did not write
+// (dropped with its queue full, refused, lost to failed commits), or ""
+// when it wrote them all. The verdict is judged from the rows written, so
+// it says so rather than seal a verdict that looks complete.
+func unwrittenNote(st store.Stats) string {
+	n := st.Dropped + st.Rejected + st.Lost
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s %d rows of this run's server were not written (%d dropped with the write queue full, %d refused by the database, %d lost to failed commits): the verdict was judged from the rows written and may be wrong",
+		unwrittenPrefix, n, st.Dropped, st.Rejected, st.Lost)
 }

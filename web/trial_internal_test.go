@@ -1,0 +1,43 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/deskdrill/deskdrill/sim/trial"
+	"github.com/deskdrill/deskdrill/web/store"
+)
+
+// docs/trial.md: a final verdict judged while the store failed to write
+// some of the run's rows says so, and every reader shows it as a warning.
+func TestUnwrittenRowsWarn(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stats store.Stats
+		want  string // in the note; "" for none
+	}{
+		{"all written", store.Stats{Appended: 100, Committed: 100}, ""},
+		{"queue full", store.Stats{Appended: 100, Committed: 90, Dropped: 10}, "10 rows of this run's server were not written (10 dropped"},
+		{"refused and lost", store.Stats{Rejected: 2, Lost: 3}, "5 rows of this run's server were not written (0 dropped with the write queue full, 2 refused by the database, 3 lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			note := unwrittenNote(tc.stats)
+			if tc.want == "" {
+				if note != "" {
+					t.Fatalf("note %q; want none", note)
+				}
+				return
+			}
+			if !strings.Contains(note, tc.want) {
+				t.Fatalf("note %q; want it to say %q", note, tc.want)
+			}
+			// Recorded with the verdict, it is a warning on every read,
+			// even when the records agree with the verdict.
+			rec := &trial.Status{Notes: []string{"another note", note}}
+			warns := checkRecorded(rec, &trial.Status{})
+			if len(warns) != 1 || warns[0] != note {
+				t.Errorf("warnings %q; want exactly the note", warns)
+			}
+		})
+	}
+}
