@@ -182,14 +182,21 @@ func (m *ColumnMap) validate() error {
 	if m.HeaderRow < 0 || m.HeaderRow > 100 {
 		add("header_row", "%d: want the line of the header, 1 to 100", m.HeaderRow)
 	}
-	used := map[string]string{} // normalised header → where the map names it
+	// Each column has one role (docs/import.md): the day, the sub-account,
+	// a weight, a KPI or ignored. Only a weight may be named twice (the
+	// map's and a KPI's own, or two KPIs': still one role); any other
+	// second mention is an error at it, naming the column and both fields.
+	used := map[string]string{} // normalised header → where the map names it first
+	isWeightField := func(f string) bool { return f == "weight" || strings.HasSuffix(f, ".weight") }
 	use := func(h, field string) {
 		if h == "" {
 			return
 		}
 		n := header(h)
-		if prev, ok := used[n]; ok && !strings.HasSuffix(field, ".weight") && !strings.HasSuffix(prev, ".weight") && field != "weight" && prev != "weight" {
-			add(field, "column %q is also %s: a column has one role", h, prev)
+		if prev, ok := used[n]; ok {
+			if !isWeightField(prev) || !isWeightField(field) {
+				add(field, "column %q has two roles, %s and %s: a column has one role", h, prev, field)
+			}
 			return
 		}
 		used[n] = field

@@ -189,7 +189,7 @@ func TestParseColumnMap_Errors(t *testing.T) {
 		{"unknown kpi", "kpis:\n  满意率: {kpi: happiness, unit: \"%\"}\n", `map.yaml:2:14: kpis.满意率.kpi: unknown KPI "happiness"`},
 		{"unit of another kind", "kpis:\n  满意率: {kpi: satisfaction, unit: 秒}\n", `map.yaml:2:34: kpis.满意率.unit: "秒" holds seconds, but satisfaction is fraction`},
 		{"unknown unit", "kpis:\n  满意率: {kpi: satisfaction, unit: pct}\n", `kpis.满意率.unit: "pct": want one of`},
-		{"a column with two roles", "day: 日期\nkpis:\n  日期: {kpi: satisfaction, unit: \"%\"}\n", `kpis.日期: column "日期" is also day`},
+		{"a column with two roles", "day: 日期\nkpis:\n  日期: {kpi: satisfaction, unit: \"%\"}\n", `map.yaml:3:7: kpis.日期: column "日期" has two roles, day and kpis.日期`},
 		{"count without days", "kpis:\n  超时: {kpi: timeouts_per_day, unit: 次}\n", "without a day column they cannot be made a count per day"},
 		{"unknown field", "kpis:\n  满意率: {kpi: satisfaction, unit: \"%\", weigth: x}\n", `unknown field "weigth"`},
 	} {
@@ -200,6 +200,52 @@ func TestParseColumnMap_Errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseColumnMap_RoleConflicts: docs/import.md says a column with two
+// roles is an error. Every pair of roles is one, at the second field that
+// names the column, naming the column and both fields; the only column
+// that may be named twice is a weight (the map's and a KPI's own).
+func TestParseColumnMap_RoleConflicts(t *testing.T) {
+	const base = "day: 日期\nagent: 子账号\nweight: 接待人数\n"
+	const sat = "  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 评价人数}\n"
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"ignore the map's weight", base + "kpis:\n" + sat + "ignore: [销售额, 接待人数]\n",
+			`map.yaml:6:15: ignore[1]: column "接待人数" has two roles, weight and ignore[1]`},
+		{"ignore a KPI's own weight", base + "kpis:\n" + sat + "ignore: [评价人数]\n",
+			`map.yaml:6:10: ignore[0]: column "评价人数" has two roles, kpis.客户满意率.weight and ignore[0]`},
+		{"weight is the day", base[:len(base)-len("接待人数\n")] + "日期\nkpis:\n" + sat,
+			`map.yaml:3:9: weight: column "日期" has two roles, day and weight`},
+		{"a KPI's weight is the day", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 日期}\n",
+			`kpis.客户满意率.weight: column "日期" has two roles, day and kpis.客户满意率.weight`},
+		{"a KPI's weight is the sub-account", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 子账号}\n",
+			`kpis.客户满意率.weight: column "子账号" has two roles, agent and kpis.客户满意率.weight`},
+		{"a KPI weighted by itself", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 客户满意率}\n",
+			`kpis.客户满意率.weight: column "客户满意率" has two roles, kpis.客户满意率 and kpis.客户满意率.weight`},
+		{"a KPI column is the weight", base + "kpis:\n  接待人数: {kpi: qa_hard_fails, unit: 次}\n",
+			`kpis.接待人数: column "接待人数" has two roles, weight and kpis.接待人数`},
+		{"a KPI column is a KPI's weight", base + "kpis:\n" + sat + "  评价人数: {kpi: qa_hard_fails, unit: 次}\n",
+			`kpis.评价人数: column "评价人数" has two roles, kpis.客户满意率.weight and kpis.评价人数`},
+		{"the day is the sub-account", "day: 日期\nagent: 日期\nkpis:\n" + sat,
+			`map.yaml:2:8: agent: column "日期" has two roles, day and agent`},
+		{"an ignored KPI", base + "kpis:\n" + sat + "ignore: [客户满意率]\n",
+			`ignore[0]: column "客户满意率" has two roles, kpis.客户满意率 and ignore[0]`},
+		{"ignored twice", base + "kpis:\n" + sat + "ignore: [销售额, 销售额]\n",
+			`ignore[1]: column "销售额" has two roles, ignore[0] and ignore[1]`},
+		{"the day ignored, written in full width", "day: 日期（天）\nkpis:\n" + sat + "ignore: [日期(天)]\n",
+			`ignore[0]: column "日期(天)" has two roles, day and ignore[0]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseColumnMap("map.yaml", []byte(tc.yaml))
+			if err == nil || !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v; want bad input containing %q", err, tc.want)
+			}
+		})
+	}
+	// A weight named twice is one role: the map's weight and a KPI's own.
+	mustMap(t, base+"kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 接待人数}\n  3分钟回复率: {kpi: reply_rate_3min, unit: \"%\", weight: 接待人数}\n")
 }
 
 // The built-in maps parse, say they are unverified (no header of theirs is
