@@ -359,3 +359,34 @@ func TestReadExport_TimeoutsOverCalendarDays(t *testing.T) {
 		t.Errorf("notes %q; want the days and the two without a value", n)
 	}
 }
+
+// TestReadExport_DecimalValues: the pooled values are the decimals the
+// rows give, not their binary noise (docs/import.md): (40 × 92 % + 10 ×
+// 80 %) ÷ 50 is 0.896, not 0.8960000000000001, and (84 % + 96 %) ÷ 2 is
+// 0.9, which meets a 0.90 target, not 0.8999999999999999, which misses it.
+func TestReadExport_DecimalValues(t *testing.T) {
+	m := mustMap(t, testMap)
+	const head = "子账号绩效\n日期,子账号,接待人数,评价人数,平均响应时长(秒),首次响应时长,3分钟回复率,客户满意率,响应超时次数,销售额\n"
+	for _, tc := range []struct {
+		name, rows string
+		want       map[string]float64
+	}{
+		{"noise above", "2026-11-01,小王,100,40,12,20,97%,92%,1,0\n2026-11-01,小李,100,10,18,30,99%,80%,3,0\n2026-11-02,小王,200,50,15,60,98%,—,8,0\n",
+			map[string]float64{"satisfaction": 0.896, "reply_rate_3min": 0.98, "timeouts_per_day": 6, "timeout_bad_day_share": 0.5}},
+		{"noise below a target", "2026-11-01,小王,1,1,12,20,97%,84%,1,0\n2026-11-02,小王,1,1,15,60,98%,96%,8,0\n2026-11-03,小王,1,1,15,60,98%,90%,11,0\n",
+			map[string]float64{"satisfaction": 0.9, "timeouts_per_day": 20.0 / 3, "timeout_bad_day_share": 2.0 / 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, err := scenarios.ReadExport("export.csv", []byte(head+tc.rows), m, scenarios.ExportOptions{DailyLimit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, w := range tc.want {
+				w = sim.RoundDecimal(w)
+				if g := x.Periods[0].Values[id]; g != w {
+					t.Errorf("%s = %v; want %v exactly", id, g, w)
+				}
+			}
+		})
+	}
+}
