@@ -173,3 +173,40 @@ func TestKPIs_ImportDecimals(t *testing.T) {
 		}
 	}
 }
+
+// TestKPIs_ImportSeedTieredAverage: seed-tiered follows its seed article's
+// "日均超时次数>5 次" (more than 5 timeouts a day on average; DOMAIN.md §1
+// defines timeouts_per_day as the count ÷ the calendar days): a day of 7
+// timeouts and a day of 1 average 4 and refund nothing, though one of the
+// two days is over 5; days of 7 and 5 average 6 and refund 30 %.
+func TestKPIs_ImportSeedTieredAverage(t *testing.T) {
+	const head = "日期,子账号,接待人数,评价人数,客户满意率,响应超时次数\n"
+	for _, tc := range []struct {
+		name, rows, amount string
+	}{
+		{"7 and 1", "2026-11-01,小王,100,10,95%,7\n2026-11-02,小王,100,10,95%,1\n", "0.00"},
+		{"7 and 5", "2026-11-01,小王,100,10,95%,7\n2026-11-02,小王,100,10,95%,5\n", "3000.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := writeFile(t, "x.csv", head+tc.rows)
+			r := deskdrill(t, "kpis", "--import", x, "--columns", "qianniu-subaccount", "--contract", "seed-tiered", "--json")
+			var got struct {
+				Periods []struct {
+					Values map[string]float64 `json:"values"`
+				} `json:"periods"`
+				Statement statement `json:"statement"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Periods) != 1 {
+				t.Fatalf("%v\n%s", err, r.stdout)
+			}
+			if s := got.Periods[0].Values["timeout_bad_day_share"]; s != 0.5 {
+				t.Errorf("timeout_bad_day_share %v; want 0.5 (one day of two over 5)", s)
+			}
+			for _, it := range got.Statement.Items {
+				if it.Clause == "response_timeouts" && it.Amount.String() != tc.amount {
+					t.Errorf("response_timeouts refunds %s (%s); want %s", it.Amount, it.Reason, tc.amount)
+				}
+			}
+		})
+	}
+}
