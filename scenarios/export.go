@@ -182,14 +182,21 @@ func (m *ColumnMap) validate() error {
 	if m.HeaderRow < 0 || m.HeaderRow > 100 {
 		add("header_row", "%d: want the line of the header, 1 to 100", m.HeaderRow)
 	}
-	used := map[string]string{} // normalised header → where the map names it
+	// Each column has one role (docs/import.md): the day, the sub-account,
+	// a weight, a KPI or ignored. Only a weight may be named twice (the
+	// map's and a KPI's own, or two KPIs': still one role); any other
+	// second mention is an error at it, naming the column and both fields.
+	used := map[string]string{} // normalised header → where the map names it first
+	isWeightField := func(f string) bool { return f == "weight" || strings.HasSuffix(f, ".weight") }
 	use := func(h, field string) {
 		if h == "" {
 			return
 		}
 		n := header(h)
-		if prev, ok := used[n]; ok && !strings.HasSuffix(field, ".weight") && !strings.HasSuffix(prev, ".weight") && field != "weight" && prev != "weight" {
-			add(field, "column %q is also %s: a column has one role", h, prev)
+		if prev, ok := used[n]; ok {
+			if !isWeightField(prev) || !isWeightField(field) {
+				add(field, "column %q has two roles, %s and %s: a column has one role", h, prev, field)
+			}
 			return
 		}
 		used[n] = field
@@ -280,7 +287,10 @@ type Export struct {
 	Delimiter rune
 	// Rows read, and rows skipped (empty, or a totals row).
 	Rows, Skipped int
-	// Periods are the KPI values per period, sorted.
+	// Periods are the KPI values per period, sorted. Each pooled value is
+	// rounded to 12 significant digits (sim.RoundDecimal): the decimal the
+	// rows give, without binary noise; it is the value written, printed
+	// and judged.
 	Periods []sim.PeriodKPIs
 	// RowsPerPeriod counts the rows behind each period.
 	RowsPerPeriod map[string]int
@@ -656,7 +666,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 				for _, c := range vals {
 					s += c.v
 				}
-				pk.Values[rl.kpi] = s
+				pk.Values[rl.kpi] = sim.RoundDecimal(s)
 				counts["n_"+rl.kpi] = float64(len(vals))
 			case sim.UnitCountPerDay:
 				if m.Day == "" {
@@ -664,7 +674,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 					for _, c := range vals {
 						s += c.v
 					}
-					pk.Values[rl.kpi] = s
+					pk.Values[rl.kpi] = sim.RoundDecimal(s)
 					counts["n_"+rl.kpi] = float64(len(vals))
 					break
 				}
@@ -698,11 +708,11 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 						bad++
 					}
 				}
-				pk.Values[rl.kpi] = s / float64(days)
+				pk.Values[rl.kpi] = sim.RoundDecimal(s / float64(days))
 				counts["n_"+rl.kpi] = float64(days)
 				if o.DailyLimit >= 0 && rl.kpi == "timeouts_per_day" {
 					if _, given := pk.Values["timeout_bad_day_share"]; !given {
-						pk.Values["timeout_bad_day_share"] = float64(bad) / float64(days)
+						pk.Values["timeout_bad_day_share"] = sim.RoundDecimal(float64(bad) / float64(days))
 					}
 				}
 				note := fmt.Sprintf("%s %s: over the %d calendar days from %s to %s", p, rl.kpi, days, first, last)
@@ -730,7 +740,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 				case !weighted && len(vals) > 1:
 					x.Notes = append(x.Notes, fmt.Sprintf("%s %s: the unweighted mean of %d rows (the map gives no weight column: a pooled rate needs counts)", p, rl.kpi, len(vals)))
 				}
-				pk.Values[rl.kpi] = s / sw
+				pk.Values[rl.kpi] = sim.RoundDecimal(s / sw)
 				counts["n_"+rl.kpi] = sw
 			}
 		}

@@ -189,7 +189,7 @@ func TestParseColumnMap_Errors(t *testing.T) {
 		{"unknown kpi", "kpis:\n  满意率: {kpi: happiness, unit: \"%\"}\n", `map.yaml:2:14: kpis.满意率.kpi: unknown KPI "happiness"`},
 		{"unit of another kind", "kpis:\n  满意率: {kpi: satisfaction, unit: 秒}\n", `map.yaml:2:34: kpis.满意率.unit: "秒" holds seconds, but satisfaction is fraction`},
 		{"unknown unit", "kpis:\n  满意率: {kpi: satisfaction, unit: pct}\n", `kpis.满意率.unit: "pct": want one of`},
-		{"a column with two roles", "day: 日期\nkpis:\n  日期: {kpi: satisfaction, unit: \"%\"}\n", `kpis.日期: column "日期" is also day`},
+		{"a column with two roles", "day: 日期\nkpis:\n  日期: {kpi: satisfaction, unit: \"%\"}\n", `map.yaml:3:7: kpis.日期: column "日期" has two roles, day and kpis.日期`},
 		{"count without days", "kpis:\n  超时: {kpi: timeouts_per_day, unit: 次}\n", "without a day column they cannot be made a count per day"},
 		{"unknown field", "kpis:\n  满意率: {kpi: satisfaction, unit: \"%\", weigth: x}\n", `unknown field "weigth"`},
 	} {
@@ -200,6 +200,52 @@ func TestParseColumnMap_Errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseColumnMap_RoleConflicts: docs/import.md says a column with two
+// roles is an error. Every pair of roles is one, at the second field that
+// names the column, naming the column and both fields; the only column
+// that may be named twice is a weight (the map's and a KPI's own).
+func TestParseColumnMap_RoleConflicts(t *testing.T) {
+	const base = "day: 日期\nagent: 子账号\nweight: 接待人数\n"
+	const sat = "  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 评价人数}\n"
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"ignore the map's weight", base + "kpis:\n" + sat + "ignore: [销售额, 接待人数]\n",
+			`map.yaml:6:15: ignore[1]: column "接待人数" has two roles, weight and ignore[1]`},
+		{"ignore a KPI's own weight", base + "kpis:\n" + sat + "ignore: [评价人数]\n",
+			`map.yaml:6:10: ignore[0]: column "评价人数" has two roles, kpis.客户满意率.weight and ignore[0]`},
+		{"weight is the day", base[:len(base)-len("接待人数\n")] + "日期\nkpis:\n" + sat,
+			`map.yaml:3:9: weight: column "日期" has two roles, day and weight`},
+		{"a KPI's weight is the day", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 日期}\n",
+			`kpis.客户满意率.weight: column "日期" has two roles, day and kpis.客户满意率.weight`},
+		{"a KPI's weight is the sub-account", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 子账号}\n",
+			`kpis.客户满意率.weight: column "子账号" has two roles, agent and kpis.客户满意率.weight`},
+		{"a KPI weighted by itself", base + "kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 客户满意率}\n",
+			`kpis.客户满意率.weight: column "客户满意率" has two roles, kpis.客户满意率 and kpis.客户满意率.weight`},
+		{"a KPI column is the weight", base + "kpis:\n  接待人数: {kpi: qa_hard_fails, unit: 次}\n",
+			`kpis.接待人数: column "接待人数" has two roles, weight and kpis.接待人数`},
+		{"a KPI column is a KPI's weight", base + "kpis:\n" + sat + "  评价人数: {kpi: qa_hard_fails, unit: 次}\n",
+			`kpis.评价人数: column "评价人数" has two roles, kpis.客户满意率.weight and kpis.评价人数`},
+		{"the day is the sub-account", "day: 日期\nagent: 日期\nkpis:\n" + sat,
+			`map.yaml:2:8: agent: column "日期" has two roles, day and agent`},
+		{"an ignored KPI", base + "kpis:\n" + sat + "ignore: [客户满意率]\n",
+			`ignore[0]: column "客户满意率" has two roles, kpis.客户满意率 and ignore[0]`},
+		{"ignored twice", base + "kpis:\n" + sat + "ignore: [销售额, 销售额]\n",
+			`ignore[1]: column "销售额" has two roles, ignore[0] and ignore[1]`},
+		{"the day ignored, written in full width", "day: 日期（天）\nkpis:\n" + sat + "ignore: [日期(天)]\n",
+			`ignore[0]: column "日期(天)" has two roles, day and ignore[0]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenarios.ParseColumnMap("map.yaml", []byte(tc.yaml))
+			if err == nil || !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v; want bad input containing %q", err, tc.want)
+			}
+		})
+	}
+	// A weight named twice is one role: the map's weight and a KPI's own.
+	mustMap(t, base+"kpis:\n  客户满意率: {kpi: satisfaction, unit: \"%\", weight: 接待人数}\n  3分钟回复率: {kpi: reply_rate_3min, unit: \"%\", weight: 接待人数}\n")
 }
 
 // The built-in maps parse, say they are unverified (no header of theirs is
@@ -311,5 +357,36 @@ func TestReadExport_TimeoutsOverCalendarDays(t *testing.T) {
 	}
 	if n := strings.Join(x.Notes, "\n"); !strings.Contains(n, "over the 4 calendar days from 2026-11-01 to 2026-11-04, 2 of them without a value") {
 		t.Errorf("notes %q; want the days and the two without a value", n)
+	}
+}
+
+// TestReadExport_DecimalValues: the pooled values are the decimals the
+// rows give, not their binary noise (docs/import.md): (40 × 92 % + 10 ×
+// 80 %) ÷ 50 is 0.896, not 0.8960000000000001, and (84 % + 96 %) ÷ 2 is
+// 0.9, which meets a 0.90 target, not 0.8999999999999999, which misses it.
+func TestReadExport_DecimalValues(t *testing.T) {
+	m := mustMap(t, testMap)
+	const head = "子账号绩效\n日期,子账号,接待人数,评价人数,平均响应时长(秒),首次响应时长,3分钟回复率,客户满意率,响应超时次数,销售额\n"
+	for _, tc := range []struct {
+		name, rows string
+		want       map[string]float64
+	}{
+		{"noise above", "2026-11-01,小王,100,40,12,20,97%,92%,1,0\n2026-11-01,小李,100,10,18,30,99%,80%,3,0\n2026-11-02,小王,200,50,15,60,98%,—,8,0\n",
+			map[string]float64{"satisfaction": 0.896, "reply_rate_3min": 0.98, "timeouts_per_day": 6, "timeout_bad_day_share": 0.5}},
+		{"noise below a target", "2026-11-01,小王,1,1,12,20,97%,84%,1,0\n2026-11-02,小王,1,1,15,60,98%,96%,8,0\n2026-11-03,小王,1,1,15,60,98%,90%,11,0\n",
+			map[string]float64{"satisfaction": 0.9, "timeouts_per_day": 20.0 / 3, "timeout_bad_day_share": 2.0 / 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x, err := scenarios.ReadExport("export.csv", []byte(head+tc.rows), m, scenarios.ExportOptions{DailyLimit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, w := range tc.want {
+				w = sim.RoundDecimal(w)
+				if g := x.Periods[0].Values[id]; g != w {
+					t.Errorf("%s = %v; want %v exactly", id, g, w)
+				}
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -443,7 +442,7 @@ func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 		// 12 significant digits: the value a KPI file carries (an evidence
 		// pack writes no binary noise), so the reason reads the same
 		// recomputed from the file.
-		desc := fmt.Sprintf("%s %s (gate %s %v)", g.KPI, strconv.FormatFloat(v, 'g', 12, 64), op, g.Target)
+		desc := fmt.Sprintf("%s %s (gate %s %v)", g.KPI, Decimal(v), op, g.Target)
 		checked = append(checked, desc)
 		it := Item{Period: p.Period, Clause: "trial", Kind: "trial", KPI: g.KPI, Measured: ptr(v), Target: ptr(g.Target),
 			Band: fmt.Sprintf("gate %s %v", op, g.Target)}
@@ -481,7 +480,7 @@ func (e *evaluator) trial(p PeriodKPIs, skipped *[]Skipped) []Item {
 	for i := range items {
 		if i != carrier && items[i].Ratio == nil {
 			items[i].Formula = "the trial fee is refunded once, on the " + c.KPI + " line"
-			items[i].Reason = fmt.Sprintf("%s %s (gate %s): missed too", items[i].KPI, strconv.FormatFloat(*items[i].Measured, 'g', 12, 64), strings.TrimPrefix(items[i].Band, "gate "))
+			items[i].Reason = fmt.Sprintf("%s %s (gate %s): missed too", items[i].KPI, Decimal(*items[i].Measured), strings.TrimPrefix(items[i].Band, "gate "))
 		}
 	}
 	return items
@@ -530,7 +529,9 @@ func clauseTarget(cl Clause) *float64 {
 	return nil
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+// num writes a value in a statement's band, formula and reason: at most
+// 12 significant digits (Decimal), as KPI files carry it.
+func num(f float64) string { return Decimal(f) }
 
 // evaluate applies one clause to one value.
 func evaluate(cl Clause, v float64, month time.Time) outcome {

@@ -124,3 +124,89 @@ func TestKPIs_ImportBadUsage(t *testing.T) {
 		t.Errorf("kpis maps doudian: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestKPIs_ImportDecimals: the pooled values are printed, written and
+// judged as the decimals the rows give (docs/import.md): satisfaction (40 ×
+// 92 % + 10 × 80 %) ÷ 50 is 0.896 in the KPI file, the statement's
+// measured value and reason, and --json, never 0.8960000000000001; and (84
+// % + 96 %) ÷ 2 is 0.9, which meets seed-tiered's 90 % target (DOMAIN.md
+// §5: a value on the boundary belongs to the better band), as the KPI file
+// the command writes does through refund --kpis.
+func TestKPIs_ImportDecimals(t *testing.T) {
+	const head = "日期,子账号,接待人数,评价人数,客户满意率,响应超时次数\n"
+	noisy := writeFile(t, "noisy.csv", head+"2026-11-01,小王,100,40,92%,1\n2026-11-01,小李,100,10,80%,3\n2026-11-02,小王,200,50,—,8\n")
+	const noise = "0.8960000000000001"
+	for _, args := range [][]string{
+		{"kpis", "--import", noisy, "--columns", "qianniu-subaccount"},
+		{"kpis", "--import", noisy, "--columns", "qianniu-subaccount", "--contract", "seed-tiered"},
+		{"kpis", "--import", noisy, "--columns", "qianniu-subaccount", "--contract", "seed-tiered", "--json"},
+	} {
+		r := deskdrill(t, args...)
+		if r.code != 0 || strings.Contains(r.stdout, noise) || !strings.Contains(r.stdout, "0.896") {
+			t.Errorf("%s: exit %d; want 0.896 and not %s in\n%s", strings.Join(args[5:], " "), r.code, noise, r.stdout)
+		}
+	}
+	r := deskdrill(t, "kpis", "--import", noisy, "--columns", "qianniu-subaccount", "--contract", "seed-tiered")
+	if !strings.Contains(r.stdout, "satisfaction 0.896 misses the target 0.9") {
+		t.Errorf("the reason does not give 0.896:\n%s", r.stdout)
+	}
+
+	boundary := writeFile(t, "boundary.csv", head+"2026-11-01,小王,100,1,84%,0\n2026-11-02,小王,100,1,96%,0\n")
+	imp := deskdrill(t, "kpis", "--import", boundary, "--columns", "qianniu-subaccount", "--contract", "seed-tiered", "--json")
+	var got struct {
+		Statement statement `json:"statement"`
+	}
+	if err := json.Unmarshal([]byte(imp.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, imp.stdout)
+	}
+	csvOut := deskdrill(t, "kpis", "--import", boundary, "--columns", "qianniu-subaccount")
+	if !strings.Contains(csvOut.stdout, "2026-11,0.9,0\n") {
+		t.Errorf("KPI file:\n%s", csvOut.stdout)
+	}
+	ref := refundJSON(t, "--contract", "seed-tiered", "--kpis", writeFile(t, "kpis.csv", csvOut.stdout))
+	if got.Statement.Total.String() != "0.00" || ref.Total.String() != "0.00" {
+		t.Errorf("satisfaction 0.9 against a 0.90 target: import total %s, refund --kpis total %s; want 0.00 both\n%s", got.Statement.Total, ref.Total, imp.stdout)
+	}
+	for _, it := range got.Statement.Items {
+		if it.Clause == "satisfaction" && (it.Measured == nil || *it.Measured != 0.9) {
+			t.Errorf("measured satisfaction %s; want 0.9", fmtOpt(it.Measured))
+		}
+	}
+}
+
+// TestKPIs_ImportSeedTieredAverage: seed-tiered follows its seed article's
+// "日均超时次数>5 次" (more than 5 timeouts a day on average; DOMAIN.md §1
+// defines timeouts_per_day as the count ÷ the calendar days): a day of 7
+// timeouts and a day of 1 average 4 and refund nothing, though one of the
+// two days is over 5; days of 7 and 5 average 6 and refund 30 %.
+func TestKPIs_ImportSeedTieredAverage(t *testing.T) {
+	const head = "日期,子账号,接待人数,评价人数,客户满意率,响应超时次数\n"
+	for _, tc := range []struct {
+		name, rows, amount string
+	}{
+		{"7 and 1", "2026-11-01,小王,100,10,95%,7\n2026-11-02,小王,100,10,95%,1\n", "0.00"},
+		{"7 and 5", "2026-11-01,小王,100,10,95%,7\n2026-11-02,小王,100,10,95%,5\n", "3000.00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := writeFile(t, "x.csv", head+tc.rows)
+			r := deskdrill(t, "kpis", "--import", x, "--columns", "qianniu-subaccount", "--contract", "seed-tiered", "--json")
+			var got struct {
+				Periods []struct {
+					Values map[string]float64 `json:"values"`
+				} `json:"periods"`
+				Statement statement `json:"statement"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.Periods) != 1 {
+				t.Fatalf("%v\n%s", err, r.stdout)
+			}
+			if s := got.Periods[0].Values["timeout_bad_day_share"]; s != 0.5 {
+				t.Errorf("timeout_bad_day_share %v; want 0.5 (one day of two over 5)", s)
+			}
+			for _, it := range got.Statement.Items {
+				if it.Clause == "response_timeouts" && it.Amount.String() != tc.amount {
+					t.Errorf("response_timeouts refunds %s (%s); want %s", it.Amount, it.Reason, tc.amount)
+				}
+			}
+		})
+	}
+}

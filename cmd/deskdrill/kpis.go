@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -268,7 +267,7 @@ func writeKPICSV(w io.Writer, ps []sim.PeriodKPIs) error {
 			v, ok := p.Values[id]
 			cell := ""
 			if ok {
-				cell = strconv.FormatFloat(v, 'g', -1, 64)
+				cell = sim.Decimal(v) // as the evidence pack writes it: no binary noise
 			}
 			rec = append(rec, cell)
 		}

@@ -220,7 +220,7 @@ func fmtOpt(v *float64) string {
 	if v == nil {
 		return "-"
 	}
-	return fmt.Sprint(*v)
+	return sim.Decimal(*v)
 }
 
 func fmtRatio(v *float64) string {

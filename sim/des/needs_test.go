@@ -188,8 +188,8 @@ func TestPlanRoster(t *testing.T) {
 	}{
 		// A small promotion day whose contract staffing can meet.
 		{"midnight-rush", func(t *testing.T) *des.Model { return fileModel(t, "midnight-rush.yaml") }, true},
-		// steady-day's contract counts more than 5 response timeouts a
-		// day, which every staffing misses (its KPI counts buyers who
+		// steady-day's contract refunds more than 5 response timeouts a
+		// day on average, which every staffing misses (its KPI counts buyers who
 		// leave): the roster cannot meet p_refund ≤ 0.05, and the search
 		// gives up after three evaluations that add agents without
 		// lowering p_refund.

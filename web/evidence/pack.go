@@ -344,12 +344,10 @@ func csvBytes(rows [][]string) []byte {
 	return b.Bytes()
 }
 
-// full writes v as a decimal of at most 12 significant digits: no binary
-// noise (0.1 + 0.2 is written 0.3, not 0.30000000000000004), and still
-// exact enough that no gate is judged otherwise from the file: a rate of
-// counts below a million differs from a target of two decimals by at
-// least 1e-8.
-func full(v float64) string { return strconv.FormatFloat(v, 'g', 12, 64) }
+// full writes v as a decimal of at most 12 significant digits
+// (sim.Decimal): no binary noise, and still exact enough that no gate is
+// judged otherwise from the file.
+func full(v float64) string { return sim.Decimal(v) }
 
 // countColumns are the n_ columns of kpis-daily.csv.
 var countColumns = []struct {
