@@ -359,6 +359,9 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	}
 	work, cancel := context.WithCancel(context.Background())
 	lr.cancel = cancel
+	// Copied before the run's goroutines start: a trial's end writes
+	// lr.run (its end time) from one of them.
+	info := &RunInfo{Run: lr.run, Tokens: lr.tokens}
 	for _, t := range teams {
 		lr.work.Add(1)
 		go func() {
@@ -396,7 +399,7 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	s.mu.Lock()
 	s.cur = lr
 	s.mu.Unlock()
-	return &RunInfo{Run: lr.run, Tokens: lr.tokens}, nil
+	return info, nil
 }
 
 // Stop ends the live run in order: customers and bots stop first (so their
