@@ -377,7 +377,10 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 			defer lr.work.Done()
 			defer close(swarmDone)
 			sum, _ := sw.Run(work)
-			s.log.Info("customers done", "run", id, "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "failed", sum.Failed)
+			// not_finished counts the customers still under way when the run
+			// stopped with those whose connection failed: most are cut off
+			// by the stop, not failures.
+			s.log.Info("customers done", "run", id, "arrived", sum.Arrived, "finished", sum.Finished, "abandoned", sum.Abandoned, "not_finished", sum.Failed)
 		}()
 	}
 	if IsTrial(rc.Scenario) {
