@@ -86,10 +86,11 @@ func (r Run) Interrupted() *Interruption {
 	return nil
 }
 
-// segment returns where the run's current stretch began: its start, or
+// segment returns where the run's current stretch began: its start (with
+// the scenario time a real-time run was rebased past, ClockOffset), or
 // its last resumption, with the scenario time played by then.
 func (r Run) segment() (from time.Time, elapsed time.Duration) {
-	from = r.Started
+	from, elapsed = r.Started, r.ClockOffset
 	if n := len(r.Interruptions); n > 0 {
 		last := r.Interruptions[n-1]
 		from, elapsed = last.Resumed, last.Elapsed

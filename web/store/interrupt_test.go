@@ -137,3 +137,49 @@ func TestStore_InterruptedRun(t *testing.T) {
 		t.Errorf("resuming an ended run: %v; want ErrNotInterrupted", err)
 	}
 }
+
+// A real-time run rebased to today starts with scenario time already
+// played (ClockOffset, docs/live.md): a crash found later is at that
+// offset plus the time it ran, as Elapsed says, so that a resumed run's
+// customers go on from there and none is sent twice.
+func TestMarkInterrupted_ClockOffset(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "o.db")
+	s, err := store.Open(ctx, path, store.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const offset = 9*time.Hour + 30*time.Minute
+	id, err := s.CreateRun(ctx, store.Run{Scenario: "trial-2w", Speed: 1, Started: t0, ClockStart: t0.Add(-offset), ClockOffset: offset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := t0.Add(20 * time.Minute)
+	c := sampleConversation("c000001", t0.Add(time.Minute))
+	if err := s.StartConversation(ctx, id, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendEvent(ctx, id, "c000001", 1, sim.Event{At: last, Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "在吗"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = store.Open(ctx, path, store.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	marked, err := s.MarkInterrupted(ctx, t0.Add(time.Hour))
+	if err != nil || len(marked) != 1 {
+		t.Fatalf("MarkInterrupted = %+v, %v; want the run marked", marked, err)
+	}
+	want := offset + 20*time.Minute
+	run := marked[0]
+	if got := run.Interruptions[0].Elapsed; got != want {
+		t.Errorf("interrupted after %v of scenario time; want %v (the offset and 20 min run)", got, want)
+	}
+	if got := run.Elapsed(last); got != want {
+		t.Errorf("Elapsed at the last event = %v; want %v", got, want)
+	}
+}
