@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/deskdrill/deskdrill/bench/load"
+	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -353,15 +354,7 @@ func (f *File) validate(getenv func(string) (string, bool)) error {
 
 // hubURL reads the hub's address as ws(s)://HOST:PORT.
 func hubURL(s string) (string, error) {
-	u := strings.TrimRight(strings.TrimSpace(s), "/")
-	switch {
-	case strings.HasPrefix(u, "http://"):
-		u = "ws://" + strings.TrimPrefix(u, "http://")
-	case strings.HasPrefix(u, "https://"):
-		u = "wss://" + strings.TrimPrefix(u, "https://")
-	case !strings.Contains(u, "://"):
-		u = "ws://" + u
-	}
+	u := protocol.HubURL(s)
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" || p.User != nil || p.RawQuery != "" || p.Fragment != "" || p.Path != "" {
 		return "", fmt.Errorf("%q: want the hub's address such as ws://127.0.0.1:8080", s)

@@ -20,6 +20,7 @@ import (
 	"github.com/deskdrill/deskdrill/sim/queue"
 
 	loadgen "github.com/deskdrill/deskdrill/bench/load"
+	"github.com/deskdrill/deskdrill/bench/protocol"
 )
 
 // Every flag that is not plain text or a switch is a flagValue: its parser
@@ -293,17 +294,9 @@ func formatThink(t think) string { return formatDuration(t.Min) + ".." + formatD
 // with any path it had.
 func parseHub(s string) (string, error) {
 	const want = "the hub's address such as ws://127.0.0.1:8080"
-	u := strings.TrimRight(strings.TrimSpace(s), "/")
+	u := protocol.HubURL(s)
 	if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
 		return "", &wantError{want: want}
-	}
-	switch {
-	case strings.HasPrefix(u, "http://"):
-		u = "ws://" + strings.TrimPrefix(u, "http://")
-	case strings.HasPrefix(u, "https://"):
-		u = "wss://" + strings.TrimPrefix(u, "https://")
-	case !strings.Contains(u, "://"):
-		u = "ws://" + u
 	}
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.User != nil || p.RawQuery != "" || p.Fragment != "" || !dialable(p.Host) {
