@@ -362,6 +362,11 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 	// Copied before the run's goroutines start: a trial's end writes
 	// lr.run (its end time) from one of them.
 	info := &RunInfo{Run: lr.run, Tokens: lr.tokens}
+	// The live run before its goroutines start: a resumed trial already
+	// past its end ends at once, and endTrial ends only the live run.
+	s.mu.Lock()
+	s.cur = lr
+	s.mu.Unlock()
 	for _, t := range teams {
 		lr.work.Add(1)
 		go func() {
@@ -399,9 +404,6 @@ func (s *Server) Start(ctx context.Context, rc RunConfig) (*RunInfo, error) {
 		defer lr.work.Done()
 		lr.watchRevoked(work)
 	}()
-	s.mu.Lock()
-	s.cur = lr
-	s.mu.Unlock()
 	return info, nil
 }
 
