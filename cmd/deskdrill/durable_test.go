@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/web/store"
 	"github.com/deskdrill/deskdrill/web/webtest"
 )
@@ -268,18 +269,26 @@ func (r *faultRun) waitFull(t *testing.T, hold time.Duration) time.Time {
 // storedIDs returns the ids of the customer messages in the file.
 func storedIDs(t *testing.T, db string) map[string]bool {
 	t.Helper()
-	rows, err := openRaw(t, db).Query(`SELECT text FROM events WHERE sender = 'customer' AND kind = 'message'`)
+	rows, err := openRaw(t, db).Query(`SELECT data FROM event_batches`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
-		var text string
-		if err := rows.Scan(&text); err != nil {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
 			t.Fatal(err)
 		}
-		out[webtest.ID(text)] = true
+		events, err := store.DecodeEvents(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Event.Sender == sim.SenderCustomer && e.Event.Kind == sim.EventMessage {
+				out[webtest.ID(e.Event.Text)] = true
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

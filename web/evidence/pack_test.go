@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/evidence"
 	"github.com/deskdrill/deskdrill/web/store"
@@ -290,14 +291,10 @@ func TestBuild_RecordsChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.ExecContext(t.Context(), "DELETE FROM events WHERE run_id = ? AND kind = 'rating'", id)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n := deleteRatings(t, db, id); n == 0 {
 		t.Fatal("no rating to delete: the test proves nothing")
 	}
+	db.Close()
 	rep, err := web.Trial(t.Context(), st, id, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -364,4 +361,53 @@ func TestBuild_ScenarioLoadsFromThePack(t *testing.T) {
 	if !strings.Contains(string(b), `contract: contract.yaml # the pack's own; the run named "contracts/vendor.yaml"`) {
 		t.Errorf("scenario.yaml:\n%s\nwant its contract line pointing at contract.yaml and naming the original", b)
 	}
+}
+
+// deleteRatings deletes the rating events of run id from the file behind
+// the store's back, as someone tampering with it would, and returns how
+// many it deleted.
+func deleteRatings(t *testing.T, db *sql.DB, id int64) int {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `SELECT id, data FROM event_batches WHERE run_id = ?`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type batch struct {
+		id   int64
+		rows []store.EventRow
+	}
+	var batches []batch
+	deleted := 0
+	for rows.Next() {
+		var (
+			b    batch
+			data []byte
+		)
+		if err := rows.Scan(&b.id, &data); err != nil {
+			t.Fatal(err)
+		}
+		events, err := store.DecodeEvents(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Event.Kind == sim.EventRating {
+				deleted++
+				continue
+			}
+			b.rows = append(b.rows, e)
+		}
+		batches = append(batches, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range batches {
+		if _, err := db.ExecContext(t.Context(), `UPDATE event_batches SET data = ?, events = ? WHERE id = ?`,
+			store.EncodeEvents(b.rows), len(b.rows), b.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return deleted
 }

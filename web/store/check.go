@@ -37,7 +37,7 @@ const (
 
 // ourTables are the tables the migrations create; sqlite_sequence is
 // SQLite's own.
-var ourTables = []string{"runs", "agents", "conversations", "events", "scores", "tokens", "interruptions"}
+var ourTables = []string{"runs", "agents", "conversations", "events", "event_batches", "scores", "tokens", "interruptions"}
 
 // v1Tables are the tables of schema version 1. A file with a schema
 // version, no application id, all of these and no table of another is a

@@ -159,17 +159,14 @@ func (s *Store) Scores(ctx context.Context, runID int64) ([]ScoreRow, error) {
 	return out, nil
 }
 
-// conversationQuery reads conversations with their events, one row per
-// event (a conversation without events gives one row of NULLs), in key
-// order so that SQLite needs no sort. It is one statement, so it reads one
-// snapshot even while the writer commits.
+// conversationQuery reads a run's conversations, without their events, in
+// key order.
 const conversationQuery = `
-SELECT c.id, c.case_name, c.persona, c.presales, c.arrived,
-	c.order_id, c.product, c.price_fen, c.paid, c.shipped, c.received, c.logistics, c.earlier_refunds,
-	c.current_price_fen, c.tracking,
-	e.seq, e.at, e.sender, e.kind, e.agent, e.text, e.action, e.amount_fen, e.payer, e.reason, e.rating, e.auto
-FROM conversations c LEFT JOIN events e ON e.run_id = c.run_id AND e.conv_id = c.id
-WHERE c.run_id = ?`
+SELECT id, case_name, persona, presales, arrived,
+	order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds,
+	current_price_fen, tracking
+FROM conversations
+WHERE run_id = ?`
 
 // Conversations returns the committed conversations of run runID, ordered
 // by arrival and then ID, each with its events in seq order. It returns an
@@ -182,7 +179,7 @@ func (s *Store) Conversations(ctx context.Context, runID int64) ([]*sim.Conversa
 	if err := s.runExists(ctx, runID); err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	out, err := s.conversations(ctx, conversationQuery+` ORDER BY c.id, e.seq`, runID)
+	out, err := s.conversations(ctx, runID, "")
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
@@ -191,13 +188,15 @@ func (s *Store) Conversations(ctx context.Context, runID int64) ([]*sim.Conversa
 }
 
 // Conversation returns committed conversation id of run runID with its
-// events in seq order, or an error wrapping ErrNotFound.
+// events in seq order, or an error wrapping ErrNotFound. It reads the
+// run's event batches through (skipping the other conversations' events):
+// the cost of a whole run's read, less the decoding.
 func (s *Store) Conversation(ctx context.Context, runID int64, id string) (*sim.Conversation, error) {
 	if err := s.rlock(); err != nil {
 		return nil, fmt.Errorf("read conversation %q: %w", id, err)
 	}
 	defer s.mu.RUnlock()
-	out, err := s.conversations(ctx, conversationQuery+` AND c.id = ? ORDER BY e.seq`, runID, id)
+	out, err := s.conversations(ctx, runID, id)
 	if err == nil && len(out) == 0 {
 		err = ErrNotFound
 	}
@@ -207,63 +206,116 @@ func (s *Store) Conversation(ctx context.Context, runID int64, id string) (*sim.
 	return out[0], nil
 }
 
-// conversations runs a conversationQuery ordered by conversation and seq.
-// mu must be held for reading.
-func (s *Store) conversations(ctx context.Context, query string, args ...any) ([]*sim.Conversation, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+// conversations reads the conversations of run (only conversation only,
+// when not empty), ordered by ID, with their events, in one transaction:
+// one snapshot even while the writer commits. mu must be held for reading.
+func (s *Store) conversations(ctx context.Context, run int64, only string) ([]*sim.Conversation, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	query, args := conversationQuery, []any{run}
+	if only != "" {
+		query, args = query+` AND id = ?`, append(args, only)
+	}
+	rows, err := tx.QueryContext(ctx, query+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var (
-		out []*sim.Conversation
-		cur *sim.Conversation
-	)
+	// seqs holds each conversation's events' seqs while they are read;
+	// they come in order unless a file's history says otherwise.
+	type reading struct {
+		c        *sim.Conversation
+		seqs     []int
+		unsorted bool
+	}
+	var out []*sim.Conversation
+	byID := map[string]*reading{}
 	for rows.Next() {
 		var (
 			c                            sim.Conversation
 			price, current               int64
-			auto                         sql.NullBool
 			arrived, paid, shipped, recv sql.NullInt64
-			seq, at, amount, rating      sql.NullInt64
-			sender, kind, agent, text    sql.NullString
-			action, payer, reason        sql.NullString
 		)
 		err := rows.Scan(&c.ID, &c.Case, &c.Persona, &c.Presales, &arrived,
 			&c.Order.ID, &c.Order.Product, &price, &paid, &shipped, &recv, &c.Order.Logistics, &c.Order.EarlierRefunds,
-			&current, &c.Order.Tracking,
-			&seq, &at, &sender, &kind, &agent, &text, &action, &amount, &payer, &reason, &rating, &auto)
+			&current, &c.Order.Tracking)
 		if err != nil {
 			return nil, err
 		}
-		if cur == nil || cur.ID != c.ID {
-			c.Arrived = fromNanos(arrived)
-			c.Order.Price, c.Order.CurrentPrice = sim.Money(price), sim.Money(current)
-			c.Order.Paid, c.Order.Shipped, c.Order.Received = fromNanos(paid), fromNanos(shipped), fromNanos(recv)
-			cur = &c
-			out = append(out, cur)
-		}
-		if !seq.Valid { // no events
-			continue
-		}
-		e := sim.Event{
-			At:     fromNanos(at),
-			Sender: sim.Sender(sender.String),
-			Kind:   sim.EventKind(kind.String),
-			Agent:  agent.String,
-			Text:   text.String,
-			Rating: int(rating.Int64),
-			Auto:   auto.Bool,
-		}
-		if action.Valid {
-			e.Action = &sim.Action{
-				Kind:   sim.ActionKind(action.String),
-				Amount: sim.Money(amount.Int64),
-				Payer:  sim.Payer(payer.String),
-				Reason: reason.String,
-			}
-		}
-		cur.Events = append(cur.Events, e)
+		c.Arrived = fromNanos(arrived)
+		c.Order.Price, c.Order.CurrentPrice = sim.Money(price), sim.Money(current)
+		c.Order.Paid, c.Order.Shipped, c.Order.Received = fromNanos(paid), fromNanos(shipped), fromNanos(recv)
+		out = append(out, &c)
+		byID[c.ID] = &reading{c: &c}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return nil, nil
+	}
+	var keep func([]byte) bool
+	if only != "" {
+		keep = func(conv []byte) bool { return string(conv) == only }
+	}
+	err = eachBatch(ctx, tx, run, func(data []byte) error {
+		return decodeEvents(data, keep, func(conv []byte, seq int, e sim.Event) {
+			r := byID[string(conv)]
+			if r == nil {
+				return // an event the writer refused would have been no other
+			}
+			if n := len(r.seqs); n > 0 && seq < r.seqs[n-1] {
+				r.unsorted = true
+			}
+			r.seqs = append(r.seqs, seq)
+			r.c.Events = append(r.c.Events, e)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range byID {
+		if r.unsorted {
+			sortBySeq(r.c.Events, r.seqs)
+		}
+	}
+	return out, nil
+}
+
+// sortBySeq sorts events by their seqs (a stable sort of both).
+func sortBySeq(events []sim.Event, seqs []int) {
+	idx := make([]int, len(events))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return seqs[a] - seqs[b] })
+	sorted := make([]sim.Event, len(events))
+	for i, j := range idx {
+		sorted[i] = events[j]
+	}
+	copy(events, sorted)
+}
+
+// eachBatch calls fn with the data of every event batch of run, in the
+// order they were committed. The data is valid during the call only.
+func eachBatch(ctx context.Context, q querier, run int64, fn func(data []byte) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT data FROM event_batches WHERE run_id = ? ORDER BY id`, run)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var data sql.RawBytes
+		if err := rows.Scan(&data); err != nil {
+			return err
+		}
+		if err := fn(data); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

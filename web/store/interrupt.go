@@ -162,7 +162,7 @@ type querier interface {
 func lastStop(ctx context.Context, q querier, r Run) (Interruption, error) {
 	from, elapsed := r.segment()
 	var last sql.NullInt64
-	if err := q.QueryRowContext(ctx, `SELECT max(at) FROM events WHERE run_id = ?`, r.ID).Scan(&last); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT max(last_at) FROM event_batches WHERE run_id = ?`, r.ID).Scan(&last); err != nil {
 		return Interruption{}, err
 	}
 	at := from
@@ -248,39 +248,55 @@ func (s *Store) markInterrupted(ctx context.Context, now time.Time) (marked []Ru
 // closeOpen records the end of every conversation of run that has none:
 // the customer left (sim.LeaveInterrupted) and the hub closed it, at at.
 func closeOpen(ctx context.Context, conn *sql.Conn, run int64, at time.Time) error {
-	rows, err := conn.QueryContext(ctx, `SELECT c.id, coalesce(max(e.seq), -1) FROM conversations c
-		LEFT JOIN events e ON e.run_id = c.run_id AND e.conv_id = c.id
-		WHERE c.run_id = ? GROUP BY c.id HAVING coalesce(sum(e.kind = 'close'), 0) = 0`, run)
+	rows, err := conn.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ? ORDER BY id`, run)
 	if err != nil {
 		return err
 	}
-	type open struct {
-		id  string
-		seq int
+	type state struct {
+		last   int
+		closed bool
 	}
-	var opens []open
+	var ids []string
+	convs := map[string]*state{}
 	for rows.Next() {
-		var o open
-		if err := rows.Scan(&o.id, &o.seq); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
 		}
-		opens = append(opens, o)
+		ids = append(ids, id)
+		convs[id] = &state{last: -1}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	const insert = `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text, rating) VALUES (?, ?, ?, ?, ?, ?, '', ?, 0)`
-	for _, o := range opens {
-		if _, err := conn.ExecContext(ctx, insert, run, o.id, o.seq+1, at.UnixNano(), string(sim.SenderCustomer), string(sim.EventLeave), sim.LeaveInterrupted); err != nil {
-			return err
-		}
-		if _, err := conn.ExecContext(ctx, insert, run, o.id, o.seq+2, at.UnixNano(), string(sim.SenderSystem), string(sim.EventClose), sim.LeaveInterrupted); err != nil {
-			return err
-		}
+	err = eachBatch(ctx, conn, run, func(data []byte) error {
+		return decodeEvents(data, nil, func(conv []byte, seq int, e sim.Event) {
+			if st := convs[string(conv)]; st != nil {
+				st.last = max(st.last, seq)
+				st.closed = st.closed || e.Kind == sim.EventClose
+			}
+		})
+	})
+	if err != nil {
+		return err
 	}
-	return nil
+	var b eventBatch
+	b.reset()
+	for _, id := range ids {
+		st := convs[id]
+		if st.closed {
+			continue
+		}
+		b.add(id, st.last+1, &sim.Event{At: at, Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: sim.LeaveInterrupted})
+		b.add(id, st.last+2, &sim.Event{At: at, Sender: sim.SenderSystem, Kind: sim.EventClose, Text: sim.LeaveInterrupted})
+	}
+	if b.n == 0 {
+		return nil
+	}
+	_, err = conn.ExecContext(ctx, insertBatch, run, b.n, b.lastAtArg(), b.data)
+	return err
 }
 
 // ResumeRun records that run id, interrupted, goes on from now, and

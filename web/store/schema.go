@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 // migrations holds the schema, one entry per version: migrations[i] takes a
@@ -14,17 +16,13 @@ import (
 // time; money is INTEGER fen; JSON is TEXT. Tables are STRICT, so a value of
 // the wrong type is an error instead of a silent conversion.
 //
-// Events are one table with a kind column, not messages + actions: a
-// conversation is one ordered stream (the hub numbers it with seq), every
-// read wants it whole and in order, and the hot path is then one INSERT
-// statement. The action columns are NULL unless the event carries an action;
-// Since version 7 events is a rowid table: rows go to the end of the table
-// in the order the hub records them, and only the small primary-key index
-// takes them in conversation order. As a WITHOUT ROWID table every event of
-// thousands of concurrent conversations landed in another leaf page, and
-// each batch rewrote a page per event: 32 µs of CPU per event against 14 µs
-// now at 5,000 conversations (BenchmarkAppendEvent), for reads of a whole
-// run about as fast (BenchmarkConversations; docs/performance.md).
+// Events were one table with a kind column, not messages + actions: a
+// conversation is one ordered stream (the hub numbers it with seq), and
+// every read wants it whole and in order. Version 7 made it a rowid table
+// in recording order (as a WITHOUT ROWID table every event of thousands of
+// concurrent conversations had landed in another leaf page: 32 µs of CPU
+// per event, 14 µs after); version 8 keeps events in batches, one row per
+// commit of the writer (eventlog.go): under 1 µs.
 var migrations = []string{
 	// 1: the first schema.
 	`
@@ -232,12 +230,100 @@ INSERT INTO events_by_arrival (run_id, conv_id, seq, at, sender, kind, agent, te
 DROP TABLE events;
 ALTER TABLE events_by_arrival RENAME TO events;
 `,
+	// 8: events in batches, one row per commit (eventlog.go); batchEvents
+	// moves the rows of events into them and drops the table.
+	`
+CREATE TABLE event_batches (
+	id      INTEGER PRIMARY KEY, -- recording order
+	run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	events  INTEGER NOT NULL,    -- how many events data holds
+	last_at INTEGER,             -- the latest time among them
+	data    BLOB    NOT NULL
+) STRICT;
+CREATE INDEX event_batches_by_run ON event_batches (run_id);
+`,
+}
+
+// migrationSteps are the steps of a migration that SQL cannot do, run after
+// its SQL, in the same transaction: by the version they migrate to.
+var migrationSteps = map[int]func(context.Context, *sql.Conn) error{8: batchEvents}
+
+// batchEvents moves the rows of the events table (in the order they were
+// recorded) into event batches of at most migrateBatch events of one run,
+// and drops the table.
+func batchEvents(ctx context.Context, conn *sql.Conn) error {
+	const migrateBatch = 1000
+	var b eventBatch
+	run := int64(-1)
+	put := func() error {
+		if b.n == 0 {
+			return nil
+		}
+		_, err := conn.ExecContext(ctx, insertBatch, run, b.n, b.lastAtArg(), b.data)
+		b.reset()
+		return err
+	}
+	b.reset()
+	for after := int64(0); ; {
+		rows, err := conn.QueryContext(ctx, `SELECT rowid, run_id, conv_id, seq, at, sender, kind, agent, text, action, amount_fen, payer, reason, rating, auto
+			FROM events WHERE rowid > ? ORDER BY rowid LIMIT 10000`, after)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			run  int64
+			conv string
+			seq  int
+			ev   sim.Event
+		}
+		var got []row
+		for rows.Next() {
+			var (
+				r                     row
+				at, amount            sql.NullInt64
+				action, payer, reason sql.NullString
+				sender, kind          string
+			)
+			if err := rows.Scan(&after, &r.run, &r.conv, &r.seq, &at, &sender, &kind, &r.ev.Agent, &r.ev.Text,
+				&action, &amount, &payer, &reason, &r.ev.Rating, &r.ev.Auto); err != nil {
+				rows.Close()
+				return err
+			}
+			r.ev.At, r.ev.Sender, r.ev.Kind = fromNanos(at), sim.Sender(sender), sim.EventKind(kind)
+			if action.Valid {
+				r.ev.Action = &sim.Action{Kind: sim.ActionKind(action.String), Amount: sim.Money(amount.Int64),
+					Payer: sim.Payer(payer.String), Reason: reason.String}
+			}
+			got = append(got, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(got) == 0 {
+			break
+		}
+		for i := range got {
+			if got[i].run != run || b.n >= migrateBatch {
+				if err := put(); err != nil {
+					return err
+				}
+				run = got[i].run
+			}
+			b.add(got[i].conv, got[i].seq, &got[i].ev)
+		}
+	}
+	if err := put(); err != nil {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, `DROP TABLE events`)
+	return err
 }
 
 // SchemaVersion is the schema version this package writes, kept in the
 // database file as PRAGMA user_version. Open migrates older files up to it
 // and refuses newer ones. It equals len(migrations) (a test checks).
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrate brings the database at db up to SchemaVersion in one transaction.
 // BEGIN IMMEDIATE takes the write lock first, so two processes opening the
@@ -266,6 +352,11 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 	for i := v; i < SchemaVersion; i++ {
 		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migrate to schema version %d: %w", i+1, err)
+		}
+		if step := migrationSteps[i+1]; step != nil {
+			if err := step(ctx, conn); err != nil {
+				return fmt.Errorf("migrate to schema version %d: %w", i+1, err)
+			}
 		}
 	}
 	if v < SchemaVersion {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -173,5 +175,80 @@ func TestOpen_MigratesVersion1(t *testing.T) {
 	}
 	if c.Order.Product != "coat" || c.Order.CurrentPrice != 0 || c.Order.Tracking != "" || len(c.Events) != 1 || c.Events[0].Text != "hi" || c.Events[0].Auto {
 		t.Errorf("after migration: %+v; want the version 1 rows with the new fields zero", c)
+	}
+}
+
+// A file of schema version 7 (events one row each) opens and its events,
+// of two runs written interleaved and more than one migrated batch, read
+// back the same from event batches; the old table is gone.
+func TestOpen_MigratesVersion7(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v7.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		if _, err := db.ExecContext(ctx, migrations[i]); err != nil {
+			t.Fatalf("migration %d: %v", i+1, err)
+		}
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec("PRAGMA user_version = 7")
+	exec(fmt.Sprintf("PRAGMA application_id = %d", ApplicationID))
+	const perConv = 700 // two conversations of each run: 2,800 events, three batches
+	at := time.Date(2026, 6, 18, 0, 0, 0, 0, time.UTC)
+	for run := 1; run <= 2; run++ {
+		exec(`INSERT INTO runs (scenario, seed, speed, contract) VALUES ('x', 1, 1, '')`)
+		for _, c := range []string{"a", "b"} {
+			exec(`INSERT INTO conversations (run_id, id, case_name, persona, presales, order_id, product, price_fen, logistics, earlier_refunds)
+				VALUES (?, ?, '', '', 0, 'o1', 'coat', 100, '', 0)`, run, c)
+		}
+	}
+	for i := range perConv {
+		for run := 1; run <= 2; run++ {
+			for _, c := range []string{"a", "b"} {
+				exec(`INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text, action, amount_fen, payer, reason, rating, auto)
+					VALUES (?, ?, ?, ?, 'agent', 'action', 'li', ?, 'refund', ?, 'seller', '', 0, ?)`,
+					run, c, i, at.Add(time.Duration(i)*time.Second).UnixNano(), fmt.Sprintf("%d/%s/%d", run, c, i), 100+i, i%2)
+			}
+		}
+	}
+	db.Close()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 7 file: %v", err)
+	}
+	defer s.Close()
+	for run := int64(1); run <= 2; run++ {
+		cs, err := s.Conversations(ctx, run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 2 {
+			t.Fatalf("run %d: %d conversations; want 2", run, len(cs))
+		}
+		for _, c := range cs {
+			if len(c.Events) != perConv {
+				t.Fatalf("run %d %s: %d events; want %d", run, c.ID, len(c.Events), perConv)
+			}
+			for i, e := range c.Events {
+				want := sim.Event{At: at.Add(time.Duration(i) * time.Second), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "li",
+					Text:   fmt.Sprintf("%d/%s/%d", run, c.ID, i),
+					Action: &sim.Action{Kind: sim.ActRefund, Amount: sim.Money(100 + i), Payer: sim.PayerSeller}, Auto: i%2 == 1}
+				if !reflect.DeepEqual(e, want) {
+					t.Fatalf("run %d %s event %d = %+v; want %+v", run, c.ID, i, e, want)
+				}
+			}
+		}
+	}
+	var tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'events'`).Scan(&tables); err != nil || tables != 0 {
+		t.Errorf("the events table is left (%d, %v); want it dropped", tables, err)
 	}
 }

@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"modernc.org/sqlite"
@@ -185,11 +185,21 @@ type writer struct {
 	s     *Store
 	conn  *sql.Conn
 	stmts [opAgent + 1]*sql.Stmt
-	// raw is the events INSERT prepared on conn's driver connection, and
-	// args its arguments' buffer: a batch's events go to the driver
-	// directly (rawEvents). Used only inside conn.Raw.
-	raw  driver.StmtExecContext
-	args []driver.NamedValue
+
+	// events holds the batch's events, encoded, by run; each run's go
+	// into one row of event_batches at the commit (eventlog.go).
+	events map[int64]*eventBatch
+	// seen holds the seqs committed of each conversation the writer
+	// knows, and pending those of the batch being written (a key without
+	// seqs: a conversation it starts), kept apart until its commit
+	// succeeds. They stand in for the key a table of events had: an event
+	// of a conversation that does not exist, or with a seq its
+	// conversation has already, is refused. loaded marks the runs whose
+	// conversations were read from the file (once, when an event names a
+	// conversation the writer has not seen).
+	seen    map[convKey]*seqSet
+	pending map[convKey][]int
+	loaded  map[int64]bool
 
 	timer *time.Timer
 	batch []op         // writes waiting for the next commit, in queue order
@@ -218,12 +228,13 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect writer: %w", err)
 	}
-	w := &writer{s: s, conn: conn, timer: time.NewTimer(time.Hour)}
+	w := &writer{s: s, conn: conn, timer: time.NewTimer(time.Hour), events: map[int64]*eventBatch{},
+		seen: map[convKey]*seqSet{}, pending: map[convKey][]int{}, loaded: map[int64]bool{}}
 	w.timer.Stop()
-	// The writer's page cache holds the events table's index: with
-	// thousands of conversations written at once their rows land all over
-	// it, and SQLite's default 2 MiB cache sent a read to the OS for most
-	// inserts.
+	// The writer's page cache holds the conversations' and scores' pages
+	// that thousands of conversations written at once keep touching (with
+	// SQLite's default 2 MiB an events index's had gone to the OS for most
+	// inserts); the event batches only append.
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("connect writer: %w", err)
@@ -236,7 +247,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		opConversation: `INSERT INTO conversations (run_id, id, case_name, persona, presales, arrived,
 			order_id, product, price_fen, paid, shipped, received, logistics, earlier_refunds, current_price_fen, tracking)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		opEvent: insertEvent,
+		opEvent: insertBatch,
 		opScore: `INSERT INTO scores (run_id, conv_id, agent, total, score) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, conv_id, agent) DO UPDATE SET total = excluded.total, score = excluded.score`,
 		opAgent: `INSERT INTO agents (run_id, name, role) VALUES (?, ?, ?)
@@ -251,14 +262,20 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	return w, nil
 }
 
-// insertEvent is the INSERT of one event.
-const insertEvent = `INSERT INTO events (run_id, conv_id, seq, at, sender, kind, agent, text,
-			action, amount_fen, payer, reason, rating, auto)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// insertBatch is the INSERT of a batch of events.
+const insertBatch = `INSERT INTO event_batches (run_id, events, last_at, data) VALUES (?, ?, ?, ?)`
+
+// convKey names a conversation of a run.
+type convKey struct {
+	run  int64
+	conv string
+}
 
 // writerCacheKiB is the writer connection's page cache (PRAGMA
-// cache_size), in KiB.
-const writerCacheKiB = 32 << 10
+// cache_size), in KiB. Not more than it needs: until the cache is full
+// every page written is a new allocation (a tenth of the writer's CPU in
+// the first minute of a load drill at 32 MiB), after that one is reused.
+const writerCacheKiB = 8 << 10
 
 // walBackstopPages is the writer connection's wal_autocheckpoint: the
 // checkpoints run beside it (Store.checkpointer), and this one only when
@@ -272,9 +289,6 @@ func (w *writer) close() error {
 		if st != nil {
 			st.Close()
 		}
-	}
-	if w.raw != nil {
-		w.conn.Raw(func(any) error { return w.raw.(driver.Stmt).Close() })
 	}
 	err := w.takeErrs()
 	if cerr := w.conn.Close(); cerr != nil {
@@ -489,9 +503,9 @@ func (w *writer) drop(cause error) error {
 }
 
 // tx runs the batch in one transaction and returns the rows it stored. A row
-// the database refuses with a constraint error is reported and skipped (a
-// failed statement undoes only itself); any other error rolls the whole
-// transaction back.
+// the database refuses with a constraint error, or an event the writer
+// refuses (event), is reported and skipped (a failed statement undoes only
+// itself); any other error rolls the whole transaction back.
 func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 	// IMMEDIATE takes the write lock now, waiting under busy_timeout,
 	// rather than failing to upgrade a read lock halfway through.
@@ -514,34 +528,42 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 	// interrupt stops either: Shutdown's stuckGrace bounds that) and
 	// BEGIN's wait for the lock, which keep ctx.
 	rowCtx := context.WithoutCancel(ctx)
+	defer w.forgetEvents()
 	var refused []refusal
-	for i := 0; i < len(w.batch); {
-		if w.batch[i].kind == opEvent {
-			j := i + 1
-			for j < len(w.batch) && w.batch[j].kind == opEvent {
-				j++
-			}
-			n, err := w.rawEvents(rowCtx, i, j, &refused)
-			if err != nil {
-				return 0, err
-			}
-			rows += n
-			i = j
-			continue
-		}
+	for i := range w.batch {
 		o := &w.batch[i]
-		if err := w.exec(rowCtx, o); err != nil {
-			if !isConstraint(err) {
+		var err error
+		if o.kind == opEvent {
+			err = w.event(rowCtx, o.run, o.conv, o.seq, &o.ev)
+		} else {
+			err = w.exec(rowCtx, o)
+		}
+		if err != nil {
+			var r refusedError
+			if !isConstraint(err) && !errors.As(err, &r) {
 				return 0, err
 			}
 			refused = append(refused, refusal{i, err})
-		} else {
-			rows += o.rows()
+			continue
 		}
-		i++
+		rows += o.rows()
+	}
+	for run, b := range w.events {
+		if b.n == 0 {
+			continue
+		}
+		if _, err := w.stmts[opEvent].ExecContext(rowCtx, run, b.n, b.lastAtArg(), b.data); err != nil {
+			return 0, err
+		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return 0, err
+	}
+	for k, seqs := range w.pending {
+		set := w.seenSet(k)
+		for _, seq := range seqs {
+			set.add(seq)
+		}
 	}
 	// Report the refused rows only now: had the commit failed, the retry
 	// would meet them again.
@@ -549,65 +571,6 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 		w.reject(&w.batch[r.i], r.err)
 	}
 	return rows, nil
-}
-
-// rawEvents inserts the events batch[i:j] one by one, through the driver:
-// database/sql converted and copied every event's fourteen arguments
-// (half a kilobyte) and took its locks for each, a tenth of an event's
-// cost. A row refused for a constraint is noted and skipped, as in tx.
-func (w *writer) rawEvents(ctx context.Context, i, j int, refused *[]refusal) (rows uint64, err error) {
-	err = w.conn.Raw(func(dc any) error {
-		if w.raw == nil {
-			pc, ok := dc.(driver.ConnPrepareContext)
-			if !ok {
-				return errors.New("the SQLite driver prepares no statement with a context")
-			}
-			st, err := pc.PrepareContext(ctx, insertEvent)
-			if err != nil {
-				return err
-			}
-			ex, ok := st.(driver.StmtExecContext)
-			if !ok {
-				st.Close()
-				return errors.New("the SQLite driver's statement executes with no context")
-			}
-			w.raw = ex
-		}
-		for k := i; k < j; k++ {
-			o := &w.batch[k]
-			w.args = eventArgs(w.args[:0], o.run, o.conv, o.seq, &o.ev)
-			_, err := w.raw.ExecContext(ctx, w.args)
-			clear(w.args) // let the texts go
-			if err != nil {
-				if !isConstraint(err) {
-					return err
-				}
-				*refused = append(*refused, refusal{k, err})
-				continue
-			}
-			rows++
-		}
-		return nil
-	})
-	return rows, err
-}
-
-// eventArgs appends an event's values, in the INSERT's order, as the
-// driver takes them.
-func eventArgs(args []driver.NamedValue, run int64, conv string, seq int, e *sim.Event) []driver.NamedValue {
-	var action, amount, payer, reason driver.Value
-	if a := e.Action; a != nil {
-		action, amount, payer, reason = string(a.Kind), int64(a.Amount), string(a.Payer), a.Reason
-	}
-	var at driver.Value
-	if !e.At.IsZero() {
-		at = e.At.UnixNano()
-	}
-	for i, v := range [...]driver.Value{run, conv, int64(seq), at, string(e.Sender), string(e.Kind),
-		e.Agent, e.Text, action, amount, payer, reason, int64(e.Rating), e.Auto} {
-		args = append(args, driver.NamedValue{Ordinal: i + 1, Value: v})
-	}
-	return args
 }
 
 // refusal is an operation of the batch the database refused.
@@ -620,8 +583,6 @@ type refusal struct {
 // savepoint, so it is stored whole or not at all.
 func (w *writer) exec(ctx context.Context, o *op) error {
 	switch o.kind {
-	case opEvent:
-		return w.event(ctx, o.run, o.conv, o.seq, &o.ev)
 	case opScore:
 		_, err := w.stmts[opScore].ExecContext(ctx, o.run, o.conv, o.name, o.total, string(o.score))
 		return err
@@ -634,42 +595,171 @@ func (w *writer) exec(ctx context.Context, o *op) error {
 	panic(fmt.Sprintf("store: op kind %d in a batch", o.kind))
 }
 
-func (w *writer) conversation(ctx context.Context, run int64, c *sim.Conversation) (err error) {
-	if len(c.Events) > 0 {
-		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT conversation"); err != nil {
-			return err
-		}
-		defer func() {
-			if err != nil {
-				_, _ = w.conn.ExecContext(ctx, "ROLLBACK TO conversation")
-			}
-			_, _ = w.conn.ExecContext(ctx, "RELEASE conversation")
-		}()
-	}
+// conversation writes a conversation's row, and puts its events into the
+// batch: the row refused, none of them is stored.
+func (w *writer) conversation(ctx context.Context, run int64, c *sim.Conversation) error {
 	o := &c.Order
-	_, err = w.stmts[opConversation].ExecContext(ctx, run, c.ID, c.Case, c.Persona, c.Presales, nanos(c.Arrived),
+	_, err := w.stmts[opConversation].ExecContext(ctx, run, c.ID, c.Case, c.Persona, c.Presales, nanos(c.Arrived),
 		o.ID, o.Product, int64(o.Price), nanos(o.Paid), nanos(o.Shipped), nanos(o.Received), o.Logistics, o.EarlierRefunds,
 		int64(o.CurrentPrice), o.Tracking)
 	if err != nil {
 		return err
 	}
+	b := w.batchOf(run)
 	for i := range c.Events {
-		if err := w.event(ctx, run, c.ID, i, &c.Events[i]); err != nil {
-			return err
-		}
+		b.add(c.ID, i, &c.Events[i])
 	}
+	seqs := make([]int, len(c.Events))
+	for i := range seqs {
+		seqs[i] = i
+	}
+	w.pending[convKey{run, c.ID}] = seqs
 	return nil
 }
 
+// event puts one event into the batch, or refuses it (a refusedError):
+// its conversation must exist and its seq be new to it.
 func (w *writer) event(ctx context.Context, run int64, conv string, seq int, e *sim.Event) error {
-	var action, amount, payer, reason any
-	if a := e.Action; a != nil {
-		action, amount, payer, reason = string(a.Kind), int64(a.Amount), string(a.Payer), a.Reason
+	k := convKey{run, conv}
+	if seq < 0 {
+		return refusedError{fmt.Sprintf("seq %d is negative", seq)}
 	}
-	_, err := w.stmts[opEvent].ExecContext(ctx, run, conv, seq, nanos(e.At), string(e.Sender), string(e.Kind),
-		e.Agent, e.Text, action, amount, payer, reason, e.Rating, e.Auto)
-	return err
+	pend, ok := w.pending[k]
+	set := w.seen[k]
+	if !ok && set == nil && !w.loaded[run] {
+		if err := w.load(ctx, run); err != nil {
+			return err
+		}
+		set = w.seen[k]
+	}
+	switch {
+	case !ok && set == nil:
+		return refusedError{"no such conversation"}
+	case set.has(seq) || slices.Contains(pend, seq):
+		return refusedError{fmt.Sprintf("the conversation has an event of seq %d already", seq)}
+	}
+	w.batchOf(run).add(conv, seq, e)
+	w.pending[k] = append(pend, seq)
+	return nil
 }
+
+// load learns the conversations of run already in the file and the seqs
+// of their events. It reads what the transaction sees: should the
+// transaction fail, a conversation it wrote stays known, and the retry of
+// its batch writes it again.
+func (w *writer) load(ctx context.Context, run int64) error {
+	rows, err := w.conn.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ?`, run)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		w.seenSet(convKey{run, id})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	err = eachBatch(ctx, w.conn, run, func(data []byte) error {
+		return decodeEvents(data, nil, func(conv []byte, seq int, _ sim.Event) {
+			if set := w.seen[convKey{run, string(conv)}]; set != nil {
+				set.add(seq)
+			}
+		})
+	})
+	if err != nil {
+		return err
+	}
+	w.loaded[run] = true
+	return nil
+}
+
+// seenSet returns the committed seqs of k, making k known.
+func (w *writer) seenSet(k convKey) *seqSet {
+	set := w.seen[k]
+	if set == nil {
+		set = &seqSet{}
+		w.seen[k] = set
+	}
+	return set
+}
+
+// seqSet is a set of seqs: a bitmap for the first ones, which is all a
+// conversation has but for a caller's mistake.
+type seqSet struct {
+	bits []uint64
+	more map[int]struct{}
+}
+
+// seqBits bounds the bitmap: larger seqs go to the map.
+const seqBits = 1 << 12
+
+func (s *seqSet) has(seq int) bool {
+	switch {
+	case s == nil:
+		return false
+	case seq < seqBits:
+		return seq/64 < len(s.bits) && s.bits[seq/64]&(1<<(seq%64)) != 0
+	}
+	_, ok := s.more[seq]
+	return ok
+}
+
+func (s *seqSet) add(seq int) {
+	if seq < seqBits {
+		for seq/64 >= len(s.bits) {
+			s.bits = append(s.bits, 0)
+		}
+		s.bits[seq/64] |= 1 << (seq % 64)
+		return
+	}
+	if s.more == nil {
+		s.more = map[int]struct{}{}
+	}
+	s.more[seq] = struct{}{}
+}
+
+// batchOf returns the batch of run's events.
+func (w *writer) batchOf(run int64) *eventBatch {
+	b := w.events[run]
+	if b == nil {
+		b = &eventBatch{}
+		b.reset()
+		w.events[run] = b
+	}
+	return b
+}
+
+// forgetEvents empties the encoded events and the pending seqs after a
+// transaction, committed or not; a failed batch is encoded again at its
+// retry.
+func (w *writer) forgetEvents() {
+	for run, b := range w.events {
+		if b.n == 0 {
+			delete(w.events, run) // a run that is over
+			continue
+		}
+		b.reset()
+		if cap(b.data) > keepBatchBytes {
+			b.data = nil
+			b.reset()
+		}
+	}
+	clear(w.pending)
+}
+
+// keepBatchBytes bounds the encoding buffer kept between batches.
+const keepBatchBytes = 4 << 20
+
+// refusedError is why the writer refused an event, as the database
+// refuses a row that breaks a constraint.
+type refusedError struct{ why string }
+
+func (e refusedError) Error() string { return e.why }
 
 // reject counts, logs and keeps the RowError of a refused operation.
 func (w *writer) reject(o *op, err error) {
