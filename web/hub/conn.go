@@ -18,6 +18,9 @@ import (
 type outbound struct {
 	data []byte
 	read time.Time
+	// buf is data's buffer when it came from relayBufs, given back after
+	// the write.
+	buf *[]byte
 }
 
 // conn is one WebSocket connection: gorilla allows one reader and one
@@ -112,15 +115,21 @@ func (c *conn) kick() {
 // from that reader once it lets go of h.mu (flush); otherwise writePump
 // is woken for it.
 func (c *conn) push(data []byte, read time.Time) {
-	c.enqueue(data, read, c.h.deferred)
+	c.enqueue(outbound{data: data, read: read}, c.h.deferred)
+}
+
+// pushRelay is push of a relayed frame (relayFrame).
+func (c *conn) pushRelay(m outbound, read time.Time) {
+	m.read = read
+	c.enqueue(m, c.h.deferred)
 }
 
 // pushUnlocked is push for a caller that does not hold h.mu.
 func (c *conn) pushUnlocked(data []byte, read time.Time) {
-	c.enqueue(data, read, nil)
+	c.enqueue(outbound{data: data, read: read}, nil)
 }
 
-func (c *conn) enqueue(data []byte, read time.Time, deferred *[]*conn) {
+func (c *conn) enqueue(m outbound, deferred *[]*conn) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -137,7 +146,7 @@ func (c *conn) enqueue(data []byte, read time.Time, deferred *[]*conn) {
 	if n == 0 {
 		c.since = time.Now()
 	}
-	c.out = append(c.out, outbound{data, read})
+	c.out = append(c.out, m)
 	c.mu.Unlock()
 	if deferred != nil {
 		*deferred = append(*deferred, c)
@@ -448,7 +457,9 @@ func (c *conn) write(m outbound) error {
 		return nil
 	}
 	c.room -= len(m.data) + 14 // flush's account of the send buffer
-	if err := c.ws.WriteMessage(websocket.TextMessage, m.data); err != nil {
+	err := c.ws.WriteMessage(websocket.TextMessage, m.data)
+	m.release() // gorilla has copied it, or failed
+	if err != nil {
 		return err
 	}
 	if !m.read.IsZero() {

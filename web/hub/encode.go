@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -8,10 +9,38 @@ import (
 )
 
 // relayFrame returns the frame appendRelay writes, in a buffer of its own
-// (it waits on a send queue).
-func relayFrame(typ string, at time.Time, conv, text, agent string) []byte {
+// (it waits on a send queue), from relayBufs: write gives it back once it
+// is written.
+func relayFrame(typ string, at time.Time, conv, text, agent string) outbound {
+	p, _ := relayBufs.Get().(*[]byte)
+	if p == nil {
+		p = new([]byte)
+	}
 	// Room for the fields' names, the clock and a few escapes.
-	return appendRelay(make([]byte, 0, 112+len(conv)+len(text)+len(agent)), typ, at, conv, text, agent)
+	if need := 112 + len(conv) + len(text) + len(agent); cap(*p) < need {
+		*p = make([]byte, 0, need)
+	}
+	return outbound{data: appendRelay((*p)[:0], typ, at, conv, text, agent), buf: p}
+}
+
+// relayBufs holds the buffers of relayed frames already written (as
+// *[]byte: a slice put into a Pool is an allocation of its own). A buffer
+// per relayed frame had been a tenth of the bytes the hub allocated.
+var relayBufs sync.Pool
+
+// keepRelayBuf bounds the buffers relayBufs keeps.
+const keepRelayBuf = 4 << 10
+
+// release gives m's buffer back to relayBufs, once m is written.
+func (m *outbound) release() {
+	if m.buf == nil {
+		return
+	}
+	if cap(m.data) <= keepRelayBuf {
+		*m.buf = m.data[:0]
+		relayBufs.Put(m.buf)
+	}
+	m.buf = nil
 }
 
 // appendRelay appends the frame that relays a text: a customer's message

@@ -316,7 +316,7 @@ func (h *Hub) agentFrame(c *conn, f protocol.Frame, read time.Time) error {
 		h.firstResponse(cv, now)
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: a.name, Text: f.Text})
 		if cv.customer != nil {
-			cv.customer.push(relayFrame(protocol.TypeMessage, now, cv.rec.ID, f.Text, a.name), read)
+			cv.customer.pushRelay(relayFrame(protocol.TypeMessage, now, cv.rec.ID, f.Text, a.name), read)
 		}
 	case protocol.TypeAction:
 		act := *f.Action
@@ -496,7 +496,7 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		}
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: kind, Text: f.Text})
 		if a := cv.agent; a != nil && a.conn != nil {
-			a.conn.push(relayFrame(f.Type, now, cv.rec.ID, f.Text, ""), read)
+			a.conn.pushRelay(relayFrame(f.Type, now, cv.rec.ID, f.Text, ""), read)
 		}
 	case protocol.TypeRating:
 		h.record(cv, sim.Event{At: now, Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: f.Rating, Text: f.Text})
