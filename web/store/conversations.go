@@ -266,7 +266,7 @@ func (s *Store) conversations(ctx context.Context, run int64, only string) ([]*s
 		return decodeEvents(data, keep, func(conv []byte, seq int, e sim.Event) {
 			r := byID[string(conv)]
 			if r == nil {
-				return // an event the writer refused would have been no other
+				return // not a conversation of the run (the writer refuses such events)
 			}
 			if n := len(r.seqs); n > 0 && seq < r.seqs[n-1] {
 				r.unsorted = true
@@ -318,4 +318,22 @@ func eachBatch(ctx context.Context, q querier, run int64, fn func(data []byte) e
 		}
 	}
 	return rows.Err()
+}
+
+// conversationIDs returns the IDs of run's conversations, in order.
+func conversationIDs(ctx context.Context, q querier, run int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ? ORDER BY id`, run)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

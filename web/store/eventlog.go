@@ -96,13 +96,14 @@ func (b *eventBatch) add(conv string, seq int, e *sim.Event) {
 	b.n++
 }
 
-// lastAtArg is the batch's last_at: NULL when none of its events has a
-// time.
-func (b *eventBatch) lastAtArg() any {
-	if !b.hasAt {
-		return nil
+// insertArgs are the arguments of insertBatch that store the batch as a
+// row of run's; last_at is NULL when none of its events has a time.
+func (b *eventBatch) insertArgs(run int64) []any {
+	var last any
+	if b.hasAt {
+		last = b.lastAt
 	}
-	return b.lastAt
+	return []any{run, b.n, last, b.data}
 }
 
 func appendString(d []byte, s string) []byte {

@@ -248,7 +248,7 @@ func (s *Store) markInterrupted(ctx context.Context, now time.Time) (marked []Ru
 // closeOpen records the end of every conversation of run that has none:
 // the customer left (sim.LeaveInterrupted) and the hub closed it, at at.
 func closeOpen(ctx context.Context, conn *sql.Conn, run int64, at time.Time) error {
-	rows, err := conn.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ? ORDER BY id`, run)
+	ids, err := conversationIDs(ctx, conn, run)
 	if err != nil {
 		return err
 	}
@@ -256,20 +256,9 @@ func closeOpen(ctx context.Context, conn *sql.Conn, run int64, at time.Time) err
 		last   int
 		closed bool
 	}
-	var ids []string
 	convs := map[string]*state{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
+	for _, id := range ids {
 		convs[id] = &state{last: -1}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	err = eachBatch(ctx, conn, run, func(data []byte) error {
 		return decodeEvents(data, nil, func(conv []byte, seq int, e sim.Event) {
@@ -295,7 +284,7 @@ func closeOpen(ctx context.Context, conn *sql.Conn, run int64, at time.Time) err
 	if b.n == 0 {
 		return nil
 	}
-	_, err = conn.ExecContext(ctx, insertBatch, run, b.n, b.lastAtArg(), b.data)
+	_, err = conn.ExecContext(ctx, insertBatch, b.insertArgs(run)...)
 	return err
 }
 

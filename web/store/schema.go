@@ -259,7 +259,7 @@ func batchEvents(ctx context.Context, conn *sql.Conn) error {
 		if b.n == 0 {
 			return nil
 		}
-		_, err := conn.ExecContext(ctx, insertBatch, run, b.n, b.lastAtArg(), b.data)
+		_, err := conn.ExecContext(ctx, insertBatch, b.insertArgs(run)...)
 		b.reset()
 		return err
 	}

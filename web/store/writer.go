@@ -552,7 +552,7 @@ func (w *writer) tx(ctx context.Context) (rows uint64, err error) {
 		if b.n == 0 {
 			continue
 		}
-		if _, err := w.stmts[opEvent].ExecContext(rowCtx, run, b.n, b.lastAtArg(), b.data); err != nil {
+		if _, err := w.stmts[opEvent].ExecContext(rowCtx, b.insertArgs(run)...); err != nil {
 			return 0, err
 		}
 	}
@@ -648,21 +648,12 @@ func (w *writer) event(ctx context.Context, run int64, conv string, seq int, e *
 // transaction fail, a conversation it wrote stays known, and the retry of
 // its batch writes it again.
 func (w *writer) load(ctx context.Context, run int64) error {
-	rows, err := w.conn.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ?`, run)
+	ids, err := conversationIDs(ctx, w.conn, run)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, id := range ids {
 		w.seenSet(convKey{run, id})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	err = eachBatch(ctx, w.conn, run, func(data []byte) error {
 		return decodeEvents(data, nil, func(conv []byte, seq int, _ sim.Event) {
