@@ -301,20 +301,24 @@ func sortBySeq(events []sim.Event, seqs []int) {
 }
 
 // eachBatch calls fn with the data of every event batch of run, in the
-// order they were committed. The data is valid during the call only.
+// order they were committed. The data is valid during the call only. An
+// error of fn is returned naming the batch's row.
 func eachBatch(ctx context.Context, q querier, run int64, fn func(data []byte) error) error {
-	rows, err := q.QueryContext(ctx, `SELECT data FROM event_batches WHERE run_id = ? ORDER BY id`, run)
+	rows, err := q.QueryContext(ctx, `SELECT id, data FROM event_batches WHERE run_id = ? ORDER BY id`, run)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var data sql.RawBytes
-		if err := rows.Scan(&data); err != nil {
+		var (
+			id   int64
+			data sql.RawBytes
+		)
+		if err := rows.Scan(&id, &data); err != nil {
 			return err
 		}
 		if err := fn(data); err != nil {
-			return err
+			return fmt.Errorf("event_batches row %d (run %d): %w", id, run, err)
 		}
 	}
 	return rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,5 +139,25 @@ func TestStore_RefusesAfterReopen(t *testing.T) {
 	}
 	if want := []string{"尺码不对，能换吗？", "x", "five", "x"}; !reflect.DeepEqual(texts, want) {
 		t.Errorf("c1's events = %q; want %q (in seq order 0, 3, 5, 6)", texts, want)
+	}
+}
+
+// A damaged batch fails the read with an error that names its row, and
+// the file is left as it was.
+func TestStore_DamagedBatchNamed(t *testing.T) {
+	ctx := context.Background()
+	s, path := openStore(t, store.Options{})
+	run := newRun(t, s)
+	if err := s.StartConversation(ctx, run, sampleConversation("c1", t0)); err != nil {
+		t.Fatal(err)
+	}
+	mustFlush(t, s)
+	raw := rawDB(t, path)
+	if _, err := raw.Exec(`UPDATE event_batches SET data = x'0107' WHERE run_id = ?`, run); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Conversations(ctx, run)
+	if err == nil || !strings.Contains(err.Error(), "event_batches row 1") || !strings.Contains(err.Error(), "damaged event batch") {
+		t.Errorf("Conversations of a damaged batch = %v; want an error naming event_batches row 1", err)
 	}
 }
