@@ -86,16 +86,13 @@ func (r Run) Interrupted() *Interruption {
 	return nil
 }
 
-// segment returns where the run's current stretch began: its start (with
-// the scenario time a real-time run was rebased past, ClockOffset), or
-// its last resumption, with the scenario time played by then.
-func (r Run) segment() (from time.Time, elapsed time.Duration) {
-	from, elapsed = r.Started, r.ClockOffset
+// segmentStart returns when the run's current stretch began: its start,
+// or its last resumption.
+func (r Run) segmentStart() time.Time {
 	if n := len(r.Interruptions); n > 0 {
-		last := r.Interruptions[n-1]
-		from, elapsed = last.Resumed, last.Elapsed
+		return r.Interruptions[n-1].Resumed
 	}
-	return from, elapsed
+	return r.Started
 }
 
 // complete reads the interruptions of runs and sets their state. A run
@@ -160,20 +157,17 @@ type querier interface {
 // lastStop returns the interruption of run r, whose hub is gone: at its
 // last recorded event.
 func lastStop(ctx context.Context, q querier, r Run) (Interruption, error) {
-	from, elapsed := r.segment()
 	var last sql.NullInt64
 	if err := q.QueryRowContext(ctx, `SELECT max(last_at) FROM event_batches WHERE run_id = ?`, r.ID).Scan(&last); err != nil {
 		return Interruption{}, err
 	}
-	at := from
+	at := r.segmentStart()
 	if t := fromNanos(last); t.After(at) {
 		at = t
 	}
-	speed := r.Speed
-	if speed <= 0 {
-		speed = 1
-	}
-	return Interruption{At: at, Elapsed: elapsed + time.Duration(float64(at.Sub(from))*speed)}, nil
+	// r has no end and every interruption was resumed: Elapsed counts the
+	// current stretch up to at.
+	return Interruption{At: at, Elapsed: r.Elapsed(at)}, nil
 }
 
 // MarkInterrupted finds the runs whose hub stopped without ending them
