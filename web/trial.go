@@ -143,14 +143,10 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 		rep.NotTrial = notTrialWhy(sc)
 		return rep, nil
 	}
-	v, err := st.Verdict(ctx, id)
+	s, err := RecordedVerdict(ctx, st, id)
 	switch {
 	case err == nil:
-		var s trial.Status
-		if err := json.Unmarshal(v.Status, &s); err != nil {
-			return nil, fmt.Errorf("run %d: its recorded verdict: %w", id, err)
-		}
-		rep.Status, rep.Recorded = &s, true
+		rep.Status, rep.Recorded = s, true
 		// Judged again from the records, to check them against the verdict
 		// recorded at the end.
 		checked, rv, convs, err := TrialFromRecords(ctx, st, run, sc, now, true)
@@ -158,13 +154,28 @@ func Trial(ctx context.Context, st *store.Store, id int64, now time.Time) (*Tria
 			return nil, err
 		}
 		rep.Review, rep.Conversations = rv, convs
-		rep.Warnings = checkRecorded(&s, checked)
+		rep.Warnings = checkRecorded(s, checked)
 		return rep, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
 	rep.Status, rep.Review, rep.Conversations, err = TrialFromRecords(ctx, st, run, sc, now, false)
 	return rep, err
+}
+
+// RecordedVerdict returns the final verdict recorded for trial run id, as
+// recorded, without judging the records again (Trial does that too); an
+// error wrapping store.ErrNotFound when none is recorded.
+func RecordedVerdict(ctx context.Context, st *store.Store, id int64) (*trial.Status, error) {
+	v, err := st.Verdict(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var s trial.Status
+	if err := json.Unmarshal(v.Status, &s); err != nil {
+		return nil, fmt.Errorf("run %d: its recorded verdict: %w", id, err)
+	}
+	return &s, nil
 }
 
 // TrialFromRecords judges trial run of sc from its recorded

@@ -361,19 +361,21 @@ func trialStopped(ctx context.Context, out io.Writer, db string, id int64) error
 		return err
 	}
 	defer st.Close()
+	// The verdict was just judged and recorded: it is printed as recorded,
+	// without reading the run again (trial status does, to check it).
+	if s, err := web.RecordedVerdict(context.WithoutCancel(ctx), st, id); err == nil {
+		fmt.Fprintf(out, "run %d ended: the trial's final verdict, recorded: %s\n", id, s.Verdict.Reason)
+		fmt.Fprintf(out, "evidence pack: deskdrill evidence %d --db %s --out trial-%d.zip\n", id, db, id)
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	rep, err := web.Trial(context.WithoutCancel(ctx), st, id, time.Now())
 	if err != nil {
 		return err
 	}
-	v := rep.Status.Verdict
-	switch {
-	case rep.Recorded:
-		fmt.Fprintf(out, "run %d ended: the trial's final verdict, recorded: %s\n", id, v.Reason)
-		fmt.Fprintf(out, "evidence pack: deskdrill evidence %d --db %s --out trial-%d.zip\n", id, db, id)
-	default:
-		fmt.Fprintf(out, "run %d paused after %d of %d trial days (provisional: %s); deskdrill serve --resume %d --db %s continues it\n",
-			id, rep.Status.DaysDone, rep.Status.Days, v.Outcome, id, db)
-	}
+	fmt.Fprintf(out, "run %d paused after %d of %d trial days (provisional: %s); deskdrill serve --resume %d --db %s continues it\n",
+		id, rep.Status.DaysDone, rep.Status.Days, rep.Status.Verdict.Outcome, id, db)
 	return nil
 }
 
