@@ -637,8 +637,9 @@ func ReviewOptions(sc *sim.Scenario, run store.Run, now time.Time) review.Option
 	played := run.Elapsed(now) - run.ClockOffset
 	if IsTrial(sc) {
 		// A trial's store stops taking orders at the trial's end, as
-		// sim/trial counts them.
-		played = min(played, sc.Duration)
+		// sim/trial counts them: the scenario time from where the run
+		// started playing (ClockOffset) to the end.
+		played = min(played, sc.Duration-run.ClockOffset)
 	}
 	o := review.Options{
 		Profile: sc.Platform, Policy: sc.Policy, Contract: sc.Contract.Contract, Start: run.Started, Period: Period(sc),
