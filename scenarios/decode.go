@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -50,6 +51,16 @@ var ErrBadInput = errors.New("bad input")
 
 // Is makes errors.Is(err, ErrBadInput) true for every FieldError.
 func (e *FieldError) Is(target error) bool { return target == ErrBadInput }
+
+// charColumn turns col, a 1-based byte column in line, into a 1-based
+// column in characters, as editors count them. A col outside line (below
+// 1 or past its end) is returned as it is.
+func charColumn[T string | []byte](line T, col int) int {
+	if col < 1 || col-1 > len(line) {
+		return col
+	}
+	return utf8.RuneCountInString(string(line[:col-1])) + 1
+}
 
 // nodeDecoder decodes a YAML node into v (addressable) for types whose file
 // shape differs from their Go shape. It returns a message-only error; the

@@ -391,10 +391,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 		l, c := r.FieldPos(i)
 		full := lineOf(l)
 		if full-1 < len(lines) {
-			ln := lines[full-1]
-			if c-1 <= len(ln) {
-				c = utf8.RuneCountInString(ln[:c-1]) + 1
-			}
+			c = charColumn(lines[full-1], c)
 		}
 		return l, c
 	}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -93,8 +92,8 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	chars := func(line, col int) int {
-		if line >= 1 && line <= len(lines) && col-1 <= len(lines[line-1]) && col >= 1 {
-			return utf8.RuneCount(lines[line-1][:col-1]) + 1
+		if line >= 1 && line <= len(lines) {
+			return charColumn(lines[line-1], col)
 		}
 		return col
 	}

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/deskdrill/deskdrill/sim"
 )
@@ -262,9 +261,7 @@ func (lp *lineParser) place(err error) error {
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		fe.Line = lp.line
-		if b := fe.Column - 1; b >= 0 && b <= len(lp.j.data) {
-			fe.Column = utf8.RuneCount(lp.j.data[:b]) + 1
-		}
+		fe.Column = charColumn(lp.j.data, fe.Column)
 		return fe
 	}
 	return &FieldError{File: lp.j.file, Line: lp.line, Column: 1, Msg: err.Error()}

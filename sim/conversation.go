@@ -75,10 +75,7 @@ func IsCut(why string) bool {
 // CutOff reports whether the run's end, its pause or its interruption cut
 // c off: the customer left because the run stopped, before the
 // conversation was closed.
-func (c *Conversation) CutOff() bool {
-	why, ok := c.leftBeforeClose()
-	return ok && IsCut(why)
-}
+func (c *Conversation) CutOff() bool { return c.CutKind() != "" }
 
 // CutKind is the text of the leave that cut c off (LeaveRunEnded,
 // LeavePaused or LeaveInterrupted), or "" when c was not cut off.
@@ -91,10 +88,7 @@ func (c *Conversation) CutKind() string {
 
 // Interrupted reports whether c was cut off by an interruption of the
 // run (see LeaveInterrupted).
-func (c *Conversation) Interrupted() bool {
-	why, ok := c.leftBeforeClose()
-	return ok && why == LeaveInterrupted
-}
+func (c *Conversation) Interrupted() bool { return c.CutKind() == LeaveInterrupted }
 
 // leftBeforeClose returns the text of the customer's leave, if the
 // customer left before the agent closed.

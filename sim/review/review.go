@@ -530,11 +530,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.Days = append(r.Days, dv)
 		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay))
 	}
-	paidCol := paid
-	if _, ok := unevaluated["dispute_refund_rate"]; ok {
-		paidCol = 0
-	}
-	r.Counts = all.Total().Columns(paidCol)
+	r.Counts = all.Total().Columns(paid)
 	names := make([]string, 0, len(agents))
 	for n := range agents {
 		names = append(names, n)
