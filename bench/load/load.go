@@ -829,12 +829,15 @@ func (r *Runner) pace(ctx context.Context, p Pacer, customers []*peer) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if len(customers) == 0 {
+				// No customer to send from: every message fails.
+				for range ticks {
+					r.sendErrs.Add(1)
+				}
+				return
+			}
 			buf := make([]byte, 0, 256)
 			for t := range ticks {
-				if len(customers) == 0 {
-					r.sendErrs.Add(1)
-					continue
-				}
 				c := customers[t.n%uint64(len(customers))]
 				r.late.record(time.Since(r.epoch) - t.due)
 				buf = appendMessage(buf[:0], t, time.Now())
