@@ -539,22 +539,35 @@ func (r *Runner) awaitShards(ctx context.Context, start time.Time) {
 	if r.cfg.AgentKind == AgentsNone {
 		wantA = 0
 	}
+	r.pollHub(ctx, start, func(m HubMetrics) bool {
+		return !(m.Customers < wantC) && !(m.Agents < wantA)
+	}, func(m HubMetrics) {
+		r.log.Warn("the other shards did not all connect in time: pacing starts without them", "customers", m.Customers, "agents", m.Agents,
+			"want_customers", wantC, "want_agents", wantA)
+	})
+}
+
+// pollHub scrapes the hub's metrics every 50 ms until done says they are
+// what the caller waits for, the setup time since start is over (when it
+// calls late with the last metrics scraped), or ctx ends. It returns the
+// last metrics scraped (zero when that scrape failed) and whether done
+// said so. done sees only metrics that were scraped.
+func (r *Runner) pollHub(ctx context.Context, start time.Time, done func(HubMetrics) bool, late func(HubMetrics)) (HubMetrics, bool) {
 	poll := time.NewTicker(50 * time.Millisecond)
 	defer poll.Stop()
 	deadline := start.Add(r.cfg.Setup)
 	for {
 		m, ok := r.scrape(ctx)
-		if ok && !(m.Customers < wantC) && !(m.Agents < wantA) {
-			return
+		if ok && done(m) {
+			return m, true
 		}
 		if time.Now().After(deadline) {
-			r.log.Warn("the other shards did not all connect in time: pacing starts without them", "customers", m.Customers, "agents", m.Agents,
-				"want_customers", wantC, "want_agents", wantA)
-			return
+			late(m)
+			return m, false
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return m, false
 		case <-poll.C:
 		}
 	}
@@ -723,51 +736,29 @@ func (r *Runner) awaitSeating(ctx context.Context, start time.Time, customers []
 		c, a := r.countRoles()
 		wantC, wantA = float64(c), float64(a)
 	}
-	poll := time.NewTicker(50 * time.Millisecond)
-	defer poll.Stop()
-	deadline := start.Add(r.cfg.Setup)
-	var m HubMetrics
-	for {
-		var ok bool
-		m, ok = r.scrape(ctx)
-		if ok && (math.IsNaN(m.Waiting) || math.IsNaN(m.Chatting)) {
-			// A hub that does not count its queue: wait for the
-			// connections, then for this shard's own seats.
-			r.awaitShards(ctx, start)
-			return r.awaitAssignments(ctx, customers), false
-		}
-		if ok && !(m.Customers < wantC) && !(m.Agents < wantA) && !(m.Waiting+m.Chatting < wantC) {
-			break
-		}
-		if time.Now().After(deadline) {
-			r.log.Warn("the hub did not count every customer's conversation in time: pacing starts without them",
-				"customers", m.Customers, "agents", m.Agents, "waiting", m.Waiting, "chatting", m.Chatting,
-				"want_customers", wantC, "want_agents", wantA)
-			return r.seatedOf(customers), m.Chatting > 0
-		}
-		select {
-		case <-ctx.Done():
-			return r.seatedOf(customers), m.Chatting > 0
-		case <-poll.C:
-		}
+	uncounted := func(m HubMetrics) bool { return math.IsNaN(m.Waiting) || math.IsNaN(m.Chatting) }
+	m, done := r.pollHub(ctx, start, func(m HubMetrics) bool {
+		return uncounted(m) || (!(m.Customers < wantC) && !(m.Agents < wantA) && !(m.Waiting+m.Chatting < wantC))
+	}, func(m HubMetrics) {
+		r.log.Warn("the hub did not count every customer's conversation in time: pacing starts without them",
+			"customers", m.Customers, "agents", m.Agents, "waiting", m.Waiting, "chatting", m.Chatting,
+			"want_customers", wantC, "want_agents", wantA)
+	})
+	if done && uncounted(m) {
+		// A hub that does not count its queue: wait for the
+		// connections, then for this shard's own seats.
+		r.awaitShards(ctx, start)
+		return r.awaitAssignments(ctx, customers), false
 	}
-	r.setPhase("assigning")
-	wait := r.cfg.Setup
-	if m.Waiting > 0 {
-		r.log.Warn("customers left waiting: the agents hold no more chats", "waiting", m.Waiting, "chatting", m.Chatting)
-		wait = seatGrace
-	}
-	// The assignments the hub has made are on their way to the customers.
-	timeout := time.NewTimer(wait)
-	defer timeout.Stop()
-	for r.assigned.Load() < int64(len(customers)) {
-		select {
-		case <-r.changed:
-		case <-timeout.C:
-			return r.seatedOf(customers), m.Chatting > 0
-		case <-ctx.Done():
-			return r.seatedOf(customers), m.Chatting > 0
+	if done {
+		r.setPhase("assigning")
+		wait := r.cfg.Setup
+		if m.Waiting > 0 {
+			r.log.Warn("customers left waiting: the agents hold no more chats", "waiting", m.Waiting, "chatting", m.Chatting)
+			wait = seatGrace
 		}
+		// The assignments the hub has made are on their way to the customers.
+		r.awaitAssigned(ctx, customers, wait, 0)
 	}
 	return r.seatedOf(customers), m.Chatting > 0
 }
@@ -788,25 +779,38 @@ func (r *Runner) seatedOf(customers []*peer) []*peer {
 // time is over; it returns the assigned customers.
 func (r *Runner) awaitAssignments(ctx context.Context, customers []*peer) []*peer {
 	r.setPhase("assigning")
-	setup := time.NewTimer(r.cfg.Setup)
-	defer setup.Stop()
-	stall := time.NewTimer(5 * time.Second)
-	defer stall.Stop()
-wait:
+	r.awaitAssigned(ctx, customers, r.cfg.Setup, 5*time.Second)
+	return r.seatedOf(customers)
+}
+
+// awaitAssigned waits until every customer is assigned, or limit has
+// passed, or ctx ends; with a stall above zero, also until no customer
+// has been assigned for stall, with a warning.
+func (r *Runner) awaitAssigned(ctx context.Context, customers []*peer, limit, stall time.Duration) {
+	timeout := time.NewTimer(limit)
+	defer timeout.Stop()
+	var stalled <-chan time.Time // nil: never
+	var stallTimer *time.Timer
+	if stall > 0 {
+		stallTimer = time.NewTimer(stall)
+		defer stallTimer.Stop()
+		stalled = stallTimer.C
+	}
 	for r.assigned.Load() < int64(len(customers)) {
 		select {
 		case <-r.changed:
-			stall.Reset(5 * time.Second)
-		case <-stall.C:
+			if stallTimer != nil {
+				stallTimer.Reset(stall)
+			}
+		case <-stalled:
 			r.log.Warn("customers left waiting: the agents hold no more chats", "assigned", r.assigned.Load(), "customers", len(customers))
-			break wait
-		case <-setup.C:
-			break wait
+			return
+		case <-timeout.C:
+			return
 		case <-ctx.Done():
-			break wait
+			return
 		}
 	}
-	return r.seatedOf(customers)
 }
 
 // tick is one paced message: its number and when it was due, since the
@@ -825,12 +829,15 @@ func (r *Runner) pace(ctx context.Context, p Pacer, customers []*peer) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if len(customers) == 0 {
+				// No customer to send from: every message fails.
+				for range ticks {
+					r.sendErrs.Add(1)
+				}
+				return
+			}
 			buf := make([]byte, 0, 256)
 			for t := range ticks {
-				if len(customers) == 0 {
-					r.sendErrs.Add(1)
-					continue
-				}
 				c := customers[t.n%uint64(len(customers))]
 				r.late.record(time.Since(r.epoch) - t.due)
 				buf = appendMessage(buf[:0], t, time.Now())
