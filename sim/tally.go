@@ -15,12 +15,11 @@ import (
 type Calendar struct {
 	start time.Time
 	loc   *time.Location
-	day0  time.Time // local midnight of the start day
 	hours []hourEntry
 }
 
 type hourEntry struct {
-	day   int32   // local days since day0
+	day   int32   // local days since the start's day
 	clock float64 // local seconds since midnight at the hour's start
 }
 
@@ -28,8 +27,7 @@ type hourEntry struct {
 // span (offsets beyond span still work, more slowly).
 func NewCalendar(start time.Time, span time.Duration) *Calendar {
 	loc := start.Location()
-	y, m, d := start.Date()
-	c := &Calendar{start: start, loc: loc, day0: time.Date(y, m, d, 0, 0, 0, 0, loc)}
+	c := &Calendar{start: start, loc: loc}
 	n := int(span/time.Hour) + 2
 	c.hours = make([]hourEntry, n)
 	for i := range c.hours {
@@ -40,8 +38,10 @@ func NewCalendar(start time.Time, span time.Duration) *Calendar {
 
 func (c *Calendar) slow(off float64) hourEntry {
 	t := c.start.Add(time.Duration(off * float64(time.Second))).In(c.loc)
-	y, m, d := t.Date()
-	day := int32(math.Round(time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Sub(time.Date(c.day0.Year(), c.day0.Month(), c.day0.Day(), 12, 0, 0, 0, time.UTC)).Hours() / 24))
+	// Days count from the start's own date: its local midnight, where
+	// the clocks jump at midnight, does not exist, and time.Date moves it
+	// to the day before.
+	day := int32(DaysBetween(c.start, t, c.loc))
 	clock := float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond())/1e9
 	return hourEntry{day: day, clock: clock}
 }

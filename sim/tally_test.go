@@ -124,3 +124,23 @@ func TestBuyer_PatienceAndLadder(t *testing.T) {
 		t.Errorf("tension %v after three wrong resolutions; want capped at %v", b.Tension, sim.MaxTension)
 	}
 }
+
+// Local's day 0 is the start's own day, also where the clocks jump forward
+// at midnight so that the day has no 00:00 (America/Santiago on
+// 1990-09-16: 00:00 became 01:00).
+func TestCalendar_DayZeroWithoutMidnight(t *testing.T) {
+	loc, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skipf("no zone data: %v", err)
+	}
+	start := time.Date(1990, 9, 16, 9, 0, 0, 0, loc)
+	c := sim.NewCalendar(start, 48*time.Hour)
+	for _, tc := range []struct {
+		off  float64
+		want int
+	}{{0, 0}, {14*3600 + 59*60, 0}, {15 * 3600, 1}, {39 * 3600, 2}} {
+		if day, _ := c.Local(tc.off); day != tc.want {
+			t.Errorf("Local(%v h) day = %d; want %d (%v)", tc.off/3600, day, tc.want, c.Time(tc.off))
+		}
+	}
+}
