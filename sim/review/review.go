@@ -132,6 +132,11 @@ type Review struct {
 	// how many left out.
 	Cuts  []Cut    `json:"cuts,omitempty"`
 	Notes []string `json:"notes,omitempty"`
+	// PaidOrdersNote is the note of Notes about where the dispute-refund
+	// rate's paid orders came from ("" when they were given), so that a
+	// caller that counts paid orders its own way (sim/trial) can leave it
+	// out without matching its words.
+	PaidOrdersNote string `json:"-"`
 }
 
 // Cut is one time the run's end (Kind sim.LeaveRunEnded), its pause
@@ -493,12 +498,13 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if paid <= 0 {
 		paid = float64(paidEvents)
 		if paid > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("no paid-order count given: the dispute-refund rate is taken over the %d paid events in the conversations", paidEvents))
+			r.PaidOrdersNote = fmt.Sprintf("no paid-order count given: the dispute-refund rate is taken over the %d paid events in the conversations", paidEvents)
 		} else {
 			why := "no paid-order count (--paid-orders) and no paid event: disputes per conversation would overstate the rate about tenfold"
 			unevaluated["dispute_refund_rate"] = why
-			r.Notes = append(r.Notes, "dispute_refund_rate not evaluated: "+why)
+			r.PaidOrdersNote = "dispute_refund_rate not evaluated: " + why
 		}
+		r.Notes = append(r.Notes, r.PaidOrdersNote)
 	}
 	limit := -1.0
 	if o.Contract != nil {

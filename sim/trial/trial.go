@@ -239,7 +239,7 @@ func Evaluate(r *review.Review, o Options) (*Status, error) {
 	// The review's notes (cuts, conversations after the end...), but its
 	// word on paid orders: the trial says its own below.
 	for _, n := range r.Notes {
-		if !strings.HasPrefix(n, "dispute_refund_rate not evaluated") && !strings.HasPrefix(n, "no paid-order count") {
+		if n != r.PaidOrdersNote {
 			st.Notes = append(st.Notes, n)
 		}
 	}

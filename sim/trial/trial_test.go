@@ -305,3 +305,34 @@ func TestEvaluate_OpenDays(t *testing.T) {
 		}
 	}
 }
+
+// The trial counts paid orders its own way (PaidOrdersPerDay), so the
+// review's note on where it took them from is not the trial's; its other
+// notes are. Both kinds of the review's paid-order note are left out.
+func TestEvaluate_LeavesOutTheReviewsPaidOrderNote(t *testing.T) {
+	for _, paid := range []bool{false, true} {
+		t.Run(fmt.Sprintf("paid events %v", paid), func(t *testing.T) {
+			c := chatAt("c01", day(0, 10), 10, 5, false)
+			if paid {
+				c.Events = append([]sim.Event{{At: day(0, 9), Sender: sim.SenderSystem, Kind: sim.EventPaid}}, c.Events...)
+			}
+			r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: profile(), Start: day(0, 0), Period: sim.TrialPeriod})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]string{false: "dispute_refund_rate not evaluated", true: "no paid-order count given"}[paid]; !strings.HasPrefix(r.PaidOrdersNote, want) ||
+				!slices.Contains(r.Notes, r.PaidOrdersNote) {
+				t.Fatalf("review notes %q, paid-order note %q; want a note beginning %q among the notes", r.Notes, r.PaidOrdersNote, want)
+			}
+			r.Notes = append(r.Notes, "another note")
+			st, err := trial.Evaluate(r, trial.Options{Contract: contract(answer), Profile: profile(), Start: day(0, 0), End: day(3, 0),
+				Played: 72 * time.Hour, PaidOrdersPerDay: 100, State: trial.StateFinal})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(st.Notes, r.PaidOrdersNote) || !slices.Contains(st.Notes, "another note") {
+				t.Errorf("trial notes %q; want the review's other notes without %q", st.Notes, r.PaidOrdersNote)
+			}
+		})
+	}
+}
