@@ -608,6 +608,38 @@ func (r *Runner) awaitQuiet(ctx context.Context) {
 	}
 }
 
+// awaitConversations waits, when the run is one shard of several with
+// synthetic customers, until the hub holds no conversation (none waiting,
+// none with an agent) and has relayed nothing for quietFor, or until
+// deadline: the other shards' customers may be talking to this shard's
+// bots, which must stay until those conversations end. Relays alone would
+// not do: a bot thinking for seconds leaves the hub quiet mid-conversation.
+func (r *Runner) awaitConversations(ctx context.Context, deadline time.Time) {
+	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" || r.cfg.AgentKind == AgentsNone {
+		return
+	}
+	r.setPhase("waiting for shards")
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	last, since := math.NaN(), time.Now()
+	for time.Now().Before(deadline) {
+		m, ok := r.scrape(ctx)
+		if !ok {
+			return
+		}
+		if m.Relayed != last || m.Waiting > 0 || m.Chatting > 0 {
+			last, since = m.Relayed, time.Now()
+		} else if time.Since(since) >= quietFor {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+		}
+	}
+}
+
 // fill copies the counters and histograms into s, and judges the
 // generator.
 func (r *Runner) fill(s *Summary) {
@@ -987,6 +1019,7 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	case <-done:
 	}
 	r.setPhase("draining")
+	drainEnd := time.Now().Add(r.cfg.Drain)
 	drain := time.NewTimer(r.cfg.Drain)
 	select {
 	case <-done:
@@ -996,6 +1029,7 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	}
 	drain.Stop()
 	s.Elapsed = time.Since(r.epoch) - r.paceStart
+	r.awaitConversations(runCtx, drainEnd)
 	iv.stop()
 	botsConnected := 0
 	if bots != nil {

@@ -256,12 +256,18 @@ func TestServe_Pprof(t *testing.T) {
 
 // A drill of synthetic customers: arrivals paced by the stages, served by
 // the drill's bots, first responses measured; run whole and in two shards
-// (the same seed), which together send the same customers.
+// (the same seed), which together send the same customers, and every one
+// of them finishes. One bot, in shard 0, serves both customers, shard 1's
+// (arriving 1 s after shard 0's) too: shard 0 must stay until shard 1's
+// conversation is over, although its own ended. The bot thinks 1 to 2 s,
+// so the hub relays nothing for longer than the echo shards' quiet spell
+// (500 ms) mid-conversation; the drain (12 s) is shorter than an agent's
+// grace period (30 s), so a customer whose bot left would not finish.
 func TestDrill_SyntheticCustomers(t *testing.T) {
 	file := writeFile(t, "synthetic.yaml", "name: synthetic\nhub: ${DRILL_HUB}\nseed: 42\ntokens:\n  customer: ${DRILL_CUSTOMER}\n  agent: ${DRILL_AGENT}\n"+
-		"customers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 4, think: 10ms..50ms}\n"+
-		"stages: [{duration: 2s, from: 5/s, rate: 5/s}]\ndrain: 30s\ninterval: 500ms\n"+
-		"thresholds:\n  - expr: arrived == 10\n  - expr: first_response_p90 < 30s\n")
+		"customers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 1, think: 1s..2s}\n"+
+		"stages: [{duration: 2s, from: 1/s, rate: 1/s}]\ndrain: 12s\ninterval: 500ms\n"+
+		"thresholds:\n  - expr: arrived == 2\n  - expr: first_response_p90 < 30s\n")
 	dir := t.TempDir()
 	drillHub(t)
 	r := deskdrill(t, "drill", file, "--summary", filepath.Join(dir, "whole.json"))
@@ -269,9 +275,9 @@ func TestDrill_SyntheticCustomers(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	whole := readSummary(t, filepath.Join(dir, "whole.json"))
-	if whole.Arrived != 10 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 || whole.Agents != 4 {
-		t.Errorf("arrived %d, first responses %v, seed %d, agents %d; want 10 customers with first responses, seed 42, 4 bots",
-			whole.Arrived, whole.FirstResponse, whole.Seed, whole.Agents)
+	if whole.Arrived != 2 || whole.Finished != 2 || whole.Dropped != 0 || whole.FirstResponse == nil || whole.FirstResponse.N == 0 || whole.Seed != 42 || whole.Agents != 1 {
+		t.Errorf("arrived %d, finished %d, dropped %d, first responses %v, seed %d, agents %d; want 2 customers, both finished, with first responses, seed 42, 1 bot",
+			whole.Arrived, whole.Finished, whole.Dropped, whole.FirstResponse, whole.Seed, whole.Agents)
 	}
 	drillHub(t)
 	var wg sync.WaitGroup
@@ -291,8 +297,9 @@ func TestDrill_SyntheticCustomers(t *testing.T) {
 	}
 	m := readSummary(t, filepath.Join(dir, "merged.json"))
 	s0 := readSummary(t, filepath.Join(dir, "s0.json"))
-	if m.Arrived != whole.Arrived || s0.Arrived != 5 {
-		t.Errorf("merged shards: %d arrived, shard 0 %d; want the whole's %d, and half of them", m.Arrived, s0.Arrived, whole.Arrived)
+	if m.Arrived != whole.Arrived || m.Finished != whole.Finished || m.Dropped != 0 || s0.Arrived != 1 {
+		t.Errorf("merged shards: %d arrived, %d finished, %d dropped, shard 0 %d arrived; want the whole's %d and %d, none dropped, and half of them",
+			m.Arrived, m.Finished, m.Dropped, s0.Arrived, whole.Arrived, whole.Finished)
 	}
 }
 
