@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -246,6 +249,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if o.shard.n > 0 {
 		progress.stop()
 		sh := plan.NewShard(o.shard.i, o.shard.n, opts, levels, needs)
+		sh.Definition = planDefinition(s, o.concurrency, o.hourReps)
 		if err := writeShard(o.out, sh); err != nil {
 			return err
 		}
@@ -705,4 +709,23 @@ func missIDs(levels []plan.LevelSummary) []string {
 		}
 	}
 	return ids
+}
+
+// planDefinition is a digest of what a plan's replications depend on
+// beyond its report's options: the scenario's whole content (after an
+// agent model is applied), the concurrency and the per-hour
+// replications. Shards whose definitions differ ran different plans,
+// even of scenarios with the same name, and the merge refuses them. It is
+// "sha256:" and hex.
+func planDefinition(s *sim.Scenario, concurrency, hourReps int) string {
+	d := struct {
+		Scenario              *sim.Scenario
+		Concurrency, HourReps int
+	}{s, concurrency, hourReps}
+	b, err := json.Marshal(d)
+	if err != nil {
+		b = fmt.Appendf(nil, "%+v", d) // every field is plain data
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

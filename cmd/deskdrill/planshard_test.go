@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,12 +65,51 @@ func TestMergePlanShards_BadInput(t *testing.T) {
 	manifest, _ := os.ReadFile(filepath.Join(dir, shardManifest))
 	os.WriteFile(filepath.Join(broken, shardManifest), manifest, 0o644)
 	os.WriteFile(filepath.Join(broken, shardRows), []byte("{\"agents\": 4, \"rep\": {\"index\": 0}}\n{\"agents\": 4, \"rep\": {\"index\": \"one\"}}\n"), 0o644)
+	// Shard 1 of a plan of another scenario by the same name: the same
+	// options, levels and hourly needs, other outcomes.
+	text := deskdrill(t, "scenarios", "show", "steady-day").stdout
+	other := filepath.Join(t.TempDir(), "steady-day.yaml")
+	os.WriteFile(other, []byte(text+"\noutcome: {satisfaction: {base: 3.0}}\n"), 0o644)
+	otherDir := filepath.Join(t.TempDir(), "other1")
+	otherPlan := slices.Clone(shardPlan)
+	otherPlan[slices.Index(otherPlan, "steady-day")] = other
+	if r := deskdrill(t, append(otherPlan, "--shard", "1/2", "--out", otherDir)...); r.code != 0 {
+		t.Fatalf("the other scenario's shard: exit %d: %s", r.code, r.stderr)
+	}
+	// Manifests broken three ways; each error names the line of the
+	// fault, found here from the text.
+	lines := strings.Split(string(manifest), "\n")
+	lineOf := func(sub string) int {
+		for i, l := range lines {
+			if strings.Contains(l, sub) {
+				return i + 1
+			}
+		}
+		t.Fatalf("%q not in the manifest", sub)
+		return 0
+	}
+	badManifest := func(name string, edit func(string) string) string {
+		d := filepath.Join(t.TempDir(), name)
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, shardManifest), []byte(edit(string(manifest))), 0o644)
+		rows, _ := os.ReadFile(filepath.Join(dir, shardRows))
+		os.WriteFile(filepath.Join(d, shardRows), rows, 0o644)
+		return d
+	}
+	seedLine, repsLine := lineOf(`"seed": 11`), lineOf(`"reps": 7`)
+	mistyped := badManifest("mistyped", func(m string) string { return strings.Replace(m, `"seed": 11`, `"seed": "eleven"`, 1) })
+	syntax := badManifest("syntax", func(m string) string { return strings.Replace(m, `"reps": 7,`, `"reps": 7,,`, 1) })
+	unknown := badManifest("unknown", func(m string) string { return strings.Replace(m, `"reps": 7,`, `"reps": 7, "extra": 1,`, 1) })
 	for _, tc := range []struct {
 		name string
 		dirs []string
 		want string
 	}{
 		{"none", nil, "no directories given"},
+		{"another scenario by the same name", []string{dir, otherDir}, "shard 1 ran another plan than shard 0: their definitions differ"},
+		{"a mistyped field", []string{mistyped}, fmt.Sprintf("plan-shard.json line %d: field options.seed: want uint64", seedLine)},
+		{"a syntax error", []string{syntax}, fmt.Sprintf("plan-shard.json line %d: invalid character ','", repsLine)},
+		{"an unknown field", []string{unknown}, fmt.Sprintf("plan-shard.json line %d: unknown field \"extra\"", repsLine)},
 		{"not a shard", []string{t.TempDir()}, "plan-shard.json: no such file or directory (want the --out directory of plan --shard)"},
 		{"a shard missing", []string{dir}, "shard 1 of 2 is missing"},
 		{"a bad row", []string{broken}, "reps.jsonl line 2: field rep.index: want int"},

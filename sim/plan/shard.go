@@ -25,6 +25,12 @@ type Shard struct {
 	Format string `json:"format"`
 	Shard  int    `json:"shard"`
 	Shards int    `json:"shards"`
+	// Definition is a digest of everything the replications depend on
+	// that Options do not hold (the scenario's whole content, the agent
+	// model, the concurrency, the per-hour replications): shards whose
+	// definitions differ ran different plans. "" in a shard written
+	// before it was recorded.
+	Definition string `json:"definition,omitempty"`
 	// Options are the plan's; Reps is fixed, as sharding needs.
 	Options Options    `json:"options"`
 	Levels  []Level    `json:"levels"` // agents and agent-days, in order
@@ -43,14 +49,18 @@ type ShardRow struct {
 // ReadShardManifest decodes a shard's manifest strictly: an unknown field
 // is an error. name is the file's name, for errors.
 func ReadShardManifest(r io.Reader, name string) (*Shard, error) {
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var s Shard
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, jsonError(err))
+		return nil, fmt.Errorf("read %s line %d: %w", name, errorLine(data, err, dec.InputOffset()), jsonError(err))
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("read %s: more than one JSON value", name)
+		return nil, fmt.Errorf("read %s line %d: more than one JSON value", name, lineAt(data, dec.InputOffset()))
 	}
 	switch {
 	case s.Format != ShardFormat:
@@ -97,6 +107,33 @@ func ReadShardRows(r io.Reader, name string) ([]ShardRow, error) {
 		return nil, fmt.Errorf("read %s line %d: %w", name, line+1, err)
 	}
 	return rows, nil
+}
+
+// errorLine is the line of data that a JSON decoder's err is about: where
+// the syntax error or the mistyped value is, or the unknown field's key;
+// else where the decoder stopped (at).
+func errorLine(data []byte, err error, at int64) int {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		at = se.Offset
+	case errors.As(err, &te):
+		at = te.Offset
+	default:
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if i := bytes.Index(data, []byte(key)); i >= 0 {
+				at = int64(i)
+			}
+		}
+	}
+	return lineAt(data, at)
+}
+
+// lineAt is the line (from 1) holding byte offset off of data.
+func lineAt(data []byte, off int64) int {
+	off = min(max(off, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:off], []byte("\n"))
 }
 
 // jsonError words a JSON decoder's error with the field it names.
@@ -156,6 +193,8 @@ func MergeShards(shards []*Shard) (*Report, error) {
 			return nil, fmt.Errorf("merge plan shards: shard %d of %d given twice", s.Shard, n)
 		case !reflect.DeepEqual(s.Options, first.Options):
 			return nil, fmt.Errorf("merge plan shards: shard %d was run with other options than shard %d (scenario, seed, reps, risk or targets differ)", s.Shard, first.Shard)
+		case s.Definition != first.Definition:
+			return nil, fmt.Errorf("merge plan shards: shard %d ran another plan than shard %d: their definitions differ (the scenario's content, the agent model, --concurrency or --hour-reps)", s.Shard, first.Shard)
 		case !reflect.DeepEqual(s.Levels, first.Levels):
 			return nil, fmt.Errorf("merge plan shards: shard %d has other staffing levels than shard %d", s.Shard, first.Shard)
 		case !reflect.DeepEqual(s.Needs, first.Needs):
