@@ -253,6 +253,19 @@ func runPlan(c *cobra.Command, o planOptions) error {
 		if err := writeShard(o.out, sh); err != nil {
 			return err
 		}
+		if o.json {
+			// A shard has no report; --json says what it wrote.
+			return writeJSON(c.OutOrStdout(), struct {
+				Scenario     string `json:"scenario"`
+				Shard        int    `json:"shard"`
+				Shards       int    `json:"shards"`
+				Replications int    `json:"replications"`
+				Levels       int    `json:"levels"`
+				Seed         uint64 `json:"seed"`
+				Out          string `json:"out"`
+				Definition   string `json:"definition"`
+			}{s.Name, o.shard.i, o.shard.n, len(sh.Rows), len(levels), o.seed, o.out, sh.Definition})
+		}
 		fmt.Fprintf(c.OutOrStdout(), "plan %s shard %s: %d replications of %d levels in %.1f s; seed %d; rows in %s\n",
 			s.Name, o.shard, len(sh.Rows), len(levels), time.Since(start).Seconds(), o.seed, o.out)
 		return nil

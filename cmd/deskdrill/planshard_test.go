@@ -53,6 +53,24 @@ func TestPlan_ShardsMergeExactly(t *testing.T) {
 	}
 }
 
+// A shard has no report: with --json it prints what it wrote, as JSON.
+func TestPlan_ShardJSON(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "s1")
+	r := deskdrill(t, append(shardPlan, "--shard", "1/3", "--out", dir, "--json")...)
+	var got struct {
+		Scenario             string
+		Shard, Shards        int
+		Replications, Levels int
+		Seed                 uint64
+		Out, Definition      string
+	}
+	// --agents 4:8:2 is 3 levels; replications 1 and 4 of 7 are shard 1's.
+	if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil || got.Scenario != "steady-day" || got.Shard != 1 || got.Shards != 3 ||
+		got.Levels != 3 || got.Replications != 6 || got.Seed != 11 || got.Out != dir || !strings.HasPrefix(got.Definition, "sha256:") {
+		t.Errorf("exit %d, %v: %s; want JSON naming shard 1/3 of steady-day, 6 replications of 3 levels, seed 11, %s and the definition", r.code, err, r.stdout, dir)
+	}
+}
+
 func TestMergePlanShards_BadInput(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "s0")
 	if r := deskdrill(t, append(shardPlan, "--shard", "0/2", "--out", dir)...); r.code != 0 {

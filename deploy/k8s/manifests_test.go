@@ -238,7 +238,7 @@ func TestManifests_IndexedJobs(t *testing.T) {
 		c := j.Spec.Template.Spec.Containers[0]
 		n, ok := shardArg(c.Args)
 		if !ok || j.Spec.Completions == nil || int(*j.Spec.Completions) != n || j.Spec.Parallelism == nil || int(*j.Spec.Parallelism) != n {
-			t.Errorf("%s: --shard $(JOB_COMPLETION_INDEX)/%d, %v completions, %v at once; want the same N everywhere", tc.job, n, j.Spec.Completions, j.Spec.Parallelism)
+			t.Errorf("%s: --shard $(JOB_COMPLETION_INDEX)/%d, %s completions, %s at once; want the same N everywhere", tc.job, n, count(j.Spec.Completions), count(j.Spec.Parallelism))
 		}
 		if !slices.ContainsFunc(c.Args, tc.part.MatchString) {
 			t.Errorf("%s: args %q; want a part written as %s", tc.job, c.Args, tc.part)
@@ -255,19 +255,51 @@ func TestManifests_IndexedJobs(t *testing.T) {
 		if len(args) == 0 || args[0] != "merge" {
 			t.Errorf("%s: args %q; want deskdrill merge", tc.merge, args)
 		}
-		if tc.job == "deskdrill-plan" {
-			var dirs []string
-			for _, a := range args[1:] {
-				if !strings.HasPrefix(a, "--") {
-					dirs = append(dirs, a)
+		// What the merge reads: its arguments that are not flags or flags'
+		// values; the drill's is a pattern deskdrill merge expands itself.
+		var inputs []string
+		for i := 1; i < len(args); i++ {
+			if strings.HasPrefix(args[i], "--") {
+				if !strings.Contains(args[i], "=") && (args[i] == "--summary" || args[i] == "--html") {
+					i++ // the flag's value
 				}
+				continue
 			}
+			inputs = append(inputs, args[i])
+		}
+		if tc.job == "deskdrill-plan" {
 			var want []string
 			for i := range n {
 				want = append(want, fmt.Sprintf("/results/plan-%d", i))
 			}
-			if !slices.Equal(dirs, want) {
-				t.Errorf("%s merges %q; want every part, %q", tc.merge, dirs, want)
+			if !slices.Equal(inputs, want) {
+				t.Errorf("%s merges %q; want every part, %q", tc.merge, inputs, want)
+			}
+		} else {
+			// Every part a pod writes (its args with the index put in),
+			// and nothing else of /results the merge writes itself, is
+			// matched by the merge's patterns.
+			written := map[string]bool{}
+			for i := range n {
+				for _, a := range c.Args {
+					if tc.part.MatchString(a) {
+						written[strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", fmt.Sprint(i))] = true
+					}
+				}
+			}
+			for _, a := range args {
+				if strings.HasPrefix(a, "/results/") && !slices.Contains(inputs, a) {
+					written[a] = false // the merge's own outputs
+				}
+			}
+			for path, part := range written {
+				matched := slices.ContainsFunc(inputs, func(p string) bool { ok, _ := filepath.Match(p, path); return ok })
+				if matched != part {
+					t.Errorf("%s reads %q: matches %s: %v; want %v (a part a shard writes must be read, the merge's own output must not)", tc.merge, inputs, path, matched, part)
+				}
+			}
+			if len(written) == 0 || len(inputs) == 0 {
+				t.Errorf("%s reads %q; want the parts the shards write", tc.merge, inputs)
 			}
 		}
 	}
@@ -296,6 +328,14 @@ func TestManifests_IndexedJobs(t *testing.T) {
 	if c.Args[1] != "/etc/deskdrill/drill.yaml" || !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/etc/deskdrill" }) {
 		t.Errorf("args %q, mounts %+v; want the ConfigMap mounted at /etc/deskdrill", c.Args, c.VolumeMounts)
 	}
+}
+
+// count prints a count of a Job's spec: its value, or "no".
+func count(p *int32) string {
+	if p == nil {
+		return "no"
+	}
+	return fmt.Sprint(*p)
 }
 
 // claimAt returns the claim mounted at path in pod, or "".

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -177,6 +178,10 @@ func FuzzReadShardRows(f *testing.F) {
 	})
 }
 
+// manifestError is how a manifest's error begins: the file, and the line
+// where the JSON is at fault.
+var manifestError = regexp.MustCompile(`^read plan-shard\.json( line [1-9][0-9]*)?: `)
+
 func FuzzReadShardManifest(f *testing.F) {
 	var b bytes.Buffer
 	_ = json.NewEncoder(&b).Encode(plan.NewShard(1, 2, plan.Options{Reps: 4, HourStarts: dayStarts}, noisyLevels(1), []plan.HourNeed{{Agents: 3}}))
@@ -185,8 +190,8 @@ func FuzzReadShardManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		sh, err := plan.ReadShardManifest(strings.NewReader(s), "plan-shard.json")
 		if err != nil {
-			if !strings.HasPrefix(err.Error(), "read plan-shard.json: ") {
-				t.Fatalf("error %q does not name the file", err)
+			if !manifestError.MatchString(err.Error()) {
+				t.Fatalf("error %q does not name the file (and the line, for a fault of the JSON)", err)
 			}
 			return
 		}
