@@ -124,7 +124,7 @@ func TestParse_Errors(t *testing.T) {
 		{"missing variable", strings.Replace(ok, "tokens: {customer: c, agent: a}", "tokens:\n  customer: ${NOPE}\n  agent: a", 1), []string{"tokens.customer: the environment has no NOPE"}},
 		{"scenario without one", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario}\nduration: 1m\n", []string{"customers.scenario: required"}},
 		{"scenario without stages or duration", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: steady-day}\n", []string{"duration: synthetic customers need stages"}},
-		{"nothing to send", strings.Replace(ok, "10/s", "0/s", 1), []string{"stages:", "want at least one"}},
+		{"nothing to send", strings.Replace(ok, "10/s", "0/s", 1), []string{"stages:", "send nothing"}},
 		{"speed not a number", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: steady-day, speed: .nan}\nduration: 1m\n", []string{"d.yaml:3:58: customers.speed: want a finite number"}},
 		{"patience_scale not a number", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: steady-day, patience_scale: .nan}\nduration: 1m\n", []string{"d.yaml:3:67: customers.patience_scale: want a finite number"}},
 		{"skill not a number", "hub: h:1\ntokens: {customer: c, agent: a}\ncustomers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 2, skill: .nan}\nduration: 1m\n", []string{"d.yaml:4:38: agents.skill: want a finite number"}},

@@ -54,31 +54,41 @@ func (r Rate) String() string {
 	return fmt.Sprintf("%d/%v", r.Freq, r.Per)
 }
 
-// ParseRate reads a rate such as "5000/s", "300/m", "100/500ms" or a bare
-// "5000" (per second).
+// ParseRate reads a rate such as "5000/s", "300/m", "100/500ms", "0.5/s"
+// or a bare "5000" (per second). A fractional count of up to 6 decimals
+// is kept exact by stretching the unit: "2.5/s" is 25 per 10 s.
 func ParseRate(s string) (Rate, error) {
 	num, per, ok := strings.Cut(strings.TrimSpace(s), "/")
-	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil || n < 1 {
-		return Rate{}, fmt.Errorf("rate %q: want a whole number of messages of at least 1 per unit, such as 5000/s", s)
+	num = strings.TrimSpace(num)
+	whole, frac, _ := strings.Cut(num, ".")
+	scale := int64(1)
+	for range frac {
+		scale *= 10
+	}
+	n, err := strconv.Atoi(whole + frac)
+	if err != nil || n < 1 || len(frac) > 6 || whole == "" || strings.ContainsAny(num, "+-") {
+		return Rate{}, fmt.Errorf("rate %q: want a number of messages above 0 (at most 6 decimals) per unit, such as 5000/s or 0.5/s", s)
 	}
 	r := Rate{Freq: n, Per: time.Second}
-	if !ok {
-		return r, nil
-	}
-	switch per = strings.TrimSpace(per); per {
-	case "s":
-	case "m":
-		r.Per = time.Minute
-	case "h":
-		r.Per = time.Hour
-	default:
-		d, err := time.ParseDuration(per)
-		if err != nil || d <= 0 {
-			return Rate{}, fmt.Errorf("rate %q: the unit %q is not s, m, h or a duration", s, per)
+	if ok {
+		switch per = strings.TrimSpace(per); per {
+		case "s":
+		case "m":
+			r.Per = time.Minute
+		case "h":
+			r.Per = time.Hour
+		default:
+			d, err := time.ParseDuration(per)
+			if err != nil || d <= 0 {
+				return Rate{}, fmt.Errorf("rate %q: the unit %q is not s, m, h or a duration", s, per)
+			}
+			r.Per = d
 		}
-		r.Per = d
 	}
+	if int64(r.Per) > math.MaxInt64/scale {
+		return Rate{}, fmt.Errorf("rate %q: the unit is too long for that many decimals", s)
+	}
+	r.Per *= time.Duration(scale)
 	return r, nil
 }
 

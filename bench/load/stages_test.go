@@ -3,6 +3,7 @@ package load_test
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,17 @@ func TestStages_Due(t *testing.T) {
 	}
 }
 
+// A stage list that sends less than one event in all still sends event 0;
+// only rates that are all 0 send nothing, and are refused.
+func TestStages_Check(t *testing.T) {
+	if err := (load.Stages{{Duration: time.Second, From: 0.25, Rate: 0.25}}).Check(); err != nil {
+		t.Errorf("0.25 in all: %v; want accepted (event 0 is due at once)", err)
+	}
+	if err := (load.Stages{{Duration: time.Second}, {Duration: time.Second}}).Check(); err == nil || !strings.Contains(err.Error(), "send nothing") {
+		t.Errorf("rates all 0: %v; want refused as sending nothing", err)
+	}
+}
+
 func TestStages_Total(t *testing.T) {
 	for _, tc := range []struct {
 		stages load.Stages
@@ -63,6 +75,10 @@ func TestStages_Total(t *testing.T) {
 		{load.Stages{{Duration: 10 * time.Second, From: 0, Rate: 100}, {Duration: 10 * time.Second, From: 100, Rate: 100}, {Duration: 10 * time.Second, From: 100, Rate: 0}}, 2000},
 		// 3 a second for 1 s: due at 0, 1/3, 2/3 s.
 		{load.Stages{{Duration: time.Second, From: 3, Rate: 3}}, 3},
+		// Less than one in all: event 0 is due at 0 s (drills.md, the
+		// open model), so one; 51.25 in all: events 0 to 51.
+		{load.Stages{{Duration: time.Second, From: 0.5, Rate: 0}}, 1},
+		{load.Stages{{Duration: 10 * time.Second, From: 5.125, Rate: 5.125}}, 52},
 	} {
 		if got := tc.stages.Total(); got != tc.want {
 			t.Errorf("%v: Total() = %d; want %d", tc.stages, got, tc.want)

@@ -168,12 +168,18 @@ type metricRef struct {
 // lookupMetric parses a metric name.
 func lookupMetric(name string) (metricRef, error) {
 	if id, ok := strings.CutPrefix(name, "kpi."); ok {
-		if _, found := sim.LookupKPI(id); !found {
+		k, found := sim.LookupKPI(id)
+		if !found {
 			return metricRef{}, fmt.Errorf("unknown KPI %q (deskdrill kpis list shows the ids)", id)
 		}
+		// The KPI's unit says what its value takes: seconds a duration,
+		// a fraction a share (0.9 or 90%), a count a number.
 		kind := kindNumber
-		if strings.HasSuffix(id, "_s") {
+		switch k.Unit {
+		case sim.UnitSeconds:
 			kind = kindDuration
+		case sim.UnitFraction:
+			kind = kindShare
 		}
 		return metricRef{kind: kind, modes: both, kpi: id}, nil
 	}

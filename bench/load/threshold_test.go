@@ -31,6 +31,13 @@ func TestParseThreshold(t *testing.T) {
 		{"hub_memory_per_connection < 20KiB", "hub_memory_per_connection", "<", 20480, ""},
 		{"hub_cpu_per_message < 60us", "hub_cpu_per_message", "<", 60e-6, ""},
 		{"kpi.satisfaction >= 0.9", "kpi.satisfaction", ">=", 0.9, ""},
+		// A KPI's unit says what it takes (docs/drills.md: a share takes
+		// 0.001 or 0.1%): a fraction a percent too, seconds a duration.
+		{"kpi.satisfaction >= 90%", "kpi.satisfaction", ">=", 0.9, ""},
+		{"kpi.dispute_refund_rate < 0.5%", "kpi.dispute_refund_rate", "<", 0.005, ""},
+		{"kpi.first_response_avg_s < 30s", "kpi.first_response_avg_s", "<", 30, ""},
+		{"kpi.timeouts_per_day <= 3", "kpi.timeouts_per_day", "<=", 3, ""},
+		{"kpi.timeouts_per_day <= 3%", "", "", 0, "want a number"},
 		{"refund <= 1000", "refund", "<=", 1000, ""},
 		{"round_trip_p99 < 50", "", "", 0, "want a duration"},
 		{"round_trip_p99 < -1s", "", "", 0, "want a duration"},

@@ -234,7 +234,7 @@ func formatRate(r queue.Rate) string {
 func parseLoadRate(s string) (loadgen.Rate, error) {
 	r, err := loadgen.ParseRate(s)
 	if err != nil {
-		return loadgen.Rate{}, &wantError{want: "a whole number of messages per unit such as 5000/s, 300/m or 100/500ms"}
+		return loadgen.Rate{}, &wantError{want: "a number of messages above 0 per unit such as 5000/s, 300/m, 0.5/s or 100/500ms"}
 	}
 	return r, nil
 }
