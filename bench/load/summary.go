@@ -192,6 +192,11 @@ type Generator struct {
 const (
 	busyLimit     = 0.8
 	latenessLimit = 5 * time.Millisecond
+	// latenessFloor is the least lateness judged: Go's timers and the
+	// kernel's scheduler alone make a tenth of a millisecond, which a
+	// hub answering in half a millisecond would otherwise always blame
+	// on the generator.
+	latenessFloor = time.Millisecond
 )
 
 // judge sets g's Bottleneck and Warning from its own CPU and the run's
@@ -208,7 +213,7 @@ func (g *Generator) judge(lateness, rtt *Latency) {
 	if lateness != nil && lateness.N > 0 {
 		limit := latenessLimit
 		if rtt != nil && rtt.N > 0 {
-			limit = min(limit, rtt.P99/10)
+			limit = max(min(limit, rtt.P99/10), latenessFloor)
 		}
 		if lateness.P99 > limit {
 			why = append(why, fmt.Sprintf("it sent late: lateness p99 %v (over %v)", lateness.P99.Round(time.Microsecond), limit.Round(time.Microsecond)))

@@ -1,0 +1,37 @@
+package load
+
+import (
+	"testing"
+	"time"
+)
+
+// The bottleneck rule of docs/drills.md: the generator's cores more than
+// 80 % busy, or its send lateness p99 above 5 ms or above a tenth of the
+// round trip's p99, but never below 1 ms.
+func TestGenerator_Judge(t *testing.T) {
+	lat := func(p99 time.Duration) *Latency { return &Latency{N: 100, P99: p99} }
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name          string
+		busy          float64 // CPU seconds over 10 s on 2 cores, as a share
+		lateness, rtt *Latency
+		want          bool
+	}{
+		{"idle, on time", 0.1, lat(ms / 10), lat(20 * ms), false},
+		{"cores 85 % busy", 0.85, lat(ms / 10), lat(20 * ms), true},
+		{"cores 80 % busy: not over", 0.8, nil, nil, false},
+		{"6 ms late, no round trips", 0.1, lat(6 * ms), nil, true},
+		{"3 ms late, round trip p99 20 ms: over its tenth", 0.1, lat(3 * ms), lat(20 * ms), true},
+		{"3 ms late, round trip p99 100 ms: under 5 ms", 0.1, lat(3 * ms), lat(100 * ms), false},
+		{"0.3 ms late, round trip p99 0.5 ms: under the floor", 0.1, lat(300 * time.Microsecond), lat(500 * time.Microsecond), false},
+		{"1.5 ms late, round trip p99 2 ms: over the floor", 0.1, lat(1500 * time.Microsecond), lat(2 * ms), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Generator{Wall: 10 * time.Second, Cores: 2, CPU: time.Duration(tc.busy * 20 * float64(time.Second))}
+			g.judge(tc.lateness, tc.rtt)
+			if g.Bottleneck != tc.want || (g.Warning != "") != tc.want {
+				t.Errorf("bottleneck %v (%q); want %v", g.Bottleneck, g.Warning, tc.want)
+			}
+		})
+	}
+}
