@@ -35,3 +35,21 @@ func TestGenerator_Judge(t *testing.T) {
 		})
 	}
 }
+
+// hub_memory_per_connection is the growth of the hub's resident memory
+// per connection opened; a shrinking memory is no growth, not a negative
+// size.
+func TestHubMemoryPerConn(t *testing.T) {
+	for _, tc := range []struct {
+		before, after float64
+		want          float64
+	}{
+		{100 << 20, 100<<20 + 10*20480, 20480},
+		{100 << 20, 99 << 20, 0},
+	} {
+		s := &Summary{Customers: 6, Agents: 4, HubSetup: &HubMetrics{RSS: tc.before}, HubStart: &HubMetrics{RSS: tc.after}}
+		if v, ok := hubMemoryPerConn(s); !ok || v != tc.want {
+			t.Errorf("RSS %v → %v over 10 connections: %v, %v; want %v", tc.before, tc.after, v, ok, tc.want)
+		}
+	}
+}

@@ -138,7 +138,9 @@ func hubMemoryPerConn(s *Summary) (float64, bool) {
 		return 0, false
 	}
 	n := s.Customers + s.Agents
-	v := (s.HubStart.RSS - s.HubSetup.RSS) / float64(n)
+	// Resident memory can shrink meanwhile (the runtime returning what an
+	// earlier drill left): the growth is then 0, not a negative size.
+	v := max((s.HubStart.RSS-s.HubSetup.RSS)/float64(n), 0)
 	return v, n > 0 && !math.IsNaN(v)
 }
 
