@@ -346,7 +346,8 @@ func TestDrill_AbortOnFail(t *testing.T) {
 		"thresholds:\n  - expr: round_trip_p99 < 1ns\n    abort_on_fail: true\n    abort_after: 500ms\n  - expr: sent > 0\n")
 	sum := filepath.Join(t.TempDir(), "abort.json")
 	r := deskdrill(t, "drill", file, "--summary", sum)
-	if r.code != 99 || !strings.Contains(r.stdout, "ABORTED: round_trip_p99 = ") || !strings.Contains(r.stdout, "✗ aborted the run: round_trip_p99 = ") {
+	if r.code != 99 || !strings.Contains(r.stdout, "ABORTED: round_trip_p99 = ") || !strings.Contains(r.stdout, "✗ aborted the run: round_trip_p99 = ") ||
+		!regexp.MustCompile(`at 50/s for [0-9.]+s of the planned 20s \(aborted\)`).MatchString(r.stdout) {
 		t.Fatalf("exit %d; want 99 and the aborting threshold named\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	s := readSummary(t, sum)

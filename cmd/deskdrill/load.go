@@ -371,14 +371,14 @@ func printSummary(w io.Writer, s *loadgen.Summary) {
 		}
 		return
 	case loadgen.ModeScenario:
-		fmt.Fprintf(w, "synthetic customers over %v: %d arrived, %d finished (%d abandoned), %d could not finish, %d disputes; %d frames sent, %d received, %d hub errors\n",
-			s.Duration, s.Arrived, s.Finished, s.Abandoned, s.Dropped, s.Disputes, s.FramesSent, s.FramesReceived, s.HubErrors)
+		fmt.Fprintf(w, "synthetic customers over %s: %d arrived, %d finished (%d abandoned), %d could not finish, %d disputes; %d frames sent, %d received, %d hub errors\n",
+			ranFor(s), s.Arrived, s.Finished, s.Abandoned, s.Dropped, s.Disputes, s.FramesSent, s.FramesReceived, s.HubErrors)
 		if l := s.FirstResponse; l != nil {
 			fmt.Fprintf(w, "first response (s): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", l.P50.Seconds(), l.P90.Seconds(), l.P99.Seconds(), l.Max.Seconds())
 		}
 	default:
-		fmt.Fprintf(w, "sent %d customer messages at %.0f/s for %v: %d reached agents, %d echoed, %d came back (%d send errors, %d hub errors, %d dropped)\n",
-			s.Sent, s.Rate, s.Duration, s.Delivered, s.Echoed, s.Received, s.SendErrors, s.HubErrors, s.Dropped)
+		fmt.Fprintf(w, "sent %d customer messages at %.0f/s for %s: %d reached agents, %d echoed, %d came back (%d send errors, %d hub errors, %d dropped)\n",
+			s.Sent, s.Rate, ranFor(s), s.Delivered, s.Echoed, s.Received, s.SendErrors, s.HubErrors, s.Dropped)
 		fmt.Fprintf(w, "relayed (own count): %d in %.2f s = %.0f/s\n", s.Relayed, s.Elapsed.Seconds(), s.RelayedPerSecond)
 		if l := s.RTT; l != nil {
 			fmt.Fprintf(w, "round trip from the intended send time (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
@@ -421,4 +421,13 @@ func printSummary(w io.Writer, s *loadgen.Summary) {
 		}
 		fmt.Fprintf(w, "%s %s\n", mark, t.Text)
 	}
+}
+
+// ranFor is how long the run paced: its planned duration, or for a run
+// a threshold aborted, how far it got of it.
+func ranFor(s *loadgen.Summary) string {
+	if s.Aborted == "" {
+		return s.Duration.String()
+	}
+	return fmt.Sprintf("%.1fs of the planned %v (aborted)", s.Elapsed.Seconds(), s.Duration)
 }
