@@ -323,17 +323,17 @@ func parseBytes(s string) (float64, error) {
 	units := []struct {
 		suffix string
 		mult   float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
-	mult := 1.0
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := s, 1.0
 	for _, u := range units {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = strings.TrimSpace(n), u.mult
+			num, mult = strings.TrimSpace(n), u.mult
 			break
 		}
 	}
-	v, err := finite(s)
+	v, err := finite(num)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q: want a size such as 20KiB, 1.5MiB or 4096", s+"")
+		return 0, fmt.Errorf("%q: want a size such as 20KiB, 1.5MiB or 4096 (units B, KiB, MiB, GiB; kB, MB, GB are powers of 1000)", s)
 	}
 	return v * mult, nil
 }

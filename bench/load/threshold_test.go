@@ -29,6 +29,9 @@ func TestParseThreshold(t *testing.T) {
 		{"sent != 0", "sent", "!=", 0, ""},
 		{"hub_relayed_per_s >= 9500", "hub_relayed_per_s", ">=", 9500, ""},
 		{"hub_memory_per_connection < 20KiB", "hub_memory_per_connection", "<", 20480, ""},
+		{"hub_memory_per_connection < 1MB", "hub_memory_per_connection", "<", 1e6, ""},
+		{"hub_memory_per_connection < 2kB", "hub_memory_per_connection", "<", 2000, ""},
+		{"hub_memory_per_connection < 2 lots", "", "", 0, `"2 lots": want a size`},
 		{"hub_cpu_per_message < 60us", "hub_cpu_per_message", "<", 60e-6, ""},
 		{"kpi.satisfaction >= 0.9", "kpi.satisfaction", ">=", 0.9, ""},
 		// A KPI's unit says what it takes (docs/drills.md: a share takes
