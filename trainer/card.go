@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -22,7 +23,6 @@ type Sitting struct {
 	Seed           uint64
 	Started, Ended time.Time
 	Conversations  map[string]*sim.Conversation
-	Lines          map[string][]string
 	Reviews        []Review
 }
 
@@ -144,16 +144,22 @@ func Grade(st Sitting) Card {
 	cal := sim.NewCalendar(st.Started, max(st.Ended.Sub(st.Started), 0)+time.Hour)
 	tally := sim.NewTally(cal, profile, 0)
 	var sumAuto, sumReviewed float64
-	hardFails, reached := 0, 0
+	var hardFails []string
+	reached := 0
 	var dims Dimensions
 	var missed []string
 	for _, it := range e.Items {
-		res := ItemResult{Item: it.ID, Case: it.Case, Kind: it.Kind, CustomerLines: st.Lines[it.ID], Deductions: []sim.Deduction{}}
-		if res.CustomerLines == nil {
-			res.CustomerLines = []string{}
-		}
+		res := ItemResult{Item: it.ID, Case: it.Case, Kind: it.Kind, CustomerLines: []string{}, Deductions: []sim.Deduction{}}
 		c := st.Conversations[it.ID]
 		if c != nil {
+			// What the customer said is what the record holds: a line the
+			// script meant to say after the agent had closed was never
+			// delivered.
+			for _, e := range c.Events {
+				if e.Sender == sim.SenderCustomer && (e.Kind == sim.EventMessage || e.Kind == sim.EventEvidence) && e.Text != "" {
+					res.CustomerLines = append(res.CustomerLines, e.Text)
+				}
+			}
 			reached++
 			res.Reached, res.Conversation = true, c.ID
 			sc := sim.ScoreConversationBy(c, sim.ScoreRules{Profile: e.Profile})
@@ -184,7 +190,7 @@ func Grade(st Sitting) Card {
 		}
 		sumReviewed += res.Score
 		if res.HardFail {
-			hardFails++
+			hardFails = append(hardFails, it.ID)
 		}
 		if it.Kind == KindMustEscalate && !res.Escalated {
 			missed = append(missed, it.ID)
@@ -204,14 +210,14 @@ func Grade(st Sitting) Card {
 	kpis := tally.KPIValues(0, 1, -1)
 	card.Gates = gates(e, card.Score, hardFails, kpis, missed)
 	card.Passed = allMet(card.Gates)
-	autoHard := 0
+	var autoHard []string
 	for _, r := range card.Items {
 		v := r.Verdict
 		if r.Automatic != nil {
 			v = *r.Automatic
 		}
 		if v.HardFail {
-			autoHard++
+			autoHard = append(autoHard, r.Item)
 		}
 	}
 	card.AutomaticPassed = allMet(gates(e, card.AutomaticScore, autoHard, kpis, missed))
@@ -242,24 +248,39 @@ func allMet(gs []Gate) bool {
 // mean first response over the sitting, every must-escalate item
 // escalated. A sitting with no rounds has no reply rate: the gate is
 // missed (nothing was answered).
-func gates(e *Exam, score float64, hardFails int, kpis map[string]float64, missed []string) []Gate {
+// Every missed gate says why in Detail.
+func gates(e *Exam, score float64, hardFails []string, kpis map[string]float64, missed []string) []Gate {
 	p := e.Pass
 	var out []Gate
-	out = append(out, Gate{Name: "mean_score", Value: score, Limit: *p.MeanScore, Unit: "points", Met: score >= *p.MeanScore})
+	g := Gate{Name: "mean_score", Value: score, Limit: *p.MeanScore, Unit: "points", Met: score >= *p.MeanScore}
+	if !g.Met {
+		g.Detail = fmt.Sprintf("mean score %.2f, below %.2f (every item counted, those not reached as 0)", score, *p.MeanScore)
+	}
+	out = append(out, g)
 	if *p.NoHardFail {
-		out = append(out, Gate{Name: "no_hard_fail", Value: float64(hardFails), Limit: 0, Unit: "count", Met: hardFails == 0})
+		g := Gate{Name: "no_hard_fail", Value: float64(len(hardFails)), Limit: 0, Unit: "count", Met: len(hardFails) == 0}
+		if !g.Met {
+			g.Detail = "hard fail in " + joinIDs(hardFails)
+		}
+		out = append(out, g)
 	}
 	rate, ok := kpis["reply_rate_3min"]
-	g := Gate{Name: "reply_rate_3min", Value: round4(rate), Limit: *p.ReplyRate3Min, Unit: "share", Met: ok && rate >= *p.ReplyRate3Min}
-	if !ok {
+	g = Gate{Name: "reply_rate_3min", Value: round4(rate), Limit: *p.ReplyRate3Min, Unit: "share", Met: ok && rate >= *p.ReplyRate3Min}
+	switch {
+	case !ok:
 		g.Detail = "no round was answered"
+	case !g.Met:
+		g.Detail = fmt.Sprintf("%.1f %% of rounds answered within 3 minutes, below %.1f %%", 100*rate, 100**p.ReplyRate3Min)
 	}
 	out = append(out, g)
 	first, ok := kpis["first_response_avg_s"]
 	limit := p.FirstResponseAvg.Seconds()
 	g = Gate{Name: "first_response_avg", Value: round2(first), Limit: limit, Unit: "seconds", Met: ok && first <= limit}
-	if !ok {
+	switch {
+	case !ok:
 		g.Detail = "no conversation"
+	case !g.Met:
+		g.Detail = fmt.Sprintf("mean first response %.2f s, over %.0f s", first, limit)
 	}
 	out = append(out, g)
 	if *p.MustEscalate {

@@ -56,8 +56,6 @@ type Script struct {
 	waitSum    time.Duration
 	firstReply time.Duration
 	replied    bool
-
-	lines []string
 }
 
 // Opening is the customer's first frame: who it is, its order and case,
@@ -145,9 +143,6 @@ func (s *Script) pick(text string, intent phrases.Intent) string {
 // Item returns the script's item.
 func (s *Script) Item() Item { return s.item }
 
-// Lines returns what the customer has said so far, in order.
-func (s *Script) Lines() []string { return s.lines }
-
 // Done reports whether the customer has left.
 func (s *Script) Done() bool { return s.done }
 
@@ -164,7 +159,6 @@ func (s *Script) Start(at time.Time) Opening {
 	if d := s.item.Order.Received; d > 0 {
 		o.Received = at.Add(-d)
 	}
-	s.lines = append(s.lines, s.item.Open)
 	s.await(at)
 	return Opening{Case: s.item.Case, Persona: s.item.Persona, Presales: s.k.Presales, Order: *o,
 		Name: s.person.Name, Phone: s.person.Phone, Address: s.person.Address, Locale: string(s.loc), Text: s.item.Open}
@@ -198,7 +192,7 @@ func (s *Script) reply(at time.Time) {
 	s.buyer.Replied()
 }
 
-// message is a message Line, recorded among the customer's lines.
+// message is a message Line.
 func (s *Script) message(text string) Line {
 	return Line{After: typing(text), Kind: sim.EventMessage, Text: text}
 }
@@ -206,9 +200,6 @@ func (s *Script) message(text string) Line {
 // Sent tells the script a line went out at at: the customer waits for a
 // reply again from then (unless it left or the conversation is over).
 func (s *Script) Sent(at time.Time, l Line) {
-	if l.Text != "" && (l.Kind == sim.EventMessage || l.Kind == sim.EventEvidence) {
-		s.lines = append(s.lines, l.Text)
-	}
 	switch {
 	case l.Kind == sim.EventLeave:
 		s.done = true

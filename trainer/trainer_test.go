@@ -301,8 +301,7 @@ func TestGrade(t *testing.T) {
 			{At: at(235), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "cand", Action: &sim.Action{Kind: sim.ActRefund, Amount: 16900}},
 			{At: at(240), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "cand", Action: &sim.Action{Kind: sim.ActClose}},
 		}}
-	st := trainer.Sitting{Exam: e, Candidate: "cand", Started: t0, Ended: at(1800), Conversations: convs,
-		Lines: map[string][]string{"coupon-question": {"店铺券和跨店满减能一起用吗？", "好的，明白了，谢谢"}}}
+	st := trainer.Sitting{Exam: e, Candidate: "cand", Started: t0, Ended: at(1800), Conversations: convs}
 	card := trainer.Grade(st)
 	if len(card.Items) != len(e.Items) {
 		t.Fatalf("%d items on the card; want %d", len(card.Items), len(e.Items))
@@ -340,8 +339,22 @@ func TestGrade(t *testing.T) {
 	if card.Passed || card.Band != "not yet" {
 		t.Errorf("passed %v, band %q; want failed, not yet", card.Passed, card.Band)
 	}
-	if got := card.Items[0].CustomerLines; len(got) != 2 {
-		t.Errorf("customer lines %v", got)
+	// What the customer said is read from the record, in order; an item
+	// not reached has no lines.
+	if got, want := card.Items[0].CustomerLines, []string{"店铺券和跨店满减能一起用吗？", "好的，明白了，谢谢"}; !slices.Equal(got, want) {
+		t.Errorf("customer lines %q; want %q", got, want)
+	}
+	if got := card.Items[2].CustomerLines; got == nil || len(got) != 0 {
+		t.Errorf("an item not reached has customer lines %q; want none (an empty list)", got)
+	}
+	// Every missed gate says why; the met ones say nothing.
+	for _, g := range card.Gates {
+		if g.Met == (g.Detail != "") {
+			t.Errorf("gate %s: met %v, detail %q; want a detail exactly when missed", g.Name, g.Met, g.Detail)
+		}
+	}
+	if g := gates["no_hard_fail"]; g.Detail != "hard fail in refund-before-shipping" {
+		t.Errorf("hard-fail gate's detail %q; want the item named", g.Detail)
 	}
 
 	// A trainer clears the hard fail with a reason: the card shows both.

@@ -127,12 +127,11 @@ func (s *Server) regrade(ctx context.Context, run int64) (trainer.Card, error) {
 		byID[c.ID] = c
 	}
 	sit := trainer.Sitting{Exam: e, Candidate: old.Candidate, Cohort: old.Cohort, Run: run, Seed: old.Seed,
-		Started: old.Started, Ended: old.Ended, Conversations: map[string]*sim.Conversation{}, Lines: map[string][]string{}}
+		Started: old.Started, Ended: old.Ended, Conversations: map[string]*sim.Conversation{}}
 	for _, it := range old.Items {
 		if c := byID[it.Conversation]; it.Conversation != "" && c != nil {
 			sit.Conversations[it.Item] = c
 		}
-		sit.Lines[it.Item] = it.CustomerLines
 	}
 	rs, err := s.store.Reviews(ctx, run)
 	if err != nil {

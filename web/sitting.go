@@ -312,12 +312,8 @@ func (st *sitting) finish() {
 		s.log.Info("sitting interrupted", "sitting", st.run, "candidate", st.cfg.Candidate)
 		return
 	}
-	lines := map[string][]string{}
-	for _, sc := range st.scripts {
-		lines[sc.Item().ID] = append([]string(nil), sc.Lines()...)
-	}
 	sit := trainer.Sitting{Exam: st.cfg.Exam, Candidate: st.cfg.Candidate, Cohort: st.cfg.Cohort, Run: st.run, Seed: st.cfg.Seed,
-		Started: st.started, Ended: ended, Conversations: st.convs, Lines: lines}
+		Started: st.started, Ended: ended, Conversations: st.convs}
 	st.mu.Unlock()
 	card := trainer.Grade(sit)
 	if err := s.saveSitting(context.Background(), st, card); err != nil {
