@@ -335,7 +335,9 @@ func (e *Exam) Validate() error {
 		if !known {
 			add(path+".case", "%v", &sim.UnknownCaseError{ID: it.Case})
 		}
-		if it.Kind != KindNormal && it.Kind != KindMustEscalate && known {
+		// An unknown case leaves an unset kind without its default; a kind
+		// that was written is judged whatever the case.
+		if it.Kind != KindNormal && it.Kind != KindMustEscalate && (known || it.Kind != "") {
 			add(path+".kind", "%q: want normal or must_escalate", it.Kind)
 		}
 		if known && k.EscalateAlways && it.Kind != KindMustEscalate {

@@ -66,6 +66,7 @@ items:
     case: no_such_case
     open: 你好
     persona: grumpy
+    kind: odd
   - id: a
     case: quality_defect
     arrive: 11m
@@ -81,9 +82,11 @@ items:
 		"bad.yaml:5:20: pass.reply_rate_3min: 98: want a share from 0 to 1",
 		"bad.yaml:8:11: items[0].case: unknown case \"no_such_case\"",
 		"bad.yaml:10:14: items[0].persona: unknown persona \"grumpy\"",
-		"bad.yaml:11:9: items[1].id: \"a\" is also items[0]'s id",
-		"bad.yaml:13:13: items[1].arrive: 11m: want a time from 0 to before the time limit (10m)",
-		"bad.yaml:15:5: items[1].colour: unknown field",
+		// A kind written wrong is reported although the case is unknown.
+		"bad.yaml:11:11: items[0].kind: \"odd\": want normal or must_escalate",
+		"bad.yaml:12:9: items[1].id: \"a\" is also items[0]'s id",
+		"bad.yaml:14:13: items[1].arrive: 11m: want a time from 0 to before the time limit (10m)",
+		"bad.yaml:16:5: items[1].colour: unknown field",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors lack %q:\n%v", want, err)
