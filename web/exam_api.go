@@ -330,18 +330,44 @@ func (s *Server) interrupted(rec store.Sitting) bool {
 	return rec.Interrupted() || rec.Ended.IsZero() && s.sittings.get(rec.Run) == nil
 }
 
-// sittingStatus is GET /api/sittings/{sitting}.
+// sittingStatus is GET /api/sittings/{sitting}. A sitting that is over
+// counts its customers from the records: the hub may have started a
+// conversation whose customer the stop cut before it heard so.
 func (s *Server) sittingStatus(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.sittingID(w, r)
 	if !ok {
 		return
 	}
 	if st := s.sittings.get(rec.Run); st != nil {
-		writeJSON(w, http.StatusOK, st.info())
+		info := st.info()
+		if !info.Running {
+			s.countRecorded(r.Context(), &info)
+		}
+		writeJSON(w, http.StatusOK, info)
 		return
 	}
-	writeJSON(w, http.StatusOK, SittingInfo{ID: rec.Run, Exam: rec.Exam, Candidate: rec.Candidate, Cohort: rec.Cohort,
-		Started: rec.Started, Ended: rec.Ended, Running: false, Interrupted: s.interrupted(rec)})
+	// Not going here (ended, or its server stopped): what the records
+	// say, the exam's size and time limit from its saved file.
+	info := SittingInfo{ID: rec.Run, Exam: rec.Exam, Candidate: rec.Candidate, Cohort: rec.Cohort,
+		Started: rec.Started, Ended: rec.Ended, Running: false, Interrupted: s.interrupted(rec)}
+	if e, err := s.LoadExam(r.Context(), rec.ExamVersion); err == nil {
+		info.Title, info.Items, info.TimeLimit, info.Ends = e.Title, len(e.Items), e.TimeLimit.Seconds(), rec.Started.Add(e.TimeLimit)
+	} else {
+		s.log.Warn("sitting status: its exam", "sitting", rec.Run, "err", err)
+	}
+	s.countRecorded(r.Context(), &info)
+	writeJSON(w, http.StatusOK, info)
+}
+
+// countRecorded sets the customers of a sitting that is over from its
+// run's conversations: all of them arrived, and are over.
+func (s *Server) countRecorded(ctx context.Context, info *SittingInfo) {
+	ids, err := s.store.ConversationIDs(ctx, info.ID)
+	if err != nil {
+		s.log.Warn("sitting status: its conversations", "sitting", info.ID, "err", err)
+		return
+	}
+	info.Arrived, info.Finished = len(ids), len(ids)
 }
 
 // sittingCard is GET /api/sittings/{sitting}/card: a candidate sees its

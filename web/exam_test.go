@@ -299,6 +299,17 @@ func TestServer_StopInterruptsSitting(t *testing.T) {
 	if err != nil || !rec.Interrupted() {
 		t.Errorf("the stored sitting: %+v, %v; want ended without a card", rec, err)
 	}
+	// The customers left for the server's stop, not for the time limit:
+	// each conversation ends with the interruption's leave.
+	convs, err := l.st.Conversations(ctx, info.ID)
+	if err != nil || len(convs) == 0 {
+		t.Fatalf("the sitting's conversations: %d, %v", len(convs), err)
+	}
+	for _, c := range convs {
+		if !c.Interrupted() {
+			t.Errorf("conversation %s ends with %+v; want the customer's leave saying %q", c.ID, c.Events[len(c.Events)-1], sim.LeaveInterrupted)
+		}
+	}
 
 	// On the next run the candidate starts again.
 	sc, err := scenarios.LoadScenario("pre-hire-basic")
@@ -307,6 +318,13 @@ func TestServer_StopInterruptsSitting(t *testing.T) {
 	}
 	if _, err := l.srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 600, Customers: "external"}); err != nil {
 		t.Fatal(err)
+	}
+	// The interrupted sitting, read from the records on the next run,
+	// still says what it was: its exam's size and time limit, the
+	// customers that had come.
+	if code := l.get(path, store.RoleViewer, &st); code != 200 || !st.Interrupted || st.Items != 2 || st.TimeLimit != 300 ||
+		!st.Ends.Equal(st.Started.Add(5*time.Minute)) || st.Arrived != len(convs) || st.Title == "" && e.Title != "" {
+		t.Errorf("GET %s on the next run: %d %+v; want it interrupted, 2 items, a 300 s limit, %d arrived", path, code, st, len(convs))
 	}
 	if resp, body := l.do("POST", "/api/sittings", "candidate", ""); resp.StatusCode != http.StatusCreated {
 		t.Errorf("a new sitting after the interrupted one: %d %s", resp.StatusCode, body)

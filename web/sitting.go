@@ -467,8 +467,16 @@ func (st *sitting) customer(ctx context.Context, loopback string, i int) {
 		timer.Reset(time.Until(next))
 		select {
 		case <-ctx.Done():
-			// The time limit: a customer still there leaves.
+			// The time limit, or the server's stop: a customer still
+			// there leaves, saying which (an interruption's leave is
+			// the cut's, not the exam's time limit).
+			st.mu.Lock()
+			interrupted := st.interrupted
+			st.mu.Unlock()
 			for _, l := range sc.TimeUp() {
+				if interrupted {
+					l.Text = sim.LeaveInterrupted
+				}
 				st.sendLine(send, sc, l)
 			}
 			return

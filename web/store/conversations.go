@@ -324,6 +324,20 @@ func eachBatch(ctx context.Context, q querier, run int64, fn func(data []byte) e
 	return rows.Err()
 }
 
+// ConversationIDs returns the IDs of run runID's committed conversations,
+// in order (none for a run without any, or no such run).
+func (s *Store) ConversationIDs(ctx context.Context, runID int64) ([]string, error) {
+	if err := s.rlock(); err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	defer s.mu.RUnlock()
+	ids, err := conversationIDs(ctx, s.db, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return ids, nil
+}
+
 // conversationIDs returns the IDs of run's conversations, in order.
 func conversationIDs(ctx context.Context, q querier, run int64) ([]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id FROM conversations WHERE run_id = ? ORDER BY id`, run)
