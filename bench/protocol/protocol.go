@@ -269,6 +269,9 @@ func Decode(data []byte, from Role) (Frame, error) {
 	}
 	switch f.Type {
 	case TypeStatus:
+		if f.Status == "" {
+			return fail(CodeMissingField, "status", "say online or away")
+		}
 		if f.Status != "online" && f.Status != "away" {
 			return fail(CodeBadField, "status", "%q: want online or away", f.Status)
 		}
@@ -301,6 +304,9 @@ func Decode(data []byte, from Role) (Frame, error) {
 		if strings.TrimSpace(f.Text) == "" {
 			return fail(CodeMissingField, "text", "a conversation starts with the customer's first message")
 		}
+		if l := f.Customer.Locale; l != "" && l != "zh-CN" && l != "en" {
+			return fail(CodeBadField, "customer.locale", "%q: want zh-CN or en (or none)", l)
+		}
 		if f.Case != "" {
 			if _, ok := sim.LookupCase(f.Case); !ok {
 				return fail(CodeBadField, "case", "%v", &sim.UnknownCaseError{ID: f.Case})
@@ -320,6 +326,9 @@ func Decode(data []byte, from Role) (Frame, error) {
 			return fail(CodeMissingField, "text", "describe the evidence (a photo of the torn seam, ...)")
 		}
 	case TypeRating:
+		if f.Rating == 0 {
+			return fail(CodeMissingField, "rating", "a rating needs its stars, 1 to 5")
+		}
 		if f.Rating < 1 || f.Rating > 5 {
 			return fail(CodeBadField, "rating", "%d: want 1 to 5", f.Rating)
 		}

@@ -207,6 +207,22 @@ func (c *client) expect(typ string) protocol.Frame {
 	}
 }
 
+// expectAck reads frames until the ack of ref arrives, within 5 s.
+func (c *client) expectAck(ref string) protocol.Frame {
+	c.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.ws.SetReadDeadline(deadline)
+		var f protocol.Frame
+		if err := c.ws.ReadJSON(&f); err != nil {
+			c.t.Fatalf("waiting for the ack of %s: %v", ref, err)
+		}
+		if f.Type == protocol.TypeAck && f.Ref == ref {
+			return f
+		}
+	}
+}
+
 // closeCode reads until the connection ends and returns its close code.
 func (c *client) closeCode() int {
 	c.t.Helper()
@@ -475,6 +491,59 @@ func TestHub_AgentDropsAndComesBack(t *testing.T) {
 	}
 	back.send(msg("action", "conversation", id, "action", map[string]any{"kind": "refund", "amount": 199}))
 	cu.expect(protocol.TypeActionOut)
+}
+
+// A second connection of one agent replaces the first (1008); the gauge
+// of agent connections counts connections open, not connections made
+// (docs/live.md): 1 while either is open, 0 once the newer closes.
+func TestHub_ReplacedConnectionCountedOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	first := f.dial("/ws/agent", "agent:alice")
+	checkFor(t, 5*time.Second, "one agent connected", func() bool { return f.metric("deskdrill_agents_connected") == 1 })
+	second := f.dial("/ws/agent", "agent:alice")
+	if code, reason := first.closeReason(); code != websocket.ClosePolicyViolation || !strings.Contains(reason, "replaced") {
+		t.Errorf("the first connection closed with %d %q; want 1008, replaced", code, reason)
+	}
+	if n := f.metric("deskdrill_agents_connected"); n != 1 {
+		t.Errorf("agents connected after the replacement: %v; want 1", n)
+	}
+	second.ws.Close()
+	checkFor(t, 5*time.Second, "no agent connected", func() bool { return f.metric("deskdrill_agents_connected") == 0 })
+}
+
+// A customer's ack names its conversation, as an agent's does
+// (docs/protocol.md: ack, "as for agents": ref and conversation).
+func TestHub_CustomerAckNamesConversation(t *testing.T) {
+	f := newFixture(t, nil)
+	f.dial("/ws/agent", "agent:alice")
+	cu := f.dial("/ws/customer", "customer:c1")
+	id := start(cu, sim.CaseWrongItem, "发错货了")
+	cu.send(msg("message", "id", "m-1", "text", "在吗"))
+	if ack := cu.expectAck("m-1"); ack.Conversation != id {
+		t.Errorf("the customer's ack %+v; want ref m-1 and conversation %s", ack, id)
+	}
+}
+
+// A fresh hub lists every metric docs/live.md names, the labelled ones at
+// 0, before anything is refused or stalls.
+func TestHub_MetricsListedFromTheStart(t *testing.T) {
+	f := newFixture(t, nil)
+	mfs, err := f.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	for _, n := range []string{"deskdrill_protocol_errors_total", "deskdrill_stalled_connections_total", "deskdrill_agents_connected", "deskdrill_slow_consumers_total"} {
+		if !names[n] {
+			t.Errorf("a fresh hub has no %s", n)
+		}
+	}
+	if v := f.metric("deskdrill_protocol_errors_total", protocol.CodeBadJSON); v != 0 {
+		t.Errorf("bad_json refusals on a fresh hub: %v", v)
+	}
 }
 
 func TestHub_GraceOverRequeuesAtHead(t *testing.T) {

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -38,6 +39,17 @@ func newMetrics(r prometheus.Registerer, h *Hub) (*metrics, error) {
 	}
 	chatting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "deskdrill_customers_chatting", Help: "Conversations assigned to an agent."},
 		func() float64 { return float64(h.Snapshot().Chatting) })
+	// The labelled series exist from the start, at 0, so that /metrics
+	// lists every name docs/live.md does before anything is refused or
+	// stalls (and rate() sees the first one).
+	for _, code := range []string{protocol.CodeBadJSON, protocol.CodeVersion, protocol.CodeUnknownType, protocol.CodeMissingField,
+		protocol.CodeBadField, protocol.CodeNotYours, protocol.CodeUnknownConv, protocol.CodeState, protocol.CodeForbidden,
+		protocol.CodeUnavailable, "too_big"} {
+		m.protocolErrors.WithLabelValues(code)
+	}
+	for _, role := range []string{"agent", "supervisor", "customer"} {
+		m.stalled.WithLabelValues(role)
+	}
 	if r == nil {
 		return m, nil
 	}

@@ -40,6 +40,9 @@ func (h *Hub) agentJoined(c *conn) {
 			old := a.conn
 			old.agent = nil
 			old.close(websocket.ClosePolicyViolation, "replaced by a newer connection of the same agent")
+			// Its agentLeft finds no agent and counts nothing: the gauge
+			// counts it gone here.
+			h.metrics.agents.Dec()
 		}
 		a.grace.stop()
 		a.grace = nil
@@ -258,9 +261,15 @@ func (h *Hub) queueFrame(p *pool) []byte {
 	return b
 }
 
+// ack acknowledges f, naming its conversation: the one f names (an
+// agent's), else the customer's own. mu must be held.
 func (h *Hub) ack(c *conn, f protocol.Frame) {
 	if f.ID != "" {
-		c.pushFrame(protocol.Frame{Type: protocol.TypeAck, Ref: f.ID, Conversation: f.Conversation}, time.Time{})
+		conv := f.Conversation
+		if conv == "" && c.conv != nil {
+			conv = c.conv.rec.ID
+		}
+		c.pushFrame(protocol.Frame{Type: protocol.TypeAck, Ref: f.ID, Conversation: conv}, time.Time{})
 	}
 }
 
