@@ -34,7 +34,7 @@ const (
 	UnitFraction    Unit = "fraction"  // 0..1; 0.87 means 87 %
 	UnitSeconds     Unit = "seconds"   // a duration in seconds
 	UnitCount       Unit = "count"     // a non-negative integer per period
-	UnitCountPerDay Unit = "count/day" // an average per business day
+	UnitCountPerDay Unit = "count/day" // an average per calendar day (first chat to last)
 )
 
 // KPI describes one indicator: what it measures and how.
@@ -104,7 +104,7 @@ var catalogue = []KPI{
 		Exclusions: "cases waiting on the buyer (evidence requested and not yet sent) do not run the clock",
 	},
 	{
-		ID: "timeouts_per_day", Name: "response timeouts per business day", Unit: UnitCountPerDay, Direction: LowerIsBetter,
+		ID: "timeouts_per_day", Name: "response timeouts per calendar day", Unit: UnitCountPerDay, Direction: LowerIsBetter,
 		Formula:    "rounds whose first valid reply came later than the contract's timeout threshold (default 3 min), or never ÷ calendar days (the profile's zone, Beijing time) from the first chat to the last, inclusive: a day without chats counts",
 		Window:     "the period; rounds starting in the profile's business hours",
 		Exclusions: "blackout days and excluded sessions",
