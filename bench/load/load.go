@@ -585,27 +585,7 @@ func (r *Runner) awaitQuiet(ctx context.Context) {
 	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" {
 		return
 	}
-	r.setPhase("waiting for shards")
-	deadline := time.Now().Add(r.cfg.Drain)
-	poll := time.NewTicker(50 * time.Millisecond)
-	defer poll.Stop()
-	last, since := math.NaN(), time.Now()
-	for time.Now().Before(deadline) {
-		m, ok := r.scrape(ctx)
-		if !ok {
-			return
-		}
-		if m.Relayed != last {
-			last, since = m.Relayed, time.Now()
-		} else if time.Since(since) >= quietFor {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-poll.C:
-		}
-	}
+	r.awaitStill(ctx, time.Now().Add(r.cfg.Drain), func(HubMetrics) bool { return false })
 }
 
 // awaitConversations waits, when the run is one shard of several with
@@ -618,6 +598,12 @@ func (r *Runner) awaitConversations(ctx context.Context, deadline time.Time) {
 	if r.cfg.Shard.Whole() || r.cfg.MetricsURL == "-" || r.cfg.AgentKind == AgentsNone {
 		return
 	}
+	r.awaitStill(ctx, deadline, func(m HubMetrics) bool { return m.Waiting > 0 || m.Chatting > 0 })
+}
+
+// awaitStill polls the hub until, for quietFor, it has relayed nothing and
+// busy has not held, or until deadline.
+func (r *Runner) awaitStill(ctx context.Context, deadline time.Time, busy func(HubMetrics) bool) {
 	r.setPhase("waiting for shards")
 	poll := time.NewTicker(50 * time.Millisecond)
 	defer poll.Stop()
@@ -627,7 +613,7 @@ func (r *Runner) awaitConversations(ctx context.Context, deadline time.Time) {
 		if !ok {
 			return
 		}
-		if m.Relayed != last || m.Waiting > 0 || m.Chatting > 0 {
+		if m.Relayed != last || busy(m) {
 			last, since = m.Relayed, time.Now()
 		} else if time.Since(since) >= quietFor {
 			return
