@@ -198,13 +198,16 @@ type distJSON struct {
 }
 
 type modelJSON struct {
-	HandleTime     distJSON                 `json:"handle_time"`
-	FirstReply     distJSON                 `json:"first_reply"`
-	Rounds         float64                  `json:"rounds"`
-	EscalationWork float64                  `json:"escalation_work_s"`
-	Accuracy       float64                  `json:"accuracy"`
-	Capacity       []float64                `json:"capacity"`
-	Cases          map[string]caseModelJSON `json:"cases,omitempty"`
+	HandleTime distJSON `json:"handle_time"`
+	FirstReply distJSON `json:"first_reply"`
+	// Reply is nil when the model takes first_reply for later replies.
+	Reply           *distJSON                `json:"reply"`
+	Rounds          float64                  `json:"rounds"`
+	UnansweredClose float64                  `json:"unanswered_close"`
+	EscalationWork  float64                  `json:"escalation_work_s"`
+	Accuracy        float64                  `json:"accuracy"`
+	Capacity        []float64                `json:"capacity"`
+	Cases           map[string]caseModelJSON `json:"cases,omitempty"`
 }
 
 type caseModelJSON struct {
@@ -219,8 +222,12 @@ func distOf(d sim.Dist) distJSON {
 func calibrateJSON(source, profile string, f *calib.Fit, cmp *calib.Comparison, out string) calibrationReport {
 	m := f.Model
 	r := calibrationReport{Source: source, Profile: profile, Fit: f, ModelOut: out,
-		Model: modelJSON{HandleTime: distOf(m.HandleTime), FirstReply: distOf(m.FirstReply), Rounds: m.Rounds,
+		Model: modelJSON{HandleTime: distOf(m.HandleTime), FirstReply: distOf(m.FirstReply), Rounds: m.Rounds, UnansweredClose: m.UnansweredClose,
 			EscalationWork: m.EscalationWork.Seconds(), Accuracy: m.Accuracy, Capacity: m.Capacity}}
+	if m.Reply != nil {
+		d := distOf(*m.Reply)
+		r.Model.Reply = &d
+	}
 	for id, c := range m.Cases {
 		if r.Model.Cases == nil {
 			r.Model.Cases = map[string]caseModelJSON{}
@@ -287,8 +294,12 @@ func writeCalibration(w io.Writer, source, profile string, f *calib.Fit, cmp *ca
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	m := f.Model
-	fmt.Fprintf(w, "\nthe model: handle time %s, first reply %s, %.3g rounds, accuracy %.3f, capacity %v",
-		m.HandleTime, m.FirstReply, m.Rounds, m.Accuracy, m.Capacity)
+	reply := "as the first"
+	if m.Reply != nil {
+		reply = m.Reply.String()
+	}
+	fmt.Fprintf(w, "\nthe model: handle time %s, first reply %s, later replies %s, %.3g rounds, unanswered closes %.3f, accuracy %.3f, capacity %v",
+		m.HandleTime, m.FirstReply, reply, m.Rounds, m.UnansweredClose, m.Accuracy, m.Capacity)
 	if len(m.Cases) > 0 {
 		var ids []string
 		for _, id := range sim.CaseIDs() {

@@ -120,9 +120,17 @@ func TestCalibrate_Backtest(t *testing.T) {
 			D    float64 `json:"ks_d"`
 		} `json:"goodness_of_fit"`
 		Passed *bool `json:"passed"`
+		// The model holds what calibration.md lists: handle_time,
+		// first_reply, reply, rounds, unanswered_close (and the rest).
+		Model map[string]json.RawMessage `json:"model"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	for _, k := range []string{"handle_time", "first_reply", "reply", "rounds", "unanswered_close", "escalation_work_s", "accuracy", "capacity"} {
+		if v, ok := rep.Model[k]; !ok || string(v) == "null" {
+			t.Errorf("the JSON model has no %s: %s", k, v)
+		}
 	}
 	within, pooled := 0, map[string]bool{}
 	for _, c := range rep.Checks {

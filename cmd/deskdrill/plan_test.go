@@ -261,6 +261,16 @@ func TestPlan_Roster(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// hours.csv has the columns planning.md names for it, queue_max among
+	// them.
+	if b, err := os.ReadFile(filepath.Join(out, "hours.csv")); err == nil {
+		header, _, _ := strings.Cut(string(b), "\n")
+		for _, col := range []string{"queue_mean", "queue_max", "queue_wait_s", "needed", "meets_target", "required", "rostered", "why"} {
+			if !slices.Contains(strings.Split(strings.TrimSpace(header), ","), col) {
+				t.Errorf("hours.csv header %q has no %s", header, col)
+			}
+		}
+	}
 	for _, name := range []string{"refund-exposure.png", "p-refund.png", "hours.png", "coverage.png"} {
 		fh, err := os.Open(filepath.Join(out, name))
 		if err != nil {

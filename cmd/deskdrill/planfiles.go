@@ -37,10 +37,10 @@ func writePlanFiles(dir string, rep *plan.Report) (string, error) {
 		return "", err
 	}
 	rows = [][]string{{"hour", "start", "arrived_mean", "agents", "occupancy", "chats_per_agent", "first_reply_p50_s", "first_reply_p90_s",
-		"answered_30s", "reply_3min", "abandoned", "queue_mean", "queue_wait_s", "needed", "needed_reachable", "meets_target", "required", "rostered", "why"}}
+		"answered_30s", "reply_3min", "abandoned", "queue_mean", "queue_max", "queue_wait_s", "needed", "needed_reachable", "meets_target", "required", "rostered", "why"}}
 	for _, h := range rep.Hours {
 		rows = append(rows, []string{strconv.Itoa(h.Hour), h.Start, ff(h.Arrived), strconv.Itoa(h.Agents), ff(h.Occupancy), ff(h.ChatsPerAgent),
-			ffp(h.FirstReplyP50), ffp(h.FirstReplyP90), ff(h.Answered30s), ff(h.Reply3min), ff(h.Abandoned), ff(h.MeanQueue), ff(h.QueueWait),
+			ffp(h.FirstReplyP50), ffp(h.FirstReplyP90), ff(h.Answered30s), ff(h.Reply3min), ff(h.Abandoned), ff(h.MeanQueue), ff(h.MaxQueue), ff(h.QueueWait),
 			strconv.Itoa(h.Needed), strconv.FormatBool(h.NeedReachable), strconv.FormatBool(h.Meets), intp(h.Required), ffp(h.Rostered), h.Why})
 	}
 	if err := writeCSV(filepath.Join(dir, "hours.csv"), rows); err != nil {
