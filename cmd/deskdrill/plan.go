@@ -388,7 +388,7 @@ func addRoster(c *cobra.Command, m *des.Model, s *sim.Scenario, rep *plan.Report
 			}
 		}
 	}
-	rep.AddRoster(r, ev, required, flat, shaped, s.StartTime().Hour(), o.agentCost)
+	rep.AddRoster(r, ev, required, flat, shaped, s.StartTime().Hour(), o.agentCost, needs, opts)
 	return nil
 }
 
@@ -648,7 +648,7 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 			i+1, rr.AgentHours, rr.PRefund, rr.PRefundCI.Lo, rr.PRefundCI.Hi, rr.Reps, rr.Verdict, orNone(rr.Missed), rr.Added, strings.Join(rr.Hours, ", "))
 	}
 	if !r.MeetsRisk {
-		fmt.Fprintf(w, "the roster still misses %s after %d evaluations\n", rep.Risk, len(r.Rounds)+1)
+		fmt.Fprintf(w, "the roster still misses %s after %d evaluations: %s\n", rep.Risk, len(r.Rounds)+1, r.Stopped)
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

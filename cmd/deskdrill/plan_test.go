@@ -218,6 +218,32 @@ func planTable(t *testing.T, out string) string {
 	return b.String()
 }
 
+// A roster search that cannot meet the target says why it stopped
+// (planning.md): on steady-day the response-timeout KPI is missed whatever
+// the staffing; adaptively the hours it would add to are ones no staffing
+// meets, with fixed runs three evaluations do not lower p_refund.
+func TestPlan_RosterSaysWhyItStopped(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, plan.StopNoHour},
+		{[]string{"--reps", "20", "--hour-reps", "5"}, plan.StopStale},
+	} {
+		r := deskdrill(t, append([]string{"plan", "--scenario", "steady-day", "--seed", "1", "--roster", "--json"}, tc.args...)...)
+		var rep plan.Report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil || rep.Roster == nil {
+			t.Fatalf("plan %v: exit %d, %v: %s", tc.args, r.code, err, r.stderr)
+		}
+		if rep.Roster.MeetsRisk || rep.Roster.Stopped != tc.want {
+			t.Errorf("plan %v: roster meets %v, stopped %q; want missed, %q", tc.args, rep.Roster.MeetsRisk, rep.Roster.Stopped, tc.want)
+		}
+		if table := planTable(t, r.stdout); !strings.Contains(table, "the roster still misses p_refund<=0.05 after") || !strings.Contains(table, tc.want) {
+			t.Errorf("plan %v: the table does not say why the roster stopped:\n%s", tc.args, table)
+		}
+	}
+}
+
 func TestPlan_Roster(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "roster")
 	// A fixed number of runs keeps the test quick; the engine's additions
@@ -245,6 +271,34 @@ func TestPlan_Roster(t *testing.T) {
 	for _, h := range rep.Hours {
 		if h.Rostered == nil || h.Required == nil || *h.Rostered < float64(h.Needed) || *h.Rostered < float64(*h.Required) {
 			t.Errorf("%s: rostered %v, required %v, needed %d; want rostered ≥ required ≥ needed", h.Start, h.Rostered, h.Required, h.Needed)
+		}
+	}
+	// The roster's (and flat's and shaped's) hours are judged as the
+	// plan's are (planning.md: meets_target is whether the staffing meets
+	// the hour target in this hour): by the hour target's rule, against the
+	// plan's hourly needs.
+	var full plan.Report
+	if err := json.Unmarshal([]byte(r.stdout), &full); err != nil {
+		t.Fatal(err)
+	}
+	target := full.HourTarget
+	for name, e := range map[string]*plan.Evaluation{"roster": full.Evaluation, "flat": full.Flat.Evaluation, "shaped": full.Shaped.Evaluation} {
+		if len(e.Hours) != len(full.Hours) {
+			t.Fatalf("%s: %d hours; want the plan's %d", name, len(e.Hours), len(full.Hours))
+		}
+		met := 0
+		for i, h := range e.Hours {
+			want := h.Answered30s >= target.Answered30s && h.Abandoned <= target.Abandoned
+			if h.Meets != want || h.Needed != full.Hours[i].Needed || !h.Meets && h.Why == "" {
+				t.Errorf("%s %s: meets %v, needed %d, why %q; want meets %v (%.4f answered, %.4f abandoned), needed %d, a why when missed",
+					name, h.Start, h.Meets, h.Needed, h.Why, want, h.Answered30s, h.Abandoned, full.Hours[i].Needed)
+			}
+			if h.Meets {
+				met++
+			}
+		}
+		if name == "roster" && met == 0 {
+			t.Errorf("the roster meets the hour target in no hour")
 		}
 	}
 	f, err := os.Open(filepath.Join(out, "roster.csv"))

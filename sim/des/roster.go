@@ -117,6 +117,16 @@ func PlanRoster(ctx context.Context, m *Model, rs RosterSearch) (*plan.Roster, *
 		done := ev.MeetsRisk && (rs.Options.Reps > 0 || ev.Verdict == plan.Holds)
 		if done || round == rs.MaxRounds || stale >= 3 || len(hours) == 0 {
 			r.Rounds, r.MeetsRisk = rounds, done
+			switch {
+			case done:
+				r.Stopped = plan.StopMet
+			case stale >= 3:
+				r.Stopped = plan.StopStale
+			case len(hours) == 0:
+				r.Stopped = plan.StopNoHour
+			default:
+				r.Stopped = plan.StopRounds
+			}
 			if r.Rounds == nil {
 				r.Rounds = []plan.RosterRound{}
 			}

@@ -196,7 +196,10 @@ func judgeHours(hours []HourSummary, needs []HourNeed, o *Options, ls *LevelSumm
 				h.Needed, pct(needs[i].Answered30s), pct(needs[i].Abandoned)))
 		case h.Agents < h.Needed:
 			why = append(why, fmt.Sprintf("%d on duty, %d needed", h.Agents, h.Needed))
-		case short >= 0:
+		case short >= 0 && short == i-1 && h.QueueWait >= 5:
+			// A backlog only from the hour right before, and only while
+			// buyers still queue: hours that met the target in between,
+			// or no queue now, clear the earlier hour of the blame.
 			why = append(why, fmt.Sprintf("%d on duty, %d needed, but buyers left waiting by %s spill over", h.Agents, h.Needed, hourClock(hours[short].Start)))
 		default:
 			why = append(why, fmt.Sprintf("%d on duty, %d needed: at the edge, within the noise of the replications", h.Agents, h.Needed))

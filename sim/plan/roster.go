@@ -48,7 +48,18 @@ type Roster struct {
 	// replications, its intervals hold) or ran out of rounds.
 	Rounds    []RosterRound `json:"rounds"`
 	MeetsRisk bool          `json:"meets_risk"`
+	// Stopped says why the search stopped: StopMet, StopRounds, StopStale
+	// or StopNoHour.
+	Stopped string `json:"stopped"`
 }
+
+// Why a roster search stopped (Roster.Stopped).
+const (
+	StopMet    = "meets the risk target"
+	StopRounds = "the most evaluations"
+	StopStale  = "three evaluations running did not lower p_refund: the miss is not the roster's"
+	StopNoHour = "every hour it would add to is one no staffing meets: the miss is not the roster's"
+)
 
 // RosterRound is an evaluation of a roster that missed the risk target,
 // and the agents added to the coverage it asks for because of it.
@@ -88,6 +99,13 @@ func Evaluate(l Level, o Options) *Evaluation {
 		Reps: len(l.Reps), PRefund: ls.Refund.PRefund, PRefundCI: ls.Refund.PRefundCI, RefundMean: ls.Refund.Mean,
 		MeetsRisk: o.risk().Met(&ls), Verdict: ls.Verdict, Summary: ls, Hours: Hourly(l, o.HourStarts),
 	}
+}
+
+func altEvaluation(a *Alternative) *Evaluation {
+	if a == nil {
+		return nil
+	}
+	return a.Evaluation
 }
 
 // Alternative is a staffing to compare a roster with: flat (N agents every
@@ -435,8 +453,18 @@ func cmpFloat(a, b float64) int {
 // clock hour, after the engine's additions). startHour is the scenario's
 // first clock hour; costPerDay the cost of an agent-day (0: none), which
 // prices the roster and the staffings beside it.
-func (r *Report) AddRoster(ro *Roster, ev *Evaluation, required []float64, flat, shaped *Alternative, startHour int, costPerDay float64) {
+//
+// Each staffing's hours are judged against the hour target and the plan's
+// hourly needs (needs, o) as the report's own hours are: meets_target,
+// needed and why say the same things of a roster as of a level.
+func (r *Report) AddRoster(ro *Roster, ev *Evaluation, required []float64, flat, shaped *Alternative, startHour int, costPerDay float64,
+	needs []HourNeed, o Options) {
 	r.Roster, r.Evaluation, r.Flat, r.Shaped = ro, ev, flat, shaped
+	for _, e := range []*Evaluation{ev, altEvaluation(flat), altEvaluation(shaped)} {
+		if e != nil {
+			judgeHours(e.Hours, needs, &o, &e.Summary)
+		}
+	}
 	ro.Cost = ro.AgentHours / 24 * costPerDay
 	for _, a := range []*Alternative{flat, shaped} {
 		if a != nil {

@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/png"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func report() *plan.Report {
 	}
 	ev := &plan.Evaluation{Reps: 73}
 	rep.AddRoster(ro, ev, ro.Rostered, &plan.Alternative{Agents: 30, AgentHours: 720, Evaluation: ev},
-		&plan.Alternative{Agents: 30, AgentHours: 600, Evaluation: &plan.Evaluation{Hours: rep.Hours}}, 0, 300)
+		&plan.Alternative{Agents: 30, AgentHours: 600, Evaluation: &plan.Evaluation{Hours: slices.Clone(rep.Hours)}}, 0, 300, nil, plan.Options{})
 	return rep
 }
 
