@@ -312,7 +312,7 @@ func runSimulateScenario(c *cobra.Command, o simulateOptions) error {
 	if o.agentModel != "" {
 		how += ", agent model " + o.agentModel
 	}
-	fmt.Fprintf(w, "scenario %s, seed %d%s: %d customers, %d served, %d left before a pick-up, %d after; %d events in %.2f s\n",
+	fmt.Fprintf(w, "scenario %s, seed %d%s: %d customers, %d picked up by an agent, %d left before a pick-up, %d after; %d events in %.2f s\n",
 		s.Name, o.seed, how, rep.Customers, rep.Served, rep.Abandoned, rep.LeftLater, rep.Events, rep.Elapsed)
 	fmt.Fprintf(w, "disputes ruled for the buyer: %d (%s CNY refunded to buyers); escalations %d; complaints %d\n\n",
 		rep.Disputes, rep.DisputeRefunds.Grouped(), rep.Escalations, rep.Complaints)
