@@ -212,6 +212,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if err != nil {
 		return err
 	}
+	o.seed = scenarioSeed(c, o.seed, s)
 	sweep := s.Staffing.Sweep
 	if !o.agents.IsZero() {
 		sweep = o.agents

@@ -95,6 +95,16 @@ Every run prints its seed; the same seed gives the same run.`,
 	return c
 }
 
+// scenarioSeed is the seed of a run of scenario s: --seed when given, else
+// the file's own seed when it has one (scenarios.md: the same seed and file
+// give the same result), else seed (drawn at random, printed).
+func scenarioSeed(c *cobra.Command, seed uint64, s *sim.Scenario) uint64 {
+	if !c.Flags().Changed("seed") && s.Seed != 0 {
+		return s.Seed
+	}
+	return seed
+}
+
 // randomSeed picks a seed for a run that was not given one; the run prints
 // it so that it can be repeated.
 func randomSeed() uint64 {
@@ -261,6 +271,7 @@ func runSimulateScenario(c *cobra.Command, o simulateOptions) error {
 	if err != nil {
 		return err
 	}
+	o.seed = scenarioSeed(c, o.seed, s)
 	run := des.Run{Seed: o.seed, Target: 30 * time.Second}
 	repeat := c.Flags().Changed("rep")
 	if repeat {

@@ -53,6 +53,31 @@ func TestSimulate_Scenario(t *testing.T) {
 	}
 }
 
+// Without --seed a scenario file's own seed is the run's (scenarios.md:
+// the same seed and file give the same result), for simulate and plan;
+// --seed overrides it.
+func TestSimulate_ScenarioFileSeed(t *testing.T) {
+	for _, args := range [][]string{
+		{"simulate", "--scenario", "steady-day"},
+		{"plan", "--scenario", "steady-day", "--agents", "4:4:1", "--reps", "3", "--hour-reps", "3"},
+	} {
+		a, b := deskdrill(t, args...), deskdrill(t, args...)
+		if a.code != 0 || !strings.Contains(a.stdout, "seed 20260311") || !sameButTime(a.stdout, b.stdout) {
+			t.Errorf("%v twice: exit %d\n%s\n%s\nwant the file's seed 20260311, the same output", args, a.code, a.stdout, b.stdout)
+		}
+		if c := deskdrill(t, append(args, "--seed", "5")...); !strings.Contains(c.stdout, "seed 5") {
+			t.Errorf("%v --seed 5: %s; want seed 5", args, c.stdout)
+		}
+	}
+}
+
+// sameButTime compares two outputs but their first lines' timings.
+func sameButTime(a, b string) bool {
+	_, ra, _ := strings.Cut(a, "\n")
+	_, rb, _ := strings.Cut(b, "\n")
+	return ra == rb
+}
+
 func TestSimulate_BadUsage(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
