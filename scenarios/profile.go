@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"embed"
+	"errors"
 	"path"
 
 	"github.com/deskdrill/deskdrill/sim"
@@ -27,31 +28,26 @@ func ProfileSource(name string) ([]byte, error) {
 	return b, nil
 }
 
-// ParseProfile decodes and validates a platform profile file. file names it
-// in errors. Every problem is reported, each with its line, column and
-// field.
+// ParseProfile decodes and validates a platform profile file: a whole
+// profile, or base (a built-in profile) plus the fields that differ. file
+// names it in errors. Every problem is reported, each with its line,
+// column and field.
 func ParseProfile(file string, data []byte) (*sim.PlatformProfile, error) {
-	doc, err := parseDocument(file, data, baseHooks())
-	if err != nil {
-		return nil, err
-	}
-	var p sim.PlatformProfile
-	if err := doc.decode(&p); err != nil {
-		return nil, sortErrors(err)
-	}
-	if err := resolveProfileZone(&p); err != nil {
-		return nil, doc.at("timezone", err.Error())
-	}
-	if err := p.Validate(); err != nil {
-		return nil, sortErrors(doc.locate(err))
-	}
-	return &p, nil
+	return (&refs{}).parseProfileFile(file, data)
 }
 
 // LoadProfile resolves nameOrFile: a built-in profile name first, then a
 // file path. Each call returns a new profile the caller may change.
+//
+// A file's problems are returned themselves, each with its line, column
+// and field (with no scenario to list them after).
 func LoadProfile(nameOrFile string) (*sim.PlatformProfile, error) {
-	return (&refs{files: true}).profile(nameOrFile)
+	r := &refs{files: true}
+	p, err := r.profile(nameOrFile)
+	if err != nil && len(r.external) > 0 {
+		return nil, errors.Join(r.external...)
+	}
+	return p, err
 }
 
 // resolveProfileZone loads p's time zone when it names one other than the

@@ -29,6 +29,9 @@ type refs struct {
 	dir      string
 	files    bool
 	external []error
+	// loading are the profile files being decoded, each based on the
+	// next (parseProfileFile): a file among them again is a cycle.
+	loading []string
 	// given, when set, holds the bytes to read for a name instead of the
 	// built-in or the file (ParseScenarioSources); used records every
 	// contract and profile read, as a Source.
@@ -154,7 +157,7 @@ func (r *refs) contract(name string) (*sim.Contract, error) {
 func (r *refs) profile(name string) (*sim.PlatformProfile, error) {
 	if g, ok := r.given[sourceKey(RoleProfile, name)]; ok {
 		r.used = append(r.used, g)
-		return ParseProfile(g.label(), g.Data)
+		return r.parseProfileFile(g.label(), g.Data)
 	}
 	if b, err := ProfileSource(name); err == nil {
 		r.used = append(r.used, Source{Role: RoleProfile, Name: name, Origin: OriginBuiltin, Data: b})
@@ -165,12 +168,47 @@ func (r *refs) profile(name string) (*sim.PlatformProfile, error) {
 		return nil, err
 	}
 	r.used = append(r.used, Source{Role: RoleProfile, Name: name, Origin: OriginFile, Data: b})
-	pr, err := ParseProfile(p, b)
+	pr, err := r.parseProfileFile(p, b)
 	if err != nil {
 		r.external = append(r.external, err)
 		return nil, fmt.Errorf("platform profile file %s has errors (listed after this file's)", p)
 	}
 	return pr, nil
+}
+
+// parseProfileFile decodes a profile file as a scenario's platform mapping
+// is decoded: a whole profile, or base (a built-in name or a file) plus the
+// fields that differ (scenarios.md), then validates it.
+func (r *refs) parseProfileFile(file string, data []byte) (*sim.PlatformProfile, error) {
+	if slices.Contains(r.loading, file) {
+		return nil, &FieldError{File: file, Field: "base", Msg: fmt.Sprintf("the profiles are based on each other in a circle: %s → %s",
+			strings.Join(r.loading, " → "), file)}
+	}
+	// A base file is found beside the file that names it.
+	r.loading = append(r.loading, file)
+	dir := r.dir
+	if r.files && file != "" {
+		r.dir = filepath.Dir(file)
+	}
+	defer func() { r.loading, r.dir = r.loading[:len(r.loading)-1], dir }()
+	doc, err := parseDocument(file, data, baseHooks())
+	if err != nil {
+		return nil, err
+	}
+	var p *sim.PlatformProfile
+	if err := r.platformHook(doc, doc.root, "", reflect.ValueOf(&p).Elem()); err != nil {
+		doc.fail(doc.root, "", "%v", err)
+	}
+	if len(doc.errs) > 0 {
+		return nil, sortErrors(errors.Join(doc.errs...))
+	}
+	if err := resolveProfileZone(p); err != nil {
+		return nil, doc.at("timezone", err.Error())
+	}
+	if err := p.Validate(); err != nil {
+		return nil, sortErrors(doc.locate(err))
+	}
+	return p, nil
 }
 
 // decodeContract reads a scenario's contract: a name or file (resolved
@@ -217,12 +255,12 @@ func (r *refs) platformHook(d *document, n *yaml.Node, path string, v reflect.Va
 		}
 		bn := n.Content[i+1]
 		if bn.Kind != yaml.ScalarNode || bn.Tag != "!!str" {
-			d.fail(bn, path+".base", "want a profile name (%s), got %s", strings.Join(ProfileNames(), ", "), kindName(bn))
+			d.fail(bn, join(path, "base"), "want a profile name (%s), got %s", strings.Join(ProfileNames(), ", "), kindName(bn))
 			return nil
 		}
 		b, err := r.profile(bn.Value)
 		if err != nil {
-			d.fail(bn, path+".base", "%v", err)
+			d.fail(bn, join(path, "base"), "%v", err)
 			return nil
 		}
 		p, baseSources = b, b.Sources
@@ -232,7 +270,7 @@ func (r *refs) platformHook(d *document, n *yaml.Node, path string, v reflect.Va
 	if tz := p.TimeZone; tz != "" && (p.Location == nil || p.Location.String() != tz) {
 		p.Location = nil
 		if err := resolveProfileZone(p); err != nil {
-			d.fail(n, path+".timezone", "%v", err)
+			d.fail(n, join(path, "timezone"), "%v", err)
 		}
 	}
 	if baseSources != nil {

@@ -56,3 +56,43 @@ func TestReadInput_Unreadable(t *testing.T) {
 		t.Errorf("a 5 MiB file: got %v; want bad input naming the limit", err)
 	}
 }
+
+// A profile file is a whole profile or base (a built-in name or another
+// file, found beside it) plus the fields that differ (scenarios.md), as a
+// scenario's inline platform is; a file's problems come back themselves,
+// each with its line, column and field.
+func TestLoadProfile_FileWithBase(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	taobao, err := scenarios.LoadProfile("taobao")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2 := write("p2.yaml", "name: p2\nbase: taobao\nreply_threshold: 2m\n")
+	got, err := scenarios.LoadProfile(p2)
+	if err != nil {
+		t.Fatalf("a file based on taobao: %v", err)
+	}
+	if got.Name != "p2" || got.ReplyThreshold.Minutes() != 2 || got.BusinessHours != taobao.BusinessHours || got.AnswerThreshold != taobao.AnswerThreshold {
+		t.Errorf("p2: %+v; want taobao with a 2-minute reply threshold", got)
+	}
+	p3 := write("p3.yaml", "name: p3\nbase: p2.yaml\nanswer_threshold: 20s\n")
+	if got, err := scenarios.LoadProfile(p3); err != nil || got.AnswerThreshold.Seconds() != 20 || got.ReplyThreshold.Minutes() != 2 {
+		t.Errorf("a file based on p2.yaml beside it: %+v, %v; want p2 with a 20 s answer threshold", got, err)
+	}
+	bad := write("bad.yaml", "name: bad\nbase: taobao\nreply_threshold: 2\n")
+	if _, err := scenarios.LoadProfile(bad); err == nil || !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), "bad.yaml:3:") ||
+		!strings.Contains(err.Error(), "reply_threshold") {
+		t.Errorf("a bad file: %v; want bad input naming bad.yaml line 3 and reply_threshold", err)
+	}
+	self := write("self.yaml", "name: self\nbase: self.yaml\n")
+	if _, err := scenarios.LoadProfile(self); err == nil {
+		t.Error("a file based on itself loaded; want an error")
+	}
+}
