@@ -778,8 +778,9 @@ func exportCSVError(file string, offset int, err error) error {
 
 var dayForms = []*regexp.Regexp{
 	regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$`),
-	regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日?$`),
-	regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`),
+	// 2026年11月11日, with a time after 日 (spaced or not) or after a space.
+	regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})(?:日(?:\s*\d{1,2}:.*)?|\s+\d{1,2}:.*)?$`),
+	regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})(?:[ T].*)?$`),
 }
 
 // parseDay reads a day as exports write it: 2026-11-11, 2026/11/11,
