@@ -96,3 +96,20 @@ func TestLoadProfile_FileWithBase(t *testing.T) {
 		t.Error("a file based on itself loaded; want an error")
 	}
 }
+
+// scenarios.md: intervals are derived when staffing has none, as when
+// there is no staffing section at all; the rest of the section stands.
+func TestParseScenario_StaffingWithoutIntervals(t *testing.T) {
+	const base = "name: s\nstart: 2026-03-11T00:00\nduration: 24h\nstore: {paid_orders_per_day: 12000, contacts_per_order: 0.15}\n"
+	none, err := scenarios.ParseScenario("none.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	only, err := scenarios.ParseScenario("only.yaml", []byte(base+"staffing: {concurrency: 2}\n"))
+	if err != nil {
+		t.Fatalf("staffing with only a concurrency: %v", err)
+	}
+	if len(only.Staffing.Intervals) != 1 || only.Staffing.Intervals[0] != none.Staffing.Intervals[0] || only.Staffing.Concurrency != 2 {
+		t.Errorf("staffing %+v; want the derived interval %+v and concurrency 2", only.Staffing, none.Staffing.Intervals)
+	}
+}

@@ -263,7 +263,12 @@ func (s *Scenario) Normalize() {
 		s.Outcome = DefaultOutcome()
 	}
 	if s.Staffing == nil {
-		s.Staffing = &Staffing{Intervals: []StaffInterval{{Start: 0, End: MinutesPerDay, Agents: s.offeredAgents()}}}
+		s.Staffing = &Staffing{}
+	}
+	// Derived staffing (scenarios.md): without intervals, also inside a
+	// staffing section that sets only the concurrency or the sweep.
+	if len(s.Staffing.Intervals) == 0 {
+		s.Staffing.Intervals = []StaffInterval{{Start: 0, End: MinutesPerDay, Agents: s.offeredAgents()}}
 	}
 	if s.Staffing.Concurrency == 0 {
 		s.Staffing.Concurrency = min(DefaultConcurrency, len(s.Agent.Capacity))
