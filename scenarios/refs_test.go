@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -111,5 +112,20 @@ func TestParseScenario_StaffingWithoutIntervals(t *testing.T) {
 	}
 	if len(only.Staffing.Intervals) != 1 || only.Staffing.Intervals[0] != none.Staffing.Intervals[0] || only.Staffing.Concurrency != 2 {
 		t.Errorf("staffing %+v; want the derived interval %+v and concurrency 2", only.Staffing, none.Staffing.Intervals)
+	}
+}
+
+// A valid interval's agents are never refused for the sweep derived from
+// them (scenarios.md: agents 0 to 100,000; one mistake, one message).
+func TestParseScenario_DerivedSweepWithinBounds(t *testing.T) {
+	const base = "name: s\nstart: 2026-03-11T00:00\nduration: 24h\nstore: {paid_orders_per_day: 12000, contacts_per_order: 0.15}\n" +
+		"staffing:\n  intervals:\n    - {start: \"00:00\", end: \"24:00\", agents: %d}\n"
+	s, err := scenarios.ParseScenario("big.yaml", []byte(fmt.Sprintf(base, 60000)))
+	if err != nil || s.Staffing.Sweep.Max > 100000 {
+		t.Errorf("60,000 agents: %v, sweep %+v; want accepted, the sweep within 100,000", err, s)
+	}
+	_, err = scenarios.ParseScenario("big.yaml", []byte(fmt.Sprintf(base, 100001)))
+	if err == nil || strings.Count(err.Error(), "\n") != 0 || !strings.Contains(err.Error(), "agents: 100001") {
+		t.Errorf("100,001 agents: %v; want one message, for the agents", err)
 	}
 }

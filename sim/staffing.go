@@ -148,10 +148,12 @@ func (s *Staffing) Scaled(n int) []StaffInterval {
 
 // defaultSweep spans half to twice the peak in about ten steps.
 func defaultSweep(peak int) Sweep {
-	lo := max(1, (peak+1)/2)
-	hi := max(lo+1, 2*peak)
+	// Within the bound of a level: a peak of more than half of it would
+	// otherwise derive a sweep the file never wrote and refuse it.
+	lo := min(max(1, (peak+1)/2), maxAgents)
+	hi := min(max(lo+1, 2*peak), maxAgents)
 	step := max(1, int(math.Ceil(float64(hi-lo)/10)))
-	return Sweep{Min: lo, Max: lo + step*((hi-lo+step-1)/step), Step: step}
+	return Sweep{Min: lo, Max: min(lo+step*((hi-lo+step-1)/step), maxAgents), Step: step}
 }
 
 func (s *Staffing) check(fe *fieldErrors, path string, capacity int) {
