@@ -503,6 +503,7 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 		vals               map[int]cell // by column
 	}
 	var rows []row
+	noDayTold := false // the missing day column, told at the first row
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -593,7 +594,9 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 				continue
 			}
 			ce := cell{v: v}
-			if wc := weightOf[i]; wc >= 0 {
+			// Counts add up (import.md): only rates and times are weighted.
+			counted := k.Unit == sim.UnitCount || k.Unit == sim.UnitCountPerDay
+			if wc := weightOf[i]; wc >= 0 && !counted {
 				w, ok := weights[wc]
 				if !ok && badWeight[wc] {
 					continue
@@ -612,7 +615,9 @@ func ReadExport(file string, data []byte, m *ColumnMap, o ExportOptions) (*Expor
 			rw.period = o.Period
 		case rw.day != "":
 			rw.period = rw.day[:7]
-		case m.Day == "":
+		case m.Day == "" && !noDayTold:
+			// Once, at the first row: it is the file's fault, not each row's.
+			noDayTold = true
 			fail(line, 1, "", "the export has no day column: give the period its rows stand for (--period 2026-11, or trial)")
 		}
 		rows = append(rows, rw)

@@ -181,6 +181,30 @@ func TestReadExport_Errors(t *testing.T) {
 	}
 }
 
+// import.md: a row without its weight is an error for rates and times;
+// counts (timeouts per day) add up and need none. An export without a day
+// column and without --period is told so once, not once per row.
+func TestReadExport_WeightsAndNoDay(t *testing.T) {
+	m := mustMap(t, "name: nd\nagent: 子账号\nweight: 接待人数\nkpis:\n  3分钟回复率: {kpi: reply_rate_3min, unit: \"%\"}\n  超时: {kpi: timeouts_per_day, unit: 次/天}\n")
+	data := "子账号,接待人数,3分钟回复率,超时\na,100,97%,2\nb,,99%,3\nc,,,4\n"
+	_, err := scenarios.ReadExport("nd.csv", []byte(data), m, scenarios.ExportOptions{DailyLimit: -1})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, `nd.csv:3:3: 接待人数: no weight for the 3分钟回复率 of this row ("99%")`) || strings.Contains(msg, "no weight for the 超时") {
+		t.Errorf("error:\n%v\nwant the rate's missing weight, not the count's", err)
+	}
+	if n := strings.Count(msg, "the export has no day column"); n != 1 {
+		t.Errorf("the missing day column told %d times:\n%v\nwant once", n, err)
+	}
+	// With the weight given, the count needs none: the file reads.
+	data = "子账号,接待人数,3分钟回复率,超时\na,100,97%,2\nb,100,99%,3\nc,,,4\n"
+	if _, err := scenarios.ReadExport("nd.csv", []byte(data), m, scenarios.ExportOptions{DailyLimit: -1, Period: "2026-11"}); err != nil {
+		t.Errorf("a count without a weight: %v; want read", err)
+	}
+}
+
 func TestParseColumnMap_Errors(t *testing.T) {
 	for _, tc := range []struct {
 		name, yaml, want string
