@@ -421,8 +421,12 @@ func writePlanTable(w io.Writer, rep *plan.Report, elapsed time.Duration) error 
 		if rep.Meets[i] {
 			meets = "yes"
 		}
-		if l.Verdict == plan.Undecided {
+		// Not settled by its own intervals: say how it was decided.
+		switch l.Verdict {
+		case plan.Undecided:
 			meets += " (undecided)"
+		case plan.Beyond:
+			meets += " (beyond: a level below holds)"
 		}
 		fmt.Fprintf(tw, "%s\t\n", meets)
 	}

@@ -218,3 +218,26 @@ func TestPlan_IndexedJob(t *testing.T) {
 		t.Error("the Indexed Job's merged plan differs from the unsharded plan --json")
 	}
 }
+
+// planning.md: the table's MEETS gives the verdict of a level its own
+// intervals did not settle: undecided, or beyond (a level below holds).
+func TestPlanTable_MeetsSaysHowDecided(t *testing.T) {
+	r := deskdrill(t, append(shardPlan, "--json")...)
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rep); r.code != 0 || err != nil {
+		t.Fatalf("exit %d, %v: %s", r.code, err, r.stderr)
+	}
+	levels := rep["levels"].([]any)
+	meets := rep["meets_risk"].([]any)
+	for i, v := range []string{"undecided", "beyond", "holds"} {
+		levels[i].(map[string]any)["verdict"] = v
+		meets[i] = true
+	}
+	b, _ := json.Marshal(rep)
+	table := planTable(t, string(b))
+	for _, want := range []string{"yes (undecided)", "yes (beyond: a level below holds)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+}
