@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/sim/trial"
+	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/store"
 )
 
@@ -54,5 +57,27 @@ func TestTrialAndEvidence_BadInput(t *testing.T) {
 				t.Errorf("deskdrill %s: exit %d\n%s%s; want %d and %q", strings.Join(tc.args, " "), r.code, r.stdout, r.stderr, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// trial.md: a verdict that is not final says so on every line that
+// carries it, the statement's lines and total among them.
+func TestWriteTrial_ProvisionalLines(t *testing.T) {
+	stmt := &sim.Statement{Contract: "seed-trial", Items: []sim.Item{
+		{Clause: "trial", Kind: "trial", KPI: "satisfaction", Amount: 500000, Reason: "satisfaction 0.85 misses 0.9"},
+		{Clause: "trial", Kind: "trial", KPI: "reply_rate_3min", Amount: 0, Reason: "reply_rate_3min 0.99 meets 0.98"},
+	}, Total: 500000}
+	for _, final := range []bool{false, true} {
+		rep := &web.TrialReport{Scenario: "trial-2w", Status: &trial.Status{Contract: "seed-trial", Zone: "Asia/Shanghai", Days: 14, DaysDone: 3,
+			Verdict: trial.Verdict{Final: final, Outcome: trial.OutcomeRefund, Refund: 500000}, Statement: stmt}}
+		var b strings.Builder
+		if err := writeTrial(&b, rep, "trial.db"); err != nil {
+			t.Fatal(err)
+		}
+		_, lines, _ := strings.Cut(b.String(), "\nstatement (")
+		marked := strings.Count(lines, "(provisional)")
+		if want := map[bool]int{false: 4, true: 0}[final]; marked != want { // the heading, two lines, the total
+			t.Errorf("final %v: %d statement lines marked provisional; want %d:\n%s", final, marked, want, lines)
+		}
 	}
 }

@@ -294,7 +294,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		// On the run's calendar: a real-time run's is today's, from now.
 		cal := web.OnRunCalendar(sc, info.Run)
 		fmt.Fprintf(out, "  a trial of %s (%s to %s): it ends by itself at the scenario's end with its final verdict; Ctrl-C pauses it (serve --resume %d continues)\n",
-			scenarios.FormatDuration(cal.EndTime().Sub(cal.StartTime().Add(info.Run.ClockOffset))), cal.StartTime().Add(info.Run.ClockOffset).Format("2006-01-02 15:04"),
+			// To the minute, as the times beside it.
+			scenarios.FormatDuration(cal.EndTime().Sub(cal.StartTime().Add(info.Run.ClockOffset)).Round(time.Minute)), cal.StartTime().Add(info.Run.ClockOffset).Format("2006-01-02 15:04"),
 			cal.EndTime().Format("2006-01-02 15:04"), id)
 		fmt.Fprintf(out, "  trial day by day: deskdrill trial status --db %s --run %d\n", o.db, id)
 	} else if c := sc.Contract.Contract; c != nil && c.Trial != nil {

@@ -181,14 +181,20 @@ func writeTrial(w io.Writer, rep *web.TrialReport, db string) error {
 		tw.Flush()
 	}
 	if st := s.Statement; st != nil {
-		fmt.Fprintf(w, "\nstatement (contract %s, period trial):\n", st.Contract)
+		// Every line that carries the verdict says when it is not final
+		// (trial.md).
+		mark := ""
+		if !s.Verdict.Final {
+			mark = "  (provisional)"
+		}
+		fmt.Fprintf(w, "\nstatement (contract %s, period trial)%s:\n", st.Contract, mark)
 		// One trial line per gate: named by its KPI.
 		for _, it := range st.Items {
 			name := it.Clause
 			if it.Kind == "trial" && it.KPI != "" {
 				name = it.KPI
 			}
-			fmt.Fprintf(w, "  %-20s %12s  %s\n", name, it.Amount.Grouped(), it.Reason)
+			fmt.Fprintf(w, "  %-20s %12s  %s%s\n", name, it.Amount.Grouped(), it.Reason, mark)
 			if it.Formula != "" {
 				fmt.Fprintf(w, "  %-20s %12s  %s\n", "", "", it.Formula)
 			}
@@ -196,7 +202,7 @@ func writeTrial(w io.Writer, rep *web.TrialReport, db string) error {
 		for _, sk := range st.Skipped {
 			fmt.Fprintf(w, "  not evaluated: %s: %s\n", sk.KPI, sk.Reason)
 		}
-		fmt.Fprintf(w, "  %-20s %12s\n", "total", st.Total.Grouped())
+		fmt.Fprintf(w, "  %-20s %12s%s\n", "total", st.Total.Grouped(), mark)
 	}
 	if len(s.Cuts) > 0 {
 		fmt.Fprintln(w, "\ncuts (buyers waiting or chatting when the run's end or an interruption cut them off):")

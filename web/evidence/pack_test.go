@@ -242,7 +242,8 @@ func TestBuild_Provisional(t *testing.T) {
 	}
 	fs := files(t, p)
 	var stmt struct {
-		Final bool `json:"final"`
+		Final bool              `json:"final"`
+		Items []json.RawMessage `json:"items"`
 	}
 	json.Unmarshal(fs[evidence.StatementJSON], &stmt)
 	var tj struct {
@@ -261,6 +262,14 @@ func TestBuild_Provisional(t *testing.T) {
 	}
 	if !strings.Contains(string(fs[evidence.StatementHTML]), "Provisional verdict") {
 		t.Error("statement.html of a paused trial does not say provisional")
+	}
+	// trial.md: every line that carries the verdict says provisional, the
+	// statement's lines and its total among them.
+	html := string(fs[evidence.StatementHTML])
+	if n, items := strings.Count(html, `provisional 暂定</span><br><code>`), len(stmt.Items); items == 0 || n != items ||
+		!strings.Contains(html, `合计 Total <span class="provisional">provisional 暂定</span>`) {
+		t.Errorf("statement.html marks %d of %d statement lines provisional (and the total: %v); want every one",
+			n, items, strings.Contains(html, `合计 Total <span class="provisional">`))
 	}
 	other, err := st.CreateRun(t.Context(), store.Run{Scenario: "steady-day", Speed: 60, Started: time.Now()})
 	if err != nil {
