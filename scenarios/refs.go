@@ -195,15 +195,19 @@ func (r *refs) parseProfileFile(file string, data []byte) (*sim.PlatformProfile,
 	if err != nil {
 		return nil, err
 	}
+	// A file is a mapping: a bare name or null would make the file a
+	// reference to another profile, or nothing.
+	if doc.root.Kind != yaml.MappingNode {
+		return nil, sortErrors(&FieldError{File: file, Line: doc.root.Line, Column: doc.root.Column,
+			Msg: fmt.Sprintf("want a platform profile (a mapping: its fields, or base and the fields that differ), got %s", kindName(doc.root))})
+	}
+	// platformHook decodes the mapping, base and time zone included.
 	var p *sim.PlatformProfile
 	if err := r.platformHook(doc, doc.root, "", reflect.ValueOf(&p).Elem()); err != nil {
 		doc.fail(doc.root, "", "%v", err)
 	}
 	if len(doc.errs) > 0 {
 		return nil, sortErrors(errors.Join(doc.errs...))
-	}
-	if err := resolveProfileZone(p); err != nil {
-		return nil, doc.at("timezone", err.Error())
 	}
 	if err := p.Validate(); err != nil {
 		return nil, sortErrors(doc.locate(err))

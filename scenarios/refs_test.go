@@ -92,6 +92,11 @@ func TestLoadProfile_FileWithBase(t *testing.T) {
 		!strings.Contains(err.Error(), "reply_threshold") {
 		t.Errorf("a bad file: %v; want bad input naming bad.yaml line 3 and reply_threshold", err)
 	}
+	for _, text := range []string{"~\n", "taobao\n", "- a\n"} {
+		if _, err := scenarios.LoadProfile(write("odd.yaml", text)); err == nil || !errors.Is(err, scenarios.ErrBadInput) || !strings.Contains(err.Error(), "odd.yaml:1:1:") {
+			t.Errorf("a profile file holding %q: %v; want bad input at odd.yaml:1:1 (a profile is a mapping)", text, err)
+		}
+	}
 	self := write("self.yaml", "name: self\nbase: self.yaml\n")
 	if _, err := scenarios.LoadProfile(self); err == nil {
 		t.Error("a file based on itself loaded; want an error")
