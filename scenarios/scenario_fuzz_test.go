@@ -58,6 +58,8 @@ func FuzzParseProfile(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("name: x\nbusiness_hours: 23:00-08:00\nreply_scope: session\nsources: {speed: x}\n"))
+	f.Add([]byte("~\n"))                                          // null: panicked once
+	f.Add([]byte("name: p\nbase: taobao\nreply_threshold: 2m\n")) // base and changes
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := scenarios.ParseProfile("fuzz.yaml", data)
 		badInputOnly(t, err)
