@@ -154,3 +154,37 @@ func BenchmarkCalibrate(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(convs)*b.N)/b.Elapsed().Seconds(), "conversations/s")
 }
+
+// A level of chats without the sample ends the model's capacity curve
+// there, even when a level above has the sample (a curve cannot skip a
+// level); calibration.md says a note names the level left out. Agents
+// holding up to 3 chats on a busy half-day reply about 1,400 times at 2
+// chats and 2,200 at 3, so a minimum of 1,800 leaves capacity[2] short
+// and capacity[3] with its sample.
+func TestCalibrate_CapacityGapIsNoted(t *testing.T) {
+	s, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start, s.Duration = sim.Date(2026, 3, 11, 8, 0), 12*time.Hour
+	s.Agent.Capacity = []float64{1, 1.4, 1.8}
+	f, err := calib.Calibrate(record(t, s, s.Seed), calib.Options{Profile: s.Platform, Workers: runtime.GOMAXPROCS(0), MinN: 1800})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, _ := f.Param("capacity[2]")
+	three, _ := f.Param("capacity[3]")
+	if !two.Insufficient || three.Insufficient {
+		t.Fatalf("the set-up needs capacity[2] short of 1,800 and capacity[3] not: n %d and %d", two.N, three.N)
+	}
+	if !slices.Equal(f.Model.Capacity, []float64{1}) {
+		t.Errorf("model capacity %v; want [1]: the curve stops below the first level without the sample", f.Model.Capacity)
+	}
+	noted := false
+	for _, n := range f.Notes {
+		noted = noted || strings.Contains(n, "capacity[3] has the sample") && strings.Contains(n, "capacity[2] has not")
+	}
+	if !noted {
+		t.Errorf("no note says capacity[3] was left out for capacity[2]'s sample; notes %q", f.Notes)
+	}
+}

@@ -533,6 +533,13 @@ func Calibrate(convs []*sim.Conversation, o Options) (*Fit, error) {
 	for n := 2; n <= fitted; n++ {
 		prm, _ := f.Param(fmt.Sprintf("capacity[%d]", n))
 		if prm.Insufficient {
+			// The curve cannot skip a level: a level above with the
+			// sample is left out, and says why.
+			for m := n + 1; m <= fitted; m++ {
+				if above, _ := f.Param(fmt.Sprintf("capacity[%d]", m)); !above.Insufficient {
+					f.Notes = append(f.Notes, fmt.Sprintf("capacity[%d] has the sample (%d replies) but capacity[%d] has not (%d): the model's curve stops at %d chats, as a curve cannot skip a level", m, above.N, n, prm.N, n-1))
+				}
+			}
 			break
 		}
 		c := min(float64(n), max(prm.Value, capacity[n-2]))
