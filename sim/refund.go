@@ -270,6 +270,7 @@ func (e *evaluator) month(p PeriodKPIs, month time.Time, skipped *[]Skipped) ([]
 		v, ok := p.Values[cl.KPI]
 		if p.Excluded != "" {
 			*skipped = append(*skipped, Skipped{p.Period, cl.ID, cl.KPI, "period excluded: " + p.Excluded})
+			delete(e.streak, cl.ID) // neither met nor missed: the misses around it are not consecutive
 			continue
 		}
 		if !ok {

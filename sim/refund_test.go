@@ -392,6 +392,11 @@ func TestContract_Refund_CurePeriods(t *testing.T) {
 		{"order of rows does not matter", []sim.PeriodKPIs{{Period: "2026-11", Values: miss}, {Period: "2026-10", Values: miss}}, 2200_00},
 		{"a met month resets", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-10", Values: meet}, {Period: "2026-11", Values: miss}}, 0},
 		{"a gap between months resets", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-11", Values: miss}}, 0},
+		{"a missing value resets", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-10", Values: sim.KPIValues{}}, {Period: "2026-11", Values: miss}}, 0},
+		// An excluded month is judged neither met nor missed, as a month
+		// without the value: the misses around it are not consecutive.
+		{"an excluded month resets", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-10", Excluded: "platform_outage"}, {Period: "2026-11", Values: miss}}, 0},
+		{"an excluded month with a miss resets", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-10", Values: miss, Excluded: "platform_outage"}, {Period: "2026-11", Values: miss}}, 0},
 		{"three in a row owe twice", []sim.PeriodKPIs{{Period: "2026-09", Values: miss}, {Period: "2026-10", Values: miss}, {Period: "2026-11", Values: miss}}, 4400_00},
 		{"across a year end", []sim.PeriodKPIs{{Period: "2026-12", Values: miss}, {Period: "2027-01", Values: miss}}, 2200_00},
 	} {
