@@ -405,7 +405,7 @@ func (c *Contract) Validate() error {
 	if t := c.Termination; t != nil {
 		c.checkRatio(&fe, "termination.ratio", t.Ratio)
 		if c.Prepaid <= 0 || c.TermMonths <= 0 {
-			fe.add("termination", "needs prepaid and term_months")
+			fe.add("termination", "needs prepaid and term_months (%s)", c.missingTerms())
 		}
 	}
 	if d := c.Deposit; d != nil {
@@ -430,12 +430,23 @@ func (c *Contract) checkRatio(fe *fieldErrors, path string, v float64) {
 	}
 }
 
+// missingTerms says which of prepaid and term_months the contract lacks.
+func (c *Contract) missingTerms() string {
+	switch {
+	case c.Prepaid <= 0 && c.TermMonths <= 0:
+		return "neither is set"
+	case c.Prepaid <= 0:
+		return "prepaid is not set"
+	}
+	return "term_months is not set"
+}
+
 func (c *Contract) checkRatioSpec(fe *fieldErrors, path string, r Ratio, remainingOK bool) {
 	if r.Remaining {
 		if !remainingOK {
 			fe.add(path, "remaining (the unserved prepaid part) is allowed only in banded and training clauses")
 		} else if c.Prepaid <= 0 || c.TermMonths <= 0 {
-			fe.add(path, "remaining needs prepaid and term_months in the contract")
+			fe.add(path, "remaining needs prepaid and term_months in the contract (%s)", c.missingTerms())
 		}
 		return
 	}
