@@ -58,12 +58,13 @@ var (
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
 		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
-		english:  patterns(`\b(cannot|can'?t|unable to|won'?t be able to) (be )?cancel`),
+		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`),
 		negation: denial,
 	}
 	waitDaysRule = complianceRule{
-		name:     "wait a few more days",
-		terms:    patterns(`再等(等|几天|两天|三天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`, `耐心等待几天`),
+		name: "wait a few more days",
+		terms: patterns(`再(耐心)?(等待|等)(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`,
+			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
 		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of) (more )?days\b`),
 		negation: relief,
 	}

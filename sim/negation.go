@@ -38,6 +38,10 @@ type negation struct {
 	zhAfter, enAfter *regexp.Regexp
 	// zhWithdraw, later in the sentence, withdraws it: "…投诉的，现在不用了".
 	zhWithdraw *regexp.Regexp
+	// zhCond, anchored right after the match, makes the clause a
+	// condition, whose negation does not reach the match: "不加微信就没法
+	// 处理" asks for the contact all the same.
+	zhCond *regexp.Regexp
 }
 
 // The windows before a match a cue must stand in: runes of the compact
@@ -65,6 +69,9 @@ func (n *negation) denies(compact string, cs, ce int, folded string, fs, fe int)
 	}
 	// A question keeps its match: "你以为我不会投诉吗？".
 	if question.MatchString(compact[ce:]) {
+		return false
+	}
+	if n.zhCond != nil && n.zhCond.MatchString(compact[ce:]) {
 		return false
 	}
 	if n.zh != nil && cueBefore(compact, cs, n.zh, n.zhFalse, n.zhKeep, zhCueWindow, true) {
@@ -147,15 +154,28 @@ var (
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `)\b`),
 		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是`),
 		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be)\b`),
-		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说]是$`),
+		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$`),
 		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead)\b|\byou\s*$`),
 	}
 	// promiseDenial adds what the agent cannot do: "不能保证明天到" and
 	// "we can't guarantee it will fit" promise nothing.
 	promiseDenial = &negation{
 		zh:      regexp.MustCompile(denialZh + `|不能|无法|没法|不敢|没办法|不好说|很难`),
-		en:      regexp.MustCompile(`\b(?:` + denialEn + `|can'?t|cannot|unable to|not able to|couldn'?t|won'?t be able to)\b`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|can'?t|cannot|unable to|not able to|couldn'?t|won'?t be able to|there'?s no|there is no|no one can)\b`),
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
+	}
+	// refusal adds declining what the rule forbids: "我们不加微信",
+	// "请勿添加任何人的微信", "我们不提供返现", "没有好评返现这种活动", "we do
+	// not use WeChat". A refusal inside a condition ("不加微信就没法处理",
+	// "if you don't add me on WeChat") refuses nothing.
+	refusal = &negation{
+		zh: regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|不会|不提供|不支持|不允许|不接受|不使用|` +
+			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no|won'?t|will not|cannot|can'?t)\b`),
+		zhFalse: denial.zhFalse,
+		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be|no problem|no worries)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b`),
+		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$|的话|就|才`), enKeep: denial.enKeep,
+		zhCond: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:就|的话|才|否则|不然)`),
 	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
@@ -167,6 +187,6 @@ var (
 )
 
 const (
-	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有`
+	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为`
 	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|nobody said|no one said`
 )
