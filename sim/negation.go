@@ -177,6 +177,15 @@ var (
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$|的话|就|才`), enKeep: denial.enKeep,
 		zhCond: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:就|的话|才|否则|不然)`),
 	}
+	// evidenceWaived: the agent waives the evidence (不需要照片, 照片就不用拍
+	// 了, 视频我们这边看不了, "no need to send a photo"): no request.
+	evidenceWaived = &negation{
+		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|免|不$`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|don'?t (?:have|need) to|won'?t have to|needn'?t|no)\b`),
+		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
+		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,6}?(?:不用|不需要|不必|免了|看不了|没法看|无法查看)`),
+		enAfter: regexp.MustCompile(`^[^,.!?;]{0,12}?\b(?:is not needed|isn'?t needed|not needed|is not necessary|isn'?t necessary)`),
+	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
 	relief = &negation{

@@ -152,6 +152,13 @@ var (
 		name:    "evidence",
 		terms:   patterns(`照片`, `图片`, `拍照`, `拍张`, `拍个`, `拍一下`, `拍一张`, `拍下来`, `视频`, `截图`, `实物图`, `发图`, `上传`, `凭证`, `测量`, `量一下`, `量下`),
 		english: patterns(`\b(photos?|pictures?|pics?|videos?|images?|screenshots?|measure|measurements?)\b`),
+		// Saying one has it, or cannot view it, asks for nothing: "已经
+		// 看到您的照片了" where no photo came is a claim, not a request.
+		except: []string{"看到您的照片", "看到你的照片", "看到照片", "收到您的照片", "收到你的照片", "收到照片", "照片已收到", "照片收到",
+			"看了您的照片", "看过照片", "seen your photo", "got your photo", "received your photo", "seen the photo", "got the photo"},
+		// Waiving it asks for nothing either: "不需要照片", "照片就不用拍了",
+		// "no need to send a photo".
+		negation: evidenceWaived,
 	}}
 	orderNumberWords = []complianceRule{{
 		name:    "order_number",

@@ -293,6 +293,44 @@ func TestScoreConversation_Cases(t *testing.T) {
 			}},
 			true, false, `"再等几天"`,
 		},
+		// Waiving the evidence, or claiming to have seen it, asks for
+		// none (scoring.md Resolution 4: an agent message asking for
+		// photos): a defect refunded so is decided without evidence.
+		{
+			"a defect refunded with the photo waived",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，不需要照片，直接给您退款，今天到账"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a defect refunded with the photo waived after it",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，照片就不用拍了，今天给您退款"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a defect refunded with no need to send a photo",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "The lid is cracked"), agentMsg(5, "Sorry about that. No need to send a photo, refund today."), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a defect refunded on a photo the agent claims to have seen",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，已经看到您的照片了，今天给您退款"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a defect refunded after asking for a photo",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，麻烦拍张照片给我看看，今天处理"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "",
+		},
 		{
 			"an absolute claim before the sale is a hard fail",
 			&sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
