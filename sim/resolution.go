@@ -73,7 +73,7 @@ var moneyOrGoods = []ActionKind{ActRefund, ActCompensate, ActApproveReturn, ActE
 var (
 	// courtesy: greetings, thanks and holding phrases, which answer no
 	// question.
-	courtesyZh = regexp.MustCompile(`您好|你好|亲爱的|亲们|亲|在的|在呢|在哦|在哈|欢迎光临|欢迎|很高兴为您服务|为您服务|请问有什么可以帮(您|你)(的)?|有什么可以帮(您|你)(的)?|有什么需要|请问|稍等(一下)?|请稍等|马上|帮(您|你)查(一下|询)?|查一下|看一下|我看看|好的|收到|谢谢|感谢|不客气|小店|本店|客服|这边|我是|嗯|哦|呢|哈|呀|吗|的|哟|啦|[\p{P}\p{S}\s0-9]`)
+	courtesyZh = regexp.MustCompile(`您好|你好|亲爱的|亲们|亲|在的|在呢|在哦|在哈|欢迎光临|欢迎|很高兴为您服务|为您服务|请问有什么可以帮(您|你)(的)?|有什么可以帮(您|你)(的)?|有什么需要|请问|稍等(一下)?|请稍等|马上|帮(您|你)查(一下|询)?|查一下|看一下|我来看看|我看看|我来查|好的|收到|谢谢|感谢|不客气|小店|本店|客服|这边|我是|嗯|哦|呢|哈|呀|吗|的|哟|啦|[\p{P}\p{S}\s0-9]`)
 	courtesyEn = regexp.MustCompile(`\b(hello|hi|hey|dear|welcome( to (our|the) (store|shop))?|how (can|may) i (help|assist)( you)?( today)?|what can i do for you|thanks?( you)?|one moment( please)?|please wait|let me (check|see|look)|i'?ll (check|look)|sure|ok(ay)?|got it|please|you'?re welcome|sir|madam|customer|there|good (morning|afternoon|evening))\b`)
 	// trackingRe finds courier tracking numbers in the folded text: a
 	// carrier's prefix with digits, or a number named as a tracking
@@ -82,13 +82,22 @@ var (
 	trackingNamed    = regexp.MustCompile(`(?:运单号|快递单号|物流单号|快递号|运单编号|物流编号|tracking (?:number|no\.?|#|code|id))(?:\s*(?:is|是|为|:|：))?\s*([0-9a-z]{8,24})`)
 )
 
+// shortAnswer is a whole answer in a word or two, left when the courtesy
+// is taken out: "有的亲" (有), "有货", "可以的", "是的", "yes".
+var shortAnswer = regexp.MustCompile(`有|没|无货|可以|不行|能|是|会|支持|包邮|现货|缺货|售罄|不` +
+	`|\b(?:yes|yep|yeah|no|nope|available|in stock|out of stock|sold out)\b`)
+
 // Answers reports whether text says more than greetings, thanks and
 // holding phrases: at least four Han characters or three Latin words are
-// left when they are taken out.
+// left when they are taken out, or a short answer (有, 有货, 可以, 是的,
+// "yes", "no").
 func Answers(text string) bool {
 	t := foldText(text)
 	t = courtesyEn.ReplaceAllString(t, " ")
 	t = courtesyZh.ReplaceAllString(t, " ")
+	if shortAnswer.MatchString(t) {
+		return true
+	}
 	han, words := 0, 0
 	for _, f := range strings.Fields(t) {
 		ascii := true

@@ -605,3 +605,24 @@ func TestCaseHits(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswers: a pre-sales answer says more than greetings, thanks and
+// holding phrases (scoring.md, Resolution 2); a short yes or no is an
+// answer ("有的亲", "有货", "是的", "Yes, we do."), a greeting is not.
+func TestAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"有的亲", true}, {"有货", true}, {"有M码的亲", true}, {"有现货", true}, {"亲，有的哦", true},
+		{"是的", true}, {"可以的亲", true}, {"没有了亲", true}, {"Yes, we do.", true}, {"No.", true},
+		{"M码有现货，今天下单明天发", true}, {"It comes in three sizes", true},
+		{"亲，在吗", false}, {"您好，在的，请问有什么可以帮您", false}, {"稍等，我帮您查一下", false},
+		{"Hello, how can I help you?", false}, {"One moment please", false}, {"好的亲", false},
+		{"嗯嗯", false}, {"不客气", false}, {"我来看看", false}, {"Hi there!", false}, {"请稍等哦", false},
+	} {
+		if got := sim.Answers(tc.text); got != tc.want {
+			t.Errorf("Answers(%q) = %v; want %v", tc.text, got, tc.want)
+		}
+	}
+}
