@@ -664,9 +664,14 @@ func (s *scorer) efficiency() {
 	if first < 0 || len(c.Events) == 0 {
 		return
 	}
+	// The close is the agent's close action or the close event, whichever
+	// comes first: the hub's later close event is not the agent's time.
 	end := c.Events[len(c.Events)-1].At
-	if i := firstIndex(c, EventClose); i >= 0 {
-		end = c.Events[i].At
+	for _, e := range c.Events {
+		if s.off.isClose(e) {
+			end = e.At
+			break
+		}
 	}
 	h := end.Sub(c.Events[first].At).Seconds()
 	parH := ParHandleTime.Seconds() * effort

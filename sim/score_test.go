@@ -218,9 +218,9 @@ func TestScoreConversation(t *testing.T) {
 				}
 				c.Events = append(append(c.Events[:9], ev...), tail...)
 			}),
-			// 11 rounds against par 5: 5 × min(1, 6/5); 22m25s from the
-			// first reply to the close against 7m48s: 5 × min(1, ...) = 5.
-			want{90, false, true, []string{"efficiency@-1:11 rounds against a par of 5", "efficiency@-1:handled for 22m25s"}},
+			// 11 rounds against par 5: 5 × min(1, 6/5); 22m15s from the
+			// first reply to the agent's close (10 s before the event) against 7m48s: 5 × min(1, ...) = 5.
+			want{90, false, true, []string{"efficiency@-1:11 rounds against a par of 5", "efficiency@-1:handled for 22m15s"}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -624,5 +624,34 @@ func TestAnswers(t *testing.T) {
 		if got := sim.Answers(tc.text); got != tc.want {
 			t.Errorf("Answers(%q) = %v; want %v", tc.text, got, tc.want)
 		}
+	}
+}
+
+// The handle time runs from the first reply to the close, the agent's
+// close action or the close event, whichever comes first (scoring.md,
+// "Who wrote what"): a close event the hub records minutes after the
+// agent closed costs the agent nothing.
+func TestScoreConversation_HandleTimeEndsAtTheFirstClose(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    *sim.Conversation
+		want float64 // efficiency kept, of 10
+	}{
+		{"agent closes at 50 s, the event at 500 s", &sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
+			custMsg(0, "有M码吗"), agentMsg(10, "有的亲，M码有现货"), agentAct(50, sim.ActClose), sysEvent(500, sim.EventClose),
+		}}, 10},
+		{"the event first, at 50 s", &sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
+			custMsg(0, "有M码吗"), agentMsg(10, "有的亲，M码有现货"), sysEvent(50, sim.EventClose), agentAct(500, sim.ActClose),
+		}}, 10},
+		{"only the event, at 500 s", &sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
+			custMsg(0, "有M码吗"), agentMsg(10, "有的亲，M码有现货"), sysEvent(500, sim.EventClose),
+		}}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.ScoreConversation(tc.c, nil, sim.DefaultScoreWeights())
+			if tc.want >= 0 && s.Efficiency != tc.want || tc.want < 0 && s.Efficiency >= 10 {
+				t.Errorf("efficiency %.2f; want %v (-1: below 10)\n%v", s.Efficiency, tc.want, s.Deductions)
+			}
+		})
 	}
 }
