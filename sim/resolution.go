@@ -432,6 +432,9 @@ func actionFaults(k Case, o Order, acts []act, evidenceBy func(int) bool, end in
 		case k.ID == CasePriceProtection && cur > 0 && cur < price && refunded != price-cur:
 			add(fault{event: lastRefund, share: shareOfAmount, wrong: true,
 				reason: fmt.Sprintf("refunds total %s; price protection refunds the difference %s (%s − %s)", refunded, price-cur, price, cur)})
+		case k.ID == CasePriceProtection && cur >= price:
+			add(fault{event: lastRefund, share: shareOfAmount, wrong: true,
+				reason: fmt.Sprintf("refunds total %s; the current price %s is not below the order price %s: there is no difference to refund", refunded, cur, price)})
 		}
 	}
 

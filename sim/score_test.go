@@ -354,6 +354,13 @@ func TestScoreConversation_Cases(t *testing.T) {
 			true, false, "without first asking for evidence",
 		},
 		{
+			"a price-protection refund when the price went up",
+			&sim.Conversation{Case: sim.CasePriceProtection, Order: sim.Order{Price: 89_00, CurrentPrice: 99_00}, Events: []sim.Event{
+				custMsg(0, "买完就降价了，能退差价吗"), agentMsg(5, "亲，给您退10元，今天到账"), agentAct(6, sim.ActRefund, withAmount(10_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "there is no difference to refund",
+		},
+		{
 			"a partial refund of a not-as-described item",
 			&sim.Conversation{Case: sim.CaseNotAsDescribed, Order: sim.Order{Price: 10000}, Events: []sim.Event{
 				custMsg(0, "和描述完全不一样"), agentMsg(5, "非常抱歉，麻烦发图看一下"), eventBy(30, sim.SenderCustomer, sim.EventEvidence),
