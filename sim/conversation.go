@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -177,6 +178,16 @@ type Order struct {
 	// (space-separated). A tracking number the agent quotes that is
 	// neither here nor in the buyer's words is invented.
 	Tracking string `json:"tracking,omitempty"`
+}
+
+// Signed reports whether the carrier's last status says the parcel was
+// signed for ("signed", "已签收").
+func (o Order) Signed() bool {
+	l := strings.ToLower(o.Logistics)
+	if strings.Contains(l, "unsigned") || strings.Contains(l, "not signed") || strings.Contains(l, "未签收") {
+		return false
+	}
+	return strings.Contains(l, "signed") || strings.Contains(l, "签收")
 }
 
 // Conversation is the record of one customer's chat: who, what order, the

@@ -293,6 +293,11 @@ func actionFaults(k Case, o Order, acts []act, evidenceBy func(int) bool, end in
 	if pol == nil {
 		pol = DefaultMerchantPolicy()
 	}
+	if k.ID == CaseCancelInTransit && o.Signed() {
+		// DOMAIN.md §2 row 2: a parcel signed before it could be
+		// intercepted goes to the return flow.
+		k.Resolutions = append(slices.Clip(k.Resolutions), res(ActApproveReturn))
+	}
 	var fs []fault
 	add := func(f fault) {
 		if off[ruleConditions] && f.share != shareAll && f.share != shareNone {

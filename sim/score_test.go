@@ -353,6 +353,24 @@ func TestScoreConversation_Cases(t *testing.T) {
 			}},
 			true, false, "without first asking for evidence",
 		},
+		// DOMAIN.md §2 row 2: a parcel signed before the intercept goes
+		// to the return flow; in transit, a return is no intercept.
+		{
+			"a cancel in transit signed already goes to the return flow",
+			&sim.Conversation{Case: sim.CaseCancelInTransit, Order: sim.Order{Price: 89_00, Logistics: "signed"}, Events: []sim.Event{
+				custMsg(0, "我不要了，能取消吗"), agentMsg(5, "抱歉，包裹已签收，给您走退货，运费我们承担，收到退货后24小时内退款"),
+				agentAct(6, sim.ActApproveReturn, withPayer(sim.PayerSeller)), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "",
+		},
+		{
+			"a cancel in transit returned instead of intercepted",
+			&sim.Conversation{Case: sim.CaseCancelInTransit, Order: sim.Order{Price: 89_00, Logistics: "in transit"}, Events: []sim.Event{
+				custMsg(0, "我不要了，能取消吗"), agentMsg(5, "好的，给您走退货，运费我们承担，收到退货后24小时内退款"),
+				agentAct(6, sim.ActApproveReturn, withPayer(sim.PayerSeller)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "the case resolves by intercept",
+		},
 		{
 			"a price-protection refund when the price went up",
 			&sim.Conversation{Case: sim.CasePriceProtection, Order: sim.Order{Price: 89_00, CurrentPrice: 99_00}, Events: []sim.Event{
