@@ -95,6 +95,42 @@ func TestEvaluate_BeijingCalendar(t *testing.T) {
 			t.Errorf("%d days; want 3", len(r.Days))
 		}
 	})
+	t.Run("a rating after midnight adds no day", func(t *testing.T) {
+		// One chat on 11 November 22:40–22:45 Beijing with a 4-minute
+		// reply (a timeout); its rating comes at 00:10 on the 12th. The
+		// days run from the first chat to the last chat: one day, so one
+		// timeout per day, and the days list holds that one day.
+		bj := time.FixedZone("", 8*3600)
+		c := closeAction(answered("r1", time.Date(2026, 11, 11, 22, 40, 0, 0, bj), 240))
+		rating := sim.Event{At: time.Date(2026, 11, 12, 0, 10, 0, 0, bj), Sender: sim.SenderCustomer, Kind: sim.EventRating, Rating: 5}
+		c.Events = append(c.Events, rating)
+		r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: taobaoLike()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := r.KPIs["timeouts_per_day"]; v != 1 {
+			t.Errorf("timeouts_per_day = %v; want 1 (one timeout on one day)", v)
+		}
+		if len(r.Days) != 1 || len(r.DaysCounts) != 1 {
+			t.Errorf("%d days (%d counts); want 1", len(r.Days), len(r.DaysCounts))
+		}
+	})
+	t.Run("the days list holds every day of the divisor", func(t *testing.T) {
+		// A chat from 23:50 to 00:20 Beijing: its last message is on the
+		// 12th, so two days, and both are listed though the 12th began
+		// no round.
+		bj := time.FixedZone("", 8*3600)
+		c := closeAction(answered("m1", time.Date(2026, 11, 11, 22, 50, 0, 0, bj), 30))
+		c.Events = append(c.Events[:2], at(time.Date(2026, 11, 12, 0, 20, 0, 0, bj), sim.SenderAgent, sim.EventMessage, "包裹明天上午发出"), c.Events[2])
+		c.Events[3].At = time.Date(2026, 11, 12, 0, 21, 0, 0, bj)
+		r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: taobaoLike()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Days) != 2 || len(r.DaysCounts) != 2 {
+			t.Errorf("%d days (%d counts); want 2", len(r.Days), len(r.DaysCounts))
+		}
+	})
 }
 
 // TestEvaluate_AutoWelcomeIsNotService: a welcome sent automatically from

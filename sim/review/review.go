@@ -289,7 +289,10 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 			start = c.Arrived
 		}
 		for _, e := range c.Events {
-			if e.At.After(end) {
+			// The days run from the first chat to the last chat
+			// (DOMAIN.md §1): its messages, evidence and actions. A
+			// rating or a system event after midnight adds no day.
+			if chatEvent(e) && e.At.After(end) {
 				end = e.At
 			}
 		}
@@ -525,7 +528,11 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
 	perDay := paid / max(1, days)
-	for i, d := range all.Days() {
+	daily := all.Days()
+	for len(daily) < int(days) {
+		daily = append(daily, sim.Counts{}) // a day of the span without a chat of its own
+	}
+	for i, d := range daily {
 		if float64(i) >= days {
 			break
 		}
@@ -569,4 +576,10 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.Statement = st
 	}
 	return r, nil
+}
+
+// chatEvent reports whether e is part of the chat itself: a message,
+// evidence or an action.
+func chatEvent(e sim.Event) bool {
+	return e.Kind == sim.EventMessage || e.Kind == sim.EventEvidence || e.Kind == sim.EventAction
 }
