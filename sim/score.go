@@ -154,8 +154,7 @@ var (
 		english: patterns(`\b(photos?|pictures?|pics?|videos?|images?|screenshots?|measure|measurements?)\b`),
 		// Saying one has it, or cannot view it, asks for nothing: "已经
 		// 看到您的照片了" where no photo came is a claim, not a request.
-		except: []string{"看到您的照片", "看到你的照片", "看到照片", "收到您的照片", "收到你的照片", "收到照片", "照片已收到", "照片收到",
-			"看了您的照片", "看过照片", "seen your photo", "got your photo", "received your photo", "seen the photo", "got the photo"},
+		except: evidenceReceived(),
 		// Waiving it asks for nothing either: "不需要照片", "照片就不用拍了",
 		// "no need to send a photo".
 		negation: evidenceWaived,
@@ -175,6 +174,40 @@ var (
 
 func says(rules []complianceRule, text string) bool {
 	return text != "" && len(scanRules(rules, text)) > 0
+}
+
+// evidenceReceived lists the ways of saying the evidence is here: 收到视频,
+// 看到您的照片, 照片已收到, "got your photo".
+func evidenceReceived() []string {
+	var out []string
+	for _, w := range []string{"照片", "图片", "视频", "截图", "凭证"} {
+		for _, v := range []string{"收到", "看到", "看了", "看过"} {
+			out = append(out, v+w, v+"您的"+w, v+"你的"+w, v+"您发的"+w)
+		}
+		out = append(out, w+"已收到", w+"收到", w+"已经收到")
+	}
+	for _, w := range []string{"photo", "picture", "video", "screenshot"} {
+		for _, v := range []string{"seen your", "got your", "received your", "seen the", "got the", "received the", "thanks for the", "thank you for the"} {
+			out = append(out, v+" "+w)
+		}
+	}
+	return out
+}
+
+// asksForEvidence reports whether a clause of text asks for evidence:
+// names photos, video or measurements and asks ("麻烦再拍一张照片", "could
+// you send a photo?"). "收到视频，请问您用的是哪个插座？" asks about something
+// else.
+func asksForEvidence(text string) bool {
+	start := 0
+	for _, l := range clauseEnd.FindAllStringIndex(text+"\n", -1) {
+		clause := text[start:min(l[1], len(text))]
+		start = l[1]
+		if says(evidenceWords, clause) && says(askWords, clause) {
+			return true
+		}
+	}
+	return false
 }
 
 // withTextEvidence returns acts with a request_evidence added when the
@@ -591,7 +624,7 @@ func (s *scorer) knownNumbers() string {
 func (s *scorer) communication() {
 	c, wm := s.c, s.w[iComm]
 	apologised, timed := false, false
-	given := -1
+	given, sent := -1, -1
 	replies := map[string]int{}
 	repeats, firstRepeat := 0, -1
 	lang := c.BuyerLang()
@@ -600,6 +633,12 @@ func (s *scorer) communication() {
 		if given < 0 && e.Sender == SenderCustomer && (e.Kind == EventMessage || e.Kind == EventEvidence) &&
 			(len(c.Order.ID) >= 4 && strings.Contains(e.Text, c.Order.ID) || longDigits.MatchString(e.Text)) {
 			given = i
+		}
+		if sent < 0 && e.Sender == SenderCustomer && e.Kind == EventEvidence {
+			sent = i
+		}
+		if sent >= 0 && s.off.byAgent(e) && e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActRequestEvidence {
+			s.deduct(iComm, shareAskTwice*wm, i, "asked for evidence again (request_evidence); the buyer sent it at %s", s.at(sent))
 		}
 		if !s.off.byAgent(e) || e.Kind != EventMessage || e.Text == "" {
 			continue
@@ -617,6 +656,9 @@ func (s *scorer) communication() {
 		timed = timed || says(timeWords, e.Text)
 		if given >= 0 && says(orderNumberWords, e.Text) && says(askWords, e.Text) {
 			s.deduct(iComm, shareAskTwice*wm, i, "asked for the order number again; the buyer gave it at %s", s.at(given))
+		}
+		if sent >= 0 && asksForEvidence(e.Text) {
+			s.deduct(iComm, shareAskTwice*wm, i, "asked for evidence again; the buyer sent it at %s", s.at(sent))
 		}
 		if t := strings.TrimSpace(e.Text); len([]rune(t)) >= 8 {
 			replies[t]++

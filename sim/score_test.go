@@ -371,6 +371,16 @@ func TestScoreConversation_Cases(t *testing.T) {
 			}},
 			false, false, "the case resolves by intercept",
 		},
+		// DOMAIN.md §4: no asking twice for given facts; a photo the
+		// buyer sent is one.
+		{
+			"asking for the photo again after the buyer sent it",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，麻烦拍张照片给我看看"), eventBy(30, sim.SenderCustomer, sim.EventEvidence),
+				agentMsg(40, "麻烦再拍一张照片发一下"), agentMsg(45, "给您退款，今天到账"), agentAct(46, sim.ActRefund, withAmount(89_00)), sysEvent(60, sim.EventClose),
+			}},
+			false, true, "asked for evidence again",
+		},
 		{
 			"a price-protection refund when the price went up",
 			&sim.Conversation{Case: sim.CasePriceProtection, Order: sim.Order{Price: 89_00, CurrentPrice: 99_00}, Events: []sim.Event{
