@@ -245,6 +245,29 @@ func TestParseContract_ReportsEveryProblem(t *testing.T) {
 
 // A duplicated field, a wrong type and an unknown KPI id used to hide every
 // later problem of the file (issue "Judging you can trust", item 5).
+// A target that does not decode is reported once: the bands are not
+// measured against a zero target it never had.
+func TestParseContract_NoFollowOnOfAFailedTarget(t *testing.T) {
+	got := errorLines(t, `name: t
+monthly_fee: 100
+clauses:
+  - id: s
+    kind: banded
+    kpi: satisfaction
+    target: "high"
+    bands: [{to: 0.9, ratio: 0.5}]
+  - id: d
+    kind: banded
+    kpi: dispute_refund_rate
+    target: 0.02
+    bands: [{from: 0.03, ratio: 0.5}]
+`)
+	wantLines(t, got, []string{
+		`7:13: clauses[0].target: want a number, got the text "high"`,
+		"13:20: clauses[1].bands[0].from: 0.03: the first band must start at the target 0.02 (add a band with ratio 0 for a tolerance zone)",
+	})
+}
+
 func TestParseContract_ReportsProblemsAfterDecodingErrors(t *testing.T) {
 	got := errorLines(t, `name: all-at-once
 monthly_fee: 10000

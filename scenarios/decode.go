@@ -390,12 +390,34 @@ func (d *document) beyond(decoded []error, err error) []error {
 	var out []error
 	for _, e := range unjoin(d.locate(err)) {
 		var fe *FieldError
-		if errors.As(e, &fe) && overlaps(decoded, fe.Field) {
+		if errors.As(e, &fe) && (overlaps(decoded, fe.Field) || namesFailed(decoded, fe)) {
 			continue
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// namesFailed reports whether fe, at a sibling of a field that failed to
+// decode (or under one), speaks of that field by name: "the first band
+// must start at the target 0" after target failed repeats the failure.
+func namesFailed(decoded []error, fe *FieldError) bool {
+	for _, e := range decoded {
+		var de *FieldError
+		if !errors.As(e, &de) || de.Field == "" {
+			continue
+		}
+		parent := parentPath(de.Field)
+		name := strings.TrimLeft(de.Field[len(parent):], ".")
+		if name == "" || strings.HasPrefix(name, "[") {
+			continue
+		}
+		if (parent == "" || strings.HasPrefix(fe.Field, parent+".") || strings.HasPrefix(fe.Field, parent+"[")) &&
+			strings.Contains(fe.Msg, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxErrors is the most problems reported for one file; a file with more
