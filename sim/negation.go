@@ -153,7 +153,7 @@ var (
 		zh:      regexp.MustCompile(denialZh),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `)\b`),
 		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是`),
-		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be)\b`),
+		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$`),
 		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead)\b|\byou\s*$`),
 	}
@@ -173,7 +173,7 @@ var (
 			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以`),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no|won'?t|will not|cannot|can'?t)\b`),
 		zhFalse: denial.zhFalse,
-		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be|no problem|no worries)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b`),
+		enFalse: regexp.MustCompile(`\b(?:why not|why don'?t|why do not|if not|or not|not only|not just|don'?t be|do not be|no problem|no worries)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$|的话|就|才`), enKeep: denial.enKeep,
 		zhCond: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:就|的话|才|否则|不然)`),
 	}
@@ -194,6 +194,11 @@ var (
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
 	}
 )
+
+// enNegQuestion is a clause that opens as a negative question, with or
+// without its question mark: "isn't this your fault", "don't you think
+// it's your fault". Its "not" asks, it denies nothing.
+const enNegQuestion = `^\s*(?:isn'?t|aren'?t|wasn'?t|weren'?t|didn'?t|doesn'?t|don'?t|won'?t|can'?t|couldn'?t|shouldn'?t)\s+(?:it|this|that|you|they|he|she|there|we)\b`
 
 const (
 	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为`
