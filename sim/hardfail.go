@@ -71,8 +71,10 @@ var (
 	returnFirstRule = complianceRule{
 		name: "making the buyer return the wrong item first",
 		terms: patterns(`先(把|将)?`+near(8)+`(寄回|退回|寄过来|寄给我们|退回来|发回)`,
+			`(等|待)(您|你)?`+near(4)+`(寄回|退回|寄回来|退回来|发回)(后|以后|之后|来)?`+near(6)+`(再|才)(发|补发|寄|换)`,
 			`(收到|签收)`+near(6)+`(退货|退回|寄回|原件|错发|退件)`+near(6)+`(再|才)`+near(4)+`(发|补发|寄|换|退)`),
 		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
+			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back first\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
 			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
 		negation: relief,
 	}

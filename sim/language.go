@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -48,6 +49,9 @@ func TextLang(s string) Lang {
 		}
 	}
 	endWord()
+	if han == 0 && loneAnswerEn.MatchString(s) {
+		return LangEn // "Yes." answers in English, though one word
+	}
 	switch {
 	case han > words:
 		return LangZh
@@ -84,3 +88,6 @@ func (c *Conversation) BuyerLang() Lang {
 	}
 	return first
 }
+
+// loneAnswerEn is an English yes or no on its own.
+var loneAnswerEn = regexp.MustCompile(`(?i)^\s*(?:yes|yep|yeah|no|nope)\s*[.!]*\s*$`)

@@ -42,6 +42,10 @@ type negation struct {
 	// condition, whose negation does not reach the match: "不加微信就没法
 	// 处理" asks for the contact all the same.
 	zhCond *regexp.Regexp
+	// enCond, anchored right after the match in the folded text, makes
+	// the negation before it conditional: "we don't use WeChat unless
+	// you prefer it".
+	enCond *regexp.Regexp
 }
 
 // The windows before a match a cue must stand in: runes of the compact
@@ -72,6 +76,9 @@ func (n *negation) denies(compact string, cs, ce int, folded string, fs, fe int)
 		return false
 	}
 	if n.zhCond != nil && n.zhCond.MatchString(compact[ce:]) {
+		return false
+	}
+	if n.enCond != nil && n.enCond.MatchString(folded[fe:]) {
 		return false
 	}
 	if n.zh != nil && cueBefore(compact, cs, n.zh, n.zhFalse, n.zhKeep, zhCueWindow, true) {
@@ -152,8 +159,8 @@ var (
 	denial = &negation{
 		zh:      regexp.MustCompile(denialZh),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `)\b`),
-		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是`),
-		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be)\b|` + enNegQuestion),
+		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是|` + asideZh),
+		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be|` + asideEn + `)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$`),
 		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead)\b|\byou\s*$`),
 	}
@@ -170,20 +177,24 @@ var (
 	// "if you don't add me on WeChat") refuses nothing.
 	refusal = &negation{
 		zh: regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|不会|不提供|不支持|不允许|不接受|不使用|` +
-			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以`),
+			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以|不私下|不单独|不额外|不另外`),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no|won'?t|will not|cannot|can'?t)\b`),
 		zhFalse: denial.zhFalse,
-		enFalse: regexp.MustCompile(`\b(?:why not|why don'?t|why do not|if not|or not|not only|not just|don'?t be|do not be|no problem|no worries)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b|` + enNegQuestion),
+		enFalse: regexp.MustCompile(`\b(?:why not|why don'?t|why do not|if not|or not|not only|not just|don'?t be|do not be|` + asideEn + `)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$|的话|就|才`), enKeep: denial.enKeep,
 		zhCond: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:就|的话|才|否则|不然)`),
+		enCond: regexp.MustCompile(`^[^,.!?;]{0,30}?\b(?:unless|except|if you)\b`),
 	}
 	// evidenceWaived: the agent waives the evidence (不需要照片, 照片就不用拍
 	// 了, 视频我们这边看不了, "no need to send a photo"): no request.
 	evidenceWaived = &negation{
-		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|免|不$`),
-		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|don'?t (?:have|need) to|won'?t have to|needn'?t|no)\b`),
+		zh: regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|免|不$`),
+		en: regexp.MustCompile(`\b(?:` + denialEn + `|no need to|don'?t (?:have|need) to|won'?t have to|needn'?t|no` +
+			`|already (?:have|got|received|saw|seen)|(?:have|'ve) (?:seen|received|got))\b`),
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
-		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,6}?(?:不用|不需要|不必|免了|看不了|没法看|无法查看)`),
+		// After it: waived (照片就不用拍了), unviewable (视频我们这边看不了), or
+		// said to be here (照片我这边已经收到了, 您的照片我看过了).
+		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:不用|不需要|不必|免了|看不了|没法看|无法查看|已经收到|已收到|收到了|看过了|看到了|看过|看了)`),
 		enAfter: regexp.MustCompile(`^[^,.!?;]{0,12}?\b(?:is not needed|isn'?t needed|not needed|is not necessary|isn'?t necessary)`),
 	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
@@ -199,6 +210,14 @@ var (
 // without its question mark: "isn't this your fault", "don't you think
 // it's your fault". Its "not" asks, it denies nothing.
 const enNegQuestion = `^\s*(?:isn'?t|aren'?t|wasn'?t|weren'?t|didn'?t|doesn'?t|don'?t|won'?t|can'?t|couldn'?t|shouldn'?t)\s+(?:it|this|that|you|they|he|she|there|we)\b`
+
+// asideZh and asideEn are negations about something else, which take
+// back nothing that follows: 不用担心, 不要忘了, "don't hesitate", "no
+// worries".
+const (
+	asideZh = `不用担心|不要担心|别担心|不必担心|不用急|不着急|不用谢|不客气|不要忘记|不要忘了|别忘了|不好意思|不会亏待|没关系|没事|没问题|不麻烦`
+	asideEn = `don'?t worry|do not worry|no need to worry|not to worry|don'?t hesitate|do not hesitate|don'?t forget|do not forget|never mind|no worries|no problem`
+)
 
 const (
 	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为`

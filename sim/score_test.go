@@ -325,6 +325,27 @@ func TestScoreConversation_Cases(t *testing.T) {
 			false, false, "before obtaining the evidence",
 		},
 		{
+			"a defect refunded on a photo the agent says it received",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，照片我这边已经收到了，今天给您退款"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a defect refunded on a photo the agent says it has seen",
+			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "The lid is cracked"), agentMsg(5, "So sorry! I already have your photo, refund today."), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "before obtaining the evidence",
+		},
+		{
+			"a pre-sales question answered with a lone yes",
+			&sim.Conversation{Case: sim.CasePresalesQuestion, Presales: true, Events: []sim.Event{
+				custMsg(0, "Do you have this in size M?"), agentMsg(5, "Yes."), agentAct(6, sim.ActClose), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "",
+		},
+		{
 			"a defect refunded after asking for a photo",
 			&sim.Conversation{Case: sim.CaseQualityDefect, Order: sim.Order{Price: 89_00}, Events: []sim.Event{
 				custMsg(0, "杯盖裂了"), agentMsg(5, "非常抱歉，麻烦拍张照片给我看看，今天处理"), agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
@@ -543,6 +564,22 @@ func TestComplianceHits(t *testing.T) {
 		{"Don't you think it's your fault", []string{"!insult:your fault"}},
 		{"Don't worry, it's not your fault", nil},
 		{"Why don't you add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
+		// A negation about something else takes nothing back (a second
+		// black-box check): 不用担心, "don't hesitate", 不要忘了.
+		{"不用担心好评返现5元", []string{"!private_cashback:好评返"}},
+		{"放心不会亏待您好评返现5元", []string{"!private_cashback:好评返"}},
+		{"不用谢私下补偿您5元", []string{"!off_platform_contact:私下", "!private_cashback:私下补偿"}},
+		{"不用担心我们的微信是kf8888", []string{"!off_platform_contact:微信"}},
+		{"不要忘了加我微信kf8888", []string{"!off_platform_contact:加我", "!off_platform_contact:微信"}},
+		{"不要忘记删差评", []string{"!review_manipulation:删差评"}},
+		{"Do not worry add me on WeChat kf8888", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
+		{"Don't hesitate to add me on WeChat: kf8888", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
+		{"Don't forget to change your review after the refund.", []string{"!review_manipulation:change your review"}},
+		{"Don't forget to leave a 5-star review for cash back!", []string{"!private_cashback:cash back"}},
+		{"We don't use WeChat unless you prefer it", []string{"!off_platform_contact:wechat"}},
+		// Declining with a word between: 不私下返现.
+		{"我们不私下返现", nil},
+		{"我们不加微信，也不私下返现", nil},
 		{"Don't you want to add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
 		{"It's not the courier's fault, it's your fault", []string{"!insult:your fault"}},
 		{"It's not the courier but your fault", []string{"!insult:your fault"}},
@@ -636,6 +673,10 @@ func TestCaseHits(t *testing.T) {
 		{sim.CaseNoReasonReturn, "必须说明原因才能退", []string{"demanding a reason:必须说明原因"}},
 		{sim.CaseWrongItem, "不用先寄回，我们直接补发", nil},
 		{sim.CaseWrongItem, "先把错的寄回来", []string{"making the buyer return the wrong item first:先把错的寄回"}},
+		{sim.CaseWrongItem, "Please send the pink one back first, then we'll ship the blue one", []string{"making the buyer return the wrong item first:send the pink one back first"}},
+		{sim.CaseWrongItem, "Please return the wrong mug first; we'll ship the blue one", []string{"making the buyer return the wrong item first:return the wrong mug first"}},
+		{sim.CaseWrongItem, "收到，等您寄回后我们再补发蓝色的", []string{"making the buyer return the wrong item first:等您寄回后我们再补发"}},
+		{sim.CaseWrongItem, "不用寄回，我们直接补发蓝色的", nil},
 		{sim.CaseNoReasonReturn, "不是不能退，是要在7天内申请", nil},
 		{sim.CasePresalesQuestion, "不敢保证合身，建议参考尺码表", nil},
 		{sim.CasePresalesQuestion, "保证合身", []string{"guaranteeing fit:保证合身"}},
@@ -658,6 +699,12 @@ func TestAnswers(t *testing.T) {
 		{"是的", true}, {"可以的亲", true}, {"没有了亲", true}, {"Yes, we do.", true}, {"No.", true},
 		{"M码有现货，今天下单明天发", true}, {"It comes in three sizes", true},
 		{"亲，在吗", false}, {"您好，在的，请问有什么可以帮您", false}, {"稍等，我帮您查一下", false},
+		{"亲，好的呢，马上为您查询哦", false}, {"亲亲，在的哦，马上帮您看看", false}, {"亲，请稍候，正在为您查询", false},
+		{"亲，马上帮您确认一下", false}, {"亲亲，这边帮您查询一下库存哦", false}, {"亲，您稍等，客服正在查询中", false},
+		{"马上会为您查询", false}, {"不知道", false}, {"不清楚", false},
+		{"Thanks for your question, one moment please.", false}, {"Thanks for reaching out!", false},
+		{"Thank you for your message, please hold on.", false}, {"Let me check that for you.", false}, {"Hi! Sure, give me a sec.", false},
+		{"yes", true}, {"Nope.", true},
 		{"Hello, how can I help you?", false}, {"One moment please", false}, {"好的亲", false},
 		{"嗯嗯", false}, {"不客气", false}, {"我来看看", false}, {"Hi there!", false}, {"请稍等哦", false},
 	} {
