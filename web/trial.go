@@ -13,6 +13,7 @@ import (
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/review"
 	"github.com/deskdrill/deskdrill/sim/trial"
+	"github.com/deskdrill/deskdrill/trainer"
 	"github.com/deskdrill/deskdrill/web/store"
 )
 
@@ -66,6 +67,22 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 	recorded, err := st.Sources(ctx, run.ID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(recorded) == 0 && strings.HasPrefix(run.Scenario, "exam:") {
+		// A sitting is played under its exam, saved by version.
+		sit, err := st.SittingOf(ctx, run.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %d: its sitting: %w", run.ID, err)
+		}
+		src, err := st.ExamOf(ctx, sit.ExamVersion)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %d: its exam %s: %w", run.ID, sit.Exam, err)
+		}
+		e, err := trainer.ParseExam("exam "+src.Name, src.Source)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run %d: its exam %s: %w", run.ID, sit.Exam, err)
+		}
+		return examScenario(e, run.Started), nil, nil
 	}
 	if len(recorded) == 0 {
 		sc, srcs, err := scenarios.LoadScenarioSources(run.Scenario)
@@ -436,4 +453,16 @@ func unwrittenNote(st store.Stats) string {
 	}
 	return fmt.Sprintf("%s %d rows of this run's server were not written (%d dropped with the write queue full, %d refused by the database, %d lost to failed commits): the verdict was judged from the rows written and may be wrong",
 		unwrittenPrefix, n, st.Dropped, st.Rejected, st.Lost)
+}
+
+// examScenario is the scenario a sitting of e plays under, from start: the
+// exam's platform profile and concurrency, one agent (the candidate).
+func examScenario(e *trainer.Exam, start time.Time) *sim.Scenario {
+	sc := sim.NewScenario()
+	local := start.In(e.Profile.Zone())
+	sc.Name, sc.Platform = "exam:"+e.Name, e.Profile
+	sc.Start = sim.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute())
+	sc.Location = e.Profile.Zone()
+	sc.Staffing = &sim.Staffing{Concurrency: e.Concurrency, Intervals: []sim.StaffInterval{{Start: 0, End: sim.MinutesPerDay, Agents: 1}}}
+	return sc
 }

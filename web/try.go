@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/deskdrill/deskdrill/bench/bot"
-	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/trainer"
 	"github.com/deskdrill/deskdrill/web/store"
 )
@@ -106,12 +105,7 @@ func TryExams(ctx context.Context, cfg TryConfig) ([]trainer.Card, error) {
 	}()
 	srv.SetLoopback("ws://" + ln.Addr().String())
 
-	sc := sim.NewScenario()
-	local := exam0.In(e.Profile.Zone())
-	sc.Name, sc.Platform = "exam:"+e.Name, e.Profile
-	sc.Start = sim.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute())
-	sc.Location = e.Profile.Zone()
-	sc.Staffing = &sim.Staffing{Concurrency: e.Concurrency, Intervals: []sim.StaffInterval{{Start: 0, End: sim.MinutesPerDay, Agents: 1}}}
+	sc := examScenario(e, exam0)
 	if _, err := srv.Start(ctx, RunConfig{Scenario: sc, Customers: "external", Speed: 1}); err != nil {
 		return nil, fmt.Errorf("try exam: %w", err)
 	}

@@ -52,6 +52,14 @@ func TestTryExam(t *testing.T) {
 	if len(good.Items) != len(e.Items) || good.ExamVersion != e.Version {
 		t.Errorf("card of %d items, version %s", len(good.Items), good.ExamVersion)
 	}
+	// A sitting is recorded like a run, so deskdrill report works on it
+	// (exams.md): its scenario is its exam's.
+	run, rv, err := web.ReviewRun(t.Context(), st, good.Run, nil)
+	if err != nil {
+		t.Errorf("review of the sitting's run %d: %v", good.Run, err)
+	} else if rv.Conversations != len(good.Items) || run.Scenario != "exam:"+e.Name {
+		t.Errorf("review of run %d (%s): %d conversations; want %d", good.Run, run.Scenario, rv.Conversations, len(good.Items))
+	}
 	bad := try(0, 7)
 	if bad.Passed {
 		t.Errorf("a bot of skill 0 passed: score %v", bad.Score)
