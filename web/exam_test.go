@@ -375,3 +375,76 @@ func TestServer_ExamSummaryHidesEscalations(t *testing.T) {
 		t.Errorf("no must_escalate gate among %+v", x.Exam.Pass)
 	}
 }
+
+// oneAtATime: the candidate holds one chat; the second customer arrives
+// while the first is held and waits in the queue.
+const oneAtATime = `name: one-at-a-time
+time_limit: 1m
+concurrency: 1
+items:
+  - id: first
+    case: presales_question
+    arrive: 0s
+    order: {id: "4021118890012300911", product: 连衣裙, price: 199}
+    open: 这条裙子有M码吗？
+  - id: second
+    case: presales_question
+    arrive: 20s
+    order: {id: "4021118890012300912", product: 衬衫, price: 129}
+    open: 这件衬衫有白色吗？
+`
+
+// TestServer_SittingTimeUpHandsOutNoOne: when the time is up, a customer
+// still queued is not handed to the candidate as the held one leaves
+// (exams.md, time_limit); it arrived, so it is scored as a chat never
+// answered.
+func TestServer_SittingTimeUpHandsOutNoOne(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	ctx := t.Context()
+	e, err := trainer.ParseExam("one.yaml", []byte(oneAtATime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(oneAtATime), "k2", []string{"李雷"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 30×: the second customer comes after 0.67 s, the time is up at 2 s.
+	info, err := l.srv.StartSitting(ctx, web.SittingConfig{Exam: e, Candidate: "李雷", Cohort: "k2", Token: invs[0].TokenID, Speed: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// The candidate takes the first chat and never answers; it reads
+	// until the sitting closes the connection.
+	assigned := 0
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var f protocol.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			break
+		}
+		if f.Type == protocol.TypeAssign {
+			assigned++
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	card, err := l.srv.WaitSitting(wctx, info.ID)
+	if err != nil {
+		t.Fatalf("sitting %d: %v", info.ID, err)
+	}
+	if assigned != 1 {
+		t.Errorf("the candidate was handed %d chats; want 1 (the queued one is not handed over as the time runs out)", assigned)
+	}
+	// It arrived, so it is reached and scored as a chat never answered.
+	for _, it := range card.Items {
+		if it.Item == "second" && !it.Reached {
+			t.Errorf("item second: reached %v; want reached (it arrived)", it.Reached)
+		}
+	}
+}

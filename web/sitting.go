@@ -240,9 +240,17 @@ func (s *Server) StartSitting(ctx context.Context, cfg SittingConfig) (SittingIn
 	reg.customers[st.custTok] = st
 	reg.mu.Unlock()
 
+	// When the time is up (or the sitting is cut), the pool first stops
+	// handing out customers, then the customers leave: one leaving must
+	// not free the candidate for a queued one at the last instant.
 	limit := time.Duration(float64(e.TimeLimit) / cfg.Speed)
-	work, cancel := context.WithTimeout(context.Background(), limit)
-	st.cancel = cancel
+	work, cancel := context.WithCancel(context.Background())
+	st.cancel = func() {
+		lr.hub.HoldPool(st.pool)
+		cancel()
+	}
+	timeUp := time.AfterFunc(limit, st.cancel)
+	context.AfterFunc(work, func() { timeUp.Stop() })
 	for i := range e.Items {
 		st.work.Add(1)
 		go func() {

@@ -272,6 +272,8 @@ type pool struct {
 	told [2]int
 	// lengths is the queue lengths packed as waiting<<32 | escalated.
 	lengths atomic.Uint64
+	// held: the pool assigns no one any more (HoldPool).
+	held bool
 }
 
 func newPool(cfg Pool) *pool { return &pool{cfg: cfg, agents: map[string]*agent{}} }
@@ -315,6 +317,18 @@ func (h *Hub) RemovePool(id, reason string) {
 	}
 	for _, a := range p.agents {
 		a.grace.stop()
+	}
+}
+
+// HoldPool stops pool id handing out customers: those waiting stay
+// waiting. A sitting holds its pool when its time is up, so that a
+// customer queued behind one who leaves is not handed to the candidate
+// at the instant the sitting ends.
+func (h *Hub) HoldPool(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if p := h.pools[id]; p != nil && p != h.main {
+		p.held = true
 	}
 }
 

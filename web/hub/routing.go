@@ -163,6 +163,9 @@ func (h *Hub) pick(p *pool, role string) *agent {
 // dispatch assigns p's waiting customers while its agents are free: the
 // queue to agents, the escalations to supervisors.
 func (h *Hub) dispatch(p *pool) {
+	if p.held {
+		return
+	}
 	changed := false
 	for len(p.queue) > 0 {
 		a := h.pick(p, "agent")
