@@ -106,8 +106,16 @@ func runErlang(c *cobra.Command, o erlangOptions) error {
 	switch {
 	case solving && c.Flags().Changed("agents"):
 		return usage("give --agents (evaluate) or --solve-sl (find the agents), not both")
+	case !solving && !c.Flags().Changed("agents"):
+		return usage("give --agents N (evaluate) or --solve-sl SL (find the agents)")
 	case !solving && o.agents < 1:
 		return usage("--agents %d: want at least 1 (or --solve-sl to find the number)", o.agents)
+	case solving && o.solveSL >= 1:
+		return usage("--solve-sl %v: want a share below 1 such as 0.8 (no finite staffing answers every buyer within --target)", o.solveSL)
+	case solving && c.Flags().Changed("max-abandon") && o.maxAbandon == 0:
+		return usage("--max-abandon 0: want a share above 0 such as 0.05 (leave it out for no limit)")
+	case solving && c.Flags().Changed("max-occupancy") && o.maxOcc == 0:
+		return usage("--max-occupancy 0: want a share above 0 such as 0.85 (leave it out for no limit)")
 	case !solving && (c.Flags().Changed("max-abandon") || c.Flags().Changed("max-occupancy")):
 		return usage("--max-abandon and --max-occupancy constrain --solve-sl")
 	}

@@ -114,7 +114,7 @@ The report prints its seed; the same seed gives the same report.`,
 	intFlag(f, &o.reps, "reps", 0, "exactly N replications per level (default: adaptive, 10 to --max-reps)", 1, 100_000, "a whole number of replications from 1 to 100000 such as 100")
 	intFlag(f, &o.maxReps, "max-reps", plan.DefaultMaxReps, "adaptive replications: the most per level", plan.DefaultMinReps, 100_000,
 		"a whole number of replications from 10 to 100000 such as 400")
-	seedFlag(f, &o.seed, "root seed (default: a random one, printed)")
+	seedFlag(f, &o.seed, "root seed (default: the scenario file's seed, else a random one, printed)")
 	o.risk, _ = plan.ParseRisk(defaultRisk)
 	varFlag(f, &o.risk, "risk", "METRIC<=VALUE", "risk target: METRIC OP VALUE[, ...]", parseRisk, plan.Risk.String)
 	varFlag(f, &o.agentCost, "agent-cost", "COST/day", "cost of one agent, such as 300/day", parseCost, func(v float64) string {
@@ -201,7 +201,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 		case o.reps == 0:
 			return usage("--shard %s needs a fixed --reps: adaptive replications decide how many to run from all of them, which one shard cannot see", o.shard)
 		case !c.Flags().Changed("seed"):
-			return usage("--shard %s needs a fixed --seed: every shard must draw the same plan's replications (without one each draws a random seed, and the merge refuses them)", o.shard)
+			return usage("--shard %s needs --seed: every shard must draw the same plan's replications, so each shard's command names the seed (a file without a seed of its own would have each shard draw a random one, which the merge refuses)", o.shard)
 		case o.out == "":
 			return usage("--shard %s needs --out DIR for the shard's rows", o.shard)
 		case o.roster:

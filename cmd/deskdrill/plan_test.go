@@ -372,7 +372,7 @@ func TestPlan_BadUsage(t *testing.T) {
 		{"too many levels", []string{"--scenario", "steady-day", "--agents", "1:100000:1"}, "--agents 1:100000:1: more than 1000 levels"},
 		{"zero step", []string{"--scenario", "steady-day", "--agents", "5:10:0"}, "--agents 5:10:0: the step must be at least 1"},
 		{"adaptive shard", []string{"--scenario", "steady-day", "--shard", "1/4", "--seed", "3", "--out", t.TempDir()}, "--shard 1/4 needs a fixed --reps"},
-		{"shard without seed", []string{"--scenario", "steady-day", "--shard", "1/4", "--reps", "8", "--out", t.TempDir()}, "--shard 1/4 needs a fixed --seed"},
+		{"shard without seed", []string{"--scenario", "steady-day", "--shard", "1/4", "--reps", "8", "--out", t.TempDir()}, "--shard 1/4 needs --seed"},
 		{"shard without out", []string{"--scenario", "steady-day", "--shard", "1/4", "--reps", "8", "--seed", "3"}, "--shard 1/4 needs --out DIR"},
 		{"shard with roster", []string{"--scenario", "steady-day", "--shard", "0/2", "--reps", "8", "--seed", "3", "--out", t.TempDir(), "--roster"}, "--roster does not shard"},
 		{"shard out of range", []string{"--scenario", "steady-day", "--shard", "4/4"}, "--shard 4/4: I counts from 0 to N−1"},

@@ -84,7 +84,7 @@ Every run prints its seed; the same seed gives the same run.`,
 	intFlag(f, &o.agents, "agents", 0, "agents (one chat each)", 1, maxQueueAgents, "a whole number of agents from 1 such as 14")
 	intFlag(f, &o.customers, "customers", 1_000_000, "customers to simulate after the warm-up",
 		1, 1_000_000_000, "a whole number of customers from 1 to 1000000000 such as 1000000")
-	seedFlag(f, &o.seed, "root seed (default: a random one, printed)")
+	seedFlag(f, &o.seed, "root seed (default: the scenario file's seed, else a random one, printed)")
 	f.BoolVar(&o.json, "json", false, "print one JSON object")
 	f.StringVar(&o.transcripts, "transcripts", "", "with --scenario: write the engine's conversations to FILE as JSON-lines transcripts")
 	f.StringVar(&o.agentModel, "agent-model", "", "with --scenario: run it with this agent model file (deskdrill calibrate --out)")
