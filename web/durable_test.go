@@ -272,3 +272,62 @@ func TestServer_ClientsRideOutAFault(t *testing.T) {
 	_, body := timedGet(t, hs+"/metrics", "", time.Second)
 	t.Logf("%d conversations scored, %d abandoned; %s", len(rv.Scores), abandoned, grep(body, `code="unavailable"`))
 }
+
+// TestServer_StopOnAFullDiskLeavesTheRunInterrupted: a stop whose events
+// cannot be written does not record the run's end, so the file does not
+// claim a clean end and the next start marks the run interrupted
+// (live.md, "Interrupted runs and --resume").
+func TestServer_StopOnAFullDiskLeavesTheRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "stopfull.db")
+	st, err := store.Open(ctx, db, store.Options{MaxSize: 1 << 20, Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := web.New(web.Config{Store: st, RatingWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := newHTTPServer(t, srv)
+	sc, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 5, Speed: 3600, Count: 12, Bots: 3, BotSkill: 1,
+		ThinkMin: 50 * time.Millisecond, ThinkMax: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TABLE ballast (b BLOB);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO ballast SELECT zeroblob(4000) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "/healthz 503", 30*time.Second, func() bool { code, _ := timedGet(t, hs+"/healthz", "", time.Second); return code == 503 })
+	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
+	defer scancel()
+	if err := srv.Stop(sctx); err == nil {
+		t.Fatal("a stop on a full disk succeeded; want the events it could not write reported")
+	}
+	run, err := st.Run(ctx, info.Run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Ended.IsZero() {
+		t.Errorf("run %d recorded as ended at %v after a stop that lost events; want no end", run.ID, run.Ended)
+	}
+	// Space returns; the next start marks it interrupted.
+	if _, err := raw.Exec(`DELETE FROM ballast`); err != nil {
+		t.Fatal(err)
+	}
+	marked, err := st.MarkInterrupted(ctx, time.Now())
+	if err != nil || len(marked) != 1 || marked[0].ID != info.Run.ID {
+		t.Errorf("marked interrupted: %+v, %v; want run %d", marked, err, info.Run.ID)
+	}
+}

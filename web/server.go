@@ -445,8 +445,16 @@ func (s *Server) stopLive(ctx context.Context, lr *liveRun) error {
 	if err := lr.hub.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop run %d: %w", lr.run.ID, err))
 	}
-	// While the disk is full these fail rather than wait: the run's end
-	// then stays unrecorded and the next start marks it interrupted.
+	// The run's end is recorded only once every event is on disk: a stop
+	// whose events could not be written (a full disk) leaves the end
+	// unrecorded, so the next start marks the run interrupted (live.md)
+	// rather than the file claiming a clean end. While the disk is full
+	// these fail rather than wait.
+	if err := s.store.Flush(ctx); err != nil {
+		errs = append(errs, err)
+		lr.unregister()
+		return errors.Join(errs...)
+	}
 	if IsTrial(lr.scenario) {
 		if err := s.finishTrial(ctx, lr, stopAt); err != nil {
 			errs = append(errs, err)

@@ -331,6 +331,12 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		fmt.Fprintf(out, "stopping: %d records are not on disk yet (%v); waiting up to %v for the disk to take them, Ctrl-C again to give up\n",
 			s.Appended-s.Committed-s.Rejected-s.Lost, herr, o.stopTimeout)
 	}
+	// The run that ends is the live one, which an admin may have started
+	// over the API since (POST /api/runs): name it, not the first.
+	trialRun := web.IsTrial(sc)
+	if r, ok := srv.Run(); ok && r.ID != id {
+		id, trialRun = r.ID, r.Scenario == sc.Name && trialRun
+	}
 	err = srv.Shutdown(shut)
 	if e := httpSrv.Shutdown(shut); e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
@@ -347,7 +353,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("stop run %d: %w", id, err)
 	}
-	if web.IsTrial(sc) {
+	if trialRun {
 		return trialStopped(ctx, out, o.db, id)
 	}
 	fmt.Fprintf(out, "run %d ended; deskdrill report %d --db %s\n", id, id, o.db)

@@ -172,3 +172,67 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestServe_StopNamesTheLiveRun: when an admin stopped the first run and
+// started another over the API, serve's stop names the run that ended,
+// not the first (live.md: the stop says which run to report on).
+func TestServe_StopNamesTheLiveRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "run.db")
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	serveCtx, stop := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		code := run(serveCtx, []string{"serve", "--scenario", "steady-day", "--speed", "3600", "--count", "1", "--bots", "1",
+			"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn"}, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	lines := bufio.NewScanner(pr)
+	var base, admin string
+	re := regexp.MustCompile(`admin: +(http://[^/]+)/\?token=(\S+)`)
+	for lines.Scan() {
+		if m := re.FindStringSubmatch(lines.Text()); m != nil {
+			base, admin = m[1], m[2]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatalf("no admin link in the banner; stderr %s", stderr.String())
+	}
+	var out strings.Builder
+	copied := make(chan struct{})
+	go func() { io.Copy(&out, pr); close(copied) }()
+	post := func(path, body string) int {
+		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/api/runs/current/stop", ""); code != 200 {
+		t.Fatalf("stop run 1: %d", code)
+	}
+	if code := post("/api/runs", `{"scenario":"steady-day","speed":3600,"bots":1,"customers":"internal","count":1}`); code != 201 && code != 200 {
+		t.Fatalf("start run 2: %d", code)
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("serve did not stop")
+	}
+	<-copied
+	if !strings.Contains(out.String(), "run 2 ended; deskdrill report 2") {
+		t.Errorf("serve's stop said:\n%s\nwant run 2 named", tail(out.String(), 3))
+	}
+}
