@@ -117,6 +117,7 @@ var complianceRules = []complianceRule{
 		name: RuleOffPlatform,
 		hard: true,
 		terms: patterns(`微信`, `威信`, `薇信`, `徽信`, `v信`, `加我`, `加个好友`, `加好友`, `扣扣`, `私聊`, `私下`,
+			`加个?(v|vx|wx|q)\b`,
 			`打我电话`, `给我打电话`, `我的电话`, `我的手机`, `钉钉`),
 		english: patterns(`(?:^|[^a-z])(?P<m>qq|vx|wx|weixin|wechat|whatsapp|telegram)(?:[^a-z]|$)`, `\b(call|text|email) me\b`,
 			`\b(add|contact|reach) me (on|at|via)\b`),

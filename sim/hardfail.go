@@ -19,9 +19,12 @@ type caseHardFail struct {
 var (
 	// refusalRule: refusing what the case grants.
 	refusalRule = complianceRule{
-		name:     "refusal",
-		terms:    patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`),
-		english:  patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`),
+		name: "refusal",
+		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
+			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`),
+		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
+			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`, `\bno (returns|refunds)\b`,
+			`\b(returns?|refunds?) (are|is) not (accepted|allowed|possible|supported|available)\b`),
 		negation: denial,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
@@ -31,7 +34,8 @@ var (
 	accusationRule = complianceRule{
 		name: "accusing the buyer without evidence",
 		terms: patterns(`人为(损坏|造成|弄坏|破坏|原因)`, `(您|你)(自己)?(弄坏|摔坏|用坏|损坏|弄破|摔破|弄丢|弄的|摔的|造成的)`, `使用不当`,
-			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重)`,
+			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重|称过|检查过|核对过|检验过)`,
+			`不会(少|错|漏)(的|了)`,
 			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`),
@@ -72,9 +76,10 @@ var (
 		name: "making the buyer return the wrong item first",
 		terms: patterns(`先(把|将)?`+near(8)+`(寄回|退回|寄过来|寄给我们|退回来|发回)`,
 			`(等|待)(您|你)?`+near(4)+`(寄回|退回|寄回来|退回来|发回)(后|以后|之后|来)?`+near(6)+`(再|才)(发|补发|寄|换)`,
+			`(寄回|退回|寄回来|退回来|发回)[^。！？!?]{0,12}(后|以后|之后)[，,]?(再|才)(给您|给你|为您)?(发|补发|寄|换)`,
 			`(收到|签收)`+near(6)+`(退货|退回|寄回|原件|错发|退件)`+near(6)+`(再|才)`+near(4)+`(发|补发|寄|换|退)`),
 		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
-			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back first\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
+			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back( to us)? first\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
 			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
 		negation: relief,
 	}
@@ -87,9 +92,11 @@ var (
 		negation: denial,
 	}
 	priceRefusalRule = complianceRule{
-		name:     "refusing the price difference",
-		terms:    patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`),
-		english:  patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`),
+		name: "refusing the price difference",
+		terms: patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`,
+			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`),
+		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
+			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`),
 		negation: denial,
 	}
 	isolatedRule = complianceRule{

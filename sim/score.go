@@ -142,11 +142,12 @@ var (
 	timeWords = []complianceRule{{
 		name: "time",
 		terms: patterns(`[0-9]+(\.[0-9]+)?(分钟|小时|个小时|天|日内|个工作日|工作日)`, `[一二两三四五六七八九十半]+个?(分钟|小时|天|工作日)`,
-			`今天|明天|后天|今晚|明早|明晚|本周|周[一二三四五六日天]|星期[一二三四五六日天]`, `[0-9]{1,2}[:：][0-9]{2}`, `[0-9]{1,2}点(前|之前|以前|左右|半|钟)?`),
+			`今天|明天|后天|今晚|明早|明晚|本周|周[一二三四五六日天]|星期[一二三四五六日天]`, `[0-9]{1,2}[:：][0-9]{2}`, `[0-9]{1,2}点(前|之前|以前|左右|半|钟)?`,
+			`([0-9]+|[一两三四])(个)?(周|星期|礼拜)(内|之内|以内)`),
 		english: patterns(`\b(today|tonight|tomorrow)\b`, `\bwithin (\d+|an?|one|two|three)\b`, `\b\d+ ?(hours?|hrs?|minutes?|mins?|days?|business days?)\b`,
 			`\bby \d{1,2}(:\d\d)? ?(am|pm)?\b`, `\b\d{1,2}:\d\d\b`, `\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`),
 		// A policy's name is no time for a next step.
-		except: []string{"7天无理由", "七天无理由", "7-day", "7 day"},
+		except: []string{"7天无理由", "七天无理由", "7-day return", "7 day return", "7-day no", "7 day no", "7 days no", "7-day free", "7 day free"},
 	}}
 	evidenceWords = []complianceRule{{
 		name:    "evidence",

@@ -580,6 +580,8 @@ func TestComplianceHits(t *testing.T) {
 		// Declining with a word between: 不私下返现.
 		{"我们不私下返现", nil},
 		{"我们不加微信，也不私下返现", nil},
+		{"以后有问题加个V方便联系", []string{"!off_platform_contact:加个v"}},
+		{"加个VIP会员价更优惠", nil},
 		{"Don't you want to add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
 		{"It's not the courier's fault, it's your fault", []string{"!insult:your fault"}},
 		{"It's not the courier but your fault", []string{"!insult:your fault"}},
@@ -677,6 +679,14 @@ func TestCaseHits(t *testing.T) {
 		{sim.CaseWrongItem, "Please return the wrong mug first; we'll ship the blue one", []string{"making the buyer return the wrong item first:return the wrong mug first"}},
 		{sim.CaseWrongItem, "收到，等您寄回后我们再补发蓝色的", []string{"making the buyer return the wrong item first:等您寄回后我们再补发"}},
 		{sim.CaseWrongItem, "不用寄回，我们直接补发蓝色的", nil},
+		{sim.CaseWrongItem, "粉色的退回仓库签收以后，再给您发蓝色的", []string{"making the buyer return the wrong item first:退回仓库签收以后,再给您发"}},
+		{sim.CaseWrongItem, "Ship the pink one back to us first, then we will send the blue one", []string{"making the buyer return the wrong item first:ship the pink one back to us first"}},
+		{sim.CaseNoReasonReturn, "这款不支持7天无理由退货哦", []string{"refusal:不支持7天无理由退货"}},
+		{sim.CaseNoReasonReturn, "Sorry, we do not accept returns on scarves", []string{"refusal:do not accept returns"}},
+		{sim.CaseNoReasonReturn, "支持7天无理由退货，运费您承担，明天安排取件", nil},
+		{sim.CasePriceProtection, "这款不能保价哦", []string{"refusing the price difference:不能保价"}},
+		{sim.CasePriceProtection, "Sorry, we don't offer price protection on this item", []string{"refusing the price difference:don't offer price protection"}},
+		{sim.CaseMissingParts, "我们出库都称过重的，不会少的", []string{"accusing the buyer without evidence:我们出库都称过", "accusing the buyer without evidence:不会少的"}},
 		{sim.CaseNoReasonReturn, "不是不能退，是要在7天内申请", nil},
 		{sim.CasePresalesQuestion, "不敢保证合身，建议参考尺码表", nil},
 		{sim.CasePresalesQuestion, "保证合身", []string{"guaranteeing fit:保证合身"}},
@@ -740,5 +750,32 @@ func TestScoreConversation_HandleTimeEndsAtTheFirstClose(t *testing.T) {
 				t.Errorf("efficiency %.2f; want %v (-1: below 10)\n%v", s.Efficiency, tc.want, s.Deductions)
 			}
 		})
+	}
+}
+
+// A next step with a time reads "within 7 days" and 一周内 as times; the
+// policy's name ("7-day return") is none (scoring.md, Communication).
+func TestScoreConversation_NextStepTimes(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		timed bool
+	}{
+		{"Approved, please send it back within 7 days", true},
+		{"已同意，一周内寄回就行", true},
+		{"已同意，请在7天内寄回", true},
+		{"Approved under our 7-day return policy", false},
+		{"支持7天无理由退货", false},
+	} {
+		c := &sim.Conversation{Case: sim.CaseNoReasonReturn, Order: sim.Order{Price: 99_00}, Events: []sim.Event{
+			custMsg(0, "尺码不合适想退"), agentMsg(5, tc.text), agentAct(6, sim.ActApproveReturn, withPayer(sim.PayerBuyer)), sysEvent(20, sim.EventClose),
+		}}
+		s := sim.ScoreConversation(c, nil, sim.DefaultScoreWeights())
+		missing := false
+		for _, d := range s.Deductions {
+			missing = missing || strings.Contains(d.Reason, "no next step with a time")
+		}
+		if missing == tc.timed {
+			t.Errorf("%q: next step with a time %v; want %v (%v)", tc.text, !missing, tc.timed, s.Deductions)
+		}
 	}
 }
