@@ -23,7 +23,7 @@ var (
 		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
 			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`),
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
-			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`, `\bno (returns|refunds)\b`,
+			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`,
 			`\b(returns?|refunds?) (are|is) not (accepted|allowed|possible|supported|available)\b`),
 		negation: denial,
 	}
@@ -35,7 +35,7 @@ var (
 		name: "accusing the buyer without evidence",
 		terms: patterns(`人为(损坏|造成|弄坏|破坏|原因)`, `(您|你)(自己)?(弄坏|摔坏|用坏|损坏|弄破|摔破|弄丢|弄的|摔的|造成的)`, `使用不当`,
 			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重|称过|检查过|核对过|检验过)`,
-			`不会(少|错|漏)(的|了)`,
+			`不会少的`,
 			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`),

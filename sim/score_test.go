@@ -684,6 +684,8 @@ func TestCaseHits(t *testing.T) {
 		{sim.CaseNoReasonReturn, "这款不支持7天无理由退货哦", []string{"refusal:不支持7天无理由退货"}},
 		{sim.CaseNoReasonReturn, "Sorry, we do not accept returns on scarves", []string{"refusal:do not accept returns"}},
 		{sim.CaseNoReasonReturn, "支持7天无理由退货，运费您承担，明天安排取件", nil},
+		{sim.CaseNoReasonReturn, "No returns needed: we refund you today", nil},
+		{sim.CaseWrongItem, "我们重新给您发，这次不会错的", nil},
 		{sim.CasePriceProtection, "这款不能保价哦", []string{"refusing the price difference:不能保价"}},
 		{sim.CasePriceProtection, "Sorry, we don't offer price protection on this item", []string{"refusing the price difference:don't offer price protection"}},
 		{sim.CaseMissingParts, "我们出库都称过重的，不会少的", []string{"accusing the buyer without evidence:我们出库都称过", "accusing the buyer without evidence:不会少的"}},
