@@ -206,42 +206,14 @@ func newHTTPServer(t *testing.T, srv *web.Server) string {
 func TestServer_ClientsRideOutAFault(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
-	db := filepath.Join(t.TempDir(), "ride.db")
-	st, err := store.Open(ctx, db, store.Options{MaxSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := web.New(web.Config{Store: st, RatingWindow: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := newHTTPServer(t, srv)
-	sc, err := scenarios.LoadScenario("steady-day")
-	if err != nil {
-		t.Fatal(err)
-	}
 	const count = 12
-	if _, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 5, Speed: 3600, Count: count, Bots: 3, BotSkill: 1,
-		ThinkMin: 50 * time.Millisecond, ThinkMax: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+	srv, hs, _, _, raw := botRunOnAFillableDisk(t, ctx, "ride.db", count, false)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	// Fill the file past the writer's cap from another connection: the
-	// writer's next page fails as on a full disk.
-	raw, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`CREATE TABLE ballast (b BLOB);
-		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO ballast SELECT zeroblob(4000) FROM n`); err != nil {
-		t.Fatal(err)
-	}
+	fill(t, raw)
 	waitFor(t, "/healthz 503", 30*time.Second, func() bool { code, _ := timedGet(t, hs+"/healthz", "", time.Second); return code == 503 })
 	// Long enough for refusals and resends.
 	refusals := func() bool {
@@ -280,35 +252,8 @@ func TestServer_ClientsRideOutAFault(t *testing.T) {
 func TestServer_StopOnAFullDiskLeavesTheRunInterrupted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	db := filepath.Join(t.TempDir(), "stopfull.db")
-	st, err := store.Open(ctx, db, store.Options{MaxSize: 1 << 20, Exclusive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := web.New(web.Config{Store: st, RatingWindow: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := newHTTPServer(t, srv)
-	sc, err := scenarios.LoadScenario("steady-day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 5, Speed: 3600, Count: 12, Bots: 3, BotSkill: 1,
-		ThinkMin: 50 * time.Millisecond, ThinkMax: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`CREATE TABLE ballast (b BLOB);
-		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO ballast SELECT zeroblob(4000) FROM n`); err != nil {
-		t.Fatal(err)
-	}
+	srv, hs, info, st, raw := botRunOnAFillableDisk(t, ctx, "stopfull.db", 12, true)
+	fill(t, raw)
 	waitFor(t, "/healthz 503", 30*time.Second, func() bool { code, _ := timedGet(t, hs+"/healthz", "", time.Second); return code == 503 })
 	sctx, scancel := context.WithTimeout(ctx, 5*time.Second)
 	defer scancel()
@@ -329,5 +274,49 @@ func TestServer_StopOnAFullDiskLeavesTheRunInterrupted(t *testing.T) {
 	marked, err := st.MarkInterrupted(ctx, time.Now())
 	if err != nil || len(marked) != 1 || marked[0].ID != info.Run.ID {
 		t.Errorf("marked interrupted: %+v, %v; want run %d", marked, err, info.Run.ID)
+	}
+}
+
+// botRunOnAFillableDisk starts a run of count customers and 3 skilled bots
+// on a store capped at 1 MiB, and returns the server, its URL, the run, the
+// store and a raw connection to the file that can fill it (ballast) and
+// free it again.
+func botRunOnAFillableDisk(t *testing.T, ctx context.Context, name string, count int, exclusive bool) (*web.Server, string, *web.RunInfo, *store.Store, *sql.DB) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), name)
+	st, err := store.Open(ctx, db, store.Options{MaxSize: 1 << 20, Exclusive: exclusive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := web.New(web.Config{Store: st, RatingWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := newHTTPServer(t, srv)
+	sc, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 5, Speed: 3600, Count: count, Bots: 3, BotSkill: 1,
+		ThinkMin: 50 * time.Millisecond, ThinkMax: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return srv, hs, info, st, raw
+}
+
+// fill fills the file past the writer's cap from another connection: the
+// writer's next page fails as on a full disk.
+func fill(t *testing.T, raw *sql.DB) {
+	t.Helper()
+	if _, err := raw.Exec(`CREATE TABLE ballast (b BLOB);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO ballast SELECT zeroblob(4000) FROM n`); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,31 +22,10 @@ func TestServe_RunReportExportKPIs(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "run.db")
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	serveCtx, stop := context.WithCancel(ctx)
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	done := make(chan int, 1)
-	go func() {
-		code := run(serveCtx, []string{"serve", "--scenario", "steady-day", "--speed", "3600", "--count", "5", "--bots", "2",
-			"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn"}, pw, &stderr)
-		pw.Close()
-		done <- code
-	}()
 	// The banner names the address and the viewer token.
-	lines := bufio.NewScanner(pr)
-	var url, viewer string
-	re := regexp.MustCompile(`Bearer (dd_\S+)' (http://\S+)/api/live`)
-	for lines.Scan() {
-		if m := re.FindStringSubmatch(lines.Text()); m != nil {
-			viewer, url = m[1], m[2]
-			break
-		}
-	}
-	if url == "" {
-		t.Fatalf("no banner; stderr %s", stderr.String())
-	}
-	go io.Copy(io.Discard, pr)
-
+	sv, m := startServeInProcess(t, ctx, `Bearer (dd_\S+)' (http://\S+)/api/live`, "--scenario", "steady-day", "--speed", "3600", "--count", "5", "--bots", "2",
+		"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn")
+	viewer, url := m[1], m[2]
 	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/live?scored=5", nil)
 	req.Header.Set("Authorization", "Bearer "+viewer)
 	resp, err := http.DefaultClient.Do(req)
@@ -63,14 +42,8 @@ func TestServe_RunReportExportKPIs(t *testing.T) {
 	if err != nil || live.Review.Conversations != 5 {
 		t.Fatalf("live review: %v, %d conversations; want 5", err, live.Review.Conversations)
 	}
-	stop()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatal("serve did not stop")
+	if code, _ := sv.stop(ctx); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, sv.stderr.String())
 	}
 
 	r := deskdrill(t, "report", "1", "--db", db)
@@ -180,31 +153,9 @@ func TestServe_StopNamesTheLiveRun(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "run.db")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	serveCtx, stop := context.WithCancel(ctx)
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	done := make(chan int, 1)
-	go func() {
-		code := run(serveCtx, []string{"serve", "--scenario", "steady-day", "--speed", "3600", "--count", "1", "--bots", "1",
-			"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn"}, pw, &stderr)
-		pw.Close()
-		done <- code
-	}()
-	lines := bufio.NewScanner(pr)
-	var base, admin string
-	re := regexp.MustCompile(`admin: +(http://[^/]+)/\?token=(\S+)`)
-	for lines.Scan() {
-		if m := re.FindStringSubmatch(lines.Text()); m != nil {
-			base, admin = m[1], m[2]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatalf("no admin link in the banner; stderr %s", stderr.String())
-	}
-	var out strings.Builder
-	copied := make(chan struct{})
-	go func() { io.Copy(&out, pr); close(copied) }()
+	sv, m := startServeInProcess(t, ctx, `admin: +(http://[^/]+)/\?token=(\S+)`, "--scenario", "steady-day", "--speed", "3600", "--count", "1", "--bots", "1",
+		"--think", "5ms..20ms", "--db", db, "--addr", "127.0.0.1:0", "--seed", "11", "--log", "warn")
+	base, admin := m[1], m[2]
 	post := func(path, body string) int {
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+admin)
@@ -222,17 +173,59 @@ func TestServe_StopNamesTheLiveRun(t *testing.T) {
 	if code := post("/api/runs", `{"scenario":"steady-day","speed":3600,"bots":1,"customers":"internal","count":1}`); code != 201 && code != 200 {
 		t.Fatalf("start run 2: %d", code)
 	}
-	stop()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatal("serve did not stop")
+	code, out := sv.stop(ctx)
+	if code != 0 {
+		t.Fatalf("serve exited %d: %s", code, sv.stderr.String())
 	}
-	<-copied
-	if !strings.Contains(out.String(), "run 2 ended; deskdrill report 2") {
-		t.Errorf("serve's stop said:\n%s\nwant run 2 named", tail(out.String(), 3))
+	if !strings.Contains(out, "run 2 ended; deskdrill report 2") {
+		t.Errorf("serve's stop said:\n%s\nwant run 2 named", tail(out, 3))
+	}
+}
+
+// inProcessServe is deskdrill serve running in the test's process.
+type inProcessServe struct {
+	cancel context.CancelFunc
+	done   chan int
+	stderr *strings.Builder
+	out    strings.Builder // stdout after the banner line
+	copied chan struct{}
+}
+
+// startServeInProcess runs deskdrill serve with args until its stdout has a line
+// matching banner, and returns the match.
+func startServeInProcess(t *testing.T, ctx context.Context, banner string, args ...string) (*inProcessServe, []string) {
+	t.Helper()
+	serveCtx, cancel := context.WithCancel(ctx)
+	sv := &inProcessServe{cancel: cancel, done: make(chan int, 1), stderr: &strings.Builder{}, copied: make(chan struct{})}
+	pr, pw := io.Pipe()
+	go func() {
+		code := run(serveCtx, append([]string{"serve"}, args...), pw, sv.stderr)
+		pw.Close()
+		sv.done <- code
+	}()
+	lines := bufio.NewScanner(pr)
+	re := regexp.MustCompile(banner)
+	var m []string
+	for m == nil && lines.Scan() {
+		m = re.FindStringSubmatch(lines.Text())
+	}
+	if m == nil {
+		cancel()
+		t.Fatalf("no banner line matching %s; stderr %s", banner, sv.stderr.String())
+	}
+	go func() { io.Copy(&sv.out, pr); close(sv.copied) }()
+	return sv, m
+}
+
+// stop stops serve as Ctrl-C does and returns its exit code and the rest
+// of its stdout.
+func (sv *inProcessServe) stop(ctx context.Context) (int, string) {
+	sv.cancel()
+	select {
+	case code := <-sv.done:
+		<-sv.copied
+		return code, sv.out.String()
+	case <-ctx.Done():
+		return -1, "serve did not stop"
 	}
 }
