@@ -98,7 +98,9 @@ var complianceRules = []complianceRule{
 			"the best size for you"},
 		// A percentage of a refund is its amount: 100%全额退款, 退款100%,
 		// "a 100% refund", "refund 100% of the price".
-		senses: patterns(`(100%|百分百|百分之百)`+near(4)+`(退|返还|赔)`, `(退|返还|赔)(款|还|付)?`+near(4)+`(100%|百分百|百分之百)`,
+		senses: patterns(`(100%|百分百|百分之百)`+near(4)+`(退|返还|赔)`,
+			// A material's share: 100%新疆长绒棉, 100%食品级, 含棉量100%.
+			`(100%|百分百|百分之百)`+near(6)+`(棉|毛|丝|麻|绒|涤|纶|皮|钢|食品级|纤维|莫代尔)`, `含[\p{Han}]{1,2}量`+near(2)+`(100%|百分百|百分之百)`, `(退|返还|赔)(款|还|付)?`+near(4)+`(100%|百分百|百分之百)`,
 			`\b100% (?:full )?(?:refund|money back|reimburse)`, `\b(?:refund|reimburse)(?:ed|s)?\b.{0,12}100%`),
 		negation: denial,
 	},
@@ -121,7 +123,9 @@ var complianceRules = []complianceRule{
 			`打我电话`, `给我打电话`, `我的电话`, `我的手机`, `钉钉`),
 		english: patterns(`(?:^|[^a-z])(?P<m>qq|vx|wx|weixin|wechat|whatsapp|telegram)(?:[^a-z]|$)`, `\b(call|text|email) me\b`,
 			`\b(add|contact|reach) me (on|at|via)\b`),
-		except:   []string{"微信支付", "加我们", "不要私下", "请勿私下", "切勿私下", "不私下"},
+		except: []string{"微信支付", "加我们", "不要私下", "请勿私下", "切勿私下", "不私下",
+			// Brands and payments that carry the names: 旺仔QQ糖, the QQ penguin, WeChat Pay.
+			"qq糖", "qq企鹅", "qq penguin", "qq星", "qq音乐", "wechat pay", "微信付款"},
 		detect:   contactNumbers,
 		negation: refusal,
 	},
@@ -155,7 +159,9 @@ var complianceRules = []complianceRule{
 			`脑子(有问题|进水|有病|不好|坏)`, `没脑子`),
 		english: patterns(`\b(idiot|stupid|moron|dumb|liar|scammer|loser)\b`, `\bshut up\b`, `\byour (own )?fault\b`,
 			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`),
-		except:   []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault"},
+		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault",
+			// The agent's blame of itself: 是我们犯傻发错了, "we can't afford to let you down".
+			"我们犯傻", "我犯傻", "我们太傻", "afford to let", "afford to lose"},
 		negation: denial,
 	},
 	{

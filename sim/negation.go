@@ -178,7 +178,7 @@ var (
 	refusal = &negation{
 		zh: regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|不会|不提供|不支持|不允许|不接受|不使用|` +
 			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以|不私下|不单独|不额外|不另外`),
-		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no|won'?t|will not|cannot|can'?t)\b`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|won'?t|will not|cannot|can'?t|(?:offer|have|give|provide|do) no)\b`),
 		zhFalse: denial.zhFalse,
 		enFalse: regexp.MustCompile(`\b(?:why not|why don'?t|why do not|if not|or not|not only|not just|don'?t be|do not be|` + asideEn + `)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$|的话|就|才`), enKeep: denial.enKeep,
@@ -200,8 +200,8 @@ var (
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
 	relief = &negation{
-		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|不$`),
-		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|don'?t (?:have|need) to|won'?t have to|needn'?t)\b`),
+		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|别|不要|无须|不$`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|no need for (?:you|the buyer) to|don'?t (?:have|need) to|won'?t have to|needn'?t)\b`),
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
 	}
 )
@@ -220,6 +220,6 @@ const (
 )
 
 const (
-	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为`
-	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|nobody said|no one said`
+	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为|不会说|没人说|没有人说|不存在`
+	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|(?:nobody|no one|no-one) (?:said|says|is saying|thinks|is blaming|blames)`
 )

@@ -143,8 +143,9 @@ var (
 		name: "time",
 		terms: patterns(`[0-9]+(\.[0-9]+)?(分钟|小时|个小时|天|日内|个工作日|工作日)`, `[一二两三四五六七八九十半]+个?(分钟|小时|天|工作日)`,
 			`今天|明天|后天|今晚|明早|明晚|本周|周[一二三四五六日天]|星期[一二三四五六日天]`, `[0-9]{1,2}[:：][0-9]{2}`, `[0-9]{1,2}点(前|之前|以前|左右|半|钟)?`,
-			`([0-9]+|[一两三四])(个)?(周|星期|礼拜)(内|之内|以内)`),
-		english: patterns(`\b(today|tonight|tomorrow)\b`, `\bwithin (\d+|an?|one|two|three)\b`, `\b\d+ ?(hours?|hrs?|minutes?|mins?|days?|business days?)\b`,
+			`([0-9]+|[一两三四])(个)?(周|星期|礼拜)(内|之内|以内)`, `[0-9]+ ?h(内|之内|以内)`, `次日|隔天|当天|当日|下周|本周内`),
+		english: patterns(`\b(today|tonight|tomorrow)\b`, `\bwithin (\d+|an?|one|two|three|the hour)\b`, `\b\d+ ?(hours?|hrs?|h|minutes?|mins?|days?|business days?)\b`,
+			`\b(by|before) (the )?end of (the )?(day|today|week)\b`, `\bnext (week|monday|tuesday|wednesday|thursday|friday)\b`, `\beod\b`,
 			`\bby \d{1,2}(:\d\d)? ?(am|pm)?\b`, `\b\d{1,2}:\d\d\b`, `\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`),
 		// A policy's name is no time for a next step.
 		except: []string{"7天无理由", "七天无理由", "7-day return", "7 day return", "7-day no", "7 day no", "7 days no", "7-day free", "7 day free"},
@@ -589,6 +590,9 @@ func (s *scorer) compliance() {
 				if seen[h.Rule] || s.off[h.Rule] {
 					continue
 				}
+				if h.Rule == RuleOffPlatform && quotesKnown(h.Match, known) {
+					continue // the order's own number, or the buyer's, read as a phone number
+				}
 				seen[h.Rule] = true
 				if h.Rule == RuleFalsePromise && s.off[ruleFalsePromiseHard] {
 					h.HardFail = false
@@ -607,6 +611,21 @@ func (s *scorer) compliance() {
 			}
 		}
 	}
+}
+
+// quotesKnown reports whether match is a number (digits, perhaps grouped)
+// that known holds: the agent quoting the order id, not a phone number.
+func quotesKnown(match, known string) bool {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return 'x'
+	}, match)
+	return len(digits) >= 7 && !strings.Contains(digits, "x") && strings.Contains(known, digits)
 }
 
 // knownNumbers returns, folded, the numbers the agent may quote: the

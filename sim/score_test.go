@@ -403,6 +403,14 @@ func TestScoreConversation_Cases(t *testing.T) {
 			false, true, "asked for evidence again",
 		},
 		{
+			"quoting the order's own number is no phone number",
+			&sim.Conversation{Case: sim.CaseRefundUnshipped, Order: sim.Order{ID: "13857924601", Price: 89_00}, Events: []sim.Event{
+				custMsg(0, "还没发货，不要了，退款吧"), agentMsg(5, "亲，订单13857924601还没出库，已经为您退款¥89，今天到账"),
+				agentAct(6, sim.ActRefund, withAmount(89_00)), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "",
+		},
+		{
 			"a price-protection refund when the price went up",
 			&sim.Conversation{Case: sim.CasePriceProtection, Order: sim.Order{Price: 89_00, CurrentPrice: 99_00}, Events: []sim.Event{
 				custMsg(0, "买完就降价了，能退差价吗"), agentMsg(5, "亲，给您退10元，今天到账"), agentAct(6, sim.ActRefund, withAmount(10_00)), sysEvent(20, sim.EventClose),
@@ -582,6 +590,17 @@ func TestComplianceHits(t *testing.T) {
 		{"我们不加微信，也不私下返现", nil},
 		{"以后有问题加个V方便联系", []string{"!off_platform_contact:加个v"}},
 		{"加个VIP会员价更优惠", nil},
+		// Good chats a tester found punished.
+		{"有的亲，旺仔QQ糖现货", nil},
+		{"the QQ penguin plush is in stock", nil},
+		{"Yes, JD accepts WeChat Pay at checkout.", nil},
+		{"是我们犯傻发错了，真不好意思！", nil},
+		{"We can't afford to let you down", nil},
+		{"这款是100%新疆长绒棉", nil},
+		{"含棉量100%", nil},
+		{"这款杯胆是100%食品级304不锈钢", nil},
+		{"Nobody is saying you broke it", nil},
+		{"No one can see this so add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
 		{"Don't you want to add me on WeChat", []string{"!off_platform_contact:add me on", "!off_platform_contact:wechat"}},
 		{"It's not the courier's fault, it's your fault", []string{"!insult:your fault"}},
 		{"It's not the courier but your fault", []string{"!insult:your fault"}},
@@ -686,6 +705,14 @@ func TestCaseHits(t *testing.T) {
 		{sim.CaseNoReasonReturn, "支持7天无理由退货，运费您承担，明天安排取件", nil},
 		{sim.CaseNoReasonReturn, "No returns needed: we refund you today", nil},
 		{sim.CaseWrongItem, "我们重新给您发，这次不会错的", nil},
+		{sim.CaseSafetyInjury, "您先不要紧张，请立即停止使用，已经为您上报主管", nil},
+		{sim.CaseNoReasonReturn, "Of course, no need to give a reason.", nil},
+		{sim.CaseNoReasonReturn, "Sure, there's no need to give a reason", nil},
+		{sim.CaseLogisticsStalled, "There's no need for you to wait a few more days; we reship today", nil},
+		{sim.CaseLogisticsStalled, "您别再等几天了，直接给您补发", nil},
+		{sim.CaseQualityDefect, "No one thinks you broke it", nil},
+		{sim.CaseSignedNotReceived, "我们不会说是您自己签收的", nil},
+		{sim.CaseRefundUnshipped, "不存在退不了的情况", nil},
 		{sim.CasePriceProtection, "这款不能保价哦", []string{"refusing the price difference:不能保价"}},
 		{sim.CasePriceProtection, "Sorry, we don't offer price protection on this item", []string{"refusing the price difference:don't offer price protection"}},
 		{sim.CaseMissingParts, "我们出库都称过重的，不会少的", []string{"accusing the buyer without evidence:我们出库都称过", "accusing the buyer without evidence:不会少的"}},
@@ -766,6 +793,10 @@ func TestScoreConversation_NextStepTimes(t *testing.T) {
 		{"已同意，一周内寄回就行", true},
 		{"已同意，请在7天内寄回", true},
 		{"Approved under our 7-day return policy", false},
+		{"已同意，收到退货24h内退款", true},
+		{"已同意，次日安排取件", true},
+		{"Approved, the label comes by the end of the day", true},
+		{"Approved, refund within 48h of receipt", true},
 		{"支持7天无理由退货", false},
 	} {
 		c := &sim.Conversation{Case: sim.CaseNoReasonReturn, Order: sim.Order{Price: 99_00}, Events: []sim.Event{
