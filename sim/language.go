@@ -90,4 +90,4 @@ func (c *Conversation) BuyerLang() Lang {
 }
 
 // loneAnswerEn is an English yes or no on its own.
-var loneAnswerEn = regexp.MustCompile(`(?i)^\s*(?:yes|yep|yeah|no|nope)\s*[.!]*\s*$`)
+var loneAnswerEn = regexp.MustCompile(`(?i)^\s*(?:yes|yep|yeah|no|nope|sure|certainly|absolutely)\s*[.!]*\s*$`)

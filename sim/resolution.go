@@ -87,11 +87,17 @@ var (
 var shortAnswer = regexp.MustCompile(`^(?:有|有货|有现货|现货|没有|没有了|没了|没货|无货|缺货|售罄|是|不是|可以|不可以|不行|能|不能|会|不会|支持|不支持|包邮|不包邮)$` +
 	`|^有[a-z0-9]+码?$|^(?:yes|yep|yeah|no|nope|available|in stock|out of stock|sold out)$`)
 
+// loneYes is a whole message that says yes: "Sure!", "Of course!", 当然可以.
+var loneYes = regexp.MustCompile(`^(?:(?:亲[，,]?\s*)?(?:当然|当然可以|当然有|没问题|可以的)|sure|of course|certainly|absolutely)\s*[.!！。~～]*$`)
+
 // Answers reports whether text says more than greetings, thanks and
 // holding phrases: at least four Han characters or three Latin words are
 // left when they are taken out, or a short answer (有, 有货, 可以, 是的,
 // "yes", "no").
 func Answers(text string) bool {
+	if loneYes.MatchString(strings.TrimSpace(foldText(text))) {
+		return true // "Sure!" to "can I use a coupon?"
+	}
 	t := foldText(text)
 	t = courtesyEn.ReplaceAllString(t, " ")
 	t = courtesyZh.ReplaceAllString(t, " ")

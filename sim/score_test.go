@@ -743,7 +743,7 @@ func TestAnswers(t *testing.T) {
 		{"马上会为您查询", false}, {"不知道", false}, {"不清楚", false},
 		{"Thanks for your question, one moment please.", false}, {"Thanks for reaching out!", false},
 		{"Thank you for your message, please hold on.", false}, {"Let me check that for you.", false}, {"Hi! Sure, give me a sec.", false},
-		{"yes", true}, {"Nope.", true},
+		{"yes", true}, {"Nope.", true}, {"Sure!", true}, {"Of course!", true}, {"亲，当然可以～", true}, {"Sure, let me check", false},
 		{"Hello, how can I help you?", false}, {"One moment please", false}, {"好的亲", false},
 		{"嗯嗯", false}, {"不客气", false}, {"我来看看", false}, {"Hi there!", false}, {"请稍等哦", false},
 	} {
