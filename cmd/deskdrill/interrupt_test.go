@@ -257,6 +257,12 @@ func TestServe_InterruptedAndResumed(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil || rep.Run.State != "ended" || len(rep.Run.Interruptions) != 1 {
 		t.Errorf("report 1 --json: exit %d, %+v; want the run ended with its interruption", r.code, rep.Run)
 	}
+	// An ended run is not one to resume: bad usage (README: a run the
+	// database does not have as asked), exit 2.
+	r = deskdrill(t, "serve", "--resume", "1", "--db", db, "--addr", "127.0.0.1:0")
+	if r.code != 2 || !strings.Contains(r.stderr, "only an interrupted run can be resumed") {
+		t.Errorf("serve --resume of an ended run: exit %d, %s; want 2 saying only an interrupted run can be resumed", r.code, r.stderr)
+	}
 }
 
 // waitConversations waits until the file holds at least n conversations.

@@ -398,7 +398,7 @@ func resumeConfig(c *cobra.Command, st *store.Store, o serveOptions, rc *web.Run
 		return run, fmt.Errorf("--resume: %w", err)
 	}
 	if run.State != store.RunInterrupted {
-		return run, fmt.Errorf("--resume %d: the run is %s; only an interrupted run can be resumed", run.ID, run.State)
+		return run, usage("--resume %d: the run is %s; only an interrupted run can be resumed", run.ID, run.State)
 	}
 	var conf struct {
 		Bots      *int     `json:"bots"`
