@@ -21,10 +21,11 @@ var (
 	refusalRule = complianceRule{
 		name: "refusal",
 		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
-			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`),
+			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`,
+			`不(参加|参与|享受)(7|七)天无理由`),
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`,
-			`\b(returns?|refunds?) (are|is) not (accepted|allowed|possible|supported|available)\b`),
+			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`),
 		negation: denial,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
@@ -36,15 +37,18 @@ var (
 		terms: patterns(`人为(损坏|造成|弄坏|破坏|原因)`, `(您|你)(自己)?(弄坏|摔坏|用坏|损坏|弄破|摔破|弄丢|弄的|摔的|造成的)`, `使用不当`,
 			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重|称过|检查过|核对过|检验过)`,
 			`不会少的`,
-			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`),
+			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`,
+			`(一般|通常|应该|肯定)(是)?(摔过|磕到|磕碰)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
-			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`),
+			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
+			`\bwhen (it'?s|it has) been dropped\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
 		negation: denial,
 	}
 	// stallRule: "refusing or stalling" a refund before shipping.
 	stallRule = complianceRule{
 		name: "stalling",
 		terms: patterns(`等(发货|到货|收到货|收货|签收)(后|以后|之后)?再`, `先(收货|签收|收下)再`, `过(几|两|三|一)天再(退|处理|申请|说)`,
+			`签收(后|以后|之后)再(申请|退|处理)`,
 			`暂时(不能|无法|没法)退`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
 			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`),
@@ -54,15 +58,15 @@ var (
 	reasonRule = complianceRule{
 		name: "demanding a reason",
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
-			`(说明|给个|讲明)(原因|理由)(才|再)`),
+			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[，,]?(不然|否则)`+near(4)+`(没法|不能|无法)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
-			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`),
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`),
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`),
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`),
 		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`),
 		negation: denial,
 	}
@@ -86,9 +90,9 @@ var (
 	}
 	signedBlameRule = complianceRule{
 		name: "blaming the buyer",
-		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(拿|收|签|代收)`, `(肯定|一定|应该)是(您|你)`,
+		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
-		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office)\b`,
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
 		negation: denial,
 	}
@@ -101,24 +105,25 @@ var (
 		negation: denial,
 	}
 	isolatedRule = complianceRule{
-		name:     "treating a batch defect in isolation",
-		terms:    patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`),
-		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`),
+		name: "treating a batch defect in isolation",
+		terms: patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`,
+			`只是(您|你)这(一)?(个|件|单)`),
+		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`, `\bone-?time thing\b`),
 		negation: denial,
 	}
 	casualSafetyRule = complianceRule{
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
-			`过(几|两|一)天(就)?(好|消)`),
+			`过(几|两|一)天(就)?(好|消)`, `挺常见|小问题`),
 		except: []string{"不要紧张"},
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
-			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`),
+			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\bpretty common\b`),
 		negation: denial,
 	}
 	fitRule = complianceRule{
 		name:     "guaranteeing fit",
-		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`),
-		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`),
+		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`, `包(您|你)`+near(4)+`(合身|合适)`),
+		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`, `\bfits? (you )?perfectly\b.{0,12}\b(i|we) (promise|guarantee)\b`),
 		negation: promiseDenial,
 	}
 )

@@ -177,7 +177,7 @@ var (
 	// "if you don't add me on WeChat") refuses nothing.
 	refusal = &negation{
 		zh: regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|不会|不提供|不支持|不允许|不接受|不使用|` +
-			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以|不私下|不单独|不额外|不另外`),
+			`不要|请勿|切勿|勿|禁止|严禁|谨防|没有|不$|不加|不能加|不可以|不私下|不单独|不额外|不另外|不搞|不做|不参与|从不搞`),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `|won'?t|will not|cannot|can'?t|(?:offer|have|give|provide|do) no)\b`),
 		zhFalse: denial.zhFalse,
 		enFalse: regexp.MustCompile(`\b(?:why not|why don'?t|why do not|if not|or not|not only|not just|don'?t be|do not be|` + asideEn + `)\b|\b(?:if|unless) (?:you|u) (?:don'?t|do not|won'?t|can'?t)\b|` + enNegQuestion),
@@ -194,7 +194,7 @@ var (
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
 		// After it: waived (照片就不用拍了), unviewable (视频我们这边看不了), or
 		// said to be here (照片我这边已经收到了, 您的照片我看过了).
-		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:不用|不需要|不必|免了|看不了|没法看|无法查看|已经收到|已收到|收到了|看过了|看到了|看过|看了)`),
+		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:不用|不需要|不必|免了|不麻烦|看不了|没法看|无法查看|已经收到|已收到|收到了|看过了|看到了|看过|看了)`),
 		enAfter: regexp.MustCompile(`^[^,.!?;]{0,12}?\b(?:is not needed|isn'?t needed|not needed|is not necessary|isn'?t necessary)`),
 	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
@@ -220,6 +220,6 @@ const (
 )
 
 const (
-	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为|不会说|没人说|没有人说|不存在`
-	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|(?:nobody|no one|no-one) (?:said|says|is saying|thinks|is blaming|blames)`
+	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为|不会说|没人说|没有人说|不存在|不会怀疑|不怀疑`
+	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|(?:nobody|no one|no-one) (?:said|says|is saying|thinks|is blaming|blames)|none of (?:this|that|it)`
 )
