@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -293,6 +294,27 @@ func foldText(s string) string {
 }
 
 // compactText removes white space, so "微 信" and "加 我" match.
+// compactExcepts returns a rule's exceptions as compact text, made once
+// per list: a rule's exceptions are fixed.
+func compactExcepts(except []string) []string {
+	if len(except) == 0 {
+		return nil
+	}
+	if v, ok := compactExceptCache.Load(&except[0]); ok {
+		return v.([]string)
+	}
+	out := make([]string, len(except))
+	for i, e := range except {
+		out[i] = compactText(e)
+	}
+	compactExceptCache.Store(&except[0], out)
+	return out
+}
+
+// compactExceptCache maps a rule's exception list (its first element's
+// address) to the list as compact text.
+var compactExceptCache sync.Map
+
 func compactText(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
@@ -369,28 +391,12 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 		add := func(pos, end int, folded bool, m string) {
 			hits = append(hits, hitAt{pos: pos, end: end, rule: ri, folded: folded, hit: ComplianceHit{Rule: r.name, Match: m, HardFail: r.hard}})
 		}
-		compactEx := make([]string, len(r.except))
-		for i, e := range r.except {
-			compactEx[i] = compactText(e)
-		}
-		exC, exF := occurrences(compact, compactEx), occurrences(folded, r.except)
-		// A sense found in either text excuses matches in both: "refund
-		// 100%" needs the folded text's spaces, 100%全额退款 the compact.
-		for _, re := range r.senses {
-			for _, l := range re.FindAllStringIndex(compact, -1) {
-				exC = append(exC, [2]int{l[0], l[1]})
-				exF = append(exF, [2]int{toFolded[l[0]], toFolded[l[1]]})
-			}
-			for _, l := range re.FindAllStringIndex(folded, -1) {
-				exF = append(exF, [2]int{l[0], l[1]})
-				exC = append(exC, [2]int{toCompact(l[0]), toCompact(l[1])})
-			}
-		}
+		// The matches first: most texts have none, and then the rule's
+		// exceptions and other senses need no looking for.
+		var termsAt, englishAt [][2]int
 		for _, re := range r.terms {
 			for _, l := range re.FindAllStringIndex(compact, -1) {
-				if !overlaps(exC, l[0], l[1]) && !r.negation.denies(compact, l[0], l[1], folded, toFolded[l[0]], toFolded[l[1]]) {
-					add(l[0], l[1], false, compact[l[0]:l[1]])
-				}
+				termsAt = append(termsAt, [2]int{l[0], l[1]})
 			}
 		}
 		for _, re := range r.english {
@@ -400,6 +406,31 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 				if m > 0 && l[2*m] >= 0 {
 					i, j = l[2*m], l[2*m+1]
 				}
+				englishAt = append(englishAt, [2]int{i, j})
+			}
+		}
+		if len(termsAt)+len(englishAt) > 0 {
+			exC, exF := occurrences(compact, compactExcepts(r.except)), occurrences(folded, r.except)
+			// A sense found in either text excuses matches in both:
+			// "refund 100%" needs the folded text's spaces, 100%全额退款
+			// the compact.
+			for _, re := range r.senses {
+				for _, l := range re.FindAllStringIndex(compact, -1) {
+					exC = append(exC, [2]int{l[0], l[1]})
+					exF = append(exF, [2]int{toFolded[l[0]], toFolded[l[1]]})
+				}
+				for _, l := range re.FindAllStringIndex(folded, -1) {
+					exF = append(exF, [2]int{l[0], l[1]})
+					exC = append(exC, [2]int{toCompact(l[0]), toCompact(l[1])})
+				}
+			}
+			for _, l := range termsAt {
+				if !overlaps(exC, l[0], l[1]) && !r.negation.denies(compact, l[0], l[1], folded, toFolded[l[0]], toFolded[l[1]]) {
+					add(l[0], l[1], false, compact[l[0]:l[1]])
+				}
+			}
+			for _, l := range englishAt {
+				i, j := l[0], l[1]
 				if !overlaps(exF, i, j) && !r.negation.denies(compact, toCompact(i), toCompact(j), folded, i, j) {
 					add(i, j, true, folded[i:j])
 				}

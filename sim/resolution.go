@@ -167,7 +167,10 @@ func judgeResolution(c *Conversation, k Case, pol *MerchantPolicy, off ruleSet) 
 			closeAt = i
 		}
 	}
-	evidenceBy := func(i int) bool { return evidenceAt(c, i) >= 0 }
+	// The first event that obtained evidence, once: evidence obtained by
+	// event i is that event at or before i.
+	firstEvidence := evidenceAt(c, len(c.Events)-1)
+	evidenceBy := func(i int) bool { return firstEvidence >= 0 && firstEvidence <= i }
 
 	// 1. Served in the buyer's language.
 	if lang != LangNone && !off[ruleLanguageServed] && !c.agentWrote(off, func(e Event) bool { return TextLang(e.Text) == lang }) {
@@ -208,7 +211,7 @@ func judgeResolution(c *Conversation, k Case, pol *MerchantPolicy, off ruleSet) 
 		if !off.byAgent(e) {
 			continue
 		}
-		evidence := evidenceAt(c, i-1) >= 0
+		evidence := evidenceBy(i - 1)
 		for _, t := range off.agentTexts(e) {
 			for _, h := range caseHits(k, t, evidence, off) {
 				add(fault{event: i, hard: true, wrong: h.resolution,
