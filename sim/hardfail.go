@@ -22,7 +22,7 @@ var (
 		name: "refusal",
 		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
 			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`,
-			`不(参加|参与|享受)(7|七)天无理由`),
+			`不(参加|参与|享受)((7|七)天)?无理由`),
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`,
 			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`),
@@ -38,10 +38,11 @@ var (
 			`不可能(是|有|会|少|错|坏|出现)`, `(我们|我家|仓库)(发货|出库|打包)(前|时|的时候)?(都|全)?(有|会)?(检查|检验|质检|核对|称重|称过|检查过|核对过|检验过)`,
 			`不会少的`,
 			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`,
-			`(一般|通常|应该|肯定)(是)?(摔过|磕到|磕碰)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`),
+			`(一般|通常|应该|肯定)(都)?(是)?(摔过|磕到|磕碰)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
+			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏)`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
-			`\bwhen (it'?s|it has) been dropped\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
+			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
 		negation: denial,
 	}
 	// stallRule: "refusing or stalling" a refund before shipping.
@@ -61,20 +62,20 @@ var (
 			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[，,]?(不然|否则)`+near(4)+`(没法|不能|无法)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
-			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`),
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`),
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`),
-		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`),
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`),
+		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`),
 		negation: denial,
 	}
 	waitDaysRule = complianceRule{
 		name: "wait a few more days",
-		terms: patterns(`再(耐心)?(等待|等)(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`,
+		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
-		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of) (more )?days\b`),
+		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|a couple more) (more )?days\b`),
 		negation: relief,
 	}
 	returnFirstRule = complianceRule{
@@ -90,9 +91,10 @@ var (
 	}
 	signedBlameRule = complianceRule{
 		name: "blaming the buyer",
-		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(肯定|一定|应该)是(您|你)`,
+		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `本人签收`,
+			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
-		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`,
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
 		negation: denial,
 	}
@@ -107,7 +109,7 @@ var (
 	isolatedRule = complianceRule{
 		name: "treating a batch defect in isolation",
 		terms: patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`,
-			`只是(您|你)这(一)?(个|件|单)`),
+			`只是(您|你)这(一)?(个|件|单)`, `只是少数|极少数`),
 		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`, `\bone-?time thing\b`),
 		negation: denial,
 	}

@@ -201,7 +201,7 @@ var (
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
 	relief = &negation{
 		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|别|不要|无须|不$`),
-		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|no need for (?:you|the buyer) to|don'?t (?:have|need) to|won'?t have to|needn'?t)\b`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|no need for (?:you|the buyer) to|don'?t (?:have|need) to|won'?t have to|needn'?t|rather than(?: have you| having you| making you)?)\b`),
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
 	}
 )

@@ -73,7 +73,7 @@ var moneyOrGoods = []ActionKind{ActRefund, ActCompensate, ActApproveReturn, ActE
 var (
 	// courtesy: greetings, thanks and holding phrases, which answer no
 	// question.
-	courtesyZh = regexp.MustCompile(`您好|你好|亲爱的|亲们|亲|在的|在呢|在哦|在哈|欢迎光临|欢迎|很高兴为您服务|为您服务|请问有什么可以帮(您|你)(的)?|有什么可以帮(您|你)(的)?|有什么需要|请问|稍等(一下)?|请稍等|马上|(会|将|马上|这就|正在|这边|立即|立刻)*(为|帮|给)(您|你)(查询|查|看看|看|确认|核实|问问|问|处理)(一下)?(中)?|查询(中)?|正在|核实(一下)?|确认一下|请稍候|稍候|一下下|(马上|稍后)?回复(您|你)|有(什么)?问题随时(找|联系)(我们|我)|随时(找|联系)(我们|我)|查一下|看一下|我来看看|我看看|我来查|好的|收到|谢谢|感谢|不客气|小店|本店|客服|这边|我是|嗯|哦|呢|哈|呀|吗|的|哟|啦|[\p{P}\p{S}\s0-9]`)
+	courtesyZh = regexp.MustCompile(`您好|你好|亲爱的|亲们|亲|在的|在呢|在哦|在哈|欢迎光临|欢迎|哒|很高兴为您服务|为您服务|请问有什么可以帮(您|你)(的)?|有什么可以帮(您|你)(的)?|有什么需要|请问|稍等(一下)?|请稍等|马上|(会|将|马上|这就|正在|这边|立即|立刻)*(为|帮|给)(您|你)(查询|查|看看|看|确认|核实|问问|问|处理)(一下)?(中)?|查询(中)?|正在|核实(一下)?|确认一下|请稍候|稍候|一下下|(马上|稍后)?回复(您|你)|有(什么)?问题随时(找|联系)(我们|我)|随时(找|联系)(我们|我)|查一下|看一下|我来看看|我看看|我来查|好的|收到|谢谢|感谢|不客气|小店|本店|客服|这边|我是|嗯|哦|呢|哈|呀|吗|的|哟|啦|[\p{P}\p{S}\s0-9]`)
 	courtesyEn = regexp.MustCompile(`\b(hello|hi|hey|dear|welcome( to (our|the) (store|shop))?|how (can|may) i (help|assist)( you)?( today)?|what can i do for you|thanks?( you)?( so much)?( for (your|the) (question|message|patience|inquiry|enquiry|order|waiting))?|thanks for reaching out|for reaching out|one moment( please)?|please wait|(please )?hold on|give me a (sec|second|moment|minute)( to check( on)?( that| this| it)?)?|happy to help|checking (now|on (that|this|it))|feel free to (ask|reach out|contact us)|let me (check|see|look)( (into )?(that|this|it))?( for you)?|i'?ll (check|look)( (into )?(that|this|it))?( for you)?|i'?m (checking|looking)( (into )?(that|this|it))?( for you)?|sure|ok(ay)?|got it|please|you'?re welcome|sir|madam|customer|there|good (morning|afternoon|evening))\b`)
 	// trackingRe finds courier tracking numbers in the folded text: a
 	// carrier's prefix with digits, or a number named as a tracking
@@ -85,10 +85,10 @@ var (
 // shortAnswer is a whole answer in a word or two, left when the courtesy
 // is taken out: "有的亲" (有), "有货", "可以的", "是的", "yes".
 var shortAnswer = regexp.MustCompile(`^(?:有|有货|有现货|现货|没有|没有了|没了|没货|无货|缺货|售罄|是|不是|可以|不可以|不行|能|不能|会|不会|支持|不支持|包邮|不包邮)$` +
-	`|^有[a-z0-9]+码?$|^(?:yes|yep|yeah|no|nope|available|in stock|out of stock|sold out)$`)
+	`|^有[a-z0-9]+码?$|^([a-z0-9]+[码号])?还?有$|^还有货$|^(?:yes|yep|yeah|no|nope|available|in stock|out of stock|sold out)$`)
 
 // loneYes is a whole message that says yes: "Sure!", "Of course!", 当然可以.
-var loneYes = regexp.MustCompile(`^(?:(?:亲[，,]?\s*)?(?:当然|当然可以|当然有|没问题|可以的)|sure|sure thing|of course|certainly|absolutely|definitely)\s*[.!！。~～]*$`)
+var loneYes = regexp.MustCompile(`^(?:(?:亲[，,]?\s*)?(?:当然|当然可以|当然有|没问题|可以的)|sure|sure thing|sure do|sure does|yes we do|we do|of course|certainly|absolutely|definitely)\s*[.!！。~～]*$`)
 
 // Answers reports whether text says more than greetings, thanks and
 // holding phrases: at least four Han characters or three Latin words are
