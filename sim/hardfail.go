@@ -26,7 +26,7 @@ var (
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`,
 			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`),
-		negation: denial,
+		negation: otherOrders,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
 	// fail in every after-sales case before any evidence was obtained
@@ -69,12 +69,13 @@ var (
 		name:     "cannot cancel",
 		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`),
 		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`),
-		negation: denial,
+		negation: otherOrders,
 	}
 	waitDaysRule = complianceRule{
 		name: "wait a few more days",
 		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
+		except:   []string{"had to wait", "sorry you waited", "you've waited", "you have waited"},
 		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|a couple more) (more )?days\b`),
 		negation: relief,
 	}
@@ -91,7 +92,7 @@ var (
 	}
 	signedBlameRule = complianceRule{
 		name: "blaming the buyer",
-		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `本人签收`,
+		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`,
 			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
 		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`,
@@ -104,22 +105,23 @@ var (
 			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`),
 		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
 			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`),
-		negation: denial,
+		negation: otherOrders,
 	}
 	isolatedRule = complianceRule{
 		name: "treating a batch defect in isolation",
 		terms: patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`,
 			`只是(您|你)这(一)?(个|件|单)`, `只是少数|极少数`),
 		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`, `\bone-?time thing\b`),
+		except:   []string{"one-off credit", "one-off payment", "one-off compensation", "one-off apology", "one-off refund", "one-off 10", "one-off 5", "one-off 20"},
 		negation: denial,
 	}
 	casualSafetyRule = complianceRule{
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
-			`过(几|两|一)天(就)?(好|消)`, `挺常见|小问题`),
-		except: []string{"不要紧张"},
+			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(是|只是|就是|一个)小问题`),
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
-			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\bpretty common\b`),
+			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`),
+		except:   []string{"不要紧张", "normal to feel", "normal to be"},
 		negation: denial,
 	}
 	fitRule = complianceRule{

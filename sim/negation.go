@@ -197,10 +197,18 @@ var (
 		zhAfter: regexp.MustCompile(`^[^，,。.！!？?；;]{0,8}?(?:不用|不需要|不必|免了|不麻烦|看不了|没法看|无法查看|已经收到|已收到|收到了|看过了|看到了|看过|看了)`),
 		enAfter: regexp.MustCompile(`^[^,.!?;]{0,12}?\b(?:is not needed|isn'?t needed|not needed|is not necessary|isn'?t necessary)`),
 	}
+	// otherOrders adds a policy that names other orders than the buyer's:
+	// "只有定制商品不支持退货，您这件是支持的", "only signed parcels cannot be
+	// cancelled; yours is still in transit".
+	otherOrders = &negation{
+		zh:      regexp.MustCompile(denialZh + `|只有|除了|除非|超过`),
+		en:      regexp.MustCompile(`\b(?:` + denialEn + `|only|except)\b`),
+		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
+	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
 	relief = &negation{
-		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会要求|别|不要|无须|不$`),
+		zh:      regexp.MustCompile(denialZh + `|不用|无需|不需要|不必|没必要|不会让|不会再让|不会要求|别|不要|无须|不$`),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `|no need to|no need for (?:you|the buyer) to|don'?t (?:have|need) to|won'?t have to|needn'?t|rather than(?: have you| having you| making you)?)\b`),
 		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
 	}

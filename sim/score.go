@@ -136,7 +136,7 @@ var (
 var (
 	apologyWords = []complianceRule{{
 		name:    "apology",
-		terms:   patterns(`抱歉`, `对不起`, `不好意思`, `歉意`, `致歉`, `添麻烦`, `带来不便`, `给您带来`, `理解您`, `非常理解`, `让您久等`, `辛苦您`, `委屈您`),
+		terms:   patterns(`抱歉`, `对不起`, `不好意思`, `歉意`, `致歉`, `添麻烦`, `带来不便`, `给您带来`, `理解您`, `非常理解`, `让您久等`, `辛苦您`, `委屈您`, `对不住`),
 		english: patterns(`\b(sorry|apologi[sz]e|apologies|inconvenience)\b`, `\b(i|we) (fully |completely )?understand\b`),
 	}}
 	timeWords = []complianceRule{{
@@ -144,17 +144,18 @@ var (
 		terms: patterns(`[0-9]+(\.[0-9]+)?(分钟|小时|个小时|天|日内|个工作日|工作日)`, `[一二两三四五六七八九十半]+个?(分钟|小时|天|工作日)`,
 			`今天|明天|后天|今晚|明早|明晚|本周|周[一二三四五六日天]|星期[一二三四五六日天]`, `[0-9]{1,2}[:：][0-9]{2}`, `([0-9]{1,2}|[一二两三四五六七八九十]{1,3})点(前|之前|以前|左右|半|钟)?`,
 			`([0-9]+|[一两三四])(个)?(周|星期|礼拜)(内|之内|以内)`, `[0-9]+ ?h(内|之内|以内)`, `次日|隔天|当天|当日|下周|本周内`,
-			`(上午|下午|晚上|中午)(会|就|之前|前)?(发|寄|安排|处理|退|到账|联系|回复)`),
+			`(上午|下午|晚上|中午)(会|就|之前|前)?(发|寄|安排|处理|退|到账|联系|回复)`, `[0-9]{1,2}月[0-9]{1,2}(日|号)`, `[0-9]{1,2}(日|号)(前|之前|以前)`),
 		english: patterns(`\b(today|tonight|tomorrow)\b`, `\bwithin (\d+|an?|one|two|three|the hour)\b`, `\b\d+ ?(hours?|hrs?|h|minutes?|mins?|days?|business days?)\b`,
-			`\b(by|before) (the )?end of (the )?(day|today|week)\b`, `\bthis (morning|afternoon|evening)\b`, `\bbefore \d{1,2}(:\d\d)? ?(am|pm)\b`, `\bnext (week|monday|tuesday|wednesday|thursday|friday)\b`, `\beod\b`,
+			`\b(by|before) (the )?end of (the )?(day|today|week)\b`, `\bthis (morning|afternoon|evening)\b`, `\bby (the )?\d{1,2}(st|nd|rd|th)\b`,
+			`\bby (january|february|march|april|may|june|july|august|september|october|november|december) \d{1,2}\b`, `\bbefore \d{1,2}(:\d\d)? ?(am|pm)\b`, `\bnext (week|monday|tuesday|wednesday|thursday|friday)\b`, `\beod\b`,
 			`\bby \d{1,2}(:\d\d)? ?(am|pm)?\b`, `\b\d{1,2}:\d\d\b`, `\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b`),
 		// A policy's name is no time for a next step.
 		except: []string{"7天无理由", "七天无理由", "7-day return", "7 day return", "7-day no", "7 day no", "7 days no", "7-day free", "7 day free"},
 	}}
 	evidenceWords = []complianceRule{{
 		name:    "evidence",
-		terms:   patterns(`照片`, `图片`, `拍照`, `拍张`, `拍个`, `拍一下`, `拍一张`, `拍下来`, `视频`, `截图`, `实物图`, `发图`, `实拍`, `发张图`, `发个图`, `拍下(收到|您收到|商品|实物|吊牌|包装|照片)`, `上传`, `凭证`, `测量`, `量一下`, `量下`),
-		english: patterns(`\b(photos?|pictures?|pics?|videos?|images?|screenshots?|measure|measurements?|film|footage)\b`),
+		terms:   patterns(`照片`, `图片`, `拍照`, `拍张`, `拍个`, `拍一下`, `拍一张`, `拍下来`, `视频`, `截图`, `实物图`, `发图`, `实拍`, `发张图`, `发个图`, `拍给(我|我们)`, `拍下(收到|您收到|商品|实物|吊牌|包装|照片)`, `上传`, `凭证`, `测量`, `量一下`, `量下`),
+		english: patterns(`\b(photos?|pictures?|pics?|videos?|images?|screenshots?|measure|measurements?|film|footage|photograph)\b`, `\ba shot of\b`, `\brecord (a|the) (short )?(clip|video)\b`),
 		// Saying one has it, or cannot view it, asks for nothing: "已经
 		// 看到您的照片了" where no photo came is a claim, not a request.
 		except: evidenceReceived(),
