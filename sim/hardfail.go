@@ -23,9 +23,10 @@ var (
 		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
 			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`,
 			`不(参加|参与|享受)((7|七)天)?无理由`, `不退不换|概不退换`),
+		except: []string{"no returns needed", "no return needed", "no returns required"},
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
-			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take) (any )?(returns?|refunds?)\b`,
-			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be returned\b`),
+			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take|do) (any )?(returns?|refunds?)\b`,
+			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be returned\b`, `\ball sales are final\b`, `\bno returns\b`),
 		negation: otherOrders,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
@@ -39,18 +40,20 @@ var (
 			`不会少的`,
 			`(您|你)(是不是|确定|肯定)(搞错|看错|弄错|记错|收错)`, `(您|你)(搞错|看错|弄错|记错)了`,
 			`(一般|通常|应该|肯定)(都)?(是)?(摔过|磕到|磕碰)`, `是不是(不小心)?(摔|碰|磕|烫)(了|坏|裂)`, `(您|你)`+near(8)+`(烫裂|烫坏|弄丢)`,
-			`出厂(都|前)?(检测|检查|质检)过`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
+			`出厂(都|前)?(检测|检查|质检)过`, `使用方法不对|用法不对|(您|你)的?方法不对`, `(肯定|就|这|一定|明显)是人为|是人为的`, `(每个|每件)(包裹|订单)(都)?(会)?(核对|检查|称重)`, `不会漏的`,
+			`不会少(东西|件|配件)?(呢|哦|啊)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
 			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏)`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
-			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
+			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\busually happens when (people|you)\b`,
+			`\bwe double-?check (every|each|all)\b`, `\bnever miss(es)? (parts|items|anything)\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
 		negation: denial,
 	}
 	// stallRule: "refusing or stalling" a refund before shipping.
 	stallRule = complianceRule{
 		name: "stalling",
 		terms: patterns(`等(发货|到货|收到货|收货|签收)(后|以后|之后)?再`, `先(收货|签收|收下)再`, `过(几|两|三|一)天再(退|处理|申请|说)`,
-			`签收(后|以后|之后)再(申请|退|处理)`,
+			`签收(后|以后|之后)再(申请|退|处理)`, `等(发货|发出去|发出)(了|后|以后|之后)`,
 			`暂时(不能|无法|没法)退`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
 			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`),
@@ -60,45 +63,49 @@ var (
 	reasonRule = complianceRule{
 		name: "demanding a reason",
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
-			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[，,]?(不然|否则)`+near(4)+`(没法|不能|无法)`,
+			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[^。！？!?]{0,6}(不然|否则)`+near(4)+`(没法|不能|无法|没办法)`,
 			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
-			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`),
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`),
-		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`),
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`),
+		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`),
 		negation: otherOrders,
 	}
 	waitDaysRule = complianceRule{
 		name: "wait a few more days",
-		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `多等(一|两|两三|几|些)?天`, `等几天`,
+		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `过(几|两|三|两三)天(就)?(能)?到`, `再观望`,
+			`再等(一|两)?(周|星期)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
-		except:   []string{"had to wait", "sorry you waited", "you've waited", "you have waited"},
-		english:  patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`),
+		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited"},
+		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
+			`\b(be patient|wait) for (another|a few more)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`),
 		negation: relief,
 	}
 	returnFirstRule = complianceRule{
 		name: "making the buyer return the wrong item first",
 		terms: patterns(`先(把|将)?`+near(8)+`(寄回|退回|寄过来|寄给我们|退回来|发回)`,
-			`(等|待)(您|你)?`+near(4)+`(寄回|退回|寄回来|退回来|发回)(后|以后|之后|来)?`+near(6)+`(再|才)(发|补发|寄|换)`,
-			`(寄回|退回|寄回来|退回来|发回)[^。！？!?]{0,12}(后|以后|之后)[，,]?(再|才)(给您|给你|为您)?(发|补发|寄|换)`,
+			`(等|待)(您|你)?`+near(4)+`(寄回|退回|寄回来|退回来|发回)(后|以后|之后|来)?`+near(6)+`(再|才|就)(发|补发|寄|换)`,
+			`(寄回|退回|寄回来|退回来|发回)[^。！？!?]{0,12}(后|以后|之后)[，,]?(再|才|就)(能)?(给您|给你|为您)?(发|补发|寄|换)`,
 			`(收到|签收)`+near(6)+`(退货|退回|寄回|原件|错发|退件)`+near(6)+`(再|才)`+near(4)+`(发|补发|寄|换|退)`),
 		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
-			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back( to us)? first\b`,
+			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back( to us)? (first|1st)\b`,
+			`\b(as soon as|once|after|when) (the|your) [a-z' -]{1,30} (reaches|arrives at|gets to|gets back to) (us|our warehouse)\b.{0,20}\b(we'?ll|we will) (dispatch|ship|send|reship)\b`,
+			`\b(we'?ll|we will) (reship|ship|send|dispatch)\b.{0,30}\bafter we (get|receive)\b.{0,30}\bback\b`,
 			`\b(send|ship|mail) (it|the|your|that|this)\b[a-z' -]{0,30}\bback\b.{0,30}\b(as soon as|once|when) it (arrives|gets here|reaches us)\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
 			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
 		negation: relief,
 	}
 	signedBlameRule = complianceRule{
 		name: "blaming the buyer",
-		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`, `签收人(写的)?是本人`, `(您|你)(再)?好好想想`,
+		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`, `签收人(写的)?是本人`, `(您|你)(再)?好好想想`, `(您|你)自己忘了`,
 			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
-		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`,
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
 		negation: denial,
 	}
@@ -108,13 +115,14 @@ var (
 			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `差价(没法|不能|无法|不)(补|退|返)`),
 		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
 			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`,
-			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`),
+			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`,
+			`\bprice drops?\b.{0,30}\b(aren'?t|are not|isn'?t|is not|not) refundable\b`),
 		negation: otherOrders,
 	}
 	isolatedRule = complianceRule{
 		name: "treating a batch defect in isolation",
 		terms: patterns(`个别(现象|情况|问题|产品)`, `个例`, `偶发`, `偶然(现象|情况|问题)`, `只有(您|你)(这)?(一|1)(件|个|单)`,
-			`只是(您|你)这(一)?(个|件|单)`, `只是少数|极少数`),
+			`只是(您|你)这(一)?(个|件|单)`, `只是少数|极少数`, `只是个别|个别的`),
 		english:  patterns(`\bisolated (case|incident|issue|problem)\b`, `\bone-?off\b`, `\bjust your (item|order|one|unit)\b`, `\bone-?time thing\b`),
 		except:   []string{"one-off credit", "one-off payment", "one-off compensation", "one-off apology", "one-off refund", "one-off 10", "one-off 5", "one-off 20"},
 		negation: denial,
@@ -122,7 +130,7 @@ var (
 	casualSafetyRule = complianceRule{
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
-			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(是|只是|就是|一个)小问题`),
+			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(是|只是|就是|一个)小问题`, `小问题(啦|哈|呢|而已)`),
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
 			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`),
 		except:   []string{"不要紧张", "normal to feel", "normal to be"},
@@ -131,7 +139,7 @@ var (
 	fitRule = complianceRule{
 		name:     "guaranteeing fit",
 		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`, `包(您|你)`+near(4)+`(合身|合适)`),
-		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`, `\bfits? (you )?perfectly\b.{0,12}\b((i|we) (promise|guarantee)|guaranteed)\b`),
+		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`, `\bfits? (you )?perfectly\b.{0,12}\b((i|we) (promise|guarantee)|guaranteed|no doubt|for sure)\b`),
 		negation: promiseDenial,
 	}
 )

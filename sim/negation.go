@@ -159,7 +159,7 @@ var (
 	denial = &negation{
 		zh:      regexp.MustCompile(denialZh),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `)\b`),
-		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是|` + asideZh),
+		zhFalse: regexp.MustCompile(`是不是|不是吗|要不是|会不会|能不能|可不可以|有没有|` + asideZh),
 		enFalse: regexp.MustCompile(`\b(?:why not|if not|or not|not only|not just|don'?t be|do not be|` + asideEn + `)\b|` + enNegQuestion),
 		zhKeep:  regexp.MustCompile(`但|可是|而|就是|[^说得为]是$`),
 		enKeep:  regexp.MustCompile(`\b(?:but|rather|instead)\b|\byou\s*$`),
