@@ -26,7 +26,7 @@ var (
 		except: []string{"no returns needed", "no return needed", "no returns required"},
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take|do) (any )?(returns?|refunds?)\b`,
-			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be returned\b`, `\ball sales are final\b`, `\bno returns\b`),
+			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be (returned|sent back)\b`, `\ball sales are final\b`, `\bno returns\b`),
 		negation: otherOrders,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
@@ -56,7 +56,7 @@ var (
 			`签收(后|以后|之后)再(申请|退|处理)`, `等(发货|发出去|发出)(了|后|以后|之后)`,
 			`暂时(不能|无法|没法)退`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
-			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`),
+			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`, `\bwait (for it to be|until it'?s|until it is) delivered\b.{0,20}\bbefore\b`),
 		negation: relief,
 	}
 	// reasonRule: demanding a reason for a no-reason return.
@@ -64,7 +64,7 @@ var (
 		name: "demanding a reason",
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
 			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[^。！？!?]{0,6}(不然|否则)`+near(4)+`(没法|不能|无法|没办法)`,
-			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`),
+			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(原因|理由)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
 			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
@@ -72,8 +72,8 @@ var (
 	}
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`),
-		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`),
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`),
+		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`, `\bcan'?t be (called back|recalled|stopped)\b`),
 		negation: otherOrders,
 	}
 	waitDaysRule = complianceRule{
@@ -81,9 +81,10 @@ var (
 		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `过(几|两|三|两三)天(就)?(能)?到`, `再观望`,
 			`再等(一|两)?(周|星期)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
-		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited"},
+		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天"},
 		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
-			`\b(be patient|wait) for (another|a few more)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`),
+			`\b(be patient|wait) for (another|a few more)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,
+			`\bwait until (the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`),
 		negation: relief,
 	}
 	returnFirstRule = complianceRule{
@@ -105,17 +106,17 @@ var (
 		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`, `签收人(写的)?是本人`, `(您|你)(再)?好好想想`, `(您|你)自己忘了`,
 			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
-		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`,
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\bpicked it up\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
 		negation: denial,
 	}
 	priceRefusalRule = complianceRule{
 		name: "refusing the price difference",
 		terms: patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`,
-			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `差价(没法|不能|无法|不)(补|退|返)`),
+			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `不参与(价保|保价)`, `差价(没法|不能|无法|不)(补|退|返)`),
 		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
 			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`,
-			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`,
+			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`, `\bprice protection (doesn'?t|does not|won'?t) apply\b`,
 			`\bprice drops?\b.{0,30}\b(aren'?t|are not|isn'?t|is not|not) refundable\b`),
 		negation: otherOrders,
 	}
@@ -130,7 +131,8 @@ var (
 	casualSafetyRule = complianceRule{
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
-			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(是|只是|就是|一个)小问题`, `小问题(啦|哈|呢|而已)`),
+			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(只是|就是|一个)小问题`, `(?:^|[^不])是小问题`, `小问题(啦|哈|呢|而已)`, `问题不大`,
+			`(过敏|烫伤|划伤|起疹子|红肿)(是)?(很|挺)?正常`),
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
 			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`),
 		except:   []string{"不要紧张", "normal to feel", "normal to be"},

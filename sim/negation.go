@@ -203,7 +203,10 @@ var (
 	otherOrders = &negation{
 		zh:      regexp.MustCompile(denialZh + `|只有|除了|除非|超过`),
 		en:      regexp.MustCompile(`\b(?:` + denialEn + `|only|except)\b`),
-		zhFalse: denial.zhFalse, enFalse: denial.enFalse, zhKeep: denial.zhKeep, enKeep: denial.enKeep,
+		zhFalse: denial.zhFalse, enFalse: denial.enFalse, enKeep: denial.enKeep,
+		// "只有定制款是不退不换的": the 是 of a policy's subject starts no
+		// statement of its own.
+		zhKeep: regexp.MustCompile(`但|可是|而|就是`),
 	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".
@@ -228,6 +231,6 @@ const (
 )
 
 const (
-	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为|不会说|没人说|没有人说|不存在|不会怀疑|不怀疑`
+	denialZh = `并不是|绝不是|也不是|不会是|不是说|不是|并非|绝非|没有说|没说|从没说|从来没说|绝不会|决不会|从不|从来不|从来没有|从来没|不觉得|没觉得|不认为|没认为|不会说|没人说|没有人说|不存在|不会怀疑|不怀疑|别觉得|不要觉得|别以为|不要以为`
 	denialEn = `not|never|isn'?t|wasn'?t|aren'?t|weren'?t|doesn'?t|didn'?t|don'?t|in no way|by no means|(?:nobody|no one|no-one) (?:said|says|is saying|thinks|is blaming|blames)|none of (?:this|that|it)`
 )
