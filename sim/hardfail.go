@@ -23,10 +23,11 @@ var (
 		terms: patterns(`不能退`, `不给退`, `退不了`, `不支持退`, `无法退`, `不予退`, `不可以退`, `没法退`,
 			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`,
 			`不(参加|参与|享受)((7|七)天)?无理由`, `不退不换|概不退换`),
-		except: []string{"no returns needed", "no return needed", "no returns required"},
+		except: []string{"no returns needed", "no return needed", "no returns required", "refund to a different", "refund to another", "refund to your other"},
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take|do) (any )?(returns?|refunds?)\b`,
-			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be (returned|sent back)\b`, `\ball sales are final\b`, `\bno returns\b`),
+			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be (returned|sent back)\b`, `\ball sales are final\b`, `\bno returns\b`,
+			`\bnot eligible for (a )?(return|refund)s?\b`, `\bonly (process|issue) refunds? after\b`),
 		negation: otherOrders,
 	}
 	// accusationRule: accusing, blaming or disbelieving the buyer. A hard
@@ -42,10 +43,11 @@ var (
 			`(一般|通常|应该|肯定)(都)?(是)?(摔过|磕到|磕碰)`, `是不是(不小心)?(摔|碰|磕|烫)(了|坏|裂)`, `(您|你)`+near(8)+`(烫裂|烫坏|弄丢)`,
 			`出厂(都|前)?(检测|检查|质检)过`, `使用方法不对|用法不对|(您|你)的?方法不对`, `(肯定|就|这|一定|明显)是人为|是人为的`, `(每个|每件)(包裹|订单)(都)?(会)?(核对|检查|称重)`, `不会漏的`,
 			`不会少(东西|件|配件)?(呢|哦|啊)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
-			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏)`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`),
+			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏|摔的)`, `不会是假`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
-			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\busually happens when (people|you)\b`,
+			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\busually happens when (people|you|customers)\b`, `\b(it was|it'?s been) (probably |likely )?dropped\b`, `\bdid you (maybe )?(knock|drop|bang|hit)\b`,
+			`\bweighs? every (order|parcel|package|box)\b`, `\bcan'?t be (fake|counterfeit)\b`, `\byou'?re mistaken\b`,
 			`\bwe double-?check (every|each|all)\b`, `\bnever miss(es)? (parts|items|anything)\b`, `\bmishandled (it |this )?(on your end|by you)\b`, `\byou mishandled\b`, `\bno way it'?s (fake|faux|not real|counterfeit)\b`, `\bevery (order|parcel|package) is (weighed|checked|inspected)\b`),
 		negation: denial,
 	}
@@ -54,9 +56,9 @@ var (
 		name: "stalling",
 		terms: patterns(`等(发货|到货|收到货|收货|签收)(后|以后|之后)?再`, `先(收货|签收|收下)再`, `过(几|两|三|一)天再(退|处理|申请|说)`,
 			`签收(后|以后|之后)再(申请|退|处理)`, `等(发货|发出去|发出)(了|后|以后|之后)`,
-			`暂时(不能|无法|没法)退`),
+			`暂时(不能|无法|没法)退`, `暂时(处理不了|退不了)`, `先收到货再`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
-			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`, `\bwait (for it to be|until it'?s|until it is) delivered\b.{0,20}\bbefore\b`),
+			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`, `\bwait (for it to be|until it'?s|until it is) delivered\b.{0,20}\bbefore\b`, `\bwait for (the )?delivery\b.{0,20}\b(then|before)\b`),
 		negation: relief,
 	}
 	// reasonRule: demanding a reason for a no-reason return.
@@ -64,7 +66,7 @@ var (
 		name: "demanding a reason",
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
 			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[^。！？!?]{0,6}(不然|否则)`+near(4)+`(没法|不能|无法|没办法)`,
-			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(原因|理由)`),
+			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(退货)?(原因|理由)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
 			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
@@ -78,13 +80,15 @@ var (
 	}
 	waitDaysRule = complianceRule{
 		name: "wait a few more days",
-		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `过(几|两|三|两三)天(就)?(能)?到`, `再观望`,
+		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `过(几|两|三|两三)天(应该)?(就)?(能)?到`, `再观望`, `再观察`,
 			`再等(一|两)?(周|星期)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
-		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天"},
+		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天",
+			// What the courier said, reported and turned down.
+			"asked us to wait", "told us to wait", "快递建议再等", "快递说再等", "物流建议再等", "快递让我们再等"},
 		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
-			`\b(be patient|wait) for (another|a few more)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,
-			`\bwait until (the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`),
+			`\b(be patient|wait) for (another|a few more|another few)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,
+			`\bwait until (the end of the week|the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`),
 		negation: relief,
 	}
 	returnFirstRule = complianceRule{
@@ -96,7 +100,7 @@ var (
 		english: patterns(`\b(send|return|ship|mail) (it|the item|the wrong item|the parcel|the package|that|them) back first\b`,
 			`\b(send|ship|mail) (the|your|that|this) [a-z' -]{1,30} back( to us)? (first|1st)\b`,
 			`\b(as soon as|once|after|when) (the|your) [a-z' -]{1,30} (reaches|arrives at|gets to|gets back to) (us|our warehouse)\b.{0,20}\b(we'?ll|we will) (dispatch|ship|send|reship)\b`,
-			`\b(we'?ll|we will) (reship|ship|send|dispatch)\b.{0,30}\bafter we (get|receive)\b.{0,30}\bback\b`,
+			`\b(we'?ll|we will) (reship|ship|send|dispatch)\b.{0,30}\bafter we (get|receive)\b.{0,30}\bback\b`, `\bas soon as the [a-z' -]{1,30} (arrives|gets) back\b`,
 			`\b(send|ship|mail) (it|the|your|that|this)\b[a-z' -]{0,30}\bback\b.{0,30}\b(as soon as|once|when) it (arrives|gets here|reaches us)\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
 			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
 		negation: relief,
@@ -106,17 +110,18 @@ var (
 		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`, `签收人(写的)?是本人`, `(您|你)(再)?好好想想`, `(您|你)自己忘了`,
 			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
-		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\bpicked it up\b`,
+		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\bpicked it up\b`, `\bsomeone in your (household|home|house|family)\b`, `\bso it was delivered to you\b`,
+			`\byour signature on file\b`,
 			`\bmust have (been )?(taken|picked up|received|collected)\b`, `\bcheck with your (family|neighbou?rs)\b`),
 		negation: denial,
 	}
 	priceRefusalRule = complianceRule{
 		name: "refusing the price difference",
 		terms: patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`,
-			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `不参与(价保|保价)`, `差价(没法|不能|无法|不)(补|退|返)`),
+			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `不参与(价保|保价|退差价)`, `差价`+near(6)+`(没法|不能|无法)(退|补)`, `差价(没法|不能|无法|不)(补|退|返)`),
 		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
 			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`,
-			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`, `\bprice protection (doesn'?t|does not|won'?t) apply\b`,
+			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`, `\bprice protection (doesn'?t|does not|won'?t) apply\b`, `\b(aren'?t|are not|isn'?t|is not|not) covered by price protection\b`,
 			`\bprice drops?\b.{0,30}\b(aren'?t|are not|isn'?t|is not|not) refundable\b`),
 		negation: otherOrders,
 	}
@@ -132,9 +137,9 @@ var (
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
 			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(只是|就是|一个)小问题`, `(?:^|[^不])是小问题`, `小问题(啦|哈|呢|而已)`, `问题不大`,
-			`(过敏|烫伤|划伤|起疹子|红肿)(是)?(很|挺)?正常`),
+			`(过敏|烫伤|划伤|起疹子|红肿)(是)?(很|挺)?正常`, `不用太在意`, `一般没事`),
 		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
-			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`),
+			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`, `\bisn'?t serious\b`),
 		except:   []string{"不要紧张", "normal to feel", "normal to be"},
 		negation: denial,
 	}
