@@ -95,10 +95,10 @@ var loneYes = regexp.MustCompile(`^(?:(?:亲[，,]?\s*)?(?:当然|当然可以|�
 // left when they are taken out, or a short answer (有, 有货, 可以, 是的,
 // "yes", "no").
 func Answers(text string) bool {
-	if loneYes.MatchString(strings.TrimSpace(foldText(text))) {
+	t := foldText(text)
+	if loneYes.MatchString(strings.TrimSpace(t)) {
 		return true // "Sure!" to "can I use a coupon?"
 	}
-	t := foldText(text)
 	t = courtesyEn.ReplaceAllString(t, " ")
 	t = courtesyZh.ReplaceAllString(t, " ")
 	for _, f := range strings.Fields(t) {

@@ -217,14 +217,15 @@ func asksForEvidence(text string) bool {
 // withTextEvidence returns acts with a request_evidence added when the
 // agent did not take that action but evidence was asked for in words, or
 // sent by the buyer, at or before event upto: the decision table wants the
-// evidence, not the button.
-func withTextEvidence(c *Conversation, acts []Action, upto int) []Action {
+// evidence, not the button. firstEvidence is evidenceAt of the whole
+// conversation, found once by the caller.
+func withTextEvidence(acts []Action, firstEvidence, upto int) []Action {
 	for _, a := range acts {
 		if a.Kind == ActRequestEvidence {
 			return acts
 		}
 	}
-	if evidenceAt(c, upto) < 0 {
+	if firstEvidence < 0 || firstEvidence > upto {
 		return acts
 	}
 	return append(append([]Action(nil), acts...), Action{Kind: ActRequestEvidence})
@@ -731,11 +732,8 @@ func (s *scorer) efficiency() {
 	// The close is the agent's close action or the close event, whichever
 	// comes first: the hub's later close event is not the agent's time.
 	end := c.Events[len(c.Events)-1].At
-	for _, e := range c.Events {
-		if s.off.isClose(e) {
-			end = e.At
-			break
-		}
+	if i := s.off.closeIndex(c); i >= 0 {
+		end = c.Events[i].At
 	}
 	h := end.Sub(c.Events[first].At).Seconds()
 	parH := ParHandleTime.Seconds() * effort

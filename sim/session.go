@@ -246,9 +246,13 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 // close action, or a close event (the hub records one when the
 // conversation ends; imported transcripts may have only that), whichever
 // comes first; -1 when neither.
-func closeIndex(c *Conversation) int {
+func closeIndex(c *Conversation) int { return ruleSet(nil).closeIndex(c) }
+
+// closeIndex is closeIndex with off's rules (an ablation may switch the
+// agent's close action off).
+func (off ruleSet) closeIndex(c *Conversation) int {
 	for i, e := range c.Events {
-		if isClose(e) {
+		if off.isClose(e) {
 			return i
 		}
 	}
@@ -263,13 +267,17 @@ func decidingAction(c *Conversation) int {
 	k, known := LookupCase(c.Case)
 	var acts []Action
 	last := -1
+	first := -1
+	if known {
+		first = evidenceAt(c, len(c.Events)-1)
+	}
 	for i, e := range c.Events {
 		if e.Kind != EventAction || e.Action == nil {
 			continue
 		}
 		last = i
 		acts = append(acts, *e.Action)
-		if known && k.Correct(withTextEvidence(c, acts, i)) {
+		if known && k.Correct(withTextEvidence(acts, first, i)) {
 			return i
 		}
 	}
