@@ -66,10 +66,11 @@ var (
 		name: "demanding a reason",
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
 			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[^。！？!?]{0,6}(不然|否则)`+near(4)+`(没法|不能|无法|没办法)`,
-			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(退货)?(原因|理由)`),
+			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(退货)?(原因|理由)`,
+			`(必须|需要|得|要|先)(先)?(告诉|说明|说|讲)(一下)?(我们|我)?(是)?(哪里|为什么|为啥|什么地方|哪儿)(不满意|不喜欢|不合适|要退|想退)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
-			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\bbefore\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\b(before|first|otherwise)\b`, `\b(must|have to|need to) tell us why\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
@@ -86,6 +87,10 @@ var (
 		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天",
 			// What the courier said, reported and turned down.
 			"asked us to wait", "told us to wait", "快递建议再等", "快递说再等", "物流建议再等", "快递让我们再等"},
+		// The same with the courier named otherwise: 快递那边让我们再等几天,
+		// 物流方面说再等, "the carrier's support team asked us to wait".
+		senses: patterns(`(快递|物流|快递员|快递公司|驿站|承运商)(那边|方面|这边|公司|客服)?(建议|说|让|叫|要|通知)(我们)?(再)?等`,
+			`\b(courier|carrier|delivery company|logistics company)('s)?\b.{0,30}\b(asked|told|advised|suggested)\b.{0,10}\b(us|me)\b.{0,4}\bto wait\b`),
 		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
 			`\b(be patient|wait) for (another|a few more|another few)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,
 			`\bwait until (the end of the week|the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`),
@@ -102,7 +107,8 @@ var (
 			`\b(as soon as|once|after|when) (the|your) [a-z' -]{1,30} (reaches|arrives at|gets to|gets back to) (us|our warehouse)\b.{0,20}\b(we'?ll|we will) (dispatch|ship|send|reship)\b`,
 			`\b(we'?ll|we will) (reship|ship|send|dispatch)\b.{0,30}\bafter we (get|receive)\b.{0,30}\bback\b`, `\bas soon as the [a-z' -]{1,30} (arrives|gets) back\b`,
 			`\b(send|ship|mail) (it|the|your|that|this)\b[a-z' -]{0,30}\bback\b.{0,30}\b(as soon as|once|when) it (arrives|gets here|reaches us)\b`, `\breturn (the|your|that|this) [a-z' -]{1,30} first\b`,
-			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`),
+			`\b(once|after|when) we (receive|get) (it|the (item|return|parcel|package|wrong item))\b.{0,40}\b(send|ship|reship|dispatch)`,
+			`\b(as soon as|once|after|when) (it|they) (reaches|reach|arrives at|arrive at|gets to|get to|gets back to|get back to) (us|our warehouse)\b.{0,20}\b(we'?ll|we will) (dispatch|ship|send|reship)\b`),
 		negation: relief,
 	}
 	signedBlameRule = complianceRule{

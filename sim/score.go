@@ -241,12 +241,37 @@ func evidenceAt(c *Conversation, upto int) int {
 		}
 		switch {
 		case e.Kind == EventAction && e.Action != nil && e.Action.Kind == ActRequestEvidence,
-			e.Sender == SenderCustomer && e.Kind == EventEvidence,
-			e.Sender == SenderAgent && e.Kind == EventMessage && says(evidenceWords, e.Text):
+			e.Sender == SenderCustomer && e.Kind == EventEvidence:
+			return i
+		case e.Sender == SenderAgent && e.Kind == EventMessage && says(evidenceWords, e.Text):
+			if !says(evidenceWords, lackOfEvidence.ReplaceAllString(foldText(e.Text), " ")) && !buyerSpeaks(c, i, upto) {
+				continue // "没有凭证无法退款", and the buyer had no turn to send any
+			}
 			return i
 		}
 	}
 	return -1
+}
+
+// lackOfEvidence is a rule stated, not a request: "没有凭证无法退款",
+// "without photos we can't refund". It opens an evidence path only if the
+// buyer gets a turn after it.
+var lackOfEvidence = regexp.MustCompile(`没有?(任何|相关|有效)?(凭证|照片|图片|视频|截图|实拍图?)(的话)?[，,]?(就|是|我们|这边)?(无法|不能|没法|不予|不可以|没办法|不给|处理不了|退不了)` +
+	`|\b(without|with no) (any )?(photos?|pictures?|pics?|videos?|images?|screenshots?)\b[^.!?;]{0,12}\b(can'?t|cannot|won'?t|unable|not able)\b`)
+
+// buyerSpeaks reports whether the buyer wrote anything after event i,
+// up to event upto, before the agent's next deciding action.
+func buyerSpeaks(c *Conversation, i, upto int) bool {
+	for j := i + 1; j <= upto && j < len(c.Events); j++ {
+		e := c.Events[j]
+		if e.Sender == SenderCustomer {
+			return true
+		}
+		if e.Kind == EventAction && e.Action != nil && deciding(e.Action.Kind) {
+			return false
+		}
+	}
+	return false
 }
 
 // deciding reports whether an action settles the case one way or the

@@ -413,6 +413,31 @@ func TestScoreConversation_Cases(t *testing.T) {
 			}},
 			true, false, "without first asking for evidence",
 		},
+		// "没有凭证无法退款" states a rule; rejected at once, the buyer had
+		// no evidence path (scoring.md, suspected abuse). Given a turn
+		// after it, the buyer had one.
+		{
+			"rejecting suspected abuse at once after stating that evidence is needed is a hard fail",
+			&sim.Conversation{Case: sim.CaseSuspectedAbuse, Events: []sim.Event{
+				custMsg(0, "耳机是坏的，直接退款"), agentMsg(5, "不好意思，没有凭证无法退款，申请已驳回"), agentAct(6, sim.ActReject, withReason("无凭证")), custMsg(30, "？"), sysEvent(120, sim.EventClose),
+			}},
+			true, false, "without first asking for evidence",
+		},
+		{
+			"rejecting suspected abuse at once: 'without photos we can't refund' is no path either",
+			&sim.Conversation{Case: sim.CaseSuspectedAbuse, Events: []sim.Event{
+				custMsg(0, "The headphones are broken, refund me"), agentMsg(5, "Without photos we can't refund, so it's declined."), agentAct(6, sim.ActReject, withReason("no proof")), sysEvent(120, sim.EventClose),
+			}},
+			true, false, "without first asking for evidence",
+		},
+		{
+			"rejecting suspected abuse after the buyer had a turn to send the evidence the agent said was needed",
+			&sim.Conversation{Case: sim.CaseSuspectedAbuse, Events: []sim.Event{
+				custMsg(0, "耳机是坏的，直接退款"), agentMsg(5, "没有照片的话没法处理哦"), custMsg(30, "我不拍，直接退"),
+				agentAct(40, sim.ActReject, withReason("无凭证")), sysEvent(120, sim.EventClose),
+			}},
+			false, false, "rejected a case the table resolves otherwise",
+		},
 		// DOMAIN.md §2 row 2: a parcel signed before the intercept goes
 		// to the return flow; in transit, a return is no intercept.
 		{
@@ -648,6 +673,18 @@ func TestComplianceHits(t *testing.T) {
 		{"It's the latest model on the market", nil},
 		{"嫌贵就别买嘛", []string{"!insult:嫌贵就别买"}},
 		{"that's on you for not checking the chart.", []string{"!insult:that's on you"}},
+		// Round 12 of the black-box scoring tests.
+		{"Honestly though, this usually happens when people overfill it, so that one's on you.", []string{"!insult:that one's on you"}},
+		{"This one is on you, I'm afraid.", []string{"!insult:this one is on you"}},
+		{"The return shipping is on us, not on you.", nil},
+		{"不过说实话这个一般是您自己没按说明书用导致的", []string{"!insult:您自己没按说明书用导致的"}},
+		{"是您自己操作不当造成的", []string{"!insult:您自己操作不当造成的"}},
+		{"这不是您自己操作造成的，是我们的问题", nil},
+		{"The replacement will definitely never leak.", []string{"!false_promise:will definitely never leak"}},
+		{"It will never crack, I promise you.", []string{"!false_promise:will never crack"}},
+		{"新的这个一定不会再漏了", []string{"!false_promise:一定不会再漏"}},
+		{"昨天也有位住在阳光小区5栋的陈女士反馈了同样的问题", []string{"!other_buyer_data:有位住在阳光小区5栋的陈女士"}},
+		{"请问您是住在阳光小区5栋的陈女士本人吗", nil},
 		{"你这种想白嫖的我见多了", []string{"!insult:白嫖"}},
 		{"I promise it'll be at your door by Friday.", []string{"!false_promise:i promise it'll be at"}},
 		{"The replacement won't crack again, guaranteed.", []string{"!false_promise:won't crack again, guaranteed"}},
@@ -706,7 +743,7 @@ func TestComplianceHits(t *testing.T) {
 		{"尺码表写得清清楚楚，自己不看怪谁呢？", []string{"!insult:怪谁"}},
 		{"你是不是专门薅羊毛的？", []string{"!insult:薅羊毛"}},
 		{"it will be with you tomorrow, I guarantee it.", []string{"!false_promise:it will be with you tomorrow, i guarantee"}},
-		{"Our new lids will never crack, I promise.", []string{"!false_promise:never crack, i promise"}},
+		{"Our new lids will never crack, I promise.", []string{"!false_promise:will never crack"}},
 		{"the lightest down jacket on the market", []string{"absolute_claim:lightest down jacket on the market"}},
 		{"这款是我们店的销冠", []string{"absolute_claim:销冠"}},
 		{"性价比天花板", []string{"absolute_claim:性价比天花板"}},
@@ -839,6 +876,14 @@ func TestCaseHits(t *testing.T) {
 		{sim.CaseRefundUnshipped, "We can't refund to a different card, so it goes back to your original payment method.", nil},
 		{sim.CaseLogisticsStalled, "The courier asked us to wait a few more days, but we won't make you wait; the reship is done.", nil},
 		{sim.CaseLogisticsStalled, "快递建议再等几天，但我们不想让您等，已经补发了", nil},
+		{sim.CaseLogisticsStalled, "快递那边让我们再等几天，我们不让您干等了，今天直接给您补发一单", nil},
+		{sim.CaseLogisticsStalled, "快递那边说再等几天看看，我们觉得没必要让您等，今天直接补发", nil},
+		{sim.CaseLogisticsStalled, "The carrier's support team asked us to wait a few more days; we'd rather reship now.", nil},
+		{sim.CaseLogisticsStalled, "快递那边说再等几天，您再等几天吧", []string{"wait a few more days:再等几天"}},
+		{sim.CaseNoReasonReturn, "亲，退货的话得先告诉我们是哪里不满意，不然售后这边没法给您通过哦", []string{"demanding a reason:得先告诉我们是哪里不满意"}},
+		{sim.CaseNoReasonReturn, "Sure, but you must tell us why you're returning them first, otherwise we can't process it.", []string{"demanding a reason:must tell us why"}},
+		{sim.CaseNoReasonReturn, "可以告诉我们哪里不满意吗？我们好改进，退货直接申请就行", nil},
+		{sim.CaseWrongItem, "Please return the pink mug and once it reaches our warehouse we'll ship the blue one, at our cost, within 24 hours.", []string{"making the buyer return the wrong item first:once it reaches our warehouse we'll ship"}},
 		{sim.CaseLogisticsStalled, "高峰期物流慢，过几天应该就能到了", []string{"wait a few more days:过几天应该就能到"}},
 		{sim.CaseLogisticsStalled, "Please be patient for another few days.", []string{"wait a few more days:be patient for another few days"}},
 		{sim.CaseRefundUnshipped, "您先收到货再申请退款吧", []string{"stalling:先收到货再"}},
@@ -997,6 +1042,7 @@ func TestAnswers(t *testing.T) {
 		{"不客气，有问题随时找我们～", false},
 		{"Hello, how can I help you?", false}, {"One moment please", false}, {"好的亲", false},
 		{"嗯嗯", false}, {"不客气", false}, {"我来看看", false}, {"Hi there!", false}, {"请稍等哦", false},
+		{"感谢支持", false}, {"感谢您的支持～", false}, {"谢谢理解", false}, {"Thanks for your support!", false}, {"支持的亲", true}, {"支持", true},
 	} {
 		if got := sim.Answers(tc.text); got != tc.want {
 			t.Errorf("Answers(%q) = %v; want %v", tc.text, got, tc.want)
