@@ -29,7 +29,7 @@ func ParseClock(s string) (ClockTime, error) {
 		return 0, fmt.Errorf("time of day %q: want HH:MM such as 08:00 or 23:30", s)
 	}
 	if m > 59 || h > 24 || h == 24 && m != 0 {
-		return 0, fmt.Errorf("time of day %q: want 00:00 to 24:00", s)
+		return 0, fmt.Errorf("time of day %q: want 00:00 to 23:59 (24:00 only as the end of a day)", s)
 	}
 	return Clock(int(h), int(m)), nil
 }

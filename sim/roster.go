@@ -100,6 +100,11 @@ func (r *RosterRules) check(fe *fieldErrors, path string) {
 			fe.add(fieldPath(path, fmt.Sprintf("shifts[%d]", i)), "%s: want whole minutes from 1h to %s", FormatDuration(d), FormatDuration(MaxShift))
 		}
 	}
+	if r.Starts != nil && len(r.Starts) == 0 {
+		// An empty list is not "every hour": a list replaces the
+		// default's whole, and an empty one allows no shift at all.
+		fe.add(fieldPath(path, "starts"), "an empty list allows no shift: leave starts out for every whole hour, or list some, such as [\"08:00\"]")
+	}
 	for i, s := range r.Starts {
 		if s < 0 || s >= MinutesPerDay {
 			fe.add(fieldPath(path, fmt.Sprintf("starts[%d]", i)), "%v: want a time of day from 00:00 to 23:59", s)
@@ -117,6 +122,17 @@ func (r *RosterRules) check(fe *fieldErrors, path string) {
 		case b.After+b.Length > b.MinShift:
 			fe.add(p+".after", "%s + length %s ends after min_shift %s: the break must fall inside every shift that takes it",
 				FormatDuration(b.After), FormatDuration(b.Length), FormatDuration(b.MinShift))
+		}
+	}
+	// Two breaks a shift takes may not overlap: its pay would count the
+	// time twice and its time on duty once.
+	for j, b := range r.Breaks {
+		for i, a := range r.Breaks[:j] {
+			if a.Length > 0 && b.Length > 0 && a.After < b.After+b.Length && b.After < a.After+a.Length {
+				fe.add(fieldPath(path, fmt.Sprintf("breaks[%d]", j)), "after %s for %s overlaps breaks[%d] (after %s for %s) in shifts of %s or more: want breaks one after the other",
+					FormatDuration(b.After), FormatDuration(b.Length), i, FormatDuration(a.After), FormatDuration(a.Length), FormatDuration(max(a.MinShift, b.MinShift)))
+				break
+			}
 		}
 	}
 	for _, d := range r.Shifts {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -196,6 +198,14 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if o.scenario == "" {
 		return usage("--scenario is required: a built-in scenario (deskdrill scenarios list) or a scenario file")
 	}
+	if !o.roster {
+		// A roster flag without --roster would be ignored in silence.
+		for _, name := range []string{"shifts", "starts", "break", "shrinkage"} {
+			if c.Flags().Changed(name) {
+				return usage("--%s shapes a roster: it needs --roster", name)
+			}
+		}
+	}
 	if o.shard.n > 0 {
 		switch {
 		case o.reps == 0:
@@ -220,7 +230,7 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	if o.concurrency > len(s.Agent.Capacity) {
 		return usage("--concurrency %d: want 1 to %d (the agent model's capacity curve)", o.concurrency, len(s.Agent.Capacity))
 	}
-	rules, err := rosterRules(s, o)
+	rules, err := rosterRules(s, o, c.Flags())
 	if err != nil {
 		return usage("%v", err)
 	}
@@ -274,6 +284,10 @@ func runPlan(c *cobra.Command, o planOptions) error {
 	rep := plan.Summarize(levels, needs, opts)
 	if o.roster {
 		if err := addRoster(c, m, s, rep, levels, needs, opts, rules, o, progress); err != nil {
+			if errors.Is(err, plan.ErrUncovered) {
+				// The rules, not the run, are wrong: bad input.
+				return usage("--roster: %v; %s", err, rosterRulesSource(s, c.Flags()))
+			}
 			return err
 		}
 	}
@@ -333,8 +347,32 @@ func planOptionsFor(s *sim.Scenario, o planOptions) plan.Options {
 	return opts
 }
 
-// rosterRules are the scenario's roster rules with the flags' changes.
-func rosterRules(s *sim.Scenario, o planOptions) (sim.RosterRules, error) {
+// rosterRulesSource says where the starts and shift lengths of a roster
+// came from, for an error that they leave an hour uncovered.
+func rosterRulesSource(s *sim.Scenario, fs *pflag.FlagSet) string {
+	var from []string
+	for _, name := range []string{"starts", "shifts"} {
+		if fs.Changed(name) {
+			from = append(from, fmt.Sprintf("--%s %s", name, fs.Lookup(name).Value))
+		}
+	}
+	if len(from) == 0 {
+		if s.Staffing.Roster != nil {
+			return "allow starts or shift lengths that cover it (staffing.roster.starts and shifts of " + s.Name + ")"
+		}
+		return "allow starts or shift lengths that cover it"
+	}
+	return "allow starts or shift lengths that cover it (" + strings.Join(from, ", ") + ")"
+}
+
+// rosterFlags maps the top field of a roster rule to the flag that set
+// it.
+var rosterFlags = map[string]string{"shifts": "shifts", "starts": "starts", "breaks": "break", "shrinkage": "shrinkage"}
+
+// rosterRules are the scenario's roster rules with the flags' changes. A
+// problem with a value a flag gave names the flag and its value, as any
+// bad flag value does.
+func rosterRules(s *sim.Scenario, o planOptions, fs *pflag.FlagSet) (sim.RosterRules, error) {
 	r := s.Staffing.RosterRules()
 	if o.shifts != nil {
 		r.Shifts = o.shifts
@@ -349,9 +387,43 @@ func rosterRules(s *sim.Scenario, o planOptions) (sim.RosterRules, error) {
 		r.Shrinkage = o.shrinkage
 	}
 	if err := r.Validate(); err != nil {
-		return r, fmt.Errorf("roster rules: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		var msgs []string
+		for _, e := range unjoin(err) {
+			fe, ok := e.(*sim.FieldError)
+			if !ok {
+				msgs = append(msgs, e.Error())
+				continue
+			}
+			top, _, _ := strings.Cut(strings.SplitN(fe.Field, "[", 2)[0], ".")
+			name := rosterFlags[top]
+			if top == "breaks" && !fs.Changed("break") && fs.Changed("shifts") {
+				name = "shifts" // the scenario's breaks, the flag's shifts
+			}
+			if name == "" || !fs.Changed(name) {
+				msgs = append(msgs, "roster rules: "+fe.Error())
+				continue
+			}
+			msgs = append(msgs, fmt.Sprintf("--%s %s: %s; want %s", name, fs.Lookup(name).Value, fe.Msg, rosterFlagWant[name]))
+		}
+		return r, errors.New(strings.Join(msgs, "; "))
 	}
 	return r, nil
+}
+
+// rosterFlagWant shows a good value of each roster flag.
+var rosterFlagWant = map[string]string{
+	"shifts":    "shift lengths from 1h to 16h longer than their breaks, such as 4h,8h,9h",
+	"starts":    "times of day from 00:00 to 23:59, such as 00:00,08:00,16:00",
+	"break":     "breaks shorter than the shifts that take them, one after the other, such as 9h:4h:1h",
+	"shrinkage": "a share from 0 to 0.9, such as 0.1",
+}
+
+// unjoin lists the errors errors.Join put together (err alone otherwise).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // rosterScenario says why a scenario cannot have a daily roster.
@@ -691,6 +763,9 @@ func writeRosterTable(w io.Writer, rep *plan.Report) error {
 	}
 	if rep.Flat != nil && rep.Flat.AgentHours > 0 {
 		fmt.Fprintf(w, "the roster pays %.0f %% of flat staffing's agent-hours\n", 100*r.AgentHours/rep.Flat.AgentHours)
+	}
+	if rep.Flat == nil && rep.Recommended == 0 {
+		fmt.Fprintf(w, "no flat or shaped staffing beside it: no level meets %s, so there is no level to compare with\n", rep.Risk)
 	}
 	ids := missIDs([]plan.LevelSummary{rep.Evaluation.Summary})
 	var miss []string

@@ -220,14 +220,16 @@ func planTable(t *testing.T, out string) string {
 
 // A roster search that cannot meet the target says why it stopped
 // (planning.md): on steady-day the response-timeout KPI is missed whatever
-// the staffing; adaptively the hours it would add to are ones no staffing
-// meets, with fixed runs three evaluations do not lower p_refund.
+// the staffing, so three evaluations running do not bring the target
+// closer. One hour no staffing meets (02:00 with this seed) is left out
+// before the hours are chosen, so the search adds agents elsewhere first
+// rather than stopping at once as if every hour were hopeless.
 func TestPlan_RosterSaysWhyItStopped(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{nil, plan.StopNoHour},
+		{nil, plan.StopStale},
 		{[]string{"--reps", "20", "--hour-reps", "5"}, plan.StopStale},
 	} {
 		r := deskdrill(t, append([]string{"plan", "--scenario", "steady-day", "--seed", "1", "--roster", "--json"}, tc.args...)...)
@@ -237,6 +239,9 @@ func TestPlan_RosterSaysWhyItStopped(t *testing.T) {
 		}
 		if rep.Roster.MeetsRisk || rep.Roster.Stopped != tc.want {
 			t.Errorf("plan %v: roster meets %v, stopped %q; want missed, %q", tc.args, rep.Roster.MeetsRisk, rep.Roster.Stopped, tc.want)
+		}
+		if len(rep.Roster.Rounds) < 3 {
+			t.Errorf("plan %v: %d evaluations added agents; want at least the three that show no progress", tc.args, len(rep.Roster.Rounds))
 		}
 		if table := planTable(t, r.stdout); !strings.Contains(table, "the roster still misses p_refund<=0.05 after") || !strings.Contains(table, tc.want) {
 			t.Errorf("plan %v: the table does not say why the roster stopped:\n%s", tc.args, table)
@@ -377,7 +382,11 @@ func TestPlan_BadUsage(t *testing.T) {
 		{"shard with roster", []string{"--scenario", "steady-day", "--shard", "0/2", "--reps", "8", "--seed", "3", "--out", t.TempDir(), "--roster"}, "--roster does not shard"},
 		{"shard out of range", []string{"--scenario", "steady-day", "--shard", "4/4"}, "--shard 4/4: I counts from 0 to N−1"},
 		{"roster of half an hour", []string{"--scenario", "pre-hire-basic", "--roster"}, "must last whole days"},
-		{"roster all breaks", []string{"--scenario", "steady-day", "--roster", "--shifts", "4h", "--break", "4h:0s:4h"}, "would be all breaks"},
+		{"roster all breaks", []string{"--scenario", "steady-day", "--roster", "--shifts", "4h", "--break", "4h:0s:4h"}, "--break 4h:0s:4h: a 4h shift would be all breaks (4h); want breaks shorter"},
+		{"roster breaks overlap", []string{"--scenario", "steady-day", "--roster", "--break", "9h:4h:1h,9h:4h30m:1h"}, "--break 9h:4h:1h,9h:4h30m:1h: breaks 1 and 2 overlap in shifts of 9h or more"},
+		{"roster flag without --roster", []string{"--scenario", "steady-day", "--shifts", "8h"}, "--shifts shapes a roster: it needs --roster"},
+		{"roster starts leave an hour uncovered", []string{"--scenario", "steady-day", "--reps", "10", "--seed", "5", "--roster", "--starts", "08:00", "--shifts", "4h"},
+			"no allowed shift covers an hour that needs agents; allow starts or shift lengths that cover it (--starts 08:00, --shifts 4h)"},
 		{"break after the shift", []string{"--scenario", "steady-day", "--break", "8h:7h:2h"}, "--break 8h:7h:2h: the break ends after the shortest shift"},
 		{"shrinkage too high", []string{"--scenario", "steady-day", "--shrinkage", "0.95"}, "--shrinkage 0.95: want a share from 0 to 0.9"},
 		{"max reps below min", []string{"--scenario", "steady-day", "--max-reps", "5"}, "--max-reps 5: want a whole number of replications from 10"},

@@ -116,6 +116,11 @@ func parseBreaks(s string) (breakList, error) {
 		case b.After+b.Length > b.MinShift:
 			return breakList{}, &wantError{reason: "the break ends after the shortest shift that takes it", want: want}
 		}
+		for i, a := range out.breaks {
+			if a.After < b.After+b.Length && b.After < a.After+a.Length {
+				return breakList{}, &wantError{reason: fmt.Sprintf("breaks %d and %d overlap in shifts of %s or more", i+1, len(out.breaks)+1, formatDuration(max(a.MinShift, b.MinShift))), want: want}
+			}
+		}
 		out.breaks = append(out.breaks, b)
 	}
 	if len(out.breaks) > 24 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/deskdrill/deskdrill/sim"
 	"github.com/deskdrill/deskdrill/sim/plan"
@@ -91,7 +90,11 @@ func PlanRoster(ctx context.Context, m *Model, rs RosterSearch) (*plan.Roster, *
 		}
 	}
 	var rounds []plan.RosterRound
-	best, stale := math.Inf(1), 0
+	risk := rs.Options.Risk
+	if risk == nil {
+		risk = plan.DefaultRisk
+	}
+	best, stale := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, 0
 	for round := 1; ; round++ {
 		r, err := plan.SolveRoster(required, rs.Rules, days)
 		if err != nil {
@@ -101,20 +104,29 @@ func PlanRoster(ctx context.Context, m *Model, rs RosterSearch) (*plan.Roster, *
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		// Additions that do not lower p_refund three times running cannot
-		// help: the miss is not the roster's (a KPI no staffing meets).
-		if ev.PRefund < best {
-			best, stale = ev.PRefund, 0
+		// Additions that do not bring the target closer three times
+		// running cannot help: the miss is not the roster's (a KPI no
+		// staffing meets). Closer is a smaller shortfall of the target's
+		// own metrics; with the same shortfall (a miss probability stuck
+		// at 1, or point estimates that meet the target while the
+		// intervals are undecided), the means of the KPIs it names
+		// improving by more than a thousandth of their targets, or a lower
+		// p_refund.
+		progress := [3]float64{risk.Shortfall(&ev.Summary), risk.KPIBadness(&ev.Summary, rs.Options.Targets), ev.PRefund}
+		closer := progress[0] < best[0] ||
+			progress[0] == best[0] && (progress[1] < best[1]-1e-3 || progress[1] <= best[1] && progress[2] < best[2])
+		if closer {
+			best, stale = progress, 0
 		} else {
 			stale++
 		}
-		hours, missed := plan.MissHours(ev, rs.Options, start.Hour())
-		hours = slices.DeleteFunc(hours, func(h int) bool { return hopeless[h] })
+		hours, missed := plan.MissHours(ev, rs.Options, start.Hour(), hopeless)
 		// With adaptive replications a roster is done when its intervals
 		// hold, not when a point estimate at the threshold says so after
-		// the maximum of replications; with a fixed number the point
-		// estimates decide, as they do for the levels.
-		done := ev.MeetsRisk && (rs.Options.Reps > 0 || ev.Verdict == plan.Holds)
+		// the maximum of replications (Evaluate's MeetsRisk); with a
+		// fixed number the point estimates decide, as they do for the
+		// levels.
+		done := ev.MeetsRisk
 		if done || round == rs.MaxRounds || stale >= 3 || len(hours) == 0 {
 			r.Rounds, r.MeetsRisk = rounds, done
 			switch {

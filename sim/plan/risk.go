@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -151,4 +152,69 @@ func (r Risk) Met(ls *LevelSummary) bool {
 		}
 	}
 	return true
+}
+
+// Shortfall is how far a level's point estimates are from meeting r: the
+// sum over the conditions they break of the distance to the condition's
+// value, relative to it (to 1 when the value is 0), and 1 for a metric
+// the level lacks. 0 when the point estimates meet every condition. The
+// roster search judges progress by it, whatever metrics the target uses.
+func (r Risk) Shortfall(ls *LevelSummary) float64 {
+	var sum float64
+	for _, c := range r {
+		v, ok := Metric(ls, c.Metric)
+		if !ok {
+			sum++
+			continue
+		}
+		var d float64
+		switch c.Op {
+		case "<=", "<":
+			d = v - c.Value
+		case ">=", ">":
+			d = c.Value - v
+		case "==":
+			d = math.Abs(v - c.Value)
+		}
+		if d <= 0 && (c.Op == "<=" || c.Op == ">=" || c.Op == "==") {
+			continue
+		}
+		scale := math.Abs(c.Value)
+		if scale == 0 {
+			scale = 1
+		}
+		sum += math.Max(d, 0) / scale
+	}
+	return sum
+}
+
+// KPIBadness sums, over the KPIs whose miss probability r names
+// (p_miss.KPI), how bad each KPI's mean is, relative to the contract's
+// target where targets has one (to 1 otherwise): larger is worse,
+// whichever way the KPI improves. When a miss probability sits at 1
+// through several evaluations, the mean still shows whether agents
+// added there help. 0 when r names no KPI.
+func (r Risk) KPIBadness(ls *LevelSummary, targets map[string]float64) float64 {
+	var sum float64
+	for _, c := range r {
+		id, ok := strings.CutPrefix(c.Metric, "p_miss.")
+		if !ok {
+			continue
+		}
+		k, ok := sim.LookupKPI(id)
+		s, have := ls.KPIs[id]
+		if !ok || !have || s.N == 0 {
+			continue
+		}
+		scale := math.Abs(targets[id])
+		if scale == 0 {
+			scale = 1
+		}
+		if k.Direction == sim.HigherIsBetter {
+			sum -= s.Mean / scale
+		} else {
+			sum += s.Mean / scale
+		}
+	}
+	return sum
 }
