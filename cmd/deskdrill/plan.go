@@ -79,8 +79,9 @@ needs to meet --hour-sl and --hour-abandon, searched one agent at a time; an hou
 says why, and how the contract counts it.
 
 --roster turns the hourly needs into shifts (lengths, starts, breaks and shrinkage from the
-scenario's staffing.roster or --shifts, --starts, --break, --shrinkage): the fewest paid
-agent-hours covering every hour, by linear programming and rounding, then evaluated in the
+scenario's staffing.roster or --shifts, --starts, --break, --shrinkage): few paid agent-hours
+covering every hour, by linear programming and rounding (the LP bound and the gap say how close
+to the fewest), then evaluated in the
 engine, with agents added where the risk target is missed. It is compared with flat staffing
 (the recommended level every hour) and the scenario's own shape.
 
