@@ -61,6 +61,9 @@ type File struct {
 	Thresholds   []Threshold   `yaml:"thresholds"`
 
 	file string // as given, for relative paths and the default name
+	// scenario is customers.scenario, read by validate so that its
+	// problems are reported with the file's others, at their line.
+	scenario *sim.Scenario
 }
 
 // Tokens are the hub's tokens the drill uses: customer always, agent for
@@ -242,6 +245,20 @@ func (f *File) validate(getenv func(string) (string, bool)) error {
 	if c.Kind == KindEcho && c.Scenario != "" {
 		bad("customers.scenario", "only for kind: scenario")
 	}
+	if c.Kind == KindScenario && c.Scenario != "" {
+		name := c.Scenario
+		if _, err := scenarios.ScenarioSource(name); err != nil && !filepath.IsAbs(name) {
+			name = filepath.Join(filepath.Dir(f.file), name)
+		}
+		if sc, err := scenarios.LoadScenario(name); err != nil && name != c.Scenario {
+			// The path looked at, next to the file, with the name given.
+			bad("customers.scenario", "%q: %v", c.Scenario, err)
+		} else if err != nil {
+			bad("customers.scenario", "%v", err)
+		} else {
+			f.scenario = sc
+		}
+	}
 	if c.Speed < 0 || c.Speed > 100_000 {
 		bad("customers.speed", "%v: want above 0 and at most 100000 (0: the scenario's own)", c.Speed)
 	}
@@ -419,15 +436,7 @@ func (f *File) Config() (load.Config, error) {
 		cfg.BotThinkMin, cfg.BotThinkMax, _ = parseThink(f.Agents.Think)
 	}
 	if f.Cust.Kind == KindScenario {
-		name := f.Cust.Scenario
-		if _, err := scenarios.ScenarioSource(name); err != nil && !filepath.IsAbs(name) {
-			name = filepath.Join(filepath.Dir(f.file), name)
-		}
-		sc, err := scenarios.LoadScenario(name)
-		if err != nil {
-			return load.Config{}, fmt.Errorf("drill %s: customers.scenario: %w", f.file, err)
-		}
-		cfg.Scenario = sc
+		cfg.Scenario = f.scenario // read by validate
 	}
 	for _, t := range f.Thresholds {
 		th, err := load.ParseThreshold(t.Expr)

@@ -130,6 +130,10 @@ func TestParse_Errors(t *testing.T) {
 		{"skill not a number", "hub: h:1\ntokens: {customer: c, agent: a}\ncustomers: {kind: scenario, scenario: steady-day}\nagents: {kind: bot, count: 2, skill: .nan}\nduration: 1m\n", []string{"d.yaml:4:38: agents.skill: want a finite number"}},
 		{"several at once", strings.Replace(strings.Replace(ok, "10/s", "fast", 1), "count: 10", "count: -1", 1),
 			[]string{"customers.count", "stages[0].rate"}},
+		// An unknown scenario is one of the file's problems, with its
+		// line, reported with the others.
+		{"unknown scenario with the others", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: nonexistent-scn}\nduration: 1s\ninterval: 1ms\nthresholds: [{expr: bogus > 1}]\n",
+			[]string{"d.yaml:3:39: customers.scenario:", `no scenario named`, "d.yaml:5:11: interval:", "thresholds[0].expr"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := drill.Parse("d.yaml", []byte(tc.in), env)

@@ -119,6 +119,11 @@ func (r *Runner) endInterval(ctx context.Context, s *Summary, st *intervalState)
 // aborts judges the thresholds with AbortOnFail on what was measured so
 // far, and records the first that fails.
 func (r *Runner) aborts(s *Summary, st *intervalState) bool {
+	if r.cfg.Shard.Of > 1 {
+		// A shard of several judges nothing, not even to abort: its
+		// figures are a part of the drill's (drills.md).
+		return false
+	}
 	for _, t := range r.cfg.Thresholds {
 		if !t.AbortOnFail || st.last < t.AbortAfter {
 			continue

@@ -1026,13 +1026,18 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	s.Arrived, s.Finished, s.Abandoned, s.Disputes = sum.Arrived, sum.Finished, sum.Abandoned, sum.Disputes
 	s.FramesSent, s.FramesReceived = sum.Sent, sum.Received
 	s.Dropped = uint64(sum.Failed)
-	s.Customers = int(sum.Arrived)
+	s.Failed = int(sum.NotConnected)
+	s.Customers = int(sum.Arrived - sum.NotConnected)
 	_, s.Agents = r.countRoles()
 	if bots != nil {
 		s.Agents = botsConnected
 	}
 	r.fill(s)
 	s.HubErrors = uint64(sum.Errors)
+	if sum.Arrived > 0 && sum.NotConnected == sum.Arrived {
+		// drills.md: exit 1, "no agent or customer could connect".
+		return fmt.Errorf("run load: %w: none of %d customers (first connection error: %s)", ErrNoConnections, sum.Arrived, sum.FirstConnectError)
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -173,7 +174,10 @@ func (c *customer) patienceTimer() time.Duration {
 func (c *customer) run(ctx context.Context) (outcome string, err error) {
 	ws, _, err := c.s.dialer.DialContext(ctx, c.s.cfg.URL, c.s.header)
 	if err != nil {
-		return "", fmt.Errorf("connect: %w", err)
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("connect: %w", err) // the run ended first
+		}
+		return "", fmt.Errorf("%w: %w", errNotConnected, err)
 	}
 	c.ws = ws
 	defer ws.Close()
@@ -485,3 +489,6 @@ func (c *customer) finish(left bool) error {
 	}
 	return c.send(protocol.Frame{Type: protocol.TypeLeave, Text: why})
 }
+
+// errNotConnected marks a customer whose connection could not be opened.
+var errNotConnected = errors.New("connect")

@@ -92,12 +92,16 @@ type Summary struct {
 	// Failed counts the customers who could not finish: connection failed
 	// or lost, the hub closed, or the run ended while they were under way.
 	// Arrived = Finished (abandoned included) + Failed once Run returns.
-	Failed   int64         `json:"failed"`
-	Sent     int64         `json:"frames_sent"`
-	Received int64         `json:"frames_received"`
-	Errors   int64         `json:"errors"`
-	Disputes int64         `json:"disputes"`
-	Elapsed  time.Duration `json:"elapsed_ns"`
+	Failed int64 `json:"failed"`
+	// NotConnected counts the failed whose connection could not be
+	// opened at all; FirstConnectError is the first such error.
+	NotConnected      int64         `json:"not_connected"`
+	FirstConnectError string        `json:"first_connect_error,omitempty"`
+	Sent              int64         `json:"frames_sent"`
+	Received          int64         `json:"frames_received"`
+	Errors            int64         `json:"errors"`
+	Disputes          int64         `json:"disputes"`
+	Elapsed           time.Duration `json:"elapsed_ns"`
 }
 
 // Swarm is a running swarm; create it with New.
@@ -114,6 +118,8 @@ type Swarm struct {
 	stats    struct {
 		arrived, finished, abandoned, failed atomic.Int64
 		sent, received, errors, disputes     atomic.Int64
+		notConnected                         atomic.Int64
+		firstConnectErr                      atomic.Pointer[string]
 	}
 }
 
@@ -172,11 +178,15 @@ func New(cfg Config) (*Swarm, error) {
 
 // Stats returns the counters so far.
 func (s *Swarm) Stats() Summary {
-	return Summary{
+	sum := Summary{
 		Seed: s.cfg.Seed, Arrived: s.stats.arrived.Load(), Finished: s.stats.finished.Load(), Abandoned: s.stats.abandoned.Load(),
 		Failed: s.stats.failed.Load(), Sent: s.stats.sent.Load(), Received: s.stats.received.Load(),
-		Errors: s.stats.errors.Load(), Disputes: s.stats.disputes.Load(),
+		Errors: s.stats.errors.Load(), Disputes: s.stats.disputes.Load(), NotConnected: s.stats.notConnected.Load(),
 	}
+	if e := s.stats.firstConnectErr.Load(); e != nil {
+		sum.FirstConnectError = *e
+	}
+	return sum
 }
 
 // arrival is one customer of the schedule: its number (which seeds it),
@@ -281,6 +291,11 @@ func (s *Swarm) RunUntil(sending, ctx context.Context) (Summary, error) {
 				}
 			default:
 				s.stats.failed.Add(1)
+				if errors.Is(err, errNotConnected) {
+					s.stats.notConnected.Add(1)
+					msg := err.Error()
+					s.stats.firstConnectErr.CompareAndSwap(nil, &msg)
+				}
 				if ctx.Err() == nil {
 					s.log.Warn("customer could not finish", "customer", c.index, "outcome", outcome, "err", err)
 				}

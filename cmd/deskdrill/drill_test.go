@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -123,6 +124,11 @@ func TestDrill_BadInput(t *testing.T) {
 		{"drill", bad, "--shard", "2/2"},
 		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "latency < 1s"},
 		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--summary", filepath.Join(t.TempDir(), "no", "such", "dir.json")},
+		// As in a drill file: an interval of at most 1h, and a KPI
+		// threshold only with a viewer token.
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--interval", "2h"},
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "refund < 10"},
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "kpi.satisfaction >= 0.9"},
 		{"merge", filepath.Join(t.TempDir(), "missing.json")},
 		{"merge", writeFile(t, "k6.json", `{"metrics": {}}`)},
 	} {
@@ -138,10 +144,12 @@ func TestDrill_BadInput(t *testing.T) {
 }
 
 // Two shards run at once and merged by deskdrill merge judge the whole
-// drill: its counts, and a threshold on the whole.
+// drill: its counts, and a threshold on the whole. A shard aborts on
+// nothing either: "customers == 20" fails on each half at once, and
+// holds on the whole.
 func TestMerge_DrillShards(t *testing.T) {
 	drillHub(t)
-	file := drillFile(t, "sent == 50", "round_trip_p99 < 30s")
+	file := drillFile(t, "sent == 50", "round_trip_p99 < 30s", "customers == 20\n    abort_on_fail: true")
 	dir := t.TempDir()
 	var wg sync.WaitGroup
 	results := make([]result, 2)
@@ -166,9 +174,10 @@ func TestMerge_DrillShards(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.Sent != 50 || m.Received != 50 || m.Customers != 20 || m.Agents != 10 || len(m.Shards) != 2 || len(m.Thresholds) != 2 || !m.Thresholds[0].OK {
-		t.Errorf("merged: sent %d, received %d, customers %d, agents %d, %d shards, thresholds %+v; want 50, 50, 20, 10, 2 and both held",
-			m.Sent, m.Received, m.Customers, m.Agents, len(m.Shards), m.Thresholds)
+	if m.Sent != 50 || m.Received != 50 || m.Customers != 20 || m.Agents != 10 || len(m.Shards) != 2 || len(m.Thresholds) != 3 ||
+		!m.Thresholds[0].OK || !m.Thresholds[2].OK || m.Aborted != "" {
+		t.Errorf("merged: sent %d, received %d, customers %d, agents %d, %d shards, thresholds %+v, aborted %q; want 50, 50, 20, 10, 2, all held and none aborted",
+			m.Sent, m.Received, m.Customers, m.Agents, len(m.Shards), m.Thresholds, m.Aborted)
 	}
 	// A shard of another drill file (more customers, the same name and
 	// stages) is refused. It runs alone: the hub never counts the other
@@ -359,5 +368,23 @@ func TestDrill_AbortOnFail(t *testing.T) {
 	}
 	if len(s.Thresholds) != 2 || s.Thresholds[0].OK || !s.Thresholds[1].OK {
 		t.Errorf("thresholds %+v; want the aborting one failed and sent > 0 held", s.Thresholds)
+	}
+}
+
+// A drill of synthetic customers none of whom can connect is a failed run
+// (drills.md, exit 1: "no agent or customer could connect"), not a pass:
+// it exited 0 with "0 failed".
+func TestDrill_ScenarioCustomersCannotConnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	file := writeFile(t, "dead.yaml", "name: dead\nhub: ws://"+addr+"\ntokens: {customer: dd_x}\n"+
+		"customers: {kind: scenario, scenario: steady-day, count: 10}\nstages:\n  - {duration: 1s, from: 4/s, rate: 4/s}\nsetup_timeout: 1s\ndrain: 1s\nseed: 5\n")
+	r := deskdrill(t, "drill", file)
+	if r.code != 1 || !strings.Contains(r.stderr, "no connection opened: none of") {
+		t.Errorf("exit %d, stderr %q; want 1 and no connection opened", r.code, r.stderr)
 	}
 }

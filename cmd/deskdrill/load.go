@@ -58,6 +58,17 @@ staffing.concurrency) decides how many customers each agent takes.`,
 			if err := requireHub(c, cfg.URL, "customer-token"); err != nil {
 				return err
 			}
+			// As a drill file's interval (10ms to 1h) and thresholds: a
+			// KPI or refund threshold without a viewer token could only
+			// fail, so it is bad input before the run, as in a drill.
+			if cfg.Interval > time.Hour {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--interval %s: want a duration from 10ms to 1h such as 1s", formatDuration(cfg.Interval))}
+			}
+			for _, th := range cfg.Thresholds {
+				if cfg.ViewerToken == "" && (strings.HasPrefix(th.Metric, "kpi.") || th.Metric == "refund") {
+					return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--threshold %q: %s is read from the hub's /api/live: give --viewer-token", th.Expr, th.Metric)}
+				}
+			}
 			cfg.MetricsURL = metrics
 			return runEngine(c, cfg, out)
 		},
