@@ -105,6 +105,7 @@ func TestKPIs_ImportBadUsage(t *testing.T) {
 		{"unknown map", []string{"kpis", "--import", export, "--columns", "taobao"}, "qianniu-subaccount"},
 		{"unknown header", []string{"kpis", "--import", export, "--columns", "qianniu-subaccount"}, `e.csv:1:8: 客服工号: column 3 "客服工号" is not in the column map qianniu-subaccount: want the export's columns 日期, 子账号, 接待人数`},
 		{"bad period", []string{"kpis", "--import", export, "--columns", "qianniu-subaccount", "--period", "Nov"}, "--period \"Nov\" is not a period"},
+		{"a day for a period", []string{"kpis", "--import", export, "--columns", "qianniu-subaccount", "--period", "2026-11-05", "--contract", "seed-tiered"}, "--period 2026-11-05: a day is not a contract period"},
 		{"paid orders", []string{"kpis", "--import", export, "--columns", "qianniu-subaccount", "--paid-orders", "5"}, "go with --transcripts"},
 		{"missing file", []string{"kpis", "--import", "nope.csv", "--columns", "qianniu-subaccount"}, "nope.csv"},
 	} {

@@ -180,6 +180,11 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 		if err := scenarios.CheckPeriod(period); err != nil {
 			return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--period %v", err)}
 		}
+		if sim.IsDayPeriod(period) {
+			// import.md: the rows of a month, or of the trial, pooled; a
+			// day would label every row's KPIs with one day.
+			return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--period %s: a day is not a contract period: want a month such as 2026-11, or trial", period)}
+		}
 	}
 	data, err := scenarios.ReadInput(file)
 	if err != nil {

@@ -1,6 +1,7 @@
 package review_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +200,41 @@ func TestEvaluate_DisputeRateNeedsPaidOrders(t *testing.T) {
 	}
 	if r.Statement.Total != 500000 {
 		t.Errorf("with 20 paid orders the statement bills %v; want 5000.00", r.Statement.Total)
+	}
+}
+
+// TestEvaluate_PaidEventsByDay: without a paid-order count, each day's
+// dispute-refund rate divides its disputes by the paid events of that day
+// (trial.md, transcripts.md), not by the file's paid events spread evenly
+// over the days: four orders paid on 3 March, one dispute that day, and a
+// chat running past midnight into the 4th.
+func TestEvaluate_PaidEventsByDay(t *testing.T) {
+	d0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	var convs []*sim.Conversation
+	for i := range 4 {
+		c := closeAction(answered(fmt.Sprintf("p%d", i), d0.Add(time.Duration(i)*time.Hour), 10))
+		c.Events = append(c.Events, at(d0.Add(time.Duration(i)*time.Hour+time.Minute), sim.SenderCustomer, sim.EventPaid, ""))
+		convs = append(convs, c)
+	}
+	convs[0].Events = append(convs[0].Events, at(d0.Add(2*time.Minute), sim.SenderCustomer, sim.EventDispute, ""))
+	convs = append(convs, closeAction(answered("late", d0.Add(13*time.Hour+59*time.Minute), 120)))
+	r, err := review.Evaluate(convs, review.Options{Profile: taobaoLike()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.DaysCounts) != 2 {
+		t.Fatalf("%d days; want 2", len(r.DaysCounts))
+	}
+	if got := r.DaysCounts[0]["n_paid_orders"]; got != 4 {
+		t.Errorf("3 March: n_paid_orders %v; want 4, the day's paid events", got)
+	}
+	if got := r.Days[0]["dispute_refund_rate"]; got != 0.25 {
+		t.Errorf("3 March: dispute_refund_rate %v; want 1 ÷ 4", got)
+	}
+	if _, ok := r.DaysCounts[1]["n_paid_orders"]; ok {
+		t.Errorf("4 March: n_paid_orders %v; want none (no order paid that day)", r.DaysCounts[1]["n_paid_orders"])
+	}
+	if got := r.KPIs["dispute_refund_rate"]; got != 0.25 {
+		t.Errorf("the period: dispute_refund_rate %v; want 1 ÷ 4", got)
 	}
 }

@@ -347,6 +347,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), all.TimeoutThreshold()
 	total := 0.0
 	paidEvents := 0
+	paidByDay := map[int]int{}
 	var inf Inference
 	for _, c := range convs {
 		caseID, inferred := c.Case, false
@@ -371,6 +372,9 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		for _, e := range c.Events {
 			if e.Kind == sim.EventPaid {
 				paidEvents++
+				// Its own day, for that day's dispute-refund rate.
+				day, _ := cal.Local(calOff(e.At.Sub(o.Start).Seconds()))
+				paidByDay[max(day, 0)]++
 			}
 		}
 		s, rounds := sim.SessionOf(c, o.Start, sc.Correct)
@@ -527,7 +531,15 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if len(convs) > 0 {
 		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
-	perDay := paid / max(1, days)
+	// A day's paid orders: a given count spread evenly over the days,
+	// or the paid events of the day (trial.md: "a day's dispute-refund
+	// rate divides its disputes by the paid orders of that day").
+	perDay := func(i int) float64 {
+		if o.PaidOrders <= 0 {
+			return float64(paidByDay[i])
+		}
+		return paid / max(1, days)
+	}
 	daily := all.Days()
 	for len(daily) < int(days) {
 		daily = append(daily, sim.Counts{}) // a day of the span without a chat of its own
@@ -536,12 +548,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		if float64(i) >= days {
 			break
 		}
-		dv := sim.KPIValuesFor(o.Profile, d, []sim.Counts{d}, perDay, 1, limit)
+		dv := sim.KPIValuesFor(o.Profile, d, []sim.Counts{d}, perDay(i), 1, limit)
 		for id := range unevaluated {
 			delete(dv, id)
 		}
 		r.Days = append(r.Days, dv)
-		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay))
+		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay(i)))
 	}
 	r.Counts = all.Total().Columns(paid)
 	names := make([]string, 0, len(agents))
