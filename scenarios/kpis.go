@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,16 +54,47 @@ var utf8BOM = []byte("\ufeff")
 // of objects with "period", KPI ids, and optionally "excluded" and
 // "evidence"; null means not supplied.
 func ParseKPIs(file string, data []byte) ([]sim.PeriodKPIs, error) {
+	return parseKPIs(file, data, nil)
+}
+
+// ParseKPIsFor is ParseKPIs for contract c: an exclusion c does not grant
+// is an error at its cell, with the others of the file.
+func ParseKPIsFor(file string, data []byte, c *sim.Contract) ([]sim.PeriodKPIs, error) {
+	if c == nil {
+		return parseKPIs(file, data, nil)
+	}
+	return parseKPIs(file, data, &kpiGrants{contract: c.Name, reasons: c.Exclusions})
+}
+
+// kpiGrants are the exclusions a contract grants.
+type kpiGrants struct {
+	contract string
+	reasons  []string
+}
+
+// check returns why an exclusion is not granted, or nil.
+func (g *kpiGrants) check(reason string) error {
+	if g == nil || reason == "" || slices.Contains(g.reasons, reason) {
+		return nil
+	}
+	grants := "none"
+	if len(g.reasons) > 0 {
+		grants = strings.Join(g.reasons, ", ")
+	}
+	return fmt.Errorf("exclusion %q is not granted by contract %s (it grants: %s)", reason, g.contract, grants)
+}
+
+func parseKPIs(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".csv":
-		return parseKPICSV(file, data)
+		return parseKPICSV(file, data, g)
 	case ".json":
-		return parseKPIJSON(file, data)
+		return parseKPIJSON(file, data, g)
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && (t[0] == '[' || t[0] == '{') {
-		return parseKPIJSON(file, data)
+		return parseKPIJSON(file, data, g)
 	}
-	return parseKPICSV(file, data)
+	return parseKPICSV(file, data, g)
 }
 
 // ParseKPIValue reads one KPI value ("0.87") and checks it against the
@@ -85,7 +117,7 @@ func ParseKPIValue(id, s string) (float64, error) {
 	return v, nil
 }
 
-func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
+func parseKPICSV(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
 	// The byte-order mark is not a character of the first line: positions
 	// are counted without it, in characters as editors count them (the
 	// reader counts bytes).
@@ -156,6 +188,9 @@ func parseKPICSV(file string, data []byte) ([]sim.PeriodKPIs, error) {
 				periods[cell] = true
 				p.Period = cell
 			case cols[i] == colExcluded:
+				if err := g.check(cell); err != nil {
+					return nil, fail(i, colExcluded, "%v", err)
+				}
 				p.Excluded = cell
 			case cols[i] == colStatus:
 				if cell != "" && cell != "final" && cell != "provisional" {
@@ -208,9 +243,10 @@ func checkPeriod(p string) error {
 // jsonReader walks a JSON document token by token, so every error can name
 // the line and column it occurred at.
 type jsonReader struct {
-	file string
-	data []byte
-	dec  *json.Decoder
+	file   string
+	data   []byte
+	dec    *json.Decoder
+	grants *kpiGrants // nil: exclusions unchecked
 }
 
 func (j *jsonReader) pos(off int64) (int, int) {
@@ -249,13 +285,13 @@ func (j *jsonReader) token(field string) (json.Token, int64, error) {
 	return t, off, nil
 }
 
-func parseKPIJSON(file string, data []byte) ([]sim.PeriodKPIs, error) {
+func parseKPIJSON(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
 	// The mark is blanked rather than cut, so the offsets behind every
 	// error's line and column stay those of the file.
 	if bytes.HasPrefix(data, utf8BOM) {
 		data = append([]byte("   "), data[len(utf8BOM):]...)
 	}
-	j := &jsonReader{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	j := &jsonReader{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data)), grants: g}
 	j.dec.UseNumber()
 	t, off, err := j.token("")
 	if err != nil {
@@ -331,6 +367,9 @@ func (j *jsonReader) object(index string, periods map[string]bool) (sim.PeriodKP
 				return p, j.errAt(off, field, "want a string")
 			}
 			if key == colExcluded {
+				if err := j.grants.check(s); err != nil {
+					return p, j.errAt(off, field, "%v", err)
+				}
 				p.Excluded = s
 				continue
 			}

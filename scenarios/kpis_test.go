@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/deskdrill/deskdrill/scenarios"
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 const bom = "\ufeff"
@@ -74,5 +75,31 @@ func TestParseKPIs_Errors(t *testing.T) {
 				t.Errorf("ParseKPIs = %v; want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseKPIsFor_Exclusions: an exclusion the contract does not grant
+// is an error at its cell (contracts.md: errors name the file, line and
+// column of the bad cell), in CSV and JSON; a granted one is read.
+func TestParseKPIsFor_Exclusions(t *testing.T) {
+	c := &sim.Contract{Name: "c", Exclusions: []string{"platform_outage"}}
+	for _, tc := range []struct {
+		file, data, want string
+	}{
+		{"k.csv", "period,satisfaction,excluded\n2026-10,0.92,alien_invasion\n2026-11,0.87,\n",
+			`k.csv:2:14: excluded: exclusion "alien_invasion" is not granted by contract c (it grants: platform_outage)`},
+		{"k.json", "[\n  {\"period\": \"2026-10\", \"excluded\": \"alien_invasion\"}\n]\n",
+			`k.json:2:37: [0].excluded: exclusion "alien_invasion" is not granted by contract c (it grants: platform_outage)`},
+		{"k.csv", "period,satisfaction,excluded\n2026-10,0.92,platform_outage\n", ""},
+	} {
+		ps, err := scenarios.ParseKPIsFor(tc.file, []byte(tc.data), c)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v; want it read", tc.file, err)
+		case tc.want == "" && (len(ps) != 1 || ps[0].Excluded != "platform_outage"):
+			t.Errorf("%s: %+v; want the period excluded for platform_outage", tc.file, ps)
+		case tc.want != "" && (err == nil || err.Error() != tc.want):
+			t.Errorf("%s: %v; want %s", tc.file, err, tc.want)
+		}
 	}
 }

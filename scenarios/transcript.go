@@ -88,7 +88,11 @@ func ReadTranscripts(r io.Reader, name string) ([]*sim.Conversation, error) {
 	if len(tr.errs) == 0 && len(tr.convs) == 0 {
 		return nil, &FieldError{File: name, Msg: `no events: want one JSON object a line, such as {"conversation": "c1", "time": "` + rfc3339Example + `", "sender": "customer", "text": "在吗"}`}
 	}
-	tr.finish()
+	// Each conversation is checked whole only when every line read
+	// (transcripts.md): a line that failed may be the one that settles it.
+	if len(tr.errs) == 0 {
+		tr.finish()
+	}
 	if len(tr.errs) > 0 {
 		return nil, errors.Join(tr.errs[:min(len(tr.errs), maxTranscriptErrors)]...)
 	}

@@ -157,6 +157,10 @@ func TestReadTranscripts_Errors(t *testing.T) {
 			[]string{`chats.jsonl:2:106: order: this order conflicts with the one given on line 1: a conversation's order is given once`}},
 		{"presales against the case", line("case", `"wrong_item"`, "presales", `true`),
 			[]string{`chats.jsonl:1:1: presales: true, but case wrong_item of conversation "c1" is an after-sales case`}},
+		// The whole-conversation check waits for every line to read: a
+		// line that failed may be the one that settles it.
+		{"presales against the case with a line that failed", line("case", `"presales_question"`, "presales", `false`) + "\nnot json",
+			[]string{`chats.jsonl:2:2: JSON syntax: …`}},
 		{"JSON syntax", `{"conversation": "c1",` + "\n" + `[1]` + "\n" + line() + ` {}`, []string{
 			`chats.jsonl:1:…`, `chats.jsonl:2:1: want a JSON object such as …`, `chats.jsonl:3:97: unexpected data after the object: one event a line`}},
 		{"an empty file", "\n  \n", []string{`chats.jsonl: no events: want one JSON object a line…`}},

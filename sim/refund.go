@@ -613,7 +613,7 @@ func evaluate(cl Clause, v float64, month time.Time) outcome {
 			r.Mul(r, x).Add(r, lo)
 			return outcome{missed: true, ratio: r, band: fmt.Sprintf("days over %s", num(*cl.Limit)),
 				formula: fmt.Sprintf("%s + %s × (%s − %s) = %s", fmtPct(lo), fmtRat(x), fmtPct(hi), fmtPct(lo), fmtPct(r)),
-				reason:  fmt.Sprintf("%s of business days had more than %s timeouts", fmtPct(x), num(*cl.Limit))}
+				reason:  fmt.Sprintf("%s of the days had more than %s timeouts", fmtPct(x), num(*cl.Limit))}
 		}
 		if x.Cmp(lim) <= 0 {
 			return outcome{band: "≤ " + num(*cl.Limit), formula: fmt.Sprintf("%s ≤ %s", num(v), num(*cl.Limit)),

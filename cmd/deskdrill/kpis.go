@@ -229,8 +229,8 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 			Skipped   int            `json:"skipped"`
 			Periods   []periodJSON   `json:"periods"`
 			Notes     []string       `json:"notes,omitempty"`
-			Statement *sim.Statement `json:"statement,omitempty"`
-		}{File: file, Columns: columns, Encoding: x.Encoding, Delimiter: delim, Rows: x.Rows, Skipped: x.Skipped, Notes: x.Notes, Statement: st}
+			Statement *statementView `json:"statement,omitempty"`
+		}{File: file, Columns: columns, Encoding: x.Encoding, Delimiter: delim, Rows: x.Rows, Skipped: x.Skipped, Notes: x.Notes, Statement: viewStatement(st)}
 		for _, p := range x.Periods {
 			out.Periods = append(out.Periods, periodJSON{p.Period, x.RowsPerPeriod[p.Period], p.Values, x.Counts[p.Period]})
 		}

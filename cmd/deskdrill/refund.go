@@ -92,7 +92,7 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 		if err != nil {
 			return fmt.Errorf("read KPI file: %w", err)
 		}
-		if in.Periods, err = scenarios.ParseKPIs(o.kpisFile, data); err != nil {
+		if in.Periods, err = scenarios.ParseKPIsFor(o.kpisFile, data, contract); err != nil {
 			return err
 		}
 	case len(o.kpis.ids) > 0:
@@ -192,7 +192,18 @@ func onlyPeriod(st *sim.Statement, period string) (*sim.Statement, error) {
 	return &out, nil
 }
 
-func writeStatementJSON(w io.Writer, st *sim.Statement) error {
+// statementView is a statement as every command writes it in JSON
+// (contracts.md): "periods" only when there are several, empty lists
+// rather than null.
+type statementView struct {
+	sim.Statement
+	Periods []string `json:"periods,omitempty"`
+}
+
+func viewStatement(st *sim.Statement) *statementView {
+	if st == nil {
+		return nil
+	}
 	v := *st
 	if len(v.Periods) < 2 {
 		v.Periods = nil // "periods" is listed only when there are several
@@ -203,14 +214,14 @@ func writeStatementJSON(w io.Writer, st *sim.Statement) error {
 	if v.Skipped == nil {
 		v.Skipped = []sim.Skipped{}
 	}
-	type view struct {
-		sim.Statement
-		Periods []string `json:"periods,omitempty"`
-	}
+	return &statementView{Statement: v, Periods: v.Periods}
+}
+
+func writeStatementJSON(w io.Writer, st *sim.Statement) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(view{Statement: v, Periods: v.Periods}); err != nil {
+	if err := enc.Encode(viewStatement(st)); err != nil {
 		return fmt.Errorf("write statement: %w", err)
 	}
 	return nil

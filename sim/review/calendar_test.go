@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -222,8 +223,8 @@ func TestEvaluate_PaidEventsByDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.DaysCounts) != 2 {
-		t.Fatalf("%d days; want 2", len(r.DaysCounts))
+	if len(r.DaysCounts) != 2 || !slices.Equal(r.DayDates, []string{"2026-03-03", "2026-03-04"}) {
+		t.Fatalf("%d days, dates %v; want 2026-03-03 and 2026-03-04", len(r.DaysCounts), r.DayDates)
 	}
 	if got := r.DaysCounts[0]["n_paid_orders"]; got != 4 {
 		t.Errorf("3 March: n_paid_orders %v; want 4, the day's paid events", got)

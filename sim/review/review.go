@@ -108,9 +108,11 @@ type Review struct {
 	Counts     map[string]float64   `json:"counts"`
 	Days       []sim.KPIValues      `json:"days"`
 	DaysCounts []map[string]float64 `json:"days_counts"`
-	Agents     []AgentReview        `json:"agents"`
-	Scores     []ConversationScore  `json:"scores"`
-	MeanScore  float64              `json:"mean_score"`
+	// DayDates names each of Days on the KPI calendar ("2026-03-11").
+	DayDates  []string            `json:"day_dates"`
+	Agents    []AgentReview       `json:"agents"`
+	Scores    []ConversationScore `json:"scores"`
+	MeanScore float64             `json:"mean_score"`
 	// Evidence lists, per KPI id, the conversations that pulled it the
 	// wrong way: the lines of a claim.
 	Evidence map[string][]string `json:"evidence"`
@@ -554,6 +556,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		}
 		r.Days = append(r.Days, dv)
 		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay(i)))
+		r.DayDates = append(r.DayDates, calStart.AddDate(0, 0, i).Format(time.DateOnly))
 	}
 	r.Counts = all.Total().Columns(paid)
 	names := make([]string, 0, len(agents))
