@@ -111,12 +111,17 @@ func (s *Summary) latencies() map[string]*Latency {
 	return map[string]*Latency{"rtt": s.RTT, "lateness": s.Lateness, "outbound": s.Outbound, "return": s.Return, "first_response": s.FirstResponse}
 }
 
+// shardStartSlack is how far apart beyond the runs' length the shards
+// of one execution may start pacing: far more than the poll they agree
+// within, far less than a rerun.
+const shardStartSlack = 10 * time.Second
+
 // Merge merges the summaries of the shards of one drill into the
 // summary of the whole: counts add up, histograms merge bucket by bucket
 // (exactly: the same geometry), intervals merge by their number, the
 // hub's metrics span from the earliest shard's start to the latest's end,
 // and the thresholds are judged again on the result. Every shard of the
-// drill must be there once, and nothing else.
+// drill must be there once, of one run, and nothing else.
 func Merge(parts []*Summary) (*Summary, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("merge summaries: %w: none", ErrSummary)
@@ -145,6 +150,19 @@ func Merge(parts []*Summary) (*Summary, error) {
 				return nil, fmt.Errorf("merge summaries: %w: shard %v is given twice", ErrSummary, sh.Shard)
 			}
 			seen[sh.Index] = true
+		}
+	}
+	// The shards of one execution start pacing together (drills.md:
+	// within a poll of each other); shards of two runs of the same drill
+	// would merge into figures of no run, their hub scrapes from
+	// different windows. The margin is the longer run and shardStartSlack
+	// (a shard the hub seated none of paces nothing).
+	for _, p := range parts[1:] {
+		apart := p.Started.Sub(first.Started).Abs()
+		if apart > max(first.Elapsed.Abs(), p.Elapsed.Abs())+shardStartSlack {
+			return nil, fmt.Errorf("merge summaries: %w: shard %v started pacing at %s, %v apart from shard %v (%s): "+
+				"the shards of one drill run at the same time; these are of different runs", ErrSummary,
+				p.Shards[0].Shard, p.Started.Format(time.RFC3339Nano), apart.Round(time.Millisecond), first.Shards[0].Shard, first.Started.Format(time.RFC3339Nano))
 		}
 	}
 	var missing []string

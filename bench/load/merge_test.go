@@ -161,6 +161,10 @@ func TestMerge_Refuses(t *testing.T) {
 	redefined.Definition = "sha256:b"
 	defined := part(t, 0, 2, a, 10)
 	defined.Definition = "sha256:a"
+	// Shard 1/2 of yesterday's run of the same drill: the shards of one
+	// execution pace together (within a poll), so their runs overlap.
+	yesterday := part(t, 1, 2, a, 10)
+	yesterday.Started = yesterday.Started.Add(-24 * time.Hour)
 	for _, tc := range []struct {
 		name  string
 		parts []*load.Summary
@@ -173,6 +177,7 @@ func TestMerge_Refuses(t *testing.T) {
 		{"another definition", []*load.Summary{defined, redefined}, "the shards ran different drills: shard 0/2's definition sha256:a, shard 1/2's sha256:b"},
 		{"a definition missing", []*load.Summary{defined, part(t, 1, 2, a, 10)}, "shard 1/2's (none)"},
 		{"none", nil, "none"},
+		{"another execution", []*load.Summary{part(t, 0, 2, a, 10), yesterday}, "shard 1/2 started pacing at 2026-11-10T00:00:00.01Z, 23h59m59.99s apart from shard 0/2"},
 	} {
 		if _, err := load.Merge(tc.parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want ErrSummary saying %q", tc.name, err, tc.want)
