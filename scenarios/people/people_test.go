@@ -143,6 +143,15 @@ func TestMaskAddress(t *testing.T) {
 		{"香港特别行政区 九龙 弥敦道1号", "香港特别行政区 ****"},
 		{"文三路128号", "****"},
 		{"123 Main St, Springfield, Illinois 62701", "****, Springfield, Illinois 62701"},
+		// Every street line is hidden, not the first part only: a suite,
+		// a flat or a room comes before the street.
+		{"Suite 200, 1600 Main Street, Springfield, Illinois 62701", "****, Springfield, Illinois 62701"},
+		{"742 Evergreen Terrace, Apt 3, Springfield, IL 62701", "****, Springfield, IL 62701"},
+		{"Flat 2, 10 Downing Street, London SW1A 2AA, United Kingdom", "****, London SW1A 2AA, United Kingdom"},
+		{"Room 5, 88 Jianguo Road, Chaoyang, Beijing", "****, Chaoyang, Beijing"},
+		// A street among the last two parts is hidden too.
+		{"1600 Main Street, Springfield", "****, Springfield"},
+		{"Apt 3, 742 Evergreen Terrace", "****"},
 		{"somewhere", "****"},
 		{"", ""}, // none given: absent in the assign frame (docs/protocol.md)
 	}

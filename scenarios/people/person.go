@@ -2,6 +2,7 @@ package people
 
 import (
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -147,8 +148,9 @@ const masked = "****"
 // MaskAddress keeps the province and city of an address and hides the
 // rest: "浙江省 杭州市 西湖区 文三路128号" → "浙江省 杭州市 ****", "上海市浦东新区…" →
 // "上海市****". For an address in the US style ("12 Main St, Springfield,
-// Illinois 62701") it hides the street, the part before the first comma.
-// An address it cannot read is hidden whole.
+// Illinois 62701") it keeps the city and what follows it and hides every
+// line before (a suite, a flat, the street). An address it cannot read is
+// hidden whole.
 func MaskAddress(a string) string {
 	a = strings.TrimSpace(a)
 	if a == "" {
@@ -164,11 +166,29 @@ func MaskAddress(a string) string {
 		}
 		return a[:keep] + masked
 	}
-	if _, rest, ok := strings.Cut(a, ","); ok && strings.TrimSpace(rest) != "" {
-		return masked + "," + rest
+	// The region is the last two comma-separated parts (city, and state
+	// and zip or country), less any that reads as a street line; all
+	// before it is hidden as one mask: "Suite 200, 1600 Main Street,
+	// Springfield, Illinois 62701" → "****, Springfield, Illinois 62701".
+	var parts []string
+	for _, p := range strings.Split(a, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
 	}
-	return masked
+	keep := max(len(parts)-2, 1)
+	for keep < len(parts) && streetLine.MatchString(parts[keep]) {
+		keep++
+	}
+	if keep >= len(parts) {
+		return masked
+	}
+	return masked + ", " + strings.Join(parts[keep:], ", ")
 }
+
+// streetLine is a part of an address that places a door: a house number
+// first, a unit, or a street's name.
+var streetLine = regexp.MustCompile(`(?i)^\d|#|\b(street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|suite|ste|apt|apartment|flat|room|unit|floor|fl|building|bldg|block|box|p\.?o\.?)\b`)
 
 // zhRegionEnd returns the byte offset just past the city of a Chinese
 // address, or 0 when it has no province. A province-level name ends in 省,
