@@ -88,6 +88,10 @@ type conn struct {
 	closed bool
 	code   int
 	reason string
+	// answered: the client is closed for what it sent, not for not
+	// reading, so the answers queued before the close (the error frames
+	// that led to it) go out first.
+	answered bool
 
 	// errs holds the times of recent protocol errors; read goroutine only.
 	errs []time.Time
@@ -265,9 +269,21 @@ func (c *conn) queueChanged() {
 // close asks writePump to send a close frame and end the connection. Only
 // the first call counts.
 func (c *conn) close(code int, reason string) {
+	c.closeWith(code, reason, false)
+}
+
+// closeAnswered is close for a client that misbehaved but reads: the
+// frames queued before it, its error answers among them, are written
+// before the close frame (protocol.md: every frame with an id gets its
+// ref back).
+func (c *conn) closeAnswered(code int, reason string) {
+	c.closeWith(code, reason, true)
+}
+
+func (c *conn) closeWith(code int, reason string, answered bool) {
 	c.mu.Lock()
 	if !c.closed {
-		c.closed, c.code, c.reason = true, code, reason
+		c.closed, c.code, c.reason, c.answered = true, code, reason, answered
 	}
 	c.mu.Unlock()
 	c.kick()
@@ -470,11 +486,13 @@ func (c *conn) write(m outbound) error {
 }
 
 // goodbye flushes what is queued (the last error, a closed frame) and
-// says goodbye with the reason; a client closed for policy (stuck, or
-// misbehaving) or whose token was revoked gets only the close frame.
+// says goodbye with the reason; a client closed for policy because it is
+// stuck or replaced, or whose token was revoked, gets only the close
+// frame; one closed for what it sent (closeAnswered) gets its answers
+// first.
 func (c *conn) goodbye(out []outbound) {
 	c.mu.Lock()
-	code, reason := c.code, c.reason
+	code, reason, answered := c.code, c.reason, c.answered
 	out = append(out, c.out...)
 	c.out = nil
 	c.mu.Unlock()
@@ -483,7 +501,7 @@ func (c *conn) goodbye(out []outbound) {
 	defer c.wmu.Unlock()
 	deadline := time.Now().Add(c.h.cfg.WriteTimeout)
 	c.ws.SetWriteDeadline(deadline)
-	if code != websocket.ClosePolicyViolation && code != CloseRevoked {
+	if answered || code != websocket.ClosePolicyViolation && code != CloseRevoked {
 		for _, m := range out {
 			// Counted as any relayed frame: deskdrill_messages_relayed_total
 			// is one per message delivered.

@@ -595,7 +595,7 @@ func (h *Hub) readLoop(c *conn, from protocol.Role) {
 			h.metrics.protocolErrors.WithLabelValues(pe.Code).Inc()
 			c.pushFrameUnlocked(pe.Frame(), time.Time{})
 			if pe.Code != protocol.CodeUnavailable && c.tooManyErrors(read) {
-				c.close(websocket.ClosePolicyViolation, fmt.Sprintf("more than %d protocol errors in a minute", h.cfg.ErrorLimit))
+				c.closeAnswered(websocket.ClosePolicyViolation, fmt.Sprintf("more than %d protocol errors in a minute", h.cfg.ErrorLimit))
 				return
 			}
 		}

@@ -426,11 +426,35 @@ func TestHub_TooManyErrorsCloses1008(t *testing.T) {
 	f := newFixture(t, nil)
 	bad := f.dial("/ws/agent", "agent:bad")
 	good := f.dial("/ws/agent", "agent:good")
-	for range hub.DefaultErrorLimit + 1 {
-		bad.sendRaw("garbage")
+	// Sent back to back, every refused frame still gets its error with
+	// its ref (protocol.md), the one over the limit too, then the 1008:
+	// the client reads, it is closed for what it sent.
+	for i := range hub.DefaultErrorLimit + 1 {
+		bad.sendRaw(fmt.Sprintf(`{"v":1,"id":"y%d","type":"nope"}`, i))
 	}
-	if code := bad.closeCode(); code != websocket.ClosePolicyViolation {
+	var refs []string
+	bad.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	code := 0
+	for code == 0 {
+		_, data, err := bad.ws.ReadMessage()
+		var ce *websocket.CloseError
+		switch {
+		case errors.As(err, &ce):
+			code = ce.Code
+		case err != nil:
+			t.Fatalf("connection ended without a close frame: %v (errors so far %v)", err, refs)
+		default:
+			var fr protocol.Frame
+			if json.Unmarshal(data, &fr) == nil && fr.Type == protocol.TypeError {
+				refs = append(refs, fr.Ref)
+			}
+		}
+	}
+	if code != websocket.ClosePolicyViolation {
 		t.Errorf("close code %d; want 1008", code)
+	}
+	if len(refs) != hub.DefaultErrorLimit+1 || refs[0] != "y0" || refs[len(refs)-1] != fmt.Sprintf("y%d", hub.DefaultErrorLimit) {
+		t.Errorf("error answers %v before the close; want y0 … y%d", refs, hub.DefaultErrorLimit)
 	}
 	// Everyone else is served on.
 	cu := f.dial("/ws/customer", "customer:c")
