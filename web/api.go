@@ -504,7 +504,9 @@ func (s *Server) conversations(w http.ResponseWriter, r *http.Request) {
 	out := []review.ConversationScore{}
 	for _, c := range rv.Scores {
 		if id.Role == store.RoleAgent {
-			if !ownedBy(c.Agent, id.Name) {
+			// Every conversation it held, as the single conversation's
+			// endpoint has it: one it escalated or handed on too.
+			if !slices.ContainsFunc(c.HeldBy, func(a string) bool { return ownedBy(a, id.Name) }) {
 				continue
 			}
 			c = forAgent(c)
@@ -572,6 +574,13 @@ func (s *Server) conversation(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.runID(w, r)
 	if !ok {
 		return
+	}
+	if lr := s.current(); lr != nil && lr.run.ID == id {
+		// The live run's list is the hub's own view; what it recorded is
+		// committed at most 250 ms later. Committed now, the conversation
+		// the list just showed is on disk to read (a failed flush leaves
+		// the file as it is: what is there is read).
+		s.store.Flush(r.Context())
 	}
 	c, err := s.store.Conversation(r.Context(), id, r.PathValue("conv"))
 	switch {

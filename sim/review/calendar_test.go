@@ -239,3 +239,22 @@ func TestEvaluate_PaidEventsByDay(t *testing.T) {
 		t.Errorf("the period: dispute_refund_rate %v; want 1 ÷ 4", got)
 	}
 }
+
+// TestEvaluate_HeldBy: a conversation escalated from one agent to another
+// was held by both, in order; Agent is the last (who may see it: live.md,
+// "an agent … only those it held").
+func TestEvaluate_HeldBy(t *testing.T) {
+	d0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	c := closeAction(answered("e1", d0, 10))
+	sup := at(d0.Add(20*time.Second), sim.SenderSystem, sim.EventAssign, "")
+	sup.Agent = "sup/1"
+	c.Events = append([]sim.Event{at(d0, sim.SenderSystem, sim.EventAssign, "")}, c.Events...)
+	c.Events = append(c.Events, sup)
+	r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: taobaoLike()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Scores[0]; s.Agent != "sup/1" || !slices.Equal(s.HeldBy, []string{"alice", "sup/1"}) {
+		t.Errorf("agent %q, held by %v; want sup/1 last, held by alice then sup/1", s.Agent, s.HeldBy)
+	}
+}

@@ -84,6 +84,20 @@ type ConversationScore struct {
 	Abandoned  bool    `json:"abandoned"` // left before any valid reply, as abandon_rate counts it
 	Rating     int     `json:"rating,omitempty"`
 	Dispute    bool    `json:"dispute,omitempty"`
+	// HeldBy are all who were assigned it, in order (Agent is the last):
+	// who may see it, not part of the JSON.
+	HeldBy []string `json:"-"`
+}
+
+// heldBy returns the agents assigned c, each once, in order.
+func heldBy(c *sim.Conversation) []string {
+	var out []string
+	for _, e := range c.Events {
+		if e.Kind == sim.EventAssign && e.Agent != "" && !slices.Contains(out, e.Agent) {
+			out = append(out, e.Agent)
+		}
+	}
+	return out
 }
 
 // AgentReview is the KPIs and scores of one agent's conversations.
@@ -415,7 +429,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		total += sc.Total
 		r.Scores = append(r.Scores, ConversationScore{ID: c.ID, Agent: agent, Case: caseID, CaseInferred: inferred,
 			Total: sc.Total, Correct: sc.Correct, HardFail: sc.HardFail, ResolutionJudged: sc.ResolutionJudged, Score: sc,
-			FirstReply: s.FirstReply, Abandoned: s.LeftUnanswered, Rating: s.Rating, Dispute: s.Dispute})
+			FirstReply: s.FirstReply, Abandoned: s.LeftUnanswered, Rating: s.Rating, Dispute: s.Dispute, HeldBy: heldBy(c)})
 		day, _ := cal.Local(s.Start)
 		day = max(day, 0) // as the tally files it
 		for len(r.DayEvidence) <= day {
