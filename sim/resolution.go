@@ -415,11 +415,13 @@ func actionFaults(k Case, o Order, acts []act, evidenceBy func(int) bool, end in
 	for _, a := range acts {
 		switch a.a.Kind {
 		case ActApproveReturn, ActExchange, ActReship:
-			if k.ShippingPayer == PayerNone || a.a.Payer == k.ShippingPayer {
-				continue
+			if a.a.Payer == k.ShippingPayer && a.a.Payer != PayerNone || k.ShippingPayer == PayerNone && a.a.Payer != PayerNone {
+				continue // the case's payer, or either where the row says "per case"
 			}
 			f := fault{event: a.i, share: shareOfPayer, wrong: true}
 			switch {
+			case k.ShippingPayer == PayerNone:
+				f.reason = fmt.Sprintf("%s names no shipping payer; in this case either may pay, but one must be named", a.a.Kind)
 			case a.a.Payer == PayerBuyer && buyerShippingFails[k.ID]:
 				f.hard, f.reason = true, fmt.Sprintf("%s charges the buyer shipping; the seller pays (%s)", a.a.Kind, k.HardFail)
 			case a.a.Payer == PayerNone:

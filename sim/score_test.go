@@ -413,6 +413,24 @@ func TestScoreConversation_Cases(t *testing.T) {
 			}},
 			true, false, "without first asking for evidence",
 		},
+		// The angry buyer's row takes either payer (scoring.md rule 5),
+		// not none: a reship naming no payer is wrong as in every case.
+		{
+			"an angry buyer's reship naming no payer",
+			&sim.Conversation{Case: sim.CaseAngryThreat, Events: []sim.Event{
+				custMsg(0, "The zipper broke, I'll leave a bad review!"), agentMsg(5, "I'm so sorry. We send a replacement within 24 hours."),
+				agentAct(6, sim.ActReship), sysEvent(20, sim.EventClose),
+			}},
+			false, false, "names no shipping payer",
+		},
+		{
+			"an angry buyer's reship with the buyer paying",
+			&sim.Conversation{Case: sim.CaseAngryThreat, Events: []sim.Event{
+				custMsg(0, "The zipper broke, I'll leave a bad review!"), agentMsg(5, "I'm so sorry. We send a replacement within 24 hours."),
+				agentAct(6, sim.ActReship, withPayer(sim.PayerBuyer)), sysEvent(20, sim.EventClose),
+			}},
+			false, true, "",
+		},
 		// "没有凭证无法退款" states a rule; rejected at once, the buyer had
 		// no evidence path (scoring.md, suspected abuse). Given a turn
 		// after it, the buyer had one.

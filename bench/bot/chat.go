@@ -157,6 +157,9 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 			a.Amount = max(c.order.Price/10, 1)
 		case sim.ActApproveReturn, sim.ActExchange, sim.ActReship:
 			a.Payer = k.ShippingPayer
+			if a.Payer == sim.PayerNone {
+				a.Payer = sim.PayerSeller // "per case" (the angry buyer): either, named
+			}
 		case sim.ActReject, sim.ActEscalate:
 			a.Reason = "per the after-sales standard"
 		}

@@ -154,6 +154,9 @@ func Handling(k sim.Case, price sim.Money, correct bool, reason string) []sim.Ac
 			a.Amount = max(1, price/10)
 		case sim.ActApproveReturn, sim.ActExchange, sim.ActReship:
 			a.Payer = k.ShippingPayer
+			if a.Payer == sim.PayerNone {
+				a.Payer = sim.PayerSeller // "per case" (the angry buyer): either, named
+			}
 		case sim.ActEscalate, sim.ActReject:
 			a.Reason = reason
 		}
