@@ -298,7 +298,9 @@ func (c *conn) take(spare []outbound) (out []outbound, queue, closed bool, deadl
 	out, c.out = c.out, spare
 	queue, closed = c.queue, c.closed
 	c.queue = false
-	c.writing.Store(int32(len(out)))
+	// Added, not stored: a reader's flush may be writing a frame it
+	// counted there, and takes it off when done.
+	c.writing.Add(int32(len(out)))
 	deadline = c.since.Add(c.h.cfg.StallTimeout)
 	c.mu.Unlock()
 	return out, queue, closed, deadline
