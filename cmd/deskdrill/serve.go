@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,6 +186,17 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	if o.customers != "internal" && o.customers != "external" {
 		return usage("--customers %q: want internal or external", o.customers)
+	}
+	// The address and the database's path are checked before anything
+	// is opened: a value that can never work is bad usage (exit 2), not a
+	// run that failed.
+	if _, port, err := net.SplitHostPort(o.addr); err != nil {
+		return usage("--addr %q: %v; want HOST:PORT such as 127.0.0.1:8080 (port 0: any free port)", o.addr, unwrapAddrErr(err))
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return usage("--addr %q: port %q: want HOST:PORT with a port from 0 to 65535, such as 127.0.0.1:8080", o.addr, port)
+	}
+	if fi, err := os.Stat(o.db); err == nil && fi.IsDir() {
+		return usage("--db %s: a directory, not a database file; want a file such as %s", o.db, filepath.Join(o.db, "deskdrill.db"))
 	}
 	logger, err := newLogger(c.ErrOrStderr(), o.logLevel)
 	if err != nil {
@@ -461,4 +473,14 @@ func parseSizeFlag(s string) (int64, error) {
 		return 0, &wantError{want: "a size such as 500MiB or 2GiB"}
 	}
 	return n, nil
+}
+
+// unwrapAddrErr is net's address error without its repetition of the
+// address.
+func unwrapAddrErr(err error) string {
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return ae.Err
+	}
+	return err.Error()
 }

@@ -135,6 +135,9 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		{"serve", "--stall-timeout", "0s"},
 		{"serve", "--stop-timeout", "0s"},
 		{"serve", "--db-max-size", "lots"},
+		{"serve", "--addr", "bad", "--db", filepath.Join(t.TempDir(), "a.db")},
+		{"serve", "--addr", "127.0.0.1:99999", "--db", filepath.Join(t.TempDir(), "a.db")},
+		{"serve", "--db", t.TempDir()}, // a directory
 		{"customers"},
 		{"agent", "--url", "ws://127.0.0.1:1"},
 		{"report", "x", "--db", "/nonexistent/db"},
