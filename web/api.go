@@ -200,8 +200,12 @@ func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) quickReplies(w http.ResponseWriter, r *http.Request) {
 	loc := phrases.Locale(r.URL.Query().Get("locale"))
-	if !slices.Contains(phrases.Locales(), loc) {
+	switch {
+	case loc == "":
 		loc = phrases.ZhCN
+	case !slices.Contains(phrases.Locales(), loc):
+		fail(w, http.StatusBadRequest, "locale %q: want one of %v", loc, phrases.Locales())
+		return
 	}
 	type qr struct {
 		Title string `json:"title"`

@@ -251,6 +251,9 @@ func TestServer_AdminStreamAndDownloads(t *testing.T) {
 	if resp, b := l.do("GET", "/api/quick-replies?locale=zh-CN", store.RoleAgent, ""); resp.StatusCode != 200 || !strings.Contains(string(b), `"title"`) {
 		t.Errorf("quick replies: %d %s", resp.StatusCode, b)
 	}
+	if resp, b := l.do("GET", "/api/quick-replies?locale=fr", store.RoleAgent, ""); resp.StatusCode != 400 || !strings.Contains(string(b), "zh-CN") {
+		t.Errorf("quick replies in an unknown locale: %d %s; want 400 naming the locales", resp.StatusCode, b)
+	}
 
 	// The stream's first event is the live state.
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", l.http.URL+"/api/stream?token="+l.tokens[store.RoleViewer], nil)
