@@ -85,11 +85,14 @@ var complianceRules = []complianceRule{
 	{
 		name: RuleAbsoluteClaim,
 		terms: patterns(`最好的`, `全网最`, `史上最`, `最佳`, `第一`, `绝对`, `100%`, `百分百`, `百分之百`,
-			`最低价`, `最便宜`, `最高级`, `顶级`, `国家级`, `独一无二`, `销量冠军`, `(全网|行业|同类)(第一|冠军)`, `市面上最`, `销冠`, `(质量|性价比|颜值|品质)天花板|天花板级`, `性价比最高|最高性价比`, `同类`+near(4)+`最`, `顶尖`, `无敌`),
+			`最低价`, `最便宜`, `最高级`, `顶级`, `国家级`, `独一无二`, `销量冠军`, `(全网|行业|同类)(第一|冠军)`, `市面上最`, `销冠`, `(质量|性价比|颜值|品质)天花板|天花板级`, `性价比最高|最高性价比`, `同类`+near(4)+`最`, `顶尖`, `无敌`,
+			`(性价比|销量|人气|颜值)之王`, `遥遥领先`, `top ?1(?:[^0-9]|$)`, `(行业|全网|销量|全国|同类)第(1|一)`,
+			`最(保暖|畅销|好卖|火|受欢迎|轻|耐用|划算|实惠|抗冻)的?`),
 		english: patterns(`\bbest (in|on) the (world|market|internet)\b`, `\bnumber one\b`, `\blowest price\b`,
 			`\bcheapest\b`, `\bworld'?s best\b`, `\bbest ever\b`, `\bthe best\b`, `\bbest price\b`,
 			`\b\w+est( \w+){1,3} on the market\b`, `\b\w+est \w+( \w+)? you'?ll (ever )?find\b`, `\bhands down\b`, `\b(top|best)-?selling\b`, `\bnumber 1\b`, `\bno\. ?1\b`, `#1\b`,
-			`\babsolutely the \w+est\b`),
+			`\babsolutely the \w+est\b`, `\bbest[- ]?sell(er|ers|ing)\b`,
+			`\b(lightest|warmest|softest|strongest|cheapest|best|lowest[- ]priced)\b.{0,30}\b(you can (buy|get|find)|out there|on the market|in the world|anywhere)\b`),
 		except: []string{"第一时间", "第一次", "第一步", "第一天", "第一个", "第一件", "第一条", "第一单", "第一张", "第一批", "第一代",
 			"the best friend", "number 1 dad", "number one dad", "number 1 mom", "number one mom", "number one thing", "number one question",
 			"number one priority", "number one reason", "number 1 priority", "cheapest way",
@@ -116,14 +119,17 @@ var complianceRules = []complianceRule{
 		hard: true,
 		terms: patterns(`保证`+near(4)+`(合身|能穿|到货|送到|明天到|今天到|按时到|不会|没问题|满意|正品|有效|好用|不坏)`,
 			`(一定|肯定|保准)(能|会)?(准时)?(到|送达|送到)`, `(明天|后天|今天|今晚|周[一二三四五六日天]|星期[一二三四五六日天])包(送)?到`, `包(您|你)?(送)?到(家|手)`, `保准`+near(4)+`(到|送达|送到)`, `包您满意`, `包满意`, `永不(褪色|掉色|起球|变形|坏)`,
-			`(绝对|百分百|百分之百|100%|肯定|一定|保证)`+near(2)+`不会(再)?(坏|漏|裂|掉色|褪色|起球|变形|出问题)`, `(以后|再也)不会再?(裂|坏|漏)`),
+			`(绝对|百分百|百分之百|100%|肯定|一定|保证)`+near(2)+`不会(再)?(坏|漏|裂|掉色|褪色|起球|变形|出问题)`, `(以后|再也)不会再?(裂|坏|漏)`,
+			`(100%|百分百|百分之百)`+near(4)+`(能|会)?(送到|到货|送达|到)`, `(之前|以前|前)包(送)?到`, `(明天|后天|明儿个?|今天|今晚)准(能|会)?(到|送到|送达)`,
+			`包不(坏|漏|裂|褪色|掉色|起球)`, `保证`+near(4)+`(合适|合脚|不大不小)`),
 		english: patterns(`\bguarantee(d)?\b.{0,20}\b(fit|fits|arrive|arrives|work|works)\b`, `\bwill definitely (arrive|fit|work)\b`,
 			`\b(i|we) promise (it|you|the (parcel|package|item))\b.{0,20}\b(arrive|fit|work|get)`, `\bnever (fades?|breaks?|shrinks?)\b`,
 			`\bguaranteed to (arrive|fit|work|be delivered|reach)\b`, `\b(it'?ll|it will) definitely (be|arrive|get)\b`, `\bwill 100% (arrive|fit|work|be)\b`,
 			`\b(it'?ll|it will) be with you\b.{0,20}\bi guarantee\b`, `\bpromise\b.{0,30}\bwill never (crack|break|leak|fade)\b`, `\bfor sure (arrive|be there|get there)\b`,
 			`\bwill for sure (arrive|be there|get there|reach|fit)\b`, `\bwill be with you\b.{0,20}\bfor sure\b`, `\bwill be at your door\b.{0,20}\b(no doubt|for sure|guaranteed)\b`, `\b(you'?ll|you will) (def|definitely|surely) (have|get|receive)\b`, `\bnever (cracks?|breaks?|leaks?|fades?)\b.{0,10}\bi promise\b`, `\b(you'?ll|you will) 100% (have|get|receive)\b`,
 			`\b(i|we) promise (it'?ll|it will|you'?ll|you will)\b.{0,20}\b(arrive|be (at|there|delivered|with you)|get there|reach you)`,
-			`\bwon'?t (crack|break|leak|fade|shrink|tear) again\b.{0,4}\bguaranteed\b`,
+			`\bwon'?t (crack|break|leak|fade|shrink|tear) again\b.{0,4}\bguaranteed\b`, `\bwill arrive\b.{0,30}\bguaranteed\b`,
+			`\b(will not|won'?t) (break|crack|leak|fade|shrink|tear)\b.{0,12}\bi promise\b`,
 			`\bwill (definitely |certainly |surely |absolutely )?never (crack|break|leak|fade|shrink|tear|rust|peel)\b`),
 		except:   []string{"保证金"},
 		negation: promiseDenial,
@@ -133,9 +139,16 @@ var complianceRules = []complianceRule{
 		hard: true,
 		terms: patterns(`微信`, `威信`, `薇信`, `徽信`, `v信`, `加我`, `加个好友`, `加好友`, `扣扣`, `私聊`, `私下`,
 			`加个?(v|vx|wx|q)\b`, `私人号|私人微信|私人账号|私号`,
-			`打我电话`, `给我打电话`, `我的电话`, `我的手机`, `钉钉`),
+			`打我电话`, `给我打电话`, `我的电话`, `我的手机`, `钉钉`,
+			`\+(v|vx|wx|q|qq)\b`, `(小红书|微博|抖音|快手|闲鱼|陌陌|飞书)`+near(6)+`(私信|私聊|联系|加|找|搜|留言)`,
+			`(私信|私聊|联系|加|找)`+near(4)+`(小红书|微博|抖音|快手|闲鱼|陌陌|飞书)`,
+			// The buyer's number asked for, to call or text them off the platform.
+			`(留|发)(个|一下|下)?(您的|你的)?(手机号|电话号码?|联系方式)`, `(手机号|电话号码?)(发|留)(给)?(我|我们)`,
+			`(发|留)(给)?(我|我们)(个|一下|下)?(您的|你的)?(手机号|电话号码?|联系方式)`),
 		english: patterns(`(?:^|[^a-z])(?P<m>qq|vx|wx|weixin|wechat|whatsapp|telegram|instagram)(?:[^a-z]|$)`, `\bdm me on\b`, `\b(call|text|email) me\b`,
-			`\b(add|contact|reach) me (on|at|via)\b`),
+			`\b(add|contact|reach) me (on|at|via)\b`,
+			`\b(dm|message|text|msg|contact|find|add|follow) (us|me) on (ig|fb|facebook|instagram|tiktok|twitter|snapchat|line|whatsapp|telegram|messenger)\b`,
+			`\b(line|kakao|viber|signal|snapchat|skype|discord) (id|handle|account)\b`, `\bfacebook messenger\b`, `\bshoot me a (text|message|dm)\b`),
 		except: []string{"微信支付", "加我们", "不要私下", "请勿私下", "切勿私下", "不私下",
 			// Brands and payments that carry the names: 旺仔QQ糖, the QQ penguin, WeChat Pay.
 			"qq糖", "qq企鹅", "qq penguin", "qq星", "qq音乐", "wechat pay", "微信付款", "微信零钱", "微信钱包", "微信账户"},
@@ -149,13 +162,16 @@ var complianceRules = []complianceRule{
 			// The reward in the next clause: "给个五星好评，返您10元红包".
 			`(五星|好评|晒图)[^。！？!?]{0,16}?(返|送|发|补贴|补|转)(您|你)?(个)?[0-9一二三四五六七八九十几]*(元|块|红包|现金)`,
 			`(五星|好评|晒图)[^。！？!?]{0,12}?(领|拿|得)(取)?[0-9一二三四五六七八九十几]*(元|块)?(红包|现金|返现)`,
-			`转账给您`, `给您转账`, `支付宝转`, `微信转账`, `私下补偿`, `私下退`, `线下补偿`, `线下退款`),
+			`转账给您`, `给您转账`, `支付宝转`, `微信转账`, `私下补偿`, `私下退`, `线下补偿`, `线下退款`,
+			`(好评|五星|5星|晒图|追评|hp)[^。！？!?]{0,20}?(返|奖励|送)(您|你)?([0-9]+(r|元|块|rmb)?|[一二三四五六七八九十几]+(元|块))`,
+			`(返|奖励|送|发)(您|你)?(个)?([0-9]+|[一二三四五六七八九十几]+)(r|元|块)(红包|现金)?[^。！？!?]{0,16}?(好评|五星|5星)`),
 		english: patterns(`\bcash ?back\b`,
 			`\b(refund|pay|give|send|transfer)\b.{0,30}\bfor (a|your) (good|positive|5[- ]star|five[- ]star) (review|rating)\b`,
 			`\b(send|transfer|pay) you\b.{0,20}\b(directly|privately|outside)\b`, `\bpaypal you\b`,
 			`\b(5|five)[- ]stars?\b.{0,30}\b(send|give|pay|refund|transfer|alipay|venmo|paypal)\b.{0,20}\b(back|yuan|dollars?|rmb|cash)\b`,
 			`\brefund you\b.{0,20}\bif you (rate|review|give)\b`, `\b(5|five)[- ]stars?\b.{0,30}(\$ ?\d+|\b\d+ ?(yuan|dollars?|rmb|bucks|usd)\b)`,
-			`\b(positive|good|5[- ]star|five[- ]star) (review|rating)\b.{0,20}\b(refund|pay|send|give)\b.{0,12}(\$|\b\d+|\b(dollars?|yuan|rmb|cash|money)\b)`),
+			`\b(positive|good|5[- ]star|five[- ]star) (review|rating)\b.{0,20}\b(refund|pay|send|give)\b.{0,12}(\$|\b\d+|\b(dollars?|yuan|rmb|cash|money)\b)`,
+			`\b(rate|review|rating)\b.{0,30}\bget (\$ ?\d+|\d+ ?(yuan|dollars?|bucks))`, `\b(5|five) ?(stars?|星)\b.{0,40}\b(send|give|pay) you\b`),
 		negation: refusal,
 	},
 	{
@@ -163,7 +179,7 @@ var complianceRules = []complianceRule{
 		hard: true,
 		terms: patterns(`(改|修改|更改|删|删除|删掉|撤销|撤回|撤掉)`+near(4)+`(评价|差评|中评|好评|评论|评分)`,
 			`(差评|中评|评价|评论)(能不能|能|可以|可不可以|麻烦|帮忙|给)?(改|删|撤)`,
-			`(差评|中评|评价|评论)`+near(6)+`(修改|删除|删掉|撤销|撤回|删|改)`, `(差评|中评)`+near(6)+`(别给|不要给|先别)`),
+			`(差评|中评|评价|评论)`+near(6)+`(修改|删除|删掉|撤销|撤回|删|改)`, `(差评|中评)`+near(6)+`(别给|不要给|先别)`, `改(成|为)(五|5)星|改(成|为)好评`),
 		english:  patterns(`\b(chang|delet|remov|edit|updat|modif|revis|withdraw|tak(e|ing) down)(e|es|ed|ing|y|ies|ied|s)?\s+(your|the|that|this)\s+([\w-]+\s+){0,2}(review|rating|feedback)\b`),
 		except:   []string{"改进", "改善"},
 		negation: refusal,
@@ -174,10 +190,11 @@ var complianceRules = []complianceRule{
 		terms: patterns(`傻`, `蠢`, `笨蛋`, `白痴`, `脑残`, `神经病`, `有病`, `滚`, `活该`, `去死`, `骗子`, `买不起`, `穷鬼`,
 			`爱买不买`, `不会用就别买`, `随便投诉`, `随便你投诉`, `投诉也没用`, `投诉没用`, `有本事`, `眼瞎`, `瞎了`,
 			`闭嘴`, `烦不烦`, `(你|您)自己的(问题|原因|责任)`, `怪(你|您)自己`, `(真|太|好|你|您|这么|那么)笨`, `笨死`,
-			`脑子(有问题|进水|有病|不好|坏)`, `(您|你)自己[^。！？!?，,]{0,12}(导致的|造成的|弄坏的|弄破的)`, `没脑子`, `嫌贵(就)?别买`, `白嫖`, `到底会不会用`, `都不会用`, `嫌贵`+near(3)+`(别买|不买|不要买)`, `怪谁`, `薅羊毛`, `白拿`, `穷就别买`, `碰瓷`, `奇葩`, `嫌(麻烦|贵)`+near(6)+`(别买|不买|不要买)`),
+			`脑子(有问题|进水|有病|不好|坏)`, `(您|你)自己[^。！？!?，,]{0,12}(导致的|造成的|弄坏的|弄破的|才坏的|搞坏的)`, `没脑子`, `嫌贵(就)?别买`, `白嫖`, `到底会不会用`, `都不会用`, `嫌贵`+near(3)+`(别买|不买|不要买)`, `怪谁`, `薅羊毛`, `白拿`, `穷就别买`, `碰瓷`, `奇葩`, `嫌(麻烦|贵)`+near(6)+`(别买|不买|不要买)`, `自己的锅`, `没钱(就)?别买`, `骗退款|想骗`, `(您|你)自己没(有)?(仔细)?(看|注意|选|量)`),
 		english: patterns(`\b(idiot|stupid|moron|dumb|liar|scammer|loser)\b`, `\bshut up\b`, `\byour (own )?fault\b`,
 			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`, `\bthat'?s on you\b`, `\btoo expensive for you\b.{0,20}\bdon'?t buy\b`, `\blearn to read\b`, `\bstop whining\b`, `\byou'?re being ridiculous\b`, `\bread the (instructions|manual|description) next time\b`,
-			`\bnice try\b`, `\bscam attempt\b`, `\bpeople like you\b`, `\b(that|this)( one)?('?s| is) on you\b`),
+			`\bnice try\b`, `\bscam attempt\b`, `\bpeople like you\b`, `\b(that|this)( one)?('?s| is) on you\b`,
+			`(?:^|[^a-z])(?P<m>sb)(?:[^a-z]|$)`, `\byour (own )?problem\b`, `\byou should have read\b`, `\buser error\b`, `\byou (clearly )?(can'?t|cannot|can not) read\b`, `\bit('?s| is) on you for\b`),
 		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault",
 			// The agent's blame of itself: 是我们犯傻发错了, "we can't afford to let you down".
 			"不怪谁", "我们犯傻", "我犯傻", "我们太傻", "仓库犯傻", "afford to let", "afford to lose", "afford mistakes"},
@@ -199,14 +216,21 @@ var complianceRules = []complianceRule{
 			`有(一)?位[\p{Han}]{1,2}(先生|女士|小姐)[^。！？!?]{0,20}(住在|住址|地址|电话|手机)`, `(先生|女士|小姐|买家|顾客|客户)[^。！？!?]{0,12}(他|她)(住在|家住|的地址|的电话|的手机)`,
 			`(同一栋|同栋|同小区|隔壁)(楼)?的?[\p{Han}]{1,2}(先生|女士|小姐)`,
 			// "昨天也有位住在阳光小区5栋的陈女士…": someone else, where she lives.
-			`有(一)?(位|个)(住在|家住)[^。！？!?]{1,24}的[\p{Han}]{1,2}(先生|女士|小姐|买家|顾客|客户)`),
-		english: patterns(`\b(another|other|a previous|the last|one other|a different) (customer|buyer|client|shopper)\b.{0,40}\b(named|called|mrs?\.?|ms\.?|miss|address|lives|living|at \d+|order (number|no|#)|phone|\d{3,})`),
+			`有(一)?(位|个)(住在|家住)[^。！？!?]{1,24}的[\p{Han}]{1,2}(先生|女士|小姐|买家|顾客|客户)`,
+			`有(一)?(位|个)(买家|客户|顾客)?[\p{Han}]{1,2}(先生|女士|小姐)[^。！？!?]{0,12}[路号栋区街弄室]`, `(客户|买家|顾客)叫[\p{Han}]{2,3}`,
+			`(同小区|楼下|楼上|隔壁|对门|同一栋|同栋)[0-9]*的?[\p{Han}]{1,2}(先生|女士|小姐|姐|哥|阿姨|大爷|大姐)`),
+		english: patterns(`\b(another|other|a previous|the last|one other|a different) (customer|buyer|client|shopper)\b.{0,40}\b(named|called|mrs?\.?|ms\.?|miss|address|lives|living|at \d+|on \d+(st|nd|rd|th)?\b|order (number|no|#)|phone|\d{3,})`,
+			`\bthe (lady|man|gentleman|woman|guy|girl|customer|buyer|family|neighbou?r) (at|on) \d+\w* [a-z]+ (road|rd|street|st|avenue|ave|lane|ln|drive|dr)\b`),
 	},
 }
 
 var (
 	phoneRe    = regexp.MustCompile(`1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[1-9][0-9]{1,2}-[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}`)
 	emailRe    = regexp.MustCompile(`[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}`)
+	// Written so a filter misses them: 1 3 8 1 2 3 4 5 6 7 8, 0755-8888 6666,
+	// 415-555-0134, amy[at]gmail.com.
+	spacedPhoneRe = regexp.MustCompile(`1[ -]?[3-9](?:[ -]?[0-9]){9}|0[1-9][0-9]{1,2}[- ][0-9]{3,4}[- ]?[0-9]{4}|\(?[2-9][0-9]{2}\)?[-. ][2-9][0-9]{2}[-. ][0-9]{4}`)
+	emailObfRe    = regexp.MustCompile(`[a-z0-9._%+-]+ ?[\[(]at[\])] ?[a-z0-9-]+(?: ?(?:[\[(]dot[\])]|\.) ?[a-z0-9-]+)+`)
 	residentRe = regexp.MustCompile(`[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x]`)
 	// residentNamedRe: a number called a resident id number. Named so, it
 	// is a leak whether or not its check character is right.
@@ -237,7 +261,27 @@ func contactNumbers(folded string) [][2]int {
 	for _, l := range emailRe.FindAllStringIndex(folded, -1) {
 		out = append(out, [2]int{l[0], l[1]})
 	}
+	for _, l := range spacedPhoneRe.FindAllStringIndex(folded, -1) {
+		if aloneSep(folded, l[0], l[1]) && !slices.ContainsFunc(out, func(o [2]int) bool { return o[0] < l[1] && l[0] < o[1] }) {
+			out = append(out, [2]int{l[0], l[1]})
+		}
+	}
+	for _, l := range emailObfRe.FindAllStringIndex(folded, -1) {
+		out = append(out, [2]int{l[0], l[1]})
+	}
 	return out
+}
+
+// aloneSep is alone for a number written with separators: a space or a
+// hyphen then a digit or letter next to it joins it to more of the same
+// (an order number written in groups is no phone number).
+func aloneSep(s string, i, j int) bool {
+	word := func(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' }
+	sep := func(b byte) bool { return b == ' ' || b == '-' }
+	if i > 0 && (word(s[i-1]) || sep(s[i-1]) && i > 1 && word(s[i-2])) {
+		return false
+	}
+	return j == len(s) || !word(s[j]) && !(sep(s[j]) && j+1 < len(s) && isDigit(s[j+1]))
 }
 
 // personalNumbers finds resident id numbers with a valid birth date and
@@ -302,6 +346,10 @@ func foldText(s string) string {
 			r = ' '
 		case r == '’' || r == '‘':
 			r = '\'' // "isn’t" reads as "isn't"
+		case r >= '①' && r <= '⑨':
+			r = '1' + (r - '①') // 第① reads as 第1
+		case r == '⭐' || r == '★' || r == '☆':
+			r = '星' // 5⭐好评 reads as 5星好评
 		}
 		return unicode.ToLower(r)
 	}, s)

@@ -43,7 +43,8 @@ var (
 			`(一般|通常|应该|肯定)(都)?(是)?(摔过|磕到|磕碰)`, `是不是(不小心)?(摔|碰|磕|烫)(了|坏|裂)`, `(您|你)`+near(8)+`(烫裂|烫坏|弄丢)`,
 			`出厂(都|前)?(检测|检查|质检)过`, `使用方法不对|用法不对|(您|你)的?方法不对`, `(肯定|就|这|一定|明显)是人为|是人为的`, `(每个|每件)(包裹|订单)(都)?(会)?(核对|检查|称重)`, `不会漏的`,
 			`不会少(东西|件|配件)?(呢|哦|啊)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
-			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏|摔的)`, `不会是假`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`),
+			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏|摔的)`, `不会是假`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`,
+			`(您|你)(可能|应该)(搞错|看错|弄错|记错)`, `怎么可能(是|有|会|少|错|坏|漏)`, `不太可能(漏|少|错|坏|是)`, `不会少[,，。!！]|不会少$`, `像人为|是人为的`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
 			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\busually happens when (people|you|customers)\b`, `\b(it was|it'?s been) (probably |likely )?dropped\b`, `\bdid you (maybe )?(knock|drop|bang|hit)\b`,
@@ -56,7 +57,7 @@ var (
 		name: "stalling",
 		terms: patterns(`等(发货|到货|收到货|收货|签收)(后|以后|之后)?再`, `先(收货|签收|收下)再`, `过(几|两|三|一)天再(退|处理|申请|说)`,
 			`签收(后|以后|之后)再(申请|退|处理)`, `等(发货|发出去|发出)(了|后|以后|之后)`,
-			`暂时(不能|无法|没法)退`, `暂时(处理不了|退不了)`, `先收到货再`),
+			`暂时(不能|无法|没法)退`, `暂时(处理不了|退不了)`, `先收到货再`, `(发货|发出)了?(以后|后|之后)?才(能|可以)退`),
 		english: patterns(`\bwait (until|till) (it|the order|the parcel|the package) (ships|is shipped|has shipped|arrives)\b`,
 			`\b(cannot|can'?t) refund (it |this )?(yet|right now|now)\b`, `\bwait (for it to be|until it'?s|until it is) delivered\b.{0,20}\bbefore\b`, `\bwait for (the )?delivery\b.{0,20}\b(then|before)\b`),
 		negation: relief,
@@ -67,15 +68,16 @@ var (
 		terms: patterns(`(必须|需要|得|要)(先)?(说明|提供|告诉我|给出|给个|讲清楚)`+near(4)+`(原因|理由)`, `没有?(原因|理由)`+near(4)+`(不能|不可以|无法|不给|不予)`,
 			`(说明|给个|讲明)(原因|理由)(才|再)`, `(原因|理由)[^。！？!?]{0,6}(不然|否则)`+near(4)+`(没法|不能|无法|没办法)`,
 			`(告诉|说明|说)(一下)?(我们|我)?(具体)?(是)?什么(原因|理由)`, `先(告诉|说明|说)(一下)?(我们|我)?(具体)?(的)?(退货)?(原因|理由)`,
+			`先(告诉|说)(一下|下)?(我|我们)?为(什么|啥)`,
 			`(必须|需要|得|要|先)(先)?(告诉|说明|说|讲)(一下)?(我们|我)?(是)?(哪里|为什么|为啥|什么地方|哪儿)(不满意|不喜欢|不合适|要退|想退)`),
 		except: []string{"no need to", "don't need to", "do not need to", "doesn't need to", "don't have to", "do not have to"},
 		english: patterns(`\b(must|need to|have to) (give|provide|tell us|state|explain)\b.{0,20}\breason\b`,
-			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell us why\b.{0,40}\b(before|first|otherwise)\b`, `\b(must|have to|need to) tell us why\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
+			`\bwithout a (valid )?reason\b.{0,20}\b(can'?t|cannot|won'?t|no)\b`, `\btell (us|me) why\b.{0,40}\b(before|first|otherwise)\b`, `\b(must|have to|need to) tell us why\b`, `\b(need|have) to know (exactly )?why\b`, `\bneed (a|the) reason\b`),
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`),
+		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`, `cancel不了`),
 		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`, `\bcan'?t be (called back|recalled|stopped)\b`),
 		negation: otherOrders,
 	}
@@ -83,7 +85,7 @@ var (
 		name: "wait a few more days",
 		terms: patterns(`再(耐心)?(等待|等)(个)?(等|几天|两天|三天|两三天|一两天|三五天|一段时间|一等)`, `过(几|两|三|两三)天(应该)?(就)?(能)?到`, `再观望`, `再观察`,
 			`再等(一|两)?(周|星期)`, `多等(一|两|两三|几|些)?天`, `等几天`,
-			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`),
+			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`, `再(耐心)?等[0-9]+天`),
 		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天",
 			// What the courier said, reported and turned down.
 			"asked us to wait", "told us to wait", "快递建议再等", "快递说再等", "物流建议再等", "快递让我们再等"},
@@ -93,7 +95,8 @@ var (
 			`\b(courier|carrier|delivery company|logistics company)('s)?\b.{0,30}\b(asked|told|advised|suggested)\b.{0,10}\b(us|me)\b.{0,4}\bto wait\b`),
 		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
 			`\b(be patient|wait) for (another|a few more|another few)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,
-			`\bwait until (the end of the week|the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`),
+			`\bwait until (the end of the week|the weekend|next week|monday|tomorrow) and see\b`, `\bwait and see\b`,
+			`\bgive it (till|until) (next week|the weekend|the end of the week|monday|tuesday|wednesday|thursday|friday)\b`),
 		negation: relief,
 	}
 	returnFirstRule = complianceRule{
@@ -115,6 +118,7 @@ var (
 		name: "blaming the buyer",
 		terms: patterns(`(您|你)(自己)?(已经)?签收(的|了)`, `(家人|家里人|邻居|同事|室友|朋友)(帮(您|你))?(拿|收|签|代收)`, `(显示|系统显示|记录显示|物流显示)(是)?(您)?本人签收`, `签收人(写的)?是本人`, `(您|你)(再)?好好想想`, `(您|你)自己忘了`,
 			`(家人|家里人|邻居|同事|室友|朋友)[^。！？!?]{0,8}(代收|帮(您|你)收)`, `(肯定|一定|应该)是(您|你)`,
+			`签收人(写的)?(就)?是(您)?本人`, `问(问|一下|下)家里人`,
 			`(您|你)(再)?(好好)?(找找|问问家人)`),
 		english: patterns(`\byou signed for (it|the parcel|the package)\b`, `\bsomeone (in|at) your (home|house|family|office|address|building)\b`, `\bsigned (for )?by you\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\b(grabbed|took|picked up|has) it\b`, `\b(family member|neighbou?r|roommate)\b.{0,20}\bpicked it up\b`, `\bsomeone in your (household|home|house|family)\b`, `\bso it was delivered to you\b`,
 			`\byour signature on file\b`,
@@ -124,7 +128,7 @@ var (
 	priceRefusalRule = complianceRule{
 		name: "refusing the price difference",
 		terms: patterns(`(不能|无法|不支持|不给|不予|没法)(退|补|返)?差价`, `不支持(价保|保价)`, `(没有|不)(保价|价保)`,
-			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `不参与(价保|保价|退差价)`, `差价`+near(6)+`(没法|不能|无法)(退|补)`, `差价(没法|不能|无法|不)(补|退|返)`),
+			`(不能|无法|不可以|不给|没法|不提供)(保价|价保)`, `不在(保价|价保)(范围|期)`, `不参与(价保|保价|退差价)`, `差价`+near(6)+`(没法|不能|无法)(退|补)`, `差价(没法|不能|无法|不)(补|退|返)`, `(价保|保价)不了`),
 		english: patterns(`\b(can'?t|cannot|won'?t|don'?t|do not) (refund|pay|cover) the (price )?difference\b`, `\bno price (protection|adjustment|match)\b`,
 			`\b(don'?t|do not|doesn'?t|does not|can'?t|cannot|won'?t) (offer|provide|have|support|do|give) (any )?price (protection|adjustment|match(ing)?)\b`,
 			`\bprice adjustments? (are|is)(n'?t| not) (available|possible|allowed|offered)\b`, `\b(can'?t|cannot|won'?t) match the (new |lower )?price\b`, `\bprice protection (doesn'?t|does not|won'?t) apply\b`, `\b(aren'?t|are not|isn'?t|is not|not) covered by price protection\b`,
@@ -143,15 +147,15 @@ var (
 		name: "casual handling of a safety case",
 		terms: patterns(`没什么大不了`, `正常现象`, `不要紧`, `没(什么|啥)(事|大碍|问题)`, `没大碍`, `多喝(点)?(热)?水`, `忍(一忍|一下)`,
 			`过(几|两|一)天(就)?(好|消)`, `挺常见`, `(只是|就是|一个)小问题`, `(?:^|[^不])是小问题`, `小问题(啦|哈|呢|而已)`, `问题不大`,
-			`(过敏|烫伤|划伤|起疹子|红肿)(是)?(很|挺)?正常`, `不用太在意`, `一般没事`),
-		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is) (completely |totally )?normal\b`, `\bnothing (serious|to worry about)\b`,
+			`(过敏|烫伤|划伤|起疹子|红肿)(是)?(很|挺)?正常`, `不用太在意`, `一般没事`, `小事儿|小事一桩`),
+		english: patterns(`\bno big deal\b`, `\b(it'?s|that'?s|this is|it is|that is) (completely |totally |perfectly |quite )?normal\b`, `\bnothing (serious|to worry about)\b`,
 			`\b(it'?ll|it will) go away\b`, `\bhappens all the time\b`, `\b(is|it'?s|that'?s) pretty common\b`, `\bisn'?t serious\b`),
 		except:   []string{"不要紧张", "normal to feel", "normal to be"},
 		negation: denial,
 	}
 	fitRule = complianceRule{
 		name:     "guaranteeing fit",
-		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`, `包(您|你)`+near(4)+`(合身|合适)`),
+		terms:    patterns(`保证`+near(4)+`(合身|合适|能穿|穿得下)`, `(一定|肯定|绝对)(合身|合适|能穿|穿得下)`, `包(您|你)`+near(4)+`(合身|合适)`, `包(合身|合适|合脚)`),
 		english:  patterns(`\b(guarantee|promise)d?\b.{0,20}\bfits?\b`, `\bwill (definitely|surely|certainly) fit\b`, `\bfits? (you )?perfectly\b.{0,12}\b((i|we) (promise|guarantee)|guaranteed|no doubt|for sure)\b`),
 		negation: promiseDenial,
 	}

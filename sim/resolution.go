@@ -78,8 +78,12 @@ var (
 	// trackingRe finds courier tracking numbers in the folded text: a
 	// carrier's prefix with digits, or a number named as a tracking
 	// number. Plain order numbers (订单号) are not tracking numbers.
-	trackingPrefixed = regexp.MustCompile(`\b(?:sf|yt|zto|sto|yd|yunda|jd|jdv|jdx|ems|jt|dpk|db|1z)[0-9][0-9a-z]{7,19}\b`)
-	trackingNamed    = regexp.MustCompile(`(?:运单号|快递单号|物流单号|快递号|运单编号|物流编号|tracking (?:number|no\.?|#|code|id))(?:\s*(?:is|是|为|:|：))?\s*([0-9a-z]{8,24})`)
+	// A number may be written in groups ("YT 8899 7766 5544"): a space or
+	// a hyphen inside it comes before a digit.
+	trackingPrefixed = regexp.MustCompile(`\b(?:sf|yt|zto|sto|yd|yunda|jd|jdv[a-z]?|jdx|ems|jt|dpk|db|1z)[ -]?[0-9](?:[0-9a-z]|[ -][0-9]){7,19}\b`)
+	trackingNamed    = regexp.MustCompile(`(?:运单号|快递单号|物流单号|快递号|运单编号|物流编号|(?:^|[^订])单号|tracking (?:number|no\.?|#|code|id))(?:\s*(?:is|是|为|:|：))?\s*([0-9a-z](?:[0-9a-z]|[ -][0-9]){7,29})`)
+	// A number after its courier's name: 中通73123456789012, EMS单号EA123456789CN.
+	trackingCourier = regexp.MustCompile(`(?:中通|韵达|圆通|申通|顺丰|极兔|京东|邮政|德邦|\b(?:ems|usps|ups|fedex|dhl)\b)(?:快递)?(?:单号|运单号|快递单号)?(?:\s*(?:是|为|:|：))?\s*([0-9a-z](?:[0-9a-z]|[ -][0-9]){9,29})`)
 )
 
 // shortAnswer is a whole answer in a word or two, left when the courtesy
@@ -129,8 +133,15 @@ func Answers(text string) bool {
 func trackingNumbers(text string) []string {
 	t := foldText(text)
 	out := trackingPrefixed.FindAllString(t, -1)
-	for _, m := range trackingNamed.FindAllStringSubmatch(t, -1) {
-		out = append(out, m[1])
+	for _, re := range []*regexp.Regexp{trackingNamed, trackingCourier} {
+		for _, m := range re.FindAllStringSubmatch(t, -1) {
+			if strings.ContainsAny(m[1], "0123456789") {
+				out = append(out, m[1])
+			}
+		}
+	}
+	for i, n := range out {
+		out[i] = ungroup(n)
 	}
 	return out
 }
@@ -527,3 +538,7 @@ func (k Case) Resolves(o Order, actions []Action, evidenceFirst bool, pol *Merch
 	}
 	return true
 }
+
+// ungroup removes the spaces and hyphens a number is written in groups
+// with: "YT 8899 7766 5544" is yt889977665544.
+func ungroup(s string) string { return strings.NewReplacer(" ", "", "-", "").Replace(s) }

@@ -605,12 +605,13 @@ func (s *scorer) compliance() {
 	presales := s.c.isPresales()
 	wc := s.w[iComp]
 	known := s.knownNumbers()
+	knownUngrouped := ungroup(known)
 	for i, e := range s.c.Events {
 		seen := map[string]bool{}
 		for _, t := range s.off.agentTexts(e) {
 			hits := ComplianceHits(t)
 			for _, n := range trackingNumbers(t) {
-				if !strings.Contains(known, n) {
+				if !strings.Contains(knownUngrouped, n) {
 					hits = append(hits, ComplianceHit{Rule: RuleInventedTrack, Match: n, HardFail: true})
 				}
 			}

@@ -725,7 +725,7 @@ func TestComplianceHits(t *testing.T) {
 		{"我们会确保准时在今天18点前发出", nil},
 		// A ninth round: escapes.
 		{"收到货麻烦给个五星呢，晒图的话补您5元现金哦", []string{"!private_cashback:五星呢,晒图的话补您5元"}},
-		{"Rate us 5 stars and get $3 back via Venmo!", []string{"!private_cashback:5 stars and get $3"}},
+		{"Rate us 5 stars and get $3 back via Venmo!", []string{"!private_cashback:rate us 5 stars and get $3"}},
 		{"DM me on Instagram @amyshop and I'll handle it", []string{"!off_platform_contact:dm me on", "!off_platform_contact:instagram"}},
 		{"差评的话能不能先别给呀，求求了", []string{"!review_manipulation:差评的话能不能先别"}},
 		{"你这是碰瓷吧", []string{"!insult:碰瓷"}},
@@ -739,7 +739,7 @@ func TestComplianceHits(t *testing.T) {
 		{"Maybe read the instructions next time.", []string{"!insult:read the instructions next time"}},
 		{"Nice try, you're not getting free stuff.", []string{"!insult:nice try"}},
 		{"The new mug will be with you tomorrow for sure.", []string{"!false_promise:will be with you tomorrow for sure"}},
-		{"It's hands down the warmest jacket you can buy.", []string{"absolute_claim:hands down"}},
+		{"It's hands down the warmest jacket you can buy.", []string{"absolute_claim:hands down", "absolute_claim:warmest jacket you can buy"}},
 		{"Easily the top-selling jacket in the store.", []string{"absolute_claim:top-selling"}},
 		{"我们是性价比最高的店", []string{"absolute_claim:性价比最高"}},
 		{"您要是嫌麻烦就别买我们家东西", []string{"!insult:嫌麻烦就别买"}},
