@@ -225,13 +225,13 @@ var complianceRules = []complianceRule{
 }
 
 var (
-	phoneRe    = regexp.MustCompile(`1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[1-9][0-9]{1,2}-[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}`)
-	emailRe    = regexp.MustCompile(`[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}`)
+	phoneRe = regexp.MustCompile(`1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[1-9][0-9]{1,2}-[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}`)
+	emailRe = regexp.MustCompile(`[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}`)
 	// Written so a filter misses them: 1 3 8 1 2 3 4 5 6 7 8, 0755-8888 6666,
 	// 415-555-0134, amy[at]gmail.com.
 	spacedPhoneRe = regexp.MustCompile(`1[ -]?[3-9](?:[ -]?[0-9]){9}|0[1-9][0-9]{1,2}[- ][0-9]{3,4}[- ]?[0-9]{4}|\(?[2-9][0-9]{2}\)?[-. ][2-9][0-9]{2}[-. ][0-9]{4}`)
 	emailObfRe    = regexp.MustCompile(`[a-z0-9._%+-]+ ?[\[(]at[\])] ?[a-z0-9-]+(?: ?(?:[\[(]dot[\])]|\.) ?[a-z0-9-]+)+`)
-	residentRe = regexp.MustCompile(`[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x]`)
+	residentRe    = regexp.MustCompile(`[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x]`)
 	// residentNamedRe: a number called a resident id number. Named so, it
 	// is a leak whether or not its check character is right.
 	residentNamedRe = regexp.MustCompile(`(?:身份证|证件号|id card|id number|identity card)[^0-9]{0,8}([1-9][0-9]{16}[0-9x])`)
