@@ -186,6 +186,11 @@ func Grade(st Sitting) Card {
 			if r.HardFail != nil {
 				res.HardFail = *r.HardFail
 			}
+			if res.HardFail {
+				// A hard fail caps the score, a reviewer's as the
+				// scorer's (DOMAIN.md §4).
+				res.Score = min(res.Score, sim.HardFailCap)
+			}
 			card.Reviewed++
 		}
 		sumReviewed += res.Score

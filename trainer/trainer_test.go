@@ -368,6 +368,17 @@ func TestGrade(t *testing.T) {
 	if it.HardFail || it.Score != 70 || it.Automatic == nil || !it.Automatic.HardFail || card.Reviewed != 1 {
 		t.Errorf("reviewed item %+v (automatic %+v), reviewed %d", it.Verdict, it.Automatic, card.Reviewed)
 	}
+
+	// A trainer finds a hard fail the scorer missed: the item is capped
+	// at 59 as any hard fail is (DOMAIN.md §4, scoring.md), and the
+	// card's score with it.
+	yes := true
+	clean := card.Items[0].Score
+	st.Reviews = []trainer.Review{{Item: card.Items[0].Item, Conversation: card.Items[0].Conversation, HardFail: &yes, Reason: "promised off-platform cash", By: "lead"}}
+	card = trainer.Grade(st)
+	if it := card.Items[0]; !it.HardFail || it.Score != min(clean, sim.HardFailCap) {
+		t.Errorf("item reviewed as a hard fail: score %v, hard fail %v; want %v and true", it.Score, it.HardFail, min(clean, sim.HardFailCap))
+	}
 }
 
 // TestCohort checks the statistics against values worked by hand from the
