@@ -24,7 +24,12 @@ func TestExam_ListAndValidate(t *testing.T) {
 	if r := deskdrill(t, "exam", "try", "--exam", "no-such-exam"); r.code != 2 {
 		t.Errorf("exam try of an unknown exam: exit %d, %q; want 2", r.code, r.stderr)
 	}
+	// Above 600× the machine's own delays show in the timeliness: refused.
+	if r := deskdrill(t, "exam", "try", "--exam", "pre-hire-basic", "--speed", "20000"); r.code != 2 || !strings.Contains(r.stderr, "at most 600") {
+		t.Errorf("exam try --speed 20000: exit %d, %q; want 2 and the limit", r.code, r.stderr)
+	}
 }
+
 
 // TestExam_CohortReport: six bots of varied skill sit pre-hire-basic into
 // one cohort; the report's pass rate, α and item statistics are recomputed
