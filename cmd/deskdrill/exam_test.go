@@ -30,7 +30,6 @@ func TestExam_ListAndValidate(t *testing.T) {
 	}
 }
 
-
 // TestExam_CohortReport: six bots of varied skill sit pre-hire-basic into
 // one cohort; the report's pass rate, α and item statistics are recomputed
 // here from the item scores it lists, by the formulas of docs/exams.md.
