@@ -410,7 +410,14 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	if end.IsZero() {
 		end = time.Now()
 	}
-	rv, err := review.Evaluate(convs, ReviewOptions(sc, run, end))
+	clock := run
+	if strings.HasPrefix(run.Scenario, "exam:") {
+		// A sitting records its events, start and end in exam time
+		// (sitting.go): its speed says how it ran, and is not to be
+		// applied again.
+		clock.Speed = 1
+	}
+	rv, err := review.Evaluate(convs, ReviewOptions(sc, clock, end))
 	if err == nil {
 		rv.Notes = append(rv.Notes, interruptionNotes(run, sc.Platform.Zone())...)
 	}

@@ -59,6 +59,11 @@ func TestTryExam(t *testing.T) {
 		t.Errorf("review of the sitting's run %d: %v", good.Run, err)
 	} else if rv.Conversations != len(good.Items) || run.Scenario != "exam:"+e.Name {
 		t.Errorf("review of run %d (%s): %d conversations; want %d", good.Run, run.Scenario, rv.Conversations, len(good.Items))
+	} else if n := rv.Counts["n_first_sessions"]; n != float64(len(good.Items)) || len(rv.DayDates) > 2 {
+		// The sitting's times are exam time already: reviewed at its
+		// speed again, its 17 minutes became 17 hours, split over days,
+		// and sessions fell out of the first-response count.
+		t.Errorf("review of run %d: %v first sessions over days %v; want %d, the card's", good.Run, n, rv.DayDates, len(good.Items))
 	}
 	bad := try(0, 7)
 	if bad.Passed {
