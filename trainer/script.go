@@ -398,7 +398,9 @@ func (s *Script) OnDue(at time.Time) []Line {
 		}
 		return []Line{{After: 0, Kind: sim.EventMessage, Text: text}}
 	}
-	s.done = true
+	// Done once the leave is said (Sent), not before: a sitting ending
+	// its customers when they are done would otherwise end this one with
+	// the leave unsaid, recorded as a dropped connection.
 	return []Line{{After: 0, Kind: sim.EventLeave, Text: "out of patience"}}
 }
 

@@ -448,3 +448,73 @@ func TestServer_SittingTimeUpHandsOutNoOne(t *testing.T) {
 		}
 	}
 }
+
+// TestServer_SittingPatienceLeave: a customer nobody answers leaves at
+// its patience, recorded as out of patience (transcripts.md, protocol.md),
+// not as a dropped connection: the sitting ended the customer's loop
+// with the leave still queued, and the hub recorded "disconnected".
+func TestServer_SittingPatienceLeave(t *testing.T) {
+	l := startLive(t, "pre-hire-basic")
+	ctx := t.Context()
+	const src = `name: patience
+time_limit: 1m
+items:
+  - id: only
+    case: presales_question
+    order: {id: "4021118890012300913", product: 连衣裙, price: 199}
+    open: 这条裙子有M码吗？
+    nudges: [1s]
+    patience: 2s
+`
+	e, err := trainer.ParseExam("patience.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(src), "k3", []string{"韩梅梅"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In real time, as sittings in serve run: the patience runs out
+	// after 2 s, and with its only customer gone the sitting ends.
+	info, err := l.srv.StartSitting(ctx, web.SittingConfig{Exam: e, Candidate: "韩梅梅", Cohort: "k3", Token: invs[0].TokenID, Speed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var f protocol.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			break // the sitting closed it
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	card, err := l.srv.WaitSitting(wctx, info.ID)
+	if err != nil {
+		t.Fatalf("sitting %d: %v", info.ID, err)
+	}
+	if err := l.st.Flush(ctx); err != nil { // the recorder batches: what the hub recorded is on disk now
+		t.Fatal(err)
+	}
+	convs, err := l.st.Conversations(ctx, card.Run)
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("%d conversations of run %d: %v", len(convs), card.Run, err)
+	}
+	var leaves []string
+	for _, ev := range convs[0].Events {
+		if ev.Kind == sim.EventLeave {
+			leaves = append(leaves, ev.Text)
+		}
+	}
+	if len(leaves) != 1 || leaves[0] != "out of patience" {
+		for _, ev := range convs[0].Events {
+			t.Logf("%s %s %s %q", ev.At.Format("15:04:05.000"), ev.Sender, ev.Kind, ev.Text)
+		}
+		t.Errorf("leaves %q; want one, out of patience", leaves)
+	}
+}

@@ -463,7 +463,10 @@ func (st *sitting) customer(ctx context.Context, loopback string, i int) {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	for !sc.Done() {
+	// Done with lines still queued (the leave that ends its patience,
+	// the "done" after the close) is not yet gone: they are said first,
+	// or the hub records the socket's end, "disconnected", instead.
+	for !sc.Done() || len(queue) > 0 {
 		// The next thing the customer does on its own: a queued line, or
 		// its script's next nudge or leaving.
 		next := time.Now().Add(time.Hour)
