@@ -161,6 +161,7 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 	}
 	version := ""
 	var cards []trainer.Card
+	versions := map[string]bool{}
 	interrupted := 0
 	for _, r := range recs {
 		if s.interrupted(r) {
@@ -179,6 +180,7 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 		}
 		cards = append(cards, c)
 		version = r.ExamVersion
+		versions[r.ExamVersion] = true
 	}
 	if version == "" {
 		if len(recs) == 0 {
@@ -193,6 +195,11 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 	rep := trainer.Cohort(e, cohort, cards)
 	if interrupted > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d sitting(s) interrupted by a server stop: no card, not counted", interrupted))
+	}
+	if len(versions) > 1 {
+		// The same exam's name over edited files: candidates met
+		// different customers, and the item statistics mix them.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the cards are of %d versions of exam %s (the file changed between invitations): candidates did not all meet the same customers; the item statistics are the latest version's items over all cards", len(versions), e.Name))
 	}
 	return rep, e, nil
 }

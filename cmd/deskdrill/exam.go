@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -266,6 +267,11 @@ integration signs in with the token like a person's console (docs/protocol.md).`
 			var names []string
 			for _, n := range strings.Split(candidates, ",") {
 				if n = strings.TrimSpace(n); n != "" {
+					if slices.Contains(names, n) {
+						// The cohort counts a candidate by name: two
+						// tokens for one name in one invitation is a slip.
+						return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--candidates: %q is given twice", n)}
+					}
 					names = append(names, n)
 				}
 			}
@@ -274,6 +280,11 @@ integration signs in with the token like a person's console (docs/protocol.md).`
 				return &usageError{cmd: c.CommandPath(), err: errors.New("--exam, --cohort and --candidates are required")}
 			case db == "":
 				return &usageError{cmd: c.CommandPath(), err: errors.New("--db is required: the file deskdrill serve runs on")}
+			}
+			if dir := filepath.Dir(db); dir != "" {
+				if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+					return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--db %s: no directory %s to make it in", db, dir)}
+				}
 			}
 			e, src, err := loadExam(exam)
 			if err != nil {
@@ -358,6 +369,21 @@ formulas). --contract prints the refund the contract's training clause grants at
 			rep, _, err := srv.Cohort(c.Context(), cohort, exam)
 			if err != nil {
 				return err
+			}
+			// A cohort nobody was invited to and nobody sat is a misspelt
+			// name, not an empty cohort.
+			if recs, err := st.Sittings(c.Context(), cohort, exam); err != nil {
+				return err
+			} else if len(recs) == 0 {
+				if invited, err := st.CohortInvited(c.Context(), cohort, exam); err != nil {
+					return err
+				} else if !invited {
+					what := fmt.Sprintf("cohort %q", cohort)
+					if exam != "" {
+						what += fmt.Sprintf(" with exam %q", exam)
+					}
+					return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--cohort: no %s in %s: nobody was invited to it or sat it", what, db)}
+				}
 			}
 			var statement *sim.Statement
 			var ct *sim.Contract

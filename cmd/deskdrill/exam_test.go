@@ -24,6 +24,26 @@ func TestExam_ListAndValidate(t *testing.T) {
 	if r := deskdrill(t, "exam", "try", "--exam", "no-such-exam"); r.code != 2 {
 		t.Errorf("exam try of an unknown exam: exit %d, %q; want 2", r.code, r.stderr)
 	}
+	// A misspelt cohort, a name given twice, a file in no directory: bad
+	// usage, not an empty report or a run-time failure.
+	db := filepath.Join(t.TempDir(), "exams.db")
+	for _, args := range [][]string{
+		{"exam", "invite", "--db", db, "--exam", "pre-hire-basic", "--cohort", "a", "--candidates", "王芳,王芳"},
+		{"exam", "invite", "--db", filepath.Join(t.TempDir(), "no", "such", "x.db"), "--exam", "pre-hire-basic", "--cohort", "a", "--candidates", "王芳"},
+	} {
+		if r := deskdrill(t, args...); r.code != 2 {
+			t.Errorf("%q: exit %d, %q; want 2", args, r.code, r.stderr)
+		}
+	}
+	if r := deskdrill(t, "exam", "invite", "--db", db, "--exam", "pre-hire-basic", "--cohort", "2026-12", "--candidates", "王芳"); r.code != 0 {
+		t.Fatalf("invite: exit %d, %q", r.code, r.stderr)
+	}
+	if r := deskdrill(t, "exam", "report", "--db", db, "--cohort", "2026-21"); r.code != 2 || !strings.Contains(r.stderr, `no cohort "2026-21"`) {
+		t.Errorf("report of a cohort nobody was invited to: exit %d, %q; want 2", r.code, r.stderr)
+	}
+	if r := deskdrill(t, "exam", "report", "--db", db, "--cohort", "2026-12"); r.code != 0 {
+		t.Errorf("report of an invited cohort with no sitting yet: exit %d, %q; want 0", r.code, r.stderr)
+	}
 	// Above 600× the machine's own delays show in the timeliness: refused.
 	if r := deskdrill(t, "exam", "try", "--exam", "pre-hire-basic", "--speed", "20000"); r.code != 2 || !strings.Contains(r.stderr, "at most 600") {
 		t.Errorf("exam try --speed 20000: exit %d, %q; want 2 and the limit", r.code, r.stderr)
