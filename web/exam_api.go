@@ -419,9 +419,16 @@ func (s *Server) reviewSitting(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, `body: want {"item": "ID", "correct": true, "hard_fail": false, "score": 85, "reason": "..."}: %v`, err)
 		return
 	}
+	if s.interrupted(rec) {
+		fail(w, http.StatusConflict, "sitting %d was interrupted by a server stop: it has no card to review", rec.Run)
+		return
+	}
 	card, err := s.Card(r.Context(), rec.Run)
-	if err != nil {
+	if errors.Is(err, ErrNoSitting) {
 		fail(w, http.StatusConflict, "sitting %d has not ended: review it when it has", rec.Run)
+		return
+	} else if err != nil {
+		fail(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
 	conv := ""
