@@ -411,7 +411,7 @@ func (s *Server) finishTrial(ctx context.Context, lr *liveRun, now time.Time) er
 		if err := s.store.PauseRun(ctx, lr.run.ID, now, played); err != nil {
 			return err
 		}
-		s.log.Info("trial paused before its end", "run", lr.run.ID, "played", played)
+		s.log.Info("trial paused before its end", "run", lr.run.ID, "played", (played - lr.run.ClockOffset).Round(time.Second), "at_scenario_time", played.Round(time.Second))
 		return nil
 	}
 	rv, err := lr.review(0)
