@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/deskdrill/deskdrill/bench/bot"
 	"github.com/deskdrill/deskdrill/web"
 	"github.com/deskdrill/deskdrill/web/hub"
 	"github.com/deskdrill/deskdrill/web/store"
@@ -183,5 +184,33 @@ func TestServer_RevokeToken(t *testing.T) {
 		if f.Type == "pong" && f.Ref == "p" {
 			break
 		}
+	}
+}
+
+// TestServer_RevokedBotsStop: bots whose token is revoked stop instead of
+// reconnecting forever (the hub would refuse every handshake): the team
+// returns bot.ErrRefused, and deskdrill agent exits with it.
+func TestServer_RevokedBotsStop(t *testing.T) {
+	l := startLive(t, "steady-day")
+	plain, id := l.newToken(store.RoleAgent, "外包小王")
+	team, err := bot.New(bot.Config{URL: l.ws("/ws/agent"), Token: plain, Count: 2, Seat: "b-", Skill: 1, ThinkMin: time.Millisecond, ThinkMax: time.Millisecond, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- team.Run(ctx) }()
+	waitFor(t, "both bots connected", 5*time.Second, func() bool { return team.Stats().Connected == 2 })
+	if resp, b := l.do("POST", fmt.Sprintf("/api/tokens/%d/revoke", id), store.RoleAdmin, ""); resp.StatusCode != 200 {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, bot.ErrRefused) {
+			t.Errorf("team.Run: %v; want ErrRefused", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the bots of a revoked token still run after 20 s")
 	}
 }

@@ -97,10 +97,21 @@ func (t *Team) Stats() Stats {
 	return Stats{Conversations: t.conv.Load(), Closed: t.close.Load(), Escalated: t.esc.Load(), Connected: t.conn.Load()}
 }
 
+// ErrRefused: the hub refuses the team's token (revoked, or never
+// valid): reconnecting cannot help.
+var ErrRefused = errors.New("the hub refuses the token")
+
+// closeRevoked is the close code of a connection whose token an admin
+// revoked (docs/protocol.md, Close codes).
+const closeRevoked = 4401
+
 // Run connects the bots and works until ctx ends. A bot whose connection
-// drops reconnects (the hub's grace period keeps its chats).
+// drops reconnects (the hub's grace period keeps its chats); one whose
+// token the hub refuses (revoked: close 4401, or HTTP 401/403 at the
+// handshake) stops. Run returns ErrRefused when every bot stopped so.
 func (t *Team) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	var refused atomic.Int64
 	for i := range t.cfg.Count {
 		wg.Add(1)
 		go func() {
@@ -112,6 +123,11 @@ func (t *Team) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return
 				}
+				if errors.Is(err, ErrRefused) {
+					t.log.Error("the hub refuses the bot's token: it stops", "seat", seat, "err", err)
+					refused.Add(1)
+					return
+				}
 				t.log.Warn("bot disconnected; reconnecting", "seat", seat, "err", err, "in", backoff)
 				select {
 				case <-ctx.Done():
@@ -121,6 +137,9 @@ func (t *Team) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	if n := refused.Load(); n > 0 && n == int64(t.cfg.Count) {
+		return fmt.Errorf("%d bot(s): %w", n, ErrRefused)
+	}
 	return nil
 }
 
@@ -202,8 +221,11 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 	q := u.Query()
 	q.Set("seat", seat)
 	u.RawQuery = q.Encode()
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, u.String(), http.Header{"Authorization": {"Bearer " + t.cfg.Token}})
+	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, u.String(), http.Header{"Authorization": {"Bearer " + t.cfg.Token}})
 	if err != nil {
+		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+			return fmt.Errorf("connect: HTTP %d: %w", resp.StatusCode, ErrRefused)
+		}
 		return fmt.Errorf("connect: %w", err)
 	}
 	l := &link{ws: ws, again: make(chan resend, 64)}
@@ -229,6 +251,9 @@ func (t *Team) session(ctx context.Context, seat string, r *rand.Rand) error {
 		var f protocol.Frame
 		_, data, err := ws.ReadMessage()
 		if err != nil {
+			if websocket.IsCloseError(err, closeRevoked) {
+				return fmt.Errorf("%w: %w", ErrRefused, err)
+			}
 			return err
 		}
 		if json.Unmarshal(data, &f) != nil {
