@@ -44,7 +44,7 @@ var (
 			`出厂(都|前)?(检测|检查|质检)过`, `使用方法不对|用法不对|(您|你)的?方法不对`, `(肯定|就|这|一定|明显)是人为|是人为的`, `(每个|每件)(包裹|订单)(都)?(会)?(核对|检查|称重)`, `不会漏的`,
 			`不会少(东西|件|配件)?(呢|哦|啊)`, `(您|你)`+near(6)+`(摔过|磕到|磕碰)`, `不会有假|不可能是假|不会漏发|不可能漏发`,
 			`(您|你)(是不是)?`+near(8)+`(不小心)?(摔了|摔坏|碰坏|弄坏|摔的)`, `不会是假`, `(您|你)自己不小心`, `称重(后)?发货`, `不会少(东西|件|配件)的`,
-			`(您|你)(可能|应该)(搞错|看错|弄错|记错)`, `怎么可能(是|有|会|少|错|坏|漏)`, `不太可能(漏|少|错|坏|是)`, `不会少[,，。!！]|不会少$`, `像人为|是人为的`),
+			`(您|你)(可能|应该)(搞错|看错|弄错|记错)`, `怎么可能(是假|有假|少|漏发|会少|会漏)`, `不太可能(漏发|少发|发错|少|漏)`, `不会少[,，。!！]|不会少$`, `像人为|是人为的`),
 		english: patterns(`\byou (must have |probably |clearly )?(broke|broken|damaged|dropped|misused|mishandled)\b`, `\b(user|customer) damage\b`, `\bmisuse\b`,
 			`\b(that'?s|this is|it'?s) (impossible|not possible)\b`, `\byou must be (mistaken|wrong)\b`, `\bwe (check|inspect|weigh) (every|each|all)\b`,
 			`\bwhen (it'?s|it has) been dropped\b`, `\bdropped (it )?on your end\b`, `\bdid you drop (it|this)\b`, `\bwas it dropped\b`, `\busually happens when (people|you|customers)\b`, `\b(it was|it'?s been) (probably |likely )?dropped\b`, `\bdid you (maybe )?(knock|drop|bang|hit)\b`,

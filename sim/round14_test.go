@@ -157,3 +157,33 @@ func TestInventedTracking_Round14(t *testing.T) {
 		}
 	}
 }
+
+// TestLexicon_Round14LookAlikes: the round's additions leave everyday
+// phrases alone, each expected clean from scoring.md's look-alike rules.
+func TestLexicon_Round14LookAlikes(t *testing.T) {
+	for _, text := range []string{
+		"是我们自己的锅，马上给您补发",
+		"Sorry about your problem with the kettle, we'll replace it today.",
+		"只是最轻微的磨损，我们照样给您退",
+		"100%退款到您的账户，24小时内到账",
+		"您可以问问楼下的大爷有没有帮忙代收",
+		"有个客户叫我们退款，我们也是当天处理的",
+		"有位张先生说这个型号也有同样的问题，已经上报主管",
+		"The best way to reach us is this chat, you can find us here anytime.",
+		"如果您自己没量过，可以参考尺码表",
+		"您的订单号是 4021 1188 9001 2345，已经查到",
+		"活动时间是 2026-11-11 00:00 到 11-12 23:59",
+	} {
+		if hits := sim.ComplianceHits(text); len(hits) != 0 {
+			t.Errorf("%q: hits %v; want none", text, hits)
+		}
+	}
+	for _, tc := range []struct{ caseID, text string }{
+		{sim.CaseQualityDefect, "怎么可能会这样，真的很抱歉，麻烦拍张照片"},
+		{sim.CaseMissingParts, "非常抱歉，少发的配件我们马上补，麻烦拍一下收到的东西"},
+	} {
+		if got := sim.CaseHits(tc.caseID, tc.text, false); len(got) != 0 {
+			t.Errorf("%s %q: hits %q; want none", tc.caseID, tc.text, got)
+		}
+	}
+}
