@@ -401,24 +401,8 @@ items:
 func TestServer_SittingTimeUpHandsOutNoOne(t *testing.T) {
 	l := startLive(t, "pre-hire-basic")
 	ctx := t.Context()
-	e, err := trainer.ParseExam("one.yaml", []byte(oneAtATime))
-	if err != nil {
-		t.Fatal(err)
-	}
-	invs, err := l.srv.Invite(ctx, e, []byte(oneAtATime), "k2", []string{"李雷"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 30×: the second customer comes after 0.67 s, the time is up at 2 s.
-	info, err := l.srv.StartSitting(ctx, web.SittingConfig{Exam: e, Candidate: "李雷", Cohort: "k2", Token: invs[0].TokenID, Speed: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	info, ws := sitExam(t, l, oneAtATime, "k2", "李雷", 30)
 	// The candidate takes the first chat and never answers; it reads
 	// until the sitting closes the connection.
 	assigned := 0
@@ -466,25 +450,9 @@ items:
     nudges: [1s]
     patience: 2s
 `
-	e, err := trainer.ParseExam("patience.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	invs, err := l.srv.Invite(ctx, e, []byte(src), "k3", []string{"韩梅梅"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// In real time, as sittings in serve run: the patience runs out
 	// after 2 s, and with its only customer gone the sitting ends.
-	info, err := l.srv.StartSitting(ctx, web.SittingConfig{Exam: e, Candidate: "韩梅梅", Cohort: "k3", Token: invs[0].TokenID, Speed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	info, ws := sitExam(t, l, src, "k3", "韩梅梅", 1)
 	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
 		var f protocol.Frame
@@ -517,4 +485,30 @@ items:
 		}
 		t.Errorf("leaves %q; want one, out of patience", leaves)
 	}
+}
+
+// sitExam invites candidate to the exam of src in cohort, starts the
+// sitting at speed and connects the candidate's console socket (closed
+// when the test ends).
+func sitExam(t *testing.T, l *live, src, cohort, candidate string, speed float64) (web.SittingInfo, *websocket.Conn) {
+	t.Helper()
+	ctx := t.Context()
+	e, err := trainer.ParseExam(cohort+".yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := l.srv.Invite(ctx, e, []byte(src), cohort, []string{candidate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := l.srv.StartSitting(ctx, web.SittingConfig{Exam: e, Candidate: candidate, Cohort: cohort, Token: invs[0].TokenID, Speed: speed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(l.ws("/ws/agent?token="+invs[0].Token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return info, ws
 }
