@@ -93,7 +93,7 @@ var complianceRules = []complianceRule{
 			`\b\w+est( \w+){1,3} on the market\b`, `\b\w+est \w+( \w+)? you'?ll (ever )?find\b`, `\bhands down\b`, `\b(top|best)-?selling\b`, `\bnumber 1\b`, `\bno\. ?1\b`, `#1\b`,
 			`\babsolutely the \w+est\b`, `\bbest[- ]?sell(er|ers|ing)\b`,
 			`\b(lightest|warmest|softest|strongest|cheapest|lowest[- ]priced)\b.{0,30}\b(you can (buy|get|find)|out there|on the market|in the world|anywhere)\b`),
-		except: []string{"第一时间", "第一次", "第一步", "第一天", "第一个", "第一件", "第一条", "第一单", "第一张", "第一批", "第一代",
+		except: []string{"绝对不是您", "绝对不是你", "绝对不怪您", "绝对不会怪您", "第一时间", "第一次", "第一步", "第一天", "第一个", "第一件", "第一条", "第一单", "第一张", "第一批", "第一代",
 			"the best friend", "number 1 dad", "number one dad", "number 1 mom", "number one mom", "number one thing", "number one question",
 			"number one priority", "number one reason", "number 1 priority", "cheapest way",
 			"最佳赏味", "最佳食用", "最好的办法", "最好的方法", "最好的方式", "最好的处理",
@@ -132,6 +132,9 @@ var complianceRules = []complianceRule{
 			`\b(will not|won'?t) (break|crack|leak|fade|shrink|tear)\b.{0,12}\bi promise\b`,
 			`\bwill (definitely |certainly |surely |absolutely )?never (crack|break|leak|fade|shrink|tear|rust|peel)\b`),
 		except:   []string{"保证金"},
+		// The merchant's own refund is no promise about what it cannot
+		// control: "the refund is guaranteed to reach you in 24 hours".
+		senses:   patterns(`\brefunds? (is |are |will be )?guaranteed to reach\b`),
 		negation: promiseDenial,
 	},
 	{
@@ -195,7 +198,7 @@ var complianceRules = []complianceRule{
 			`\bget lost\b`, `\bcan'?t afford\b`, `\bgo ahead and complain\b`, `\bthat'?s on you\b`, `\btoo expensive for you\b.{0,20}\bdon'?t buy\b`, `\blearn to read\b`, `\bstop whining\b`, `\byou'?re being ridiculous\b`, `\bread the (instructions|manual|description) next time\b`,
 			`\bnice try\b`, `\bscam attempt\b`, `\bpeople like you\b`, `\b(that|this)( one)?('?s| is) on you\b`,
 			`(?:^|[^a-z])(?P<m>sb)(?:[^a-z]|$)`, `\b(that'?s|that is|it'?s|it is|this is) your (own )?problem\b`, `\byou should have read\b`, `\buser error\b`, `\byou (clearly )?(can'?t|cannot|can not) read\b`, `\bit('?s| is) on you for\b`),
-		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "有病史", "有病症", "有病变", "not your fault", "not your own fault",
+		except: []string{"滚动", "滚筒", "滚轮", "滚珠", "傻瓜式", "傻瓜相机", "傻瓜机", "有病史", "有病症", "有病变", "not your fault", "not your own fault",
 			// The agent's blame of itself: 是我们犯傻发错了, "we can't afford to let you down".
 			"不怪谁", "我们犯傻", "我犯傻", "我们太傻", "仓库犯傻", "afford to let", "afford to lose", "afford mistakes"},
 		negation: denial,

@@ -24,6 +24,10 @@ var (
 			`(不支持|不提供|不接受)`+near(8)+`(退货|退款|退换)`, `(不能|无法|不可以|没法)(为您|给您|帮您)(办理)?(退货|退款|退换)`,
 			`不(参加|参与|享受)((7|七)天)?无理由`, `不退不换|概不退换`),
 		except: []string{"no returns needed", "no return needed", "no returns required", "refund to a different", "refund to another", "refund to your other"},
+		// What is not refunded is named, and it is not the goods: the
+		// coupon used at checkout, the route of the money (不能退到别的银行卡).
+		senses: patterns(`(优惠券|店铺券|券|红包|积分|运费险|赠品|津贴)[^，。！？,!?]{0,4}(不能|无法|没法|不予|不可以)(退|退回|返还)`,
+			`(不能|无法|没法|不可以)退(到|回)(别的|其他|其它|另一张|另外的|新的)`),
 		english: patterns(`\b(cannot|can'?t|won'?t|will not|unable to) (refund|give (you )?a refund|accept (the|your|this) return|take (it|this) back)\b`,
 			`\b(do not|don'?t|does not|doesn'?t|cannot|can'?t) (accept|offer|support|allow|take|do) (any )?(returns?|refunds?)\b`,
 			`\b(returns?|refunds?) (are|is)(n'?t| not) (accepted|allowed|possible|supported|available)\b`, `\bfinal sale\b`, `\bcan'?t be (returned|sent back)\b`, `\ball sales are final\b`, `\bno returns\b`,
@@ -78,6 +82,8 @@ var (
 	cannotCancelRule = complianceRule{
 		name:     "cannot cancel",
 		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`, `cancel不了`),
+		// In the system, but intercepted: what the agent does instead.
+		except:   []string{"cancelled in the system", "canceled in the system", "cancel it in the system", "cancel in the system"},
 		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`, `\bcan'?t be (called back|recalled|stopped)\b`),
 		negation: otherOrders,
 	}
@@ -87,11 +93,13 @@ var (
 			`再等(一|两)?(周|星期)`, `多等(一|两|两三|几|些)?天`, `等几天`,
 			`耐心(再)?(等待|等)(几|两|三|两三|一两|三五)天`, `再(耐心)?等[0-9]+天`),
 		except: []string{"had to wait", "sorry you waited", "you've waited", "you have waited", "如果过几天", "要是过几天", "万一过几天",
+			// Sparing the buyer the wait: 与其让您再等几天, 再等几天也不一定会动.
+			"与其让您再等", "与其让你再等", "与其再等",
 			// What the courier said, reported and turned down.
 			"asked us to wait", "told us to wait", "快递建议再等", "快递说再等", "物流建议再等", "快递让我们再等"},
 		// The same with the courier named otherwise: 快递那边让我们再等几天,
 		// 物流方面说再等, "the carrier's support team asked us to wait".
-		senses: patterns(`(快递|物流|快递员|快递公司|驿站|承运商)(那边|方面|这边|公司|客服)?(建议|说|让|叫|要|通知)(我们)?(再)?等`,
+		senses: patterns(`(快递|物流|快递员|快递公司|驿站|承运商)(那边|方面|这边|公司|客服)?(建议|说|让|叫|要|通知)(我们)?(再)?等`, `再等几天(也|都)(不一定|没用|未必|不会)`,
 			`\b(courier|carrier|delivery company|logistics company)('s)?\b.{0,30}\b(asked|told|advised|suggested)\b.{0,10}\b(us|me)\b.{0,4}\bto wait\b`),
 		english: patterns(`\bwait (a few|a couple of|some|two|three|a couple|several) (more )?days\b`, `\bgive it (a few|some|a couple of|another|another couple of|another few|a couple more) (more )?days\b`, `\bhang (on|tight) a (little|bit) longer\b`,
 			`\b(be patient|wait) for (another|a few more|another few)( \d+(-\d+)?)? (more )?days\b`, `\bhang (on|tight) for (a few|a couple|another)( more)? (couple of )?days\b`,

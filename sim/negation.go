@@ -207,6 +207,10 @@ var (
 		// "只有定制款是不退不换的": the 是 of a policy's subject starts no
 		// statement of its own.
 		zhKeep: regexp.MustCompile(`但|可是|而|就是`),
+		// The policy, then the buyer's order set apart from it in the
+		// same sentence: "贴身衣物拆封后不支持退货，您这件外套不受影响",
+		// "预售定金订单不能保价，您这单是现货订单，在价保期内".
+		zhAfter: regexp.MustCompile(`^[^。！？!?]{0,12}?(您|你)(这|的)(件|单|款|个|笔|条|双|台|份)[^。！？!?不没]{0,10}?(不受影响|可以正常|可以退|是支持的|支持(7天|七天)?无理由|支持退|在(价保|保价)期内|符合)`),
 	}
 	// relief adds sparing the buyer what the hard fail makes them do: "不用
 	// 再等几天了", "不需要说明原因", "no need to send it back first".

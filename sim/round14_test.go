@@ -111,6 +111,8 @@ func TestCaseHits_Round14(t *testing.T) {
 		{sim.CasePriceProtection, "亲，可以的，价保不了哈", "refusing the price difference"},
 		{sim.CaseSafetyInjury, "Don't worry, it is totally normal.", "casual handling of a safety case"},
 		{sim.CaseSafetyInjury, "请先停止使用并拔掉电源，小事儿，麻烦拍一下", "casual handling of a safety case"},
+		// The buyer's order named, and refused too: no exception.
+		{sim.CaseNoReasonReturn, "这款不支持7天无理由退货，您这件也不支持7天无理由", "refusal"},
 		{sim.CasePresalesQuestion, "亲，建议您穿M码，按您身高体重穿M包合适", "guaranteeing fit"},
 	} {
 		got := sim.CaseHits(tc.caseID, tc.text, false)
@@ -173,6 +175,11 @@ func TestLexicon_Round14LookAlikes(t *testing.T) {
 		"如果您自己没量过，可以参考尺码表",
 		"您的订单号是 4021 1188 9001 2345，已经查到",
 		"活动时间是 2026-11-11 00:00 到 11-12 23:59",
+		// Round 15 (good chats): a product's name, clearing the buyer, the
+		// merchant's own refund.
+		"收到，是质量问题，这台傻瓜相机给您换新，来回运费我们承担，明天发出",
+		"非常抱歉，应该是快递运输途中摔的，绝对不是您的问题。麻烦拍张照片给我",
+		"Thanks. We'll refund the full 89.00 yuan, no need to send it back. The refund is guaranteed to reach you within 24 hours.",
 	} {
 		if hits := sim.ComplianceHits(text); len(hits) != 0 {
 			t.Errorf("%q: hits %v; want none", text, hits)
@@ -181,6 +188,15 @@ func TestLexicon_Round14LookAlikes(t *testing.T) {
 	for _, tc := range []struct{ caseID, text string }{
 		{sim.CaseQualityDefect, "怎么可能会这样，真的很抱歉，麻烦拍张照片"},
 		{sim.CaseMissingParts, "非常抱歉，少发的配件我们马上补，麻烦拍一下收到的东西"},
+		// Round 15: what is not refused is named, or the buyer is spared.
+		{sim.CaseRefundUnshipped, "好的亲，已为您全额退款 59.00 元，24小时内到账。下单时用的 5 元店铺优惠券不能退回，货款是全额退的"},
+		{sim.CaseRefundUnshipped, "亲，已为您退款 39.00 元，不能退到别的银行卡，会原路退回您付款的账户，24小时内到账"},
+		{sim.CaseRefundUnshipped, "退款只能原路退回，不能退到其他卡"},
+		{sim.CaseNoReasonReturn, "可以的亲，贴身衣物拆封后不支持退货，您这件外套不受影响，支持7天无理由，寄回运费由您承担"},
+		{sim.CasePriceProtection, "可以的亲，预售定金订单不能保价，您这单是现货订单，在价保期内，给您退差价 100.00 元"},
+		{sim.CaseLogisticsStalled, "非常抱歉让您久等！包裹停在中转站，再等几天也不一定会动，所以我们今天直接给您补发，运费我们承担"},
+		{sim.CaseLogisticsStalled, "非常抱歉！与其让您再等几天，我们今天直接给您补发，运费我们承担"},
+		{sim.CaseCancelInTransit, "Yes. The order can't be cancelled in the system once shipped, but I have asked SF Express to intercept it at our cost."},
 	} {
 		if got := sim.CaseHits(tc.caseID, tc.text, false); len(got) != 0 {
 			t.Errorf("%s %q: hits %q; want none", tc.caseID, tc.text, got)
