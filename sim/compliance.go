@@ -131,7 +131,7 @@ var complianceRules = []complianceRule{
 			`\bwon'?t (crack|break|leak|fade|shrink|tear) again\b.{0,4}\bguaranteed\b`, `\bwill arrive\b.{0,30}\bguaranteed\b`,
 			`\b(will not|won'?t) (break|crack|leak|fade|shrink|tear)\b.{0,12}\bi promise\b`,
 			`\bwill (definitely |certainly |surely |absolutely )?never (crack|break|leak|fade|shrink|tear|rust|peel)\b`),
-		except:   []string{"保证金"},
+		except: []string{"保证金"},
 		// The merchant's own refund is no promise about what it cannot
 		// control: "the refund is guaranteed to reach you in 24 hours".
 		senses:   patterns(`\brefunds? (is |are |will be )?guaranteed to reach\b`),

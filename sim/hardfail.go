@@ -80,8 +80,8 @@ var (
 		negation: relief,
 	}
 	cannotCancelRule = complianceRule{
-		name:     "cannot cancel",
-		terms:    patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`, `cancel不了`),
+		name:  "cannot cancel",
+		terms: patterns(`不能取消`, `无法取消`, `取消不了`, `没法取消`, `不可以取消`, `不支持取消`, `撤不回`, `取消不掉`, `拦截不了`, `没办法取消`, `(没法|无法|不能)拦截`, `撤回不了`, `撤销不了`, `没办法撤销`, `cancel不了`),
 		// In the system, but intercepted: what the agent does instead.
 		except:   []string{"cancelled in the system", "canceled in the system", "cancel it in the system", "cancel in the system"},
 		english:  patterns(`\b(cannot|can not|can'?t|unable to|won'?t be able to|not able to) (be )?cancel`, `\bno way to cancel\b`, `\bcancell?ations? (isn'?t|is not|aren'?t|are not) (possible|allowed|available)\b`, `\bcan'?t be (called back|recalled|stopped)\b`),
