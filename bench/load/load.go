@@ -913,10 +913,14 @@ func (r *Runner) drain(ctx context.Context) time.Duration {
 		case <-poll.C:
 		}
 	}
-	if r.received.Load() < r.sent.Load() {
+	last := time.Duration(r.lastReply.Load())
+	if r.received.Load() < r.sent.Load() || last < r.paceStart {
+		// Not all back, or nothing came back while pacing (a shard the
+		// hub seated none of sends nothing): the window ends now, never
+		// before it began.
 		return time.Since(r.epoch) - r.paceStart
 	}
-	return time.Duration(r.lastReply.Load()) - r.paceStart
+	return last - r.paceStart
 }
 
 // runScenario brings the agents (echo, bots or none), then sends the
