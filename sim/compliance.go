@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strings"
@@ -67,8 +68,102 @@ func patterns(exprs ...string) []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(exprs))
 	for i, p := range exprs {
 		out[i] = regexp.MustCompile(p)
+		if t, err := syntax.Parse(p, syntax.Perl); err == nil {
+			t = t.Simplify()
+			switch {
+			case requires(t, allHan):
+				needs.Store(out[i], needHan)
+			case requires(t, allLetters):
+				needs.Store(out[i], needLetter)
+			}
+		}
 	}
 	return out
+}
+
+// needs records, for a pattern, a kind of character every match of it
+// holds: a Han character, or an ASCII letter. A text without one cannot
+// match it, so scanRules skips it: most of the lexicon's cost was its
+// Chinese patterns run over English messages, and the other way round.
+var needs sync.Map // *regexp.Regexp → need
+
+// skipByNeed turns the skipping on (tests compare with it off).
+var skipByNeed = true
+
+type need uint8
+
+const (
+	needNothing need = iota
+	needHan
+	needLetter
+)
+
+// requires reports whether every string t matches holds a rune of a
+// range for which ok holds.
+func requires(t *syntax.Regexp, ok func(lo, hi rune) bool) bool {
+	switch t.Op {
+	case syntax.OpLiteral:
+		for _, r := range t.Rune {
+			if ok(r, r) {
+				return true
+			}
+		}
+		return false
+	case syntax.OpCharClass:
+		if len(t.Rune) == 0 {
+			return false
+		}
+		for i := 0; i+1 < len(t.Rune); i += 2 {
+			if !ok(t.Rune[i], t.Rune[i+1]) {
+				return false
+			}
+		}
+		return true
+	case syntax.OpCapture, syntax.OpPlus:
+		return requires(t.Sub[0], ok)
+	case syntax.OpRepeat:
+		return t.Min >= 1 && requires(t.Sub[0], ok)
+	case syntax.OpConcat:
+		for _, sub := range t.Sub {
+			if requires(sub, ok) {
+				return true
+			}
+		}
+		return false
+	case syntax.OpAlternate:
+		for _, sub := range t.Sub {
+			if !requires(sub, ok) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // optional, any character, empty, an assertion
+}
+
+// allHan reports whether every rune from lo to hi is a Han character.
+func allHan(lo, hi rune) bool {
+	for r := lo; r <= hi; r++ {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// allLetters reports whether every rune from lo to hi is an ASCII letter.
+func allLetters(lo, hi rune) bool {
+	return lo >= 'a' && hi <= 'z' || lo >= 'A' && hi <= 'Z'
+}
+
+// skips reports whether re cannot match a text with (or without) Han
+// characters and ASCII letters.
+func skips(re *regexp.Regexp, han, letter bool) bool {
+	if !skipByNeed {
+		return false
+	}
+	n, ok := needs.Load(re)
+	return ok && (n == needHan && !han || n == needLetter && !letter)
 }
 
 // near is a short gap inside one clause: up to n characters, no
@@ -453,6 +548,8 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 		hit            ComplianceHit
 	}
 	var hits []hitAt
+	han := strings.IndexFunc(compact, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+	letter := strings.IndexFunc(compact, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0
 	for ri, r := range rules {
 		add := func(pos, end int, folded bool, m string) {
 			hits = append(hits, hitAt{pos: pos, end: end, rule: ri, folded: folded, hit: ComplianceHit{Rule: r.name, Match: m, HardFail: r.hard}})
@@ -461,11 +558,17 @@ func scanRules(rules []complianceRule, text string) []ComplianceHit {
 		// exceptions and other senses need no looking for.
 		var termsAt, englishAt [][2]int
 		for _, re := range r.terms {
+			if skips(re, han, letter) {
+				continue
+			}
 			for _, l := range re.FindAllStringIndex(compact, -1) {
 				termsAt = append(termsAt, [2]int{l[0], l[1]})
 			}
 		}
 		for _, re := range r.english {
+			if skips(re, han, letter) {
+				continue
+			}
 			m := re.SubexpIndex("m")
 			for _, l := range re.FindAllStringSubmatchIndex(folded, -1) {
 				i, j := l[0], l[1]
