@@ -42,7 +42,7 @@ func ParseAgentModel(file string, data []byte) (*AgentModelFile, error) {
 	}
 	f := &AgentModelFile{Agent: sim.DefaultAgentModel()}
 	given := doc.root.Kind == yaml.MappingNode && slices.ContainsFunc(doc.root.Content, func(n *yaml.Node) bool { return n.Value == "agent" })
-	errs := unjoin(doc.decode(f))
+	errs := sim.Unjoin(doc.decode(f))
 	var problems []error
 	switch {
 	case !given && len(errs) == 0:
@@ -68,7 +68,7 @@ func ParseAgentModel(file string, data []byte) (*AgentModelFile, error) {
 // err.
 func prefixed(path string, err error) []error {
 	var out []error
-	for _, e := range unjoin(err) {
+	for _, e := range sim.Unjoin(err) {
 		var fe *sim.FieldError
 		if errors.As(e, &fe) {
 			field := path

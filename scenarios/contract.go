@@ -42,7 +42,7 @@ func ParseContract(file string, data []byte) (*sim.Contract, error) {
 		return nil, err
 	}
 	var c sim.Contract
-	errs := unjoin(doc.decode(&c))
+	errs := sim.Unjoin(doc.decode(&c))
 	errs = append(errs, doc.beyond(errs, c.Validate())...)
 	if len(errs) > 0 {
 		return nil, doc.report(errs)

@@ -339,12 +339,7 @@ func (d *document) locate(err error) error {
 	if err == nil {
 		return nil
 	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
+	errs := sim.Unjoin(err)
 	out := make([]error, 0, len(errs))
 	for _, e := range errs {
 		var fe *sim.FieldError
@@ -388,7 +383,7 @@ func parentPath(p string) string {
 // it would only repeat the decoding error.
 func (d *document) beyond(decoded []error, err error) []error {
 	var out []error
-	for _, e := range unjoin(d.locate(err)) {
+	for _, e := range sim.Unjoin(d.locate(err)) {
 		var fe *FieldError
 		if errors.As(e, &fe) && (overlaps(decoded, fe.Field) || namesFailed(decoded, fe)) {
 			continue
@@ -426,7 +421,7 @@ const MaxErrors = 20
 
 // report joins the errors of d's file in file order, at most MaxErrors.
 func (d *document) report(errs []error) error {
-	return capErrors(d.file, unjoin(sortErrors(errors.Join(errs...))))
+	return capErrors(d.file, sim.Unjoin(sortErrors(errors.Join(errs...))))
 }
 
 // capErrors joins errs, keeping the first MaxErrors and then saying that

@@ -146,7 +146,7 @@ func ParseColumnMap(file string, data []byte) (*ColumnMap, error) {
 		return nil, err
 	}
 	var m ColumnMap
-	errs := unjoin(doc.decode(&m))
+	errs := sim.Unjoin(doc.decode(&m))
 	// The KPI columns in the order the file gives them.
 	type at struct {
 		h    string

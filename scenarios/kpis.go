@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -60,31 +59,18 @@ func ParseKPIs(file string, data []byte) ([]sim.PeriodKPIs, error) {
 // ParseKPIsFor is ParseKPIs for contract c: an exclusion c does not grant
 // is an error at its cell, with the others of the file.
 func ParseKPIsFor(file string, data []byte, c *sim.Contract) ([]sim.PeriodKPIs, error) {
+	return parseKPIs(file, data, c)
+}
+
+// checkExclusion is c's CheckExclusion, and nothing without a contract.
+func checkExclusion(c *sim.Contract, reason string) error {
 	if c == nil {
-		return parseKPIs(file, data, nil)
-	}
-	return parseKPIs(file, data, &kpiGrants{contract: c.Name, reasons: c.Exclusions})
-}
-
-// kpiGrants are the exclusions a contract grants.
-type kpiGrants struct {
-	contract string
-	reasons  []string
-}
-
-// check returns why an exclusion is not granted, or nil.
-func (g *kpiGrants) check(reason string) error {
-	if g == nil || reason == "" || slices.Contains(g.reasons, reason) {
 		return nil
 	}
-	grants := "none"
-	if len(g.reasons) > 0 {
-		grants = strings.Join(g.reasons, ", ")
-	}
-	return fmt.Errorf("exclusion %q is not granted by contract %s (it grants: %s)", reason, g.contract, grants)
+	return c.CheckExclusion(reason)
 }
 
-func parseKPIs(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
+func parseKPIs(file string, data []byte, g *sim.Contract) ([]sim.PeriodKPIs, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".csv":
 		return parseKPICSV(file, data, g)
@@ -117,7 +103,7 @@ func ParseKPIValue(id, s string) (float64, error) {
 	return v, nil
 }
 
-func parseKPICSV(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
+func parseKPICSV(file string, data []byte, g *sim.Contract) ([]sim.PeriodKPIs, error) {
 	// The byte-order mark is not a character of the first line: positions
 	// are counted without it, in characters as editors count them (the
 	// reader counts bytes).
@@ -188,7 +174,7 @@ func parseKPICSV(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, erro
 				periods[cell] = true
 				p.Period = cell
 			case cols[i] == colExcluded:
-				if err := g.check(cell); err != nil {
+				if err := checkExclusion(g, cell); err != nil {
 					return nil, fail(i, colExcluded, "%v", err)
 				}
 				p.Excluded = cell
@@ -246,7 +232,7 @@ type jsonReader struct {
 	file   string
 	data   []byte
 	dec    *json.Decoder
-	grants *kpiGrants // nil: exclusions unchecked
+	grants *sim.Contract // nil: exclusions unchecked
 }
 
 func (j *jsonReader) pos(off int64) (int, int) {
@@ -285,7 +271,7 @@ func (j *jsonReader) token(field string) (json.Token, int64, error) {
 	return t, off, nil
 }
 
-func parseKPIJSON(file string, data []byte, g *kpiGrants) ([]sim.PeriodKPIs, error) {
+func parseKPIJSON(file string, data []byte, g *sim.Contract) ([]sim.PeriodKPIs, error) {
 	// The mark is blanked rather than cut, so the offsets behind every
 	// error's line and column stay those of the file.
 	if bytes.HasPrefix(data, utf8BOM) {
@@ -367,7 +353,7 @@ func (j *jsonReader) object(index string, periods map[string]bool) (sim.PeriodKP
 				return p, j.errAt(off, field, "want a string")
 			}
 			if key == colExcluded {
-				if err := j.grants.check(s); err != nil {
+				if err := checkExclusion(j.grants, s); err != nil {
 					return p, j.errAt(off, field, "%v", err)
 				}
 				p.Excluded = s

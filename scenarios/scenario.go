@@ -75,7 +75,7 @@ func parseScenario(file string, data []byte, r *refs) (*sim.Scenario, error) {
 		return nil, err
 	}
 	s := sim.NewScenario()
-	errs := unjoin(doc.decode(s))
+	errs := sim.Unjoin(doc.decode(s))
 	failed := func(field string) bool { return overlaps(errs, field) }
 	if !failed("timezone") {
 		if loc, err := loadZone(s.TimeZone); err != nil {
@@ -102,9 +102,9 @@ func parseScenario(file string, data []byte, r *refs) (*sim.Scenario, error) {
 	if len(errs) == 0 && len(r.external) == 0 {
 		return s, nil
 	}
-	all := unjoin(sortErrors(errors.Join(errs...)))
+	all := sim.Unjoin(sortErrors(errors.Join(errs...)))
 	for _, e := range r.external {
-		all = append(all, unjoin(e)...)
+		all = append(all, sim.Unjoin(e)...)
 	}
 	return nil, capErrors(doc.file, all)
 }
@@ -139,17 +139,6 @@ func loadZone(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Asia/Shanghai or Europe/Berlin", name)
 	}
 	return loc, nil
-}
-
-// unjoin returns the errors joined in err, or err alone.
-func unjoin(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // related reports whether field paths a and b are equal or one lies under

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 // maxStrictErrors is how many problems DecodeStrict reports: enough to fix
@@ -26,10 +28,10 @@ func DecodeStrict(file string, data []byte, v any, validate func() error) error 
 	if err != nil {
 		return err
 	}
-	errs := unjoin(doc.decode(v))
+	errs := sim.Unjoin(doc.decode(v))
 	if validate != nil {
 		decoded := errs
-		for _, e := range unjoin(doc.locate(validate())) {
+		for _, e := range sim.Unjoin(doc.locate(validate())) {
 			var fe *FieldError
 			if errors.As(e, &fe) && overlaps(decoded, fe.Field) {
 				continue
@@ -40,7 +42,7 @@ func DecodeStrict(file string, data []byte, v any, validate func() error) error 
 	if len(errs) == 0 {
 		return nil
 	}
-	all := unjoin(sortErrors(errors.Join(errs...)))
+	all := sim.Unjoin(sortErrors(errors.Join(errs...)))
 	if len(all) > maxStrictErrors {
 		all = append(all[:maxStrictErrors], &FieldError{File: file, Msg: fmt.Sprintf("stopped after %d errors", maxStrictErrors)})
 	}

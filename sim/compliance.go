@@ -343,9 +343,11 @@ func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 // letters: a phone number inside an 18-digit order number is no phone
 // number.
 func alone(s string, i, j int) bool {
-	word := func(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' }
-	return (i == 0 || !word(s[i-1])) && (j == len(s) || !word(s[j]))
+	return (i == 0 || !wordByte(s[i-1])) && (j == len(s) || !wordByte(s[j]))
 }
+
+// wordByte reports whether b is a digit or a letter of the folded text.
+func wordByte(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' }
 
 // contactNumbers finds mainland mobile numbers (11 digits, perhaps grouped
 // 3-4-4), landlines with an area code, 400/800 hotlines and e-mail
@@ -375,12 +377,11 @@ func contactNumbers(folded string) [][2]int {
 // hyphen then a digit or letter next to it joins it to more of the same
 // (an order number written in groups is no phone number).
 func aloneSep(s string, i, j int) bool {
-	word := func(b byte) bool { return isDigit(b) || b >= 'a' && b <= 'z' }
 	sep := func(b byte) bool { return b == ' ' || b == '-' }
-	if i > 0 && (word(s[i-1]) || sep(s[i-1]) && i > 1 && word(s[i-2])) {
+	if !alone(s, i, j) || i > 1 && sep(s[i-1]) && wordByte(s[i-2]) {
 		return false
 	}
-	return j == len(s) || !word(s[j]) && !(sep(s[j]) && j+1 < len(s) && isDigit(s[j+1]))
+	return !(j+1 < len(s) && sep(s[j]) && isDigit(s[j+1]))
 }
 
 // personalNumbers finds resident id numbers with a valid birth date and

@@ -272,6 +272,18 @@ type FieldError struct {
 	Msg   string
 }
 
+// Unjoin returns the errors errors.Join put together in err, or err
+// alone (none for nil).
+func Unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
 func (e *FieldError) Error() string {
 	if e.Field == "" {
 		return e.Msg

@@ -176,9 +176,8 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 			days = append(days, Skipped{Period: p.Period, Reason: DayNotJudged})
 			continue
 		}
-		if p.Excluded != "" && !slices.Contains(c.Exclusions, p.Excluded) {
-			return nil, &InputError{Period: p.Period, Err: fmt.Errorf("exclusion %q is not granted by contract %s (it grants: %s)",
-				p.Excluded, c.Name, orNone(c.Exclusions))}
+		if err := c.CheckExclusion(p.Excluded); err != nil {
+			return nil, &InputError{Period: p.Period, Err: err}
 		}
 		if trial && c.Trial == nil {
 			return nil, &InputError{Period: p.Period, Err: fmt.Errorf("contract %s has no trial clause", c.Name)}
@@ -224,6 +223,15 @@ func (c *Contract) Refund(in RefundInput) (*Statement, error) {
 		st.Total += it.Amount
 	}
 	return st, nil
+}
+
+// CheckExclusion returns why the contract does not grant an exclusion
+// reason, or nil ("" excludes nothing).
+func (c *Contract) CheckExclusion(reason string) error {
+	if reason == "" || slices.Contains(c.Exclusions, reason) {
+		return nil
+	}
+	return fmt.Errorf("exclusion %q is not granted by contract %s (it grants: %s)", reason, c.Name, orNone(c.Exclusions))
 }
 
 func orNone(xs []string) string {

@@ -541,4 +541,6 @@ func (k Case) Resolves(o Order, actions []Action, evidenceFirst bool, pol *Merch
 
 // ungroup removes the spaces and hyphens a number is written in groups
 // with: "YT 8899 7766 5544" is yt889977665544.
-func ungroup(s string) string { return strings.NewReplacer(" ", "", "-", "").Replace(s) }
+func ungroup(s string) string { return ungrouper.Replace(s) }
+
+var ungrouper = strings.NewReplacer(" ", "", "-", "")

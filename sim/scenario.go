@@ -466,13 +466,7 @@ func appendPrefixed(fe *fieldErrors, prefix string, err error) {
 	if err == nil {
 		return
 	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for _, e := range errs {
+	for _, e := range Unjoin(err) {
 		var f *FieldError
 		if errors.As(e, &f) {
 			field := prefix

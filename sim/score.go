@@ -645,16 +645,8 @@ func (s *scorer) compliance() {
 // quotesKnown reports whether match is a number (digits, perhaps grouped)
 // that known holds: the agent quoting the order id, not a phone number.
 func quotesKnown(match, known string) bool {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return 'x'
-	}, match)
-	return len(digits) >= 7 && !strings.Contains(digits, "x") && strings.Contains(known, digits)
+	digits := ungroup(match)
+	return len(digits) >= 7 && strings.Trim(digits, "0123456789") == "" && strings.Contains(known, digits)
 }
 
 // knownNumbers returns, folded, the numbers the agent may quote: the

@@ -411,7 +411,7 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 		end = time.Now()
 	}
 	clock := run
-	if strings.HasPrefix(run.Scenario, "exam:") {
+	if _, sitting := SittingExam(run); sitting {
 		// A sitting records its events, start and end in exam time
 		// (sitting.go): its speed says how it ran, and is not to be
 		// applied again.

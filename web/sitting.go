@@ -213,7 +213,7 @@ func (s *Server) StartSitting(ctx context.Context, cfg SittingConfig) (SittingIn
 	now := s.cfg.Now()
 	conf, _ := json.Marshal(map[string]any{"exam": e.Name, "exam_version": e.Version, "candidate": cfg.Candidate,
 		"cohort": cfg.Cohort, "speed": cfg.Speed, "seed": cfg.Seed})
-	run, err := s.store.CreateRun(ctx, store.Run{Scenario: "exam:" + e.Name, Seed: cfg.Seed, Speed: cfg.Speed, Started: now, Config: conf})
+	run, err := s.store.CreateRun(ctx, store.Run{Scenario: sittingScenario(e.Name), Seed: cfg.Seed, Speed: cfg.Speed, Started: now, Config: conf})
 	if err != nil {
 		return SittingInfo{}, fmt.Errorf("start sitting: %w", err)
 	}

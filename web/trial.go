@@ -68,7 +68,7 @@ func RunScenario(ctx context.Context, st *store.Store, run store.Run) (*sim.Scen
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(recorded) == 0 && strings.HasPrefix(run.Scenario, "exam:") {
+	if _, sitting := SittingExam(run); len(recorded) == 0 && sitting {
 		// A sitting is played under its exam, saved by version.
 		sit, err := st.SittingOf(ctx, run.ID)
 		if err != nil {
@@ -455,12 +455,23 @@ func unwrittenNote(st store.Stats) string {
 		unwrittenPrefix, n, st.Dropped, st.Rejected, st.Lost)
 }
 
+// A sitting's run names its exam as its scenario, "exam:NAME".
+const sittingPrefix = "exam:"
+
+func sittingScenario(exam string) string { return sittingPrefix + exam }
+
+// SittingExam reports whether run is an exam sitting's, and its exam's
+// name.
+func SittingExam(run store.Run) (exam string, ok bool) {
+	return strings.CutPrefix(run.Scenario, sittingPrefix)
+}
+
 // examScenario is the scenario a sitting of e plays under, from start: the
 // exam's platform profile and concurrency, one agent (the candidate).
 func examScenario(e *trainer.Exam, start time.Time) *sim.Scenario {
 	sc := sim.NewScenario()
 	local := start.In(e.Profile.Zone())
-	sc.Name, sc.Platform = "exam:"+e.Name, e.Profile
+	sc.Name, sc.Platform = sittingScenario(e.Name), e.Profile
 	sc.Start = sim.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute())
 	sc.Location = e.Profile.Zone()
 	sc.Staffing = &sim.Staffing{Concurrency: e.Concurrency, Intervals: []sim.StaffInterval{{Start: 0, End: sim.MinutesPerDay, Agents: 1}}}

@@ -389,7 +389,7 @@ func rosterRules(s *sim.Scenario, o planOptions, fs *pflag.FlagSet) (sim.RosterR
 	}
 	if err := r.Validate(); err != nil {
 		var msgs []string
-		for _, e := range unjoin(err) {
+		for _, e := range sim.Unjoin(err) {
 			fe, ok := e.(*sim.FieldError)
 			if !ok {
 				msgs = append(msgs, e.Error())
@@ -417,14 +417,6 @@ var rosterFlagWant = map[string]string{
 	"starts":    "times of day from 00:00 to 23:59, such as 00:00,08:00,16:00",
 	"break":     "breaks shorter than the shifts that take them, one after the other, such as 9h:4h:1h",
 	"shrinkage": "a share from 0 to 0.9, such as 0.1",
-}
-
-// unjoin lists the errors errors.Join put together (err alone otherwise).
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // rosterScenario says why a scenario cannot have a daily roster.

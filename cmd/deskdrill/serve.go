@@ -222,10 +222,10 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	}
 	for _, r := range marked {
 		in := r.Interrupted()
-		if strings.HasPrefix(r.Scenario, "exam:") {
+		if exam, sitting := web.SittingExam(r); sitting {
 			// A sitting is not resumed: it is retaken (exams.md).
 			fmt.Fprintf(out, "sitting %d (%s) was interrupted at %s: its hub stopped during it; it has no card and does not count, and the candidate may sit the exam again\n",
-				r.ID, strings.TrimPrefix(r.Scenario, "exam:"), in.At.Local().Format(time.DateTime))
+				r.ID, exam, in.At.Local().Format(time.DateTime))
 			continue
 		}
 		fmt.Fprintf(out, "run %d (%s) was interrupted at %s: its hub stopped without ending it; its open conversations are closed as cut off (deskdrill serve --resume %d continues it)\n",

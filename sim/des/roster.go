@@ -90,10 +90,7 @@ func PlanRoster(ctx context.Context, m *Model, rs RosterSearch) (*plan.Roster, *
 		}
 	}
 	var rounds []plan.RosterRound
-	risk := rs.Options.Risk
-	if risk == nil {
-		risk = plan.DefaultRisk
-	}
+	risk := rs.Options.RiskTarget()
 	best, stale := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}, 0
 	for round := 1; ; round++ {
 		r, err := plan.SolveRoster(required, rs.Rules, days)

@@ -39,7 +39,8 @@ type Options struct {
 	Targets        map[string]float64 `json:"targets,omitempty"`
 }
 
-func (o *Options) risk() Risk {
+// RiskTarget is the options' risk target, DefaultRisk when none is set.
+func (o *Options) RiskTarget() Risk {
 	if o.Risk == nil {
 		return DefaultRisk
 	}
@@ -55,7 +56,7 @@ func (o *Options) hourTarget() HourTarget {
 
 // Adaptive returns the stopping rule of o's adaptive replications.
 func (o *Options) Adaptive() Adaptive {
-	return Adaptive{Min: o.MinReps, Max: o.MaxReps, Risk: o.risk(), CostPerDay: o.AgentCostPerDay}
+	return Adaptive{Min: o.MinReps, Max: o.MaxReps, Risk: o.RiskTarget(), CostPerDay: o.AgentCostPerDay}
 }
 
 // DefaultRisk is the risk target when none is given: the period's refund
@@ -134,7 +135,7 @@ type Report struct {
 // and the hourly needs into the report. It adds in replication order and
 // nothing else, so equal inputs give bit-identical reports.
 func Summarize(levels []Level, needs []HourNeed, o Options) *Report {
-	risk := o.risk()
+	risk := o.RiskTarget()
 	rep := &Report{Scenario: o.Scenario, Seed: o.Seed, Reps: o.Reps, Risk: risk.String(), Monotone: true,
 		MaxAbandon: o.MaxAbandon, HourTarget: o.hourTarget(), MissedHours: []string{}}
 	if o.Reps == 0 {

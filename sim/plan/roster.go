@@ -97,10 +97,10 @@ type Evaluation struct {
 // Evaluate summarises a staffing's replications against the risk target.
 func Evaluate(l Level, o Options) *Evaluation {
 	ls := SummarizeLevel(l, o.AgentCostPerDay)
-	ls.Verdict, ls.Intervals = Judge(o.risk(), &l, o.AgentCostPerDay)
+	ls.Verdict, ls.Intervals = Judge(o.RiskTarget(), &l, o.AgentCostPerDay)
 	return &Evaluation{
 		Reps: len(l.Reps), PRefund: ls.Refund.PRefund, PRefundCI: ls.Refund.PRefundCI, RefundMean: ls.Refund.Mean,
-		MeetsRisk: o.risk().Met(&ls) && (o.Reps > 0 || ls.Verdict == Holds), Verdict: ls.Verdict, Summary: ls, Hours: Hourly(l, o.HourStarts),
+		MeetsRisk: o.RiskTarget().Met(&ls) && (o.Reps > 0 || ls.Verdict == Holds), Verdict: ls.Verdict, Summary: ls, Hours: Hourly(l, o.HourStarts),
 	}
 }
 
