@@ -99,7 +99,7 @@ var catalogue = []KPI{
 	},
 	{
 		ID: "resolution_24h_rate", Name: "24-hour solution rate", Unit: UnitFraction, Direction: HigherIsBetter,
-		Formula:    "cases given a solution within 24 h of the first contact ÷ cases",
+		Formula:    "cases given a solution within 24 h of the first contact ÷ cases (after-sales conversations of a known case: one naming none, and none inferred, is left out)",
 		Window:     "the period, by first contact",
 		Exclusions: "cases waiting on the buyer (evidence requested and not yet sent) do not run the clock",
 	},

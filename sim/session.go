@@ -167,6 +167,9 @@ func (c *Conversation) isPresales() bool {
 //     the tally's threshold, as the engine does.
 //   - Rating: the last 1–5 rating (EventRating); 0 when none.
 //   - Dispute: an EventDispute. Converted: an EventPaid.
+//   - NoCase (after-sales only): c names no case of the decision table;
+//     such a session is never resolved and the resolution rate leaves it
+//     out.
 //   - Resolved (after-sales only): correct, closed and not abandoned, as
 //     the engine counts only correct handlings the buyer stayed for.
 //   - ResolvedAfter: seconds from the buyer's first message to the
@@ -230,7 +233,9 @@ func SessionOf(c *Conversation, runStart time.Time, correct bool) (Session, []Ro
 		}
 	}
 	if !s.Presales {
-		s.Resolved = correct && closeAt >= 0 && !s.Abandoned
+		_, known := LookupCase(c.Case)
+		s.NoCase = !known
+		s.Resolved = known && correct && closeAt >= 0 && !s.Abandoned
 		if s.Resolved {
 			at := c.Events[closeAt].At
 			if d := decidingAction(c); d >= 0 {

@@ -124,8 +124,12 @@ func TestSessionOf(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, rounds := sim.SessionOf(tc.c, runStart, tc.correct)
-			if s != tc.want {
-				t.Errorf("session\n got %+v\nwant %+v", s, tc.want)
+			// A chat naming no case is out of the resolution rate
+			// (TestSessionOf_NoCase); most of these name none.
+			want := tc.want
+			want.NoCase = tc.c.Case == "" && !want.Presales
+			if s != want {
+				t.Errorf("session\n got %+v\nwant %+v", s, want)
 			}
 			if !slices.Equal(rounds, tc.rounds) {
 				t.Errorf("rounds %v; want %v", rounds, tc.rounds)
@@ -155,14 +159,15 @@ func TestTally_AddConversation(t *testing.T) {
 	want.Add(&sim.Session{Start: ten, FirstReply: 15, Served: true, Rating: 5, Resolved: true, ResolvedAfter: 95})
 	want.Round(ten, 10)
 	want.Round(ten+20, 300)
-	want.Add(&sim.Session{Start: ten, FirstReply: 10, Served: true, LateRound: true})
+	// slow names no case: it stays out of the resolution rate.
+	want.Add(&sim.Session{Start: ten, FirstReply: 10, Served: true, LateRound: true, NoCase: true})
 
 	g, w := got.Total(), want.Total()
 	if g != w {
 		t.Errorf("counts\n got %+v\nwant %+v", g, w)
 	}
-	if g.Dialogues != 2 || g.DialoguesOnTime != 1 || g.Timeouts != 1 || g.Resolved24 != 1 {
-		t.Errorf("dialogues %d, on time %d, timeouts %d, resolved %d; want 2, 1, 1, 1", g.Dialogues, g.DialoguesOnTime, g.Timeouts, g.Resolved24)
+	if g.Dialogues != 2 || g.DialoguesOnTime != 1 || g.Timeouts != 1 || g.Cases != 1 || g.Resolved24 != 1 {
+		t.Errorf("dialogues %d, on time %d, timeouts %d, cases %d, resolved %d; want 2, 1, 1, 1, 1", g.Dialogues, g.DialoguesOnTime, g.Timeouts, g.Cases, g.Resolved24)
 	}
 }
 
@@ -184,5 +189,42 @@ func TestSessionOf_AgentCloseThenLeave(t *testing.T) {
 	s, _ := sim.SessionOf(c, t0, true)
 	if s.Abandoned || s.LeftUnanswered || !s.Resolved || s.ResolvedAfter != 5 {
 		t.Errorf("session %+v; want not abandoned, resolved after 5 s", s)
+	}
+}
+
+// TestSessionOf_NoCase: transcripts.md, "Without a case … nothing counts
+// as resolved, so resolution_24h_rate needs the case": a chat naming no
+// case of the table is never resolved, whatever its handling, and is left
+// out of the rate rather than counted unresolved; a pre-sales chat is not
+// an after-sales one at all.
+func TestSessionOf_NoCase(t *testing.T) {
+	t0 := time.Date(2026, 11, 11, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	chat := func(caseID string) *sim.Conversation {
+		return &sim.Conversation{ID: "c", Case: caseID, Arrived: t0, Events: []sim.Event{
+			{At: at(0), Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "在吗"},
+			{At: at(5), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "a", Text: "在的"},
+			{At: at(6), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a", Action: &sim.Action{Kind: sim.ActClose}},
+		}}
+	}
+	for _, tc := range []struct {
+		caseID           string
+		noCase, resolved bool
+		cases, resolved2 int
+	}{
+		{"", true, false, 0, 0},
+		{"no_such_case", true, false, 0, 0},
+		{sim.CaseRefundUnshipped, false, true, 1, 1},
+		{"presales_question", false, false, 0, 0},
+	} {
+		s, rounds := sim.SessionOf(chat(tc.caseID), t0, true)
+		if s.NoCase != tc.noCase || s.Resolved != tc.resolved {
+			t.Errorf("case %q: no case %v, resolved %v; want %v, %v", tc.caseID, s.NoCase, s.Resolved, tc.noCase, tc.resolved)
+		}
+		tally := sim.NewTally(sim.NewCalendar(t0, 24*time.Hour), taobaoProfile(), 0)
+		tally.AddSession(s, rounds)
+		if c := tally.Total(); c.Cases != tc.cases || c.Resolved24 != tc.resolved2 {
+			t.Errorf("case %q: counted %d cases, %d resolved; want %d, %d", tc.caseID, c.Cases, c.Resolved24, tc.cases, tc.resolved2)
+		}
 	}
 }

@@ -87,12 +87,21 @@ type Session struct {
 	// Rating is the 1–5 rating, 0 when the buyer did not rate.
 	Rating   int
 	Presales bool
+	// NoCase: an after-sales conversation whose case is not known (an
+	// imported transcript naming none, and none inferred). Resolution is
+	// judged against the case, so it is left out of the resolution rate,
+	// neither resolved nor unresolved (transcripts.md).
+	NoCase bool
 	// Converted: a pre-sales buyer paid. Dispute: an after-sales buyer won a
 	// platform dispute. Resolved: the case got a correct solution, after
 	// ResolvedAfter seconds from the first message.
 	Converted, Dispute, Resolved bool
 	ResolvedAfter                float64
 }
+
+// Resolved24h reports whether the case was solved within 24 hours of the
+// buyer's first message (resolution_24h_rate).
+func (s Session) Resolved24h() bool { return s.Resolved && s.ResolvedAfter <= 86400 }
 
 // Counts are the raw counters behind the KPIs of one period or day. They
 // add up: the counts of a period are the sum of its days'.
@@ -112,7 +121,7 @@ type Counts struct {
 	Ratings, Top2     int
 	Disputes          int
 	Handled, Left     int // handled = served and not abandoned; left = abandoned before a valid reply
-	Cases, Resolved24 int // after-sales sessions; those solved within 24 h
+	Cases, Resolved24 int // after-sales sessions of a known case; those solved within 24 h
 	Presales          int
 	Converted         int
 }
@@ -307,9 +316,11 @@ func (t *Tally) Add(s *Session) {
 		}
 		return
 	}
-	c.Cases++
-	if s.Resolved && s.ResolvedAfter <= 86400 {
-		c.Resolved24++
+	if !s.NoCase {
+		c.Cases++
+		if s.Resolved24h() {
+			c.Resolved24++
+		}
 	}
 	if s.Dispute {
 		c.Disputes++

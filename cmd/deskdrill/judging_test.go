@@ -110,3 +110,64 @@ func TestKPIsTranscripts_IssueExamples(t *testing.T) {
 		t.Errorf("with paid orders the dispute clause is not on the statement: %+v", rv.Statement.Items)
 	}
 }
+
+// TestKPIsTranscripts_ResolutionNeedsTheCase: transcripts.md, "Without a
+// case … nothing counts as resolved, so resolution_24h_rate needs the
+// case", and contracts.md, "KPIs not supplied are not evaluated". Chats
+// naming no case (greetings: nothing to infer) leave the rate unobserved,
+// and a clause on it is skipped, not billed at 0 %; with one chat of a
+// known case resolved beside them, the rate is that chat's alone: 1.
+func TestKPIsTranscripts_ResolutionNeedsTheCase(t *testing.T) {
+	const greetings = `{"conversation": "A", "time": "2026-11-01T10:00:00+08:00", "sender": "customer", "text": "你好，在吗"}
+{"conversation": "A", "time": "2026-11-01T10:00:10+08:00", "sender": "agent", "agent": "a1", "text": "亲，在的，请问有什么可以帮您"}
+{"conversation": "A", "time": "2026-11-01T10:00:20+08:00", "sender": "agent", "kind": "action", "agent": "a1", "action": {"kind": "close"}}
+{"conversation": "B", "time": "2026-11-03T10:00:00+08:00", "sender": "customer", "text": "你好，在吗"}
+{"conversation": "B", "time": "2026-11-03T10:00:10+08:00", "sender": "agent", "agent": "a1", "text": "亲，在的，请问有什么可以帮您"}
+{"conversation": "B", "time": "2026-11-03T10:00:20+08:00", "sender": "agent", "kind": "action", "agent": "a1", "action": {"kind": "close"}}
+`
+	const resolved = `{"conversation": "C", "time": "2026-11-04T10:00:00+08:00", "sender": "customer", "text": "还没发货，我不想要了，退款吧", "case": "refund_unshipped", "order": {"id": "4021118890012399909", "product": "T恤", "price": "59.00"}}
+{"conversation": "C", "time": "2026-11-04T10:00:10+08:00", "sender": "agent", "agent": "a1", "text": "好的亲，已为您办理退款，59元原路退回"}
+{"conversation": "C", "time": "2026-11-04T10:00:12+08:00", "sender": "agent", "kind": "action", "agent": "a1", "action": {"kind": "refund", "amount": "59.00"}}
+{"conversation": "C", "time": "2026-11-04T10:00:20+08:00", "sender": "agent", "kind": "action", "agent": "a1", "action": {"kind": "close"}}
+`
+	contract := writeFile(t, "resol.yaml", `name: resol
+monthly_fee: 10000
+clauses:
+  - {id: res, kind: banded, kpi: resolution_24h_rate, target: 0.95, bands: [{to: 0.95, ratio: 0.2}]}
+`)
+	type out struct {
+		KPIs      map[string]float64 `json:"kpis"`
+		Statement struct {
+			Total   json.Number                       `json:"total"`
+			Skipped []struct{ Clause, Reason string } `json:"skipped"`
+		} `json:"statement"`
+	}
+	read := func(chats string) out {
+		t.Helper()
+		r := deskdrill(t, "kpis", "--transcripts", writeFile(t, "chats.jsonl", chats), "--contract", contract, "--json")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var o out
+		if err := json.Unmarshal([]byte(r.stdout), &o); err != nil {
+			t.Fatalf("%v\n%s", err, r.stdout)
+		}
+		return o
+	}
+
+	o := read(greetings)
+	if v, ok := o.KPIs["resolution_24h_rate"]; ok {
+		t.Errorf("resolution_24h_rate = %v from chats naming no case; want not observed", v)
+	}
+	if o.Statement.Total.String() != "0.00" {
+		t.Errorf("statement total %s; want 0.00 (the clause not evaluated)", o.Statement.Total)
+	}
+	if len(o.Statement.Skipped) != 1 || o.Statement.Skipped[0].Clause != "res" || !strings.Contains(o.Statement.Skipped[0].Reason, "not supplied") {
+		t.Errorf("skipped %+v; want clause res, its KPI not supplied", o.Statement.Skipped)
+	}
+
+	o = read(greetings + resolved)
+	if v, ok := o.KPIs["resolution_24h_rate"]; !ok || v != 1 {
+		t.Errorf("resolution_24h_rate = %v (observed %v); want 1: the one chat of a known case, resolved", v, ok)
+	}
+}

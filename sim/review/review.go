@@ -489,7 +489,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		if !s.Served && sessionBH {
 			ev("not_served_rate")
 		}
-		if !s.Presales && !s.Resolved {
+		if !s.Presales && !s.NoCase && !s.Resolved24h() {
 			ev("resolution_24h_rate")
 		}
 		if s.Presales && !s.Converted {
