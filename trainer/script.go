@@ -59,10 +59,11 @@ type Script struct {
 }
 
 // Opening is the customer's first frame: who it is, its order and case,
-// and its first message.
+// and its first message. It declares no pre-sales flag: agents see it, and
+// it would name the case (a pre-sales item's order is not paid, which the
+// agent sees as on the platforms).
 type Opening struct {
 	Case, Persona   string
-	Presales        bool
 	Order           sim.Order
 	Name, Phone     string
 	Address, Locale string
@@ -160,7 +161,7 @@ func (s *Script) Start(at time.Time) Opening {
 		o.Received = at.Add(-d)
 	}
 	s.await(at)
-	return Opening{Case: s.item.Case, Persona: s.item.Persona, Presales: s.k.Presales, Order: *o,
+	return Opening{Case: s.item.Case, Persona: s.item.Persona, Order: *o,
 		Name: s.person.Name, Phone: s.person.Phone, Address: s.person.Address, Locale: string(s.loc), Text: s.item.Open}
 }
 

@@ -45,6 +45,10 @@ func newSecrets(personas []sim.Persona) secrets {
 		alts = append(alts, `\b`+regexp.QuoteMeta(p.Name)+`\b`)
 	}
 	alts = append(alts, rawPhone, regexp.QuoteMeta(rawAddress), "文三路")
+	// No test customer declares presales: a true one was derived from
+	// the case (presales_question). A reason telling the seller at fault
+	// or the case's effort or par sorts the cases into groups.
+	alts = append(alts, `"presales":\s*true`, `at fault`, `\(effort `, `par of`)
 	return secrets{re: regexp.MustCompile(strings.Join(alts, "|"))}
 }
 

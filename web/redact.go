@@ -1,6 +1,7 @@
 package web
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -33,8 +34,34 @@ func hideCases(s string) string {
 	return s
 }
 
+// caseHints are reasons outside the resolution that tell a property of
+// the case without naming it (the seller at fault, the case's effort and
+// par), reworded for an agent: whether the seller is at fault, or how much
+// effort a case takes, sorts the cases into groups an agent could tell
+// apart (a black-box tester did). The test of agentScore scores real
+// conversations, so a reworded reason in sim fails it rather than leaks.
+var caseHints = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`^no acknowledgement or apology, though in \S+ the seller is at fault$`), "no acknowledgement or apology to the buyer"},
+	{regexp.MustCompile(`^(\d+) rounds against a par of \d+ \(effort [0-9.]+\)$`), "$1 rounds, over the par for this conversation"},
+	{regexp.MustCompile(`^handled for (\S+) from the first reply to the close, against a par of \S+$`), "handled for $1 from the first reply to the close, over the par for this conversation"},
+}
+
+// agentReason is a reason outside the resolution as an agent may read it.
+func agentReason(r string) string {
+	for _, h := range caseHints {
+		if h.re.MatchString(r) {
+			return h.re.ReplaceAllString(r, h.with)
+		}
+	}
+	return hideCases(r)
+}
+
 // agentScore is sc as an agent may see it: the points and verdicts stay;
-// the resolution's reasons are replaced by one that names nothing, and
+// the resolution's reasons are replaced by one that names nothing, the
+// reasons that tell a property of the case are reworded (caseHints), and
 // any other reason or note has the case id replaced by "this case".
 func agentScore(sc sim.Score) sim.Score {
 	ds := make([]sim.Deduction, len(sc.Deductions))
@@ -42,7 +69,7 @@ func agentScore(sc sim.Score) sim.Score {
 		if d.Dimension == sim.DimResolution {
 			d.Reason = hiddenResolution
 		} else {
-			d.Reason = hideCases(d.Reason)
+			d.Reason = agentReason(d.Reason)
 		}
 		ds[i] = d
 	}

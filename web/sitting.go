@@ -445,7 +445,7 @@ func (st *sitting) customer(ctx context.Context, loopback string, i int) {
 	}
 	open := sc.Start(st.clock())
 	order := open.Order
-	if err := send(protocol.Frame{Type: protocol.TypeStart, ID: "start", Case: open.Case, Persona: open.Persona, Presales: open.Presales,
+	if err := send(protocol.Frame{Type: protocol.TypeStart, ID: "start", Case: open.Case, Persona: open.Persona,
 		Order: &order, Customer: &protocol.Customer{Name: open.Name, Phone: open.Phone, Address: open.Address, Locale: open.Locale},
 		Text: open.Text}); err != nil {
 		return

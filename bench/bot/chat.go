@@ -99,14 +99,13 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 	if !c.think(ctx) || !c.say(phrases.Greet, slots) {
 		return
 	}
-	var k sim.Case
-	switch {
-	case assign.Presales:
-		k, _ = sim.LookupCase(sim.CasePresalesQuestion)
-	default:
-		// The case from the customer's words and the order's stage, as
-		// kpis --transcripts infers it (phrases.Bank.InferOrder).
-		guess := c.t.cfg.Bank.InferOrder(c.loc, c.texts, c.order).Case
+	// The case from the customer's words and the order's stage (an order
+	// not paid is a question before the sale), as kpis --transcripts
+	// infers it (phrases.Bank.InferOrder): agents are never told the case,
+	// nor whether the contact is pre-sales.
+	guess := c.t.cfg.Bank.InferOrder(c.loc, c.texts, c.order).Case
+	k, _ := sim.LookupCase(guess)
+	if !k.Presales {
 		if c.r.Float64() >= c.t.cfg.Skill {
 			// A slip: the bot treats it as another case, one whose
 			// resolutions share no action with the case it read, so the
@@ -114,7 +113,7 @@ func (c *chat) work(ctx context.Context, assign protocol.Frame) {
 			guess = slip(c.r, guess)
 		}
 		k, _ = sim.LookupCase(guess)
-		if k.ID == "" || k.Presales {
+		if k.ID == "" {
 			k, _ = sim.LookupCase(sim.CaseQualityDefect)
 		}
 		if !c.think(ctx) || !c.say(phrases.Apologize, slots) {

@@ -86,6 +86,12 @@ func (s *Swarm) newCustomer(index int, arrived time.Time) *customer {
 	days := 1 + r.IntN(6)
 	paid := arrived.Add(-time.Duration(days+2) * 24 * time.Hour)
 	c.order = sim.Order{ID: people.OrderID(r), Product: product.Name, Price: product.Price, Paid: paid}
+	if c.k.Presales {
+		// A question before the sale: the item asked about, not paid for
+		// (as exam items must be). The agent sees the order's stage, as
+		// on the platforms, never the case.
+		c.order.Paid = time.Time{}
+	}
 	if !c.k.Presales && c.caseID != sim.CaseRefundUnshipped {
 		c.order.Shipped = paid.Add(20 * time.Hour)
 		c.order.Logistics = "in transit"
@@ -184,14 +190,13 @@ func (c *customer) run(ctx context.Context) (outcome string, err error) {
 	ws.SetReadLimit(protocol.MaxFrame)
 
 	c.mu.Lock()
-	presales := c.k.Presales
 	open := phrases.Open
-	if presales {
+	if c.k.Presales {
 		open = []phrases.Intent{phrases.AskSize, phrases.AskStock, phrases.AskShipDate, phrases.AskCoupon}[c.r.IntN(4)]
 	}
 	cust := protocol.Customer{Name: c.person.Name, Phone: c.person.Phone, Address: c.person.Address, Locale: string(c.loc)}
 	now := time.Now()
-	if err := c.send(protocol.Frame{Type: protocol.TypeStart, Case: c.caseID, Persona: c.persona.Name, Presales: presales,
+	if err := c.send(protocol.Frame{Type: protocol.TypeStart, Case: c.caseID, Persona: c.persona.Name,
 		Order: &c.order, Customer: &cust, Text: c.say(open)}); err != nil {
 		c.mu.Unlock()
 		return "", err

@@ -464,10 +464,10 @@ func (h *Hub) customerFrame(c *conn, f protocol.Frame, read time.Time) error {
 		if f.Order != nil {
 			rec.Order = *f.Order
 		}
-		if f.Case != "" {
-			k, _ := sim.LookupCase(f.Case)
-			rec.Presales = rec.Presales || k.Presales
-		}
+		// Presales is what the customer's client declared, never derived
+		// from the hidden case: agents see it in assign, and a flag true
+		// exactly for presales_question would name the case. Scoring
+		// reads the case itself (sim.Conversation.isPresales).
 		// Agents see contact details as platform consoles show them,
 		// whatever the customer client sent.
 		cust := *f.Customer
