@@ -88,6 +88,9 @@ type Stats struct {
 	// Abandoned left before being picked up; LeftLater left after being
 	// picked up but before the conversation ended.
 	Abandoned, LeftLater int
+	// LeftUnanswered left before a first valid reply, queued or picked
+	// up: the abandonment of the abandon_rate KPI and of the planner.
+	LeftUnanswered int
 	Queued               int // still waiting when the run stopped
 	ServedWithin         int // picked up within Target
 	WaitServed           float64
@@ -1015,6 +1018,9 @@ func (e *Engine) leave(id int32, c *customer) {
 		if !c.replied {
 			e.hour(c.arrive).Abandoned++
 		}
+	}
+	if c.counted && !c.replied {
+		e.stats.LeftUnanswered++
 	}
 	if c.st == stQueued {
 		e.advanceQueue()

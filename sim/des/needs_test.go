@@ -108,6 +108,20 @@ func TestEngine_HourlyStatistics(t *testing.T) {
 	if arrivals != r.Stats.Customers {
 		t.Errorf("hours count %d arrivals; the run %d", arrivals, r.Stats.Customers)
 	}
+	// The planner's abandonment is planning.md's: buyers leaving before a
+	// first valid reply, as the hours count them; not every buyer who left
+	// (one answered and then gone is no abandonment).
+	abandoned := 0
+	for _, x := range r.Hours {
+		abandoned += x.Abandoned
+	}
+	rep := des.ToRep(m, 0, r)
+	if rep.Abandoned != abandoned || abandoned == 0 {
+		t.Errorf("the plan's row counts %d abandoned; the hours %d (want equal, and some)", rep.Abandoned, abandoned)
+	}
+	if r.Stats.LeftLater == 0 || rep.Abandoned == r.Stats.Abandoned+r.Stats.LeftLater {
+		t.Errorf("%d queued leaves and %d after the pick-up: the test needs some answered buyers leaving to tell the definitions apart", r.Stats.Abandoned, r.Stats.LeftLater)
+	}
 }
 
 func TestReplicate_AdaptiveAndShards(t *testing.T) {

@@ -217,7 +217,7 @@ func ToRep(m *Model, index int, r *Result) plan.Rep {
 	rep := plan.Rep{
 		Index: index, KPIs: r.KPIs, Refund: r.Refund,
 		Disputes: r.Disputes, DisputeRefunds: r.DisputeRefunds,
-		Customers: r.Stats.Customers, Served: r.Stats.Served, Abandoned: r.Stats.Abandoned + r.Stats.LeftLater,
+		Customers: r.Stats.Customers, Served: r.Stats.Served, Abandoned: r.Stats.LeftUnanswered,
 	}
 	if r.Statement != nil {
 		rep.Missed = map[string]bool{}

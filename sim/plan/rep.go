@@ -25,7 +25,9 @@ type Rep struct {
 	// DisputeRefunds the money refunded to buyers through them.
 	Disputes       int       `json:"disputes"`
 	DisputeRefunds sim.Money `json:"dispute_refunds"`
-	// Customers arrived; Served got an agent; Abandoned left unserved.
+	// Customers arrived; Served got an agent; Abandoned left before a
+	// first valid reply (queued, or picked up and not yet answered), as
+	// the abandon_rate KPI and the hours count.
 	Customers int `json:"customers"`
 	Served    int `json:"served"`
 	Abandoned int `json:"abandoned"`
