@@ -91,11 +91,11 @@ type Stats struct {
 	// LeftUnanswered left before a first valid reply, queued or picked
 	// up: the abandonment of the abandon_rate KPI and of the planner.
 	LeftUnanswered int
-	Queued               int // still waiting when the run stopped
-	ServedWithin         int // picked up within Target
-	WaitServed           float64
-	Busy                 float64 // agent-seconds of chats held (concurrency 1: busy time)
-	AgentTime            float64 // agent-seconds on duty over the measured span
+	Queued         int // still waiting when the run stopped
+	ServedWithin   int // picked up within Target
+	WaitServed     float64
+	Busy           float64 // agent-seconds of chats held (concurrency 1: busy time)
+	AgentTime      float64 // agent-seconds on duty over the measured span
 }
 
 // PWait is the share of customers who found every agent busy.

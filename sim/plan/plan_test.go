@@ -26,6 +26,16 @@ func TestWilson(t *testing.T) {
 			t.Errorf("Wilson(%d, %d) = [%.4f, %.4f]; want [%.4f, %.4f]", tc.k, tc.n, got.Lo, got.Hi, tc.lo, tc.hi)
 		}
 	}
+	// The bounds at 0 and at n are exactly 0 and 1 (reports print them):
+	// 0 of 10 came out 2.8e-17.
+	for n := 1; n <= 400; n++ {
+		if lo := plan.Wilson(0, n).Lo; lo != 0 {
+			t.Errorf("Wilson(0, %d).Lo = %g; want 0 exactly", n, lo)
+		}
+		if hi := plan.Wilson(n, n).Hi; hi != 1 {
+			t.Errorf("Wilson(%d, %d).Hi = %g; want 1 exactly", n, n, hi)
+		}
+	}
 }
 
 // level builds a level whose replications refund 0, 100, ..., and miss

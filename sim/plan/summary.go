@@ -130,7 +130,16 @@ func Wilson(k, n int) Interval {
 	den := 1 + z*z/nn
 	mid := (p + z*z/(2*nn)) / den
 	half := z * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn)) / den
-	return Interval{Lo: math.Max(0, mid-half), Hi: math.Min(1, mid+half)}
+	iv := Interval{Lo: math.Max(0, mid-half), Hi: math.Min(1, mid+half)}
+	// At 0 of n (n of n) the bound is exactly 0 (1); in floating point
+	// mid−half can come out 2.8e-17, which a report would print.
+	if k == 0 {
+		iv.Lo = 0
+	}
+	if k == n {
+		iv.Hi = 1
+	}
+	return iv
 }
 
 func cny(m sim.Money) float64 { return float64(m) / 100 }
