@@ -192,7 +192,7 @@ func judgeHours(hours []HourSummary, needs []HourNeed, o *Options, ls *LevelSumm
 		}
 		switch {
 		case i < len(needs) && !h.NeedReachable:
-			why = append(why, fmt.Sprintf("no staffing meets the target in this hour: from %d on duty it stays at %s answered within 30 s and %s abandoned",
+			why = append(why, fmt.Sprintf("no staffing meets the target in this hour: from %d on duty more agents gain less than a point (%s answered within 30 s, %s abandoned there)",
 				h.Needed, pct(needs[i].Answered30s), pct(needs[i].Abandoned)))
 		case h.Agents < h.Needed:
 			why = append(why, fmt.Sprintf("%d on duty, %d needed", h.Agents, h.Needed))
