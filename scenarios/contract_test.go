@@ -108,7 +108,7 @@ func TestParseContract_Errors(t *testing.T) {
 		{"unknown top-level field", validHead + "monthly_feee: 3\n", "5:1: monthly_feee: unknown field \"monthly_feee\" (known fields here: allow_ratios_above_one, cap,"},
 		{"wrong type", "name: t\nmonthly_fee: [1, 2]\n", "2:14: monthly_fee: want a value, got a list"},
 		{"money with three decimals", "name: t\nmonthly_fee: 10.005\n", "2:14: monthly_fee: amount \"10.005\": want a number with at most two decimals"},
-		{"zero fee", "name: t\nmonthly_fee: 0\n", "2:14: monthly_fee: must be above zero"},
+		{"zero fee", "name: t\nmonthly_fee: 0\n", "2:14: monthly_fee: is required and must be above zero"},
 		{"missing name", "monthly_fee: 5\n", "1:1: name: is required"},
 		{"unknown clause field", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: satisfaction\n    target: 0.9\n    bandz: []\n", "10:5: clauses[0].bandz: unknown field"},
 		{"unknown kpi", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: happiness\n", "8:10: clauses[0].kpi: unknown KPI \"happiness\""},
@@ -235,7 +235,7 @@ func wantLines(t *testing.T, got, want []string) {
 func TestParseContract_ReportsEveryProblem(t *testing.T) {
 	got := errorLines(t, "name: t\nmonthly_fee: 0\nstacking: product\nclauses:\n  - {id: a, kind: banded, kpi: happiness}\n")
 	wantLines(t, got, []string{
-		"2:14: monthly_fee: must be above zero",
+		"2:14: monthly_fee: is required and must be above zero",
 		`3:11: stacking: "product": want sum or max`,
 		"5:5: clauses[0].target: is required",
 		"5:5: clauses[0].bands: at least one band is required",

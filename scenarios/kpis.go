@@ -394,6 +394,10 @@ func (j *jsonReader) object(index string, periods map[string]bool) (sim.PeriodKP
 				if d, ok := t.(json.Delim); ok && (d == '[' || d == '{') {
 					return p, j.errAt(off, field, "want a number, got a %s", map[json.Delim]string{'[': "list", '{': "object"}[d])
 				}
+				if s, ok := t.(string); ok {
+					// A quoted number is still text: say so, quotes and all.
+					return p, j.errAt(off, field, "want a number, got the text %q", s)
+				}
 				return p, j.errAt(off, field, "want a number, got %v", t)
 			}
 		}

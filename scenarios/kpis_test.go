@@ -57,6 +57,8 @@ func TestParseKPIs_Errors(t *testing.T) {
 		name, file, data, want string
 	}{
 		{"JSON after a BOM", "k.json", bom + "[{\"period\": \"trial\",\n \"satisfaction\": \"x\"}]", `k.json:2:18: [0].satisfaction: want a number`},
+		// A number in quotes is text; the message shows the quotes.
+		{"JSON number as text", "k.json", "[{\"period\": \"trial\", \"satisfaction\": \"0.87\"}]", `k.json:1:38: [0].satisfaction: want a number, got the text "0.87"`},
 		{"CSV after a BOM", "k.csv", bom + "period,satisfaction\ntrial,abc\n", `k.csv:2:7: satisfaction: "abc" is not a number`},
 		// Columns count characters, not bytes: 平台故障 is four (twelve
 		// bytes), so abc begins at column 14.

@@ -493,7 +493,7 @@ func TestParseScenario_ReferencedFiles(t *testing.T) {
 	badInputOnly(t, err)
 	es := leaves(err)
 	if len(es) != 2 || !strings.HasPrefix(es[0].Error(), broken+":5:11: contract: contract file ") ||
-		!strings.HasPrefix(es[1].Error(), filepath.Join(dir, "contracts/broken.yaml")+":2:14: monthly_fee: must be above zero") {
+		!strings.HasPrefix(es[1].Error(), filepath.Join(dir, "contracts/broken.yaml")+":2:14: monthly_fee: is required and must be above zero") {
 		t.Errorf("errors = %v; want the scenario's position, then the contract file's own", es)
 	}
 

@@ -354,7 +354,7 @@ func (c *Contract) Validate() error {
 		fe.add("currency", "%q is not a three-letter ISO code such as CNY", c.Currency)
 	}
 	if c.MonthlyFee <= 0 {
-		fe.add("monthly_fee", "must be above zero")
+		fe.add("monthly_fee", "is required and must be above zero")
 	}
 	if c.TermMonths < 0 {
 		fe.add("term_months", "must not be negative")

@@ -74,7 +74,7 @@ func TestContract_Validate_EveryProblem(t *testing.T) {
 	}}
 	got := fieldsOf(t, c)
 	for _, want := range []string{
-		"monthly_fee: must be above zero",
+		"monthly_fee: is required and must be above zero",
 		"clauses[0].max_ratio: does not apply to banded clauses",
 		`clauses[0].kpi: unknown KPI "happiness"`,
 		"clauses[0].bands[0].ratio: range [0.5, 0.3] runs backwards",
