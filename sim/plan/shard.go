@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/deskdrill/deskdrill/sim"
 )
 
 // ShardFormat names the format of a plan shard's manifest.
@@ -93,7 +96,7 @@ func ReadShardRows(r io.Reader, name string) ([]ShardRow, error) {
 		dec.DisallowUnknownFields()
 		var row ShardRow
 		if err := dec.Decode(&row); err != nil {
-			return nil, fmt.Errorf("read %s line %d: %w", name, line, jsonError(err))
+			return nil, fmt.Errorf("read %s line %d: %w", name, line, rowError(b, err))
 		}
 		if dec.More() {
 			return nil, fmt.Errorf("read %s line %d: more than one JSON value", name, line)
@@ -146,6 +149,43 @@ func jsonError(err error) error {
 		return fmt.Errorf("unknown field %s", msg)
 	}
 	return err
+}
+
+// rowError is jsonError for a row, naming the field where encoding/json
+// does not: an amount's own parser (sim.Money) reports no field, and a
+// KPI's value is reported as the map's (rep.kpis), not its key's.
+func rowError(b []byte, err error) error {
+	var loose struct {
+		Rep struct {
+			Refund         json.RawMessage            `json:"refund"`
+			DisputeRefunds json.RawMessage            `json:"dispute_refunds"`
+			KPIs           map[string]json.RawMessage `json:"kpis"`
+		} `json:"rep"`
+	}
+	if json.Unmarshal(b, &loose) != nil {
+		return jsonError(err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "rep.kpis" {
+		for _, k := range slices.Sorted(maps.Keys(loose.Rep.KPIs)) {
+			var f float64
+			if json.Unmarshal(loose.Rep.KPIs[k], &f) != nil {
+				return fmt.Errorf("field rep.kpis.%s: want a number, got JSON %s", k, loose.Rep.KPIs[k])
+			}
+		}
+	}
+	for _, m := range []struct {
+		field string
+		raw   json.RawMessage
+	}{{"rep.refund", loose.Rep.Refund}, {"rep.dispute_refunds", loose.Rep.DisputeRefunds}} {
+		var v sim.Money
+		if m.raw != nil {
+			if merr := json.Unmarshal(m.raw, &v); merr != nil {
+				return fmt.Errorf("field %s: %w", m.field, merr)
+			}
+		}
+	}
+	return jsonError(err)
 }
 
 // WriteRows writes rows as reps.jsonl: one JSON object per line.

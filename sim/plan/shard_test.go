@@ -131,6 +131,12 @@ func TestReadShardRows_Errors(t *testing.T) {
 		{`{"agents": 10, "rep": {"index": -3}}`, "reps.jsonl line 1: field rep.index: -3 is negative"},
 		{`{"agents": 10} {"agents": 20}`, "reps.jsonl line 1: more than one JSON value"},
 		{`{"agents": 10, "rep": {"hours": [{"arrived": 1.5}]}}`, "reps.jsonl line 1: field rep.hours.arrived: want int"},
+		// Fields encoding/json does not name: an amount's parser, a KPI's
+		// value in its map (planning.md: named with file, line and field).
+		{`{"agents": 10, "rep": {"index": 0, "refund": "x"}}`, `reps.jsonl line 1: field rep.refund: amount "x"`},
+		{`{"agents": 10, "rep": {"index": 0, "refund": 12.345}}`, `reps.jsonl line 1: field rep.refund: amount "12.345"`},
+		{`{"agents": 10, "rep": {"index": 0, "dispute_refunds": true}}`, `reps.jsonl line 1: field rep.dispute_refunds: amount "true"`},
+		{`{"agents": 10, "rep": {"index": 0, "kpis": {"abandon_rate": 0.1, "satisfaction": "0.9"}}}`, `reps.jsonl line 1: field rep.kpis.satisfaction: want a number, got JSON "0.9"`},
 	} {
 		_, err := plan.ReadShardRows(strings.NewReader(tc.in), "reps.jsonl")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
