@@ -209,7 +209,7 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 type examSummary struct {
 	Name        string         `json:"name"`
 	Title       string         `json:"title"`
-	Description string         `json:"description"`
+	Description string         `json:"description,omitempty"`
 	Locale      string         `json:"locale"`
 	TimeLimit   float64        `json:"time_limit_s"`
 	Concurrency int            `json:"concurrency"`
@@ -275,7 +275,11 @@ func (s *Server) myExam(w http.ResponseWriter, r *http.Request) {
 		}
 		sittings = append(sittings, m)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"candidate": inv.Candidate, "cohort": inv.Cohort, "exam": summaryOf(e),
+	// The trainer's description is for trainers: it names the exam's
+	// cases, in the order the customers come (pre-hire-basic's does).
+	sum := summaryOf(e)
+	sum.Description = ""
+	writeJSON(w, http.StatusOK, map[string]any{"candidate": inv.Candidate, "cohort": inv.Cohort, "exam": sum,
 		"sittings": sittings, "live": s.current() != nil})
 }
 

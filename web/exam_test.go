@@ -22,6 +22,7 @@ import (
 // twoItems is a short exam: a question and a refund before shipping, both
 // at once.
 const twoItems = `name: two-items
+description: a question before the sale, then a refund before shipping
 time_limit: 5m
 concurrency: 2
 items:
@@ -67,6 +68,10 @@ func TestServer_ExamSitting(t *testing.T) {
 	}
 	if s := leaks.find(body); s != "" {
 		t.Errorf("the exam summary names %q: %s", s, body)
+	}
+	// The trainer's description names the cases, in the items' order.
+	if strings.Contains(string(body), "refund before shipping") {
+		t.Errorf("a candidate reads the exam's description, which names its cases: %s", body)
 	}
 	resp, body = l.do("POST", "/api/sittings", "candidate", "")
 	if resp.StatusCode != http.StatusCreated {
