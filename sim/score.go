@@ -341,10 +341,19 @@ var dimNames = [5]string{DimTimeliness, DimResolution, DimCompliance, DimCommuni
 // deduct takes pts (rounded to the cent of a point) from dimension dim, no
 // more than it has left, and records why.
 func (s *scorer) deduct(dim int, pts float64, ev int, format string, args ...any) {
-	pts = math.Round(max(0, pts)*100) / 100
-	pts = min(pts, s.kept[dim])
-	s.kept[dim] = math.Round((s.kept[dim]-pts)*100) / 100
-	s.d = append(s.d, Deduction{Dimension: dimNames[dim], Points: pts, Event: ev, Reason: fmt.Sprintf(format, args...)})
+	// Exact until the total (scoring.md: the total is rounded to 0.01,
+	// once); a deduction shows its points rounded. Rounding each one
+	// first let five 0.005s move a total by 0.02 (a black-box tester).
+	pts = min(max(0, pts), s.kept[dim])
+	s.kept[dim] -= pts
+	s.d = append(s.d, Deduction{Dimension: dimNames[dim], Points: round2(pts), Event: ev, Reason: fmt.Sprintf(format, args...)})
+}
+
+// round2 rounds to 0.01, halves away from zero; a sum of exact points
+// within 1e-9 of a half is taken as the half (14.625 is 14.63, though
+// 15 − 0.375 comes out a hair below it in binary).
+func round2(x float64) float64 {
+	return math.Round(x*100+math.Copysign(1e-7, x)) / 100
 }
 
 // at describes event i for a reason: "10:02:31".
@@ -471,7 +480,7 @@ func ScoreConversationBy(c *Conversation, r ScoreRules) Score {
 	}
 	total := 0.0
 	if judged > 0 {
-		total = math.Round(100*sum/judged*100) / 100
+		total = round2(100 * sum / judged)
 	}
 	if s.hard {
 		total = min(total, HardFailCap)
@@ -490,8 +499,8 @@ func ScoreConversationBy(c *Conversation, r ScoreRules) Score {
 	})
 	return Score{
 		Total:      total,
-		Timeliness: s.kept[iTime], Resolution: s.kept[iRes], Compliance: s.kept[iComp],
-		Communication: s.kept[iComm], Efficiency: s.kept[iEff],
+		Timeliness: round2(s.kept[iTime]), Resolution: round2(s.kept[iRes]), Compliance: round2(s.kept[iComp]),
+		Communication: round2(s.kept[iComm]), Efficiency: round2(s.kept[iEff]),
 		HardFail: s.hard, Correct: correct, ResolutionJudged: s.known,
 		// [] rather than null for a clean conversation: every reader of
 		// the JSON gets a list.

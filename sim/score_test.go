@@ -1136,3 +1136,34 @@ func TestScoreConversation_NextStepTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestScore_TotalRoundedOnce: scoring.md, "Total = 100 × (points kept) ÷
+// (weights judged), rounded to 0.01 once, from the exact points". One
+// message in eight in the wrong language costs 3 × 1/8 = 0.375 of
+// communication: the total is 99.625, rounded 99.63 (rounding the
+// deduction first to 0.38 gave 99.62); the deduction shows 0.38.
+func TestScore_TotalRoundedOnce(t *testing.T) {
+	t0 := time.Date(2026, 11, 11, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	c := &sim.Conversation{ID: "c", Case: sim.CaseRefundUnshipped, Arrived: t0,
+		Order: sim.Order{ID: "4021118890012399901", Product: "T恤", Price: 5900, Paid: t0.Add(-2 * time.Hour)}}
+	texts := []string{"您好，在的", "请问是这个订单吗", "好的，我帮您看一下", "订单还没有发货", "可以直接为您退款", "退款59元原路退回，24小时内到账", "Thanks for waiting", "还有其他问题吗"}
+	c.Events = append(c.Events, sim.Event{At: at(0), Sender: sim.SenderCustomer, Kind: sim.EventMessage, Text: "还没发货，我不想要了，退款吧"})
+	for i, tx := range texts {
+		c.Events = append(c.Events, sim.Event{At: at(5 + i), Sender: sim.SenderAgent, Kind: sim.EventMessage, Agent: "a", Text: tx})
+		if i == 5 {
+			c.Events = append(c.Events, sim.Event{At: at(5 + i), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a", Action: &sim.Action{Kind: sim.ActRefund, Amount: 5900}})
+		}
+	}
+	c.Events = append(c.Events, sim.Event{At: at(20), Sender: sim.SenderAgent, Kind: sim.EventAction, Agent: "a", Action: &sim.Action{Kind: sim.ActClose}})
+	sc := sim.ScoreConversationBy(c, sim.ScoreRules{})
+	var lang []sim.Deduction
+	for _, d := range sc.Deductions {
+		if strings.Contains(d.Reason, "language") || strings.Contains(d.Reason, "English") || strings.Contains(d.Reason, "Chinese") {
+			lang = append(lang, d)
+		}
+	}
+	if sc.Total != 99.63 || len(lang) != 1 || lang[0].Points != 0.38 || len(sc.Deductions) != 1 {
+		t.Errorf("total %.4f, deductions %+v; want 99.63 from one language deduction shown as 0.38", sc.Total, sc.Deductions)
+	}
+}
