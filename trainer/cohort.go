@@ -71,7 +71,8 @@ type CohortReport struct {
 	// TrainingPassRate is the pass rate as the KPI a vendor contract's
 	// training clause refunds on.
 	TrainingPassRate *float64 `json:"training_pass_rate"`
-	MeanScore        float64  `json:"mean_score"`
+	// MeanScore is null with no graded sitting, as the pass rate.
+	MeanScore *float64 `json:"mean_score"`
 	// Alpha is Cronbach's α over the item scores; null when undefined
 	// (fewer than two candidates or items, or no variance).
 	Alpha        *float64        `json:"alpha"`
@@ -134,7 +135,8 @@ func Cohort(e *Exam, cohort string, cards []Card) CohortReport {
 	}
 	rate := float64(passed) / float64(r.N)
 	r.PassRate, r.TrainingPassRate = &rate, &rate
-	r.MeanScore = round2(stat.Mean(totals, nil))
+	mean := round2(stat.Mean(totals, nil))
+	r.MeanScore = &mean
 	r.Distribution = distribution(totals)
 
 	k := len(e.Items)

@@ -184,7 +184,13 @@ func (s *Server) Cohort(ctx context.Context, cohort, exam string) (trainer.Cohor
 	}
 	if version == "" {
 		if len(recs) == 0 {
-			return trainer.CohortReport{Cohort: cohort, Exam: exam, Notes: []string{"no sittings in this cohort yet"}}, nil, nil
+			// Invited, nobody sat yet: the exam they were invited to.
+			name, err := s.store.CohortExam(ctx, cohort, exam)
+			if err != nil {
+				return trainer.CohortReport{}, nil, err
+			}
+			return trainer.CohortReport{Cohort: cohort, Exam: name, Candidates: []trainer.CandidateRow{},
+				Notes: []string{"no sittings in this cohort yet"}}, nil, nil
 		}
 		version = recs[len(recs)-1].ExamVersion
 	}

@@ -85,6 +85,17 @@ func TestServer_ExamSitting(t *testing.T) {
 	if resp, _ := l.do("POST", "/api/sittings", "candidate", ""); resp.StatusCode != http.StatusConflict {
 		t.Errorf("a second sitting while one is going: %d; want 409", resp.StatusCode)
 	}
+	// Invited again, the candidate has a second token: still one sitting
+	// at a time (exams.md: its latest sitting counts; two at once would
+	// let it keep the better).
+	again, err := l.srv.Invite(ctx, e, []byte(twoItems), "k1", []string{"王芳"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tokens["candidate-again"] = again[0].Token
+	if resp, body := l.do("POST", "/api/sittings", "candidate-again", ""); resp.StatusCode != http.StatusConflict {
+		t.Errorf("the candidate invited again starts a second sitting while one is going: %d %s; want 409", resp.StatusCode, body)
+	}
 	path := fmt.Sprintf("/api/sittings/%d", info.ID)
 	if resp, _ := l.do("GET", path+"/card", "candidate", ""); resp.StatusCode != http.StatusConflict {
 		t.Errorf("the card during the sitting: %d; want 409", resp.StatusCode)

@@ -127,10 +127,20 @@ type sittingRegistry struct {
 	byRun     map[int64]*sitting
 	byToken   map[int64]*sitting
 	customers map[string]*sitting
+	// candidates holds the candidates (candidateKey) with a sitting
+	// going or starting: a candidate invited again has a second token,
+	// and the two must not sit at once (a black-box tester did).
+	candidates map[string]bool
 }
 
 func newSittingRegistry() *sittingRegistry {
-	return &sittingRegistry{byRun: map[int64]*sitting{}, byToken: map[int64]*sitting{}, customers: map[string]*sitting{}}
+	return &sittingRegistry{byRun: map[int64]*sitting{}, byToken: map[int64]*sitting{}, customers: map[string]*sitting{},
+		candidates: map[string]bool{}}
+}
+
+// candidateKey names a candidate of a cohort and exam, whatever its token.
+func candidateKey(cfg SittingConfig) string {
+	return cfg.Cohort + "\x00" + cfg.Exam.Name + "\x00" + cfg.Candidate
 }
 
 // pool returns the pool a token's connections join: the going sitting of
@@ -202,12 +212,24 @@ func (s *Server) StartSitting(ctx context.Context, cfg SittingConfig) (SittingIn
 		return SittingInfo{}, errors.New("start sitting: the server does not know its own address (SetLoopback) for the customers")
 	}
 	reg := s.sittings
+	key := candidateKey(cfg)
 	reg.mu.Lock()
-	if cfg.Token != 0 && reg.byToken[cfg.Token] != nil {
+	if cfg.Token != 0 && reg.byToken[cfg.Token] != nil || reg.candidates[key] {
 		reg.mu.Unlock()
 		return SittingInfo{}, ErrSitting
 	}
+	// Held from here, so that two starts at once cannot both pass; let go
+	// if this one fails, else when the sitting closes.
+	reg.candidates[key] = true
 	reg.mu.Unlock()
+	started := false
+	defer func() {
+		if !started {
+			reg.mu.Lock()
+			delete(reg.candidates, key)
+			reg.mu.Unlock()
+		}
+	}()
 
 	e := cfg.Exam
 	now := s.cfg.Now()
@@ -239,6 +261,7 @@ func (s *Server) StartSitting(ctx context.Context, cfg SittingConfig) (SittingIn
 	}
 	reg.customers[st.custTok] = st
 	reg.mu.Unlock()
+	started = true
 
 	// When the time is up (or the sitting is cut), the pool first stops
 	// handing out customers, then the customers leave: one leaving must
@@ -345,6 +368,7 @@ func (st *sitting) close(reason string) {
 		delete(reg.byToken, st.cfg.Token)
 	}
 	delete(reg.customers, st.custTok)
+	delete(reg.candidates, candidateKey(st.cfg))
 	reg.mu.Unlock()
 	close(st.done)
 }

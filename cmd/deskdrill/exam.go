@@ -375,9 +375,9 @@ formulas). --contract prints the refund the contract's training clause grants at
 			if recs, err := st.Sittings(c.Context(), cohort, exam); err != nil {
 				return err
 			} else if len(recs) == 0 {
-				if invited, err := st.CohortInvited(c.Context(), cohort, exam); err != nil {
+				if invited, err := st.CohortExam(c.Context(), cohort, exam); err != nil {
 					return err
-				} else if !invited {
+				} else if invited == "" {
 					what := fmt.Sprintf("cohort %q", cohort)
 					if exam != "" {
 						what += fmt.Sprintf(" with exam %q", exam)
@@ -449,8 +449,12 @@ func fmtOptional(v *float64) string {
 }
 
 func writeCohort(w io.Writer, r trainer.CohortReport) {
-	fmt.Fprintf(w, "cohort %s, exam %s: %d candidates, pass rate %s (training_pass_rate), mean score %.2f, Cronbach's α %s (n=%d)\n",
-		r.Cohort, r.Exam, r.N, fmtRate(r.PassRate), r.MeanScore, fmtOptional(r.Alpha), r.N)
+	mean := "–"
+	if r.MeanScore != nil {
+		mean = strconv.FormatFloat(*r.MeanScore, 'f', 2, 64)
+	}
+	fmt.Fprintf(w, "cohort %s, exam %s: %d candidates, pass rate %s (training_pass_rate), mean score %s, Cronbach's α %s (n=%d)\n",
+		r.Cohort, r.Exam, r.N, fmtRate(r.PassRate), mean, fmtOptional(r.Alpha), r.N)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

@@ -44,6 +44,18 @@ func TestExam_ListAndValidate(t *testing.T) {
 	if r := deskdrill(t, "exam", "report", "--db", db, "--cohort", "2026-12"); r.code != 0 {
 		t.Errorf("report of an invited cohort with no sitting yet: exit %d, %q; want 0", r.code, r.stderr)
 	}
+	// Nobody sat: the exam they were invited to, and no mean (null, as
+	// the pass rate: exams.md, "no candidate, no rate"), not 0.
+	r = deskdrill(t, "exam", "report", "--db", db, "--cohort", "2026-12", "--json")
+	var rep struct {
+		Exam      string   `json:"exam"`
+		N         int      `json:"n"`
+		MeanScore *float64 `json:"mean_score"`
+		PassRate  *float64 `json:"pass_rate"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Exam != "pre-hire-basic" || rep.N != 0 || rep.MeanScore != nil || rep.PassRate != nil {
+		t.Errorf("report of an invited cohort nobody sat: %+v (%v) from %s; want exam pre-hire-basic, n 0, mean and pass rate null", rep, err, r.stdout)
+	}
 	// Above 600× the machine's own delays show in the timeliness: refused.
 	if r := deskdrill(t, "exam", "try", "--exam", "pre-hire-basic", "--speed", "20000"); r.code != 2 || !strings.Contains(r.stderr, "at most 600") {
 		t.Errorf("exam try --speed 20000: exit %d, %q; want 2 and the limit", r.code, r.stderr)

@@ -343,26 +343,26 @@ func (s *Store) Reviews(ctx context.Context, run int64) ([]Review, error) {
 	return out, rows.Err()
 }
 
-// CohortInvited reports whether anyone was invited to cohort (to exam,
-// when exam is not empty): a cohort nobody was invited to is a misspelt
-// name, not an empty cohort.
-func (s *Store) CohortInvited(ctx context.Context, cohort, exam string) (bool, error) {
+// CohortExam returns the exam of the latest invitation to cohort (to exam,
+// when exam is not empty), "" when nobody was invited: a cohort nobody
+// was invited to is a misspelt name, not an empty cohort.
+func (s *Store) CohortExam(ctx context.Context, cohort, exam string) (string, error) {
 	if err := s.rlock(); err != nil {
-		return false, fmt.Errorf("read invitations: %w", err)
+		return "", fmt.Errorf("read invitations: %w", err)
 	}
 	defer s.mu.RUnlock()
-	q := `SELECT 1 FROM invitations WHERE cohort = ? LIMIT 1`
+	q := `SELECT e.name FROM invitations i JOIN exams e ON e.version = i.exam_version WHERE i.cohort = ?`
 	args := []any{cohort}
 	if exam != "" {
-		q = `SELECT 1 FROM invitations i JOIN exams e ON e.version = i.exam_version WHERE i.cohort = ? AND e.name = ? LIMIT 1`
+		q += ` AND e.name = ?`
 		args = append(args, exam)
 	}
-	var one int
-	switch err := s.db.QueryRowContext(ctx, q, args...).Scan(&one); {
+	var name string
+	switch err := s.db.QueryRowContext(ctx, q+` ORDER BY i.created DESC, i.token_id DESC LIMIT 1`, args...).Scan(&name); {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
+		return "", nil
 	case err != nil:
-		return false, fmt.Errorf("read invitations: %w", err)
+		return "", fmt.Errorf("read invitations: %w", err)
 	}
-	return true, nil
+	return name, nil
 }

@@ -11,7 +11,7 @@ function show(r) {
       el("div", {}, t("k.n"), el("b", { dataTestid: "cohort-n" }, String(r.n))),
       el("div", {}, t("k.pass"), el("b", { dataTestid: "cohort-pass-rate" }, r.pass_rate == null ? "–" : pct(r.pass_rate))),
       el("div", {}, t("k.training"), el("b", {}, r.training_pass_rate == null ? "–" : r.training_pass_rate.toFixed(4))),
-      el("div", {}, t("k.mean"), el("b", {}, r.mean_score.toFixed(2))),
+      el("div", {}, t("k.mean"), el("b", {}, r.mean_score == null ? "–" : r.mean_score.toFixed(2))),
       el("div", {}, t("k.alpha") + ` (n=${r.n})`, el("b", {}, fmt(r.alpha))),
       el("div", {}, t("k.kappa") + ` (${r.reviews.reviewed})`, el("b", {}, fmt(r.reviews.kappa)))),
     ...(r.notes || []).map((n) => el("p", { class: "warn" }, n)));
