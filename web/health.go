@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,9 +24,16 @@ import (
 // disconnects, a rating window that ends). Such records are counted
 // (store Stats.Dropped, deskdrill_store_dropped_rows_total) and logged at
 // most every logEvery.
+//
+// A stop is the exception: it ends every open conversation at once (a
+// double11 run has thousands), which a queue sized for a run's flow cannot
+// hold, and nothing is left to stall. While stopping holds a context, the
+// recorder waits for room, up to that context's end (the stop's deadline).
 type recorder struct {
 	st  *store.Store
 	log *slog.Logger
+	// stopping is the stop's context while a stop records (waitWithin).
+	stopping atomic.Pointer[context.Context]
 
 	mu       sync.Mutex // guards the fields below
 	loggedAt time.Time
@@ -35,15 +43,40 @@ type recorder struct {
 // logEvery is the shortest time between two log lines of one condition.
 const logEvery = 10 * time.Second
 
+// waitWithin makes the recorder wait for the writer's room until ctx
+// ends, instead of dropping; the func it returns ends that.
+func (r *recorder) waitWithin(ctx context.Context) (done func()) {
+	r.stopping.Store(&ctx)
+	return func() { r.stopping.CompareAndSwap(&ctx, nil) }
+}
+
+// waiting returns the stop's context while one records, else nil.
+func (r *recorder) waiting() context.Context {
+	if p := r.stopping.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 func (r *recorder) StartConversation(ctx context.Context, run int64, c *sim.Conversation) error {
+	if w := r.waiting(); w != nil {
+		return r.check(r.st.StartConversation(w, run, c))
+	}
 	return r.check(r.st.TryStartConversation(ctx, run, c))
 }
 
 func (r *recorder) AppendEvent(ctx context.Context, run int64, conv string, seq int, e sim.Event) error {
+	if w := r.waiting(); w != nil {
+		return r.check(r.st.AppendEvent(w, run, conv, seq, e))
+	}
 	return r.check(r.st.TryAppendEvent(ctx, run, conv, seq, e))
 }
 
 func (r *recorder) saveScore(ctx context.Context, run int64, conv, agent string, score []byte, total float64) {
+	if w := r.waiting(); w != nil {
+		r.check(r.st.SaveScore(w, run, conv, agent, score, total))
+		return
+	}
 	r.check(r.st.TrySaveScore(ctx, run, conv, agent, score, total))
 }
 

@@ -435,6 +435,9 @@ func (s *Server) stopLive(ctx context.Context, lr *liveRun) error {
 	if IsTrial(lr.scenario) && lr.run.Elapsed(stopAt) < lr.scenario.Duration {
 		cut = sim.LeavePaused
 	}
+	// Every open conversation ends now, at once: its records wait for
+	// the writer's room (within ctx) rather than overflow its queue.
+	defer s.rec.waitWithin(ctx)()
 	lr.hub.Stopping(cut)
 	lr.cancel()
 	s.sittings.interruptAll()

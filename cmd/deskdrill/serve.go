@@ -343,6 +343,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	go func() { // ends when shut does (cancel is deferred)
 		select {
 		case <-again:
+			fmt.Fprintln(out, "stopping: a second signal: giving up on the records not yet written")
 			cancel()
 		case <-shut.Done():
 		}
