@@ -169,6 +169,8 @@ more) in every sitting.`,
 				}
 				defer os.RemoveAll(dir)
 				path = filepath.Join(dir, "exam.db")
+			} else if err := dbNotDir(c, path); err != nil {
+				return err
 			}
 			st, err := store.Open(c.Context(), path, store.Options{})
 			if err != nil {
@@ -288,6 +290,9 @@ integration signs in with the token like a person's console (docs/protocol.md).`
 			}
 			e, src, err := loadExam(exam)
 			if err != nil {
+				return err
+			}
+			if err := dbNotDir(c, db); err != nil {
 				return err
 			}
 			st, err := store.Open(c.Context(), db, store.Options{})

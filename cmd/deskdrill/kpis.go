@@ -92,6 +92,17 @@ kpis list shows the catalogue of KPI ids; kpis maps the built-in column maps.`,
 			usage := func(format string, args ...any) error {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf(format, args...)}
 			}
+			// Both sources: a month or the trial (import.md: the rows of a
+			// month, or of the trial, pooled; a day would label every
+			// row's KPIs with one day).
+			if period != "" {
+				if err := scenarios.CheckPeriod(period); err != nil {
+					return usage("--period %q is not a period: want a month such as 2026-11, or trial", period)
+				}
+				if sim.IsDayPeriod(period) {
+					return usage("--period %s: a day is not a contract period: want a month such as 2026-11, or trial", period)
+				}
+			}
 			switch {
 			case importFile != "" && transcripts != "":
 				return usage("give --transcripts or --import, not both")
@@ -174,16 +185,6 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 	if contract != "" {
 		if ct, err = scenarios.LoadContract(contract); err != nil {
 			return err
-		}
-	}
-	if period != "" {
-		if err := scenarios.CheckPeriod(period); err != nil {
-			return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--period %v", err)}
-		}
-		if sim.IsDayPeriod(period) {
-			// import.md: the rows of a month, or of the trial, pooled; a
-			// day would label every row's KPIs with one day.
-			return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--period %s: a day is not a contract period: want a month such as 2026-11, or trial", period)}
 		}
 	}
 	data, err := scenarios.ReadInput(file)

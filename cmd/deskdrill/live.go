@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -110,11 +111,17 @@ customer token (serve prints one with --customers external).`,
 				return err
 			}
 			if jsonOut {
-				return writeJSON(c.OutOrStdout(), sum)
+				err = writeJSON(c.OutOrStdout(), sum)
+			} else {
+				fmt.Fprintf(c.OutOrStdout(), "customers: %d arrived, %d finished (%d abandoned), %d failed, %d disputes; %d frames sent, %d received, %d refused; %.1f s; seed %d\n",
+					sum.Arrived, sum.Finished, sum.Abandoned, sum.Failed, sum.Disputes, sum.Sent, sum.Received, sum.Errors, sum.Elapsed.Seconds(), sum.Seed)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "customers: %d arrived, %d finished (%d abandoned), %d failed, %d disputes; %d frames sent, %d received, %d refused; %.1f s; seed %d\n",
-				sum.Arrived, sum.Finished, sum.Abandoned, sum.Failed, sum.Disputes, sum.Sent, sum.Received, sum.Errors, sum.Elapsed.Seconds(), sum.Seed)
-			return nil
+			// Customers none of whom reached the hub did nothing: a
+			// run-time failure (exit 1), as for agent and drill.
+			if err == nil && sum.Arrived > 0 && sum.NotConnected == sum.Arrived {
+				err = fmt.Errorf("customers: none of the %d could connect to %s (the address, the token, or the hub not running)", sum.Arrived, u)
+			}
+			return err
 		},
 	}
 	f := c.Flags()
@@ -236,6 +243,12 @@ func newTokensCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			if strings.TrimSpace(name) == "" {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--name is required")}
+			}
+			if !slices.Contains([]string{store.RoleAdmin, store.RoleSupervisor, store.RoleViewer, store.RoleAgent, store.RoleCustomer}, role) {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--role %q: want admin, supervisor, viewer, agent or customer", role)}
+			}
+			if err := dbNotDir(c, db); err != nil {
+				return err
 			}
 			st, err := store.Open(c.Context(), db, store.Options{})
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,12 +25,25 @@ import (
 // that is not there is a typo, not an empty database. A file that cannot
 // be read is bad input, as every file named on the command line is.
 func openExisting(c *cobra.Command, db string) (*store.Store, error) {
+	if err := dbNotDir(c, db); err != nil {
+		return nil, err
+	}
 	f, err := scenarios.OpenInput(db)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	f.Close()
 	return store.Open(c.Context(), db, store.Options{})
+}
+
+// dbNotDir is the usage error of a --db that names a directory (README:
+// a file named that is a directory is bad usage, exit 2), or nil; every
+// command that opens --db asks it first, as serve does.
+func dbNotDir(c *cobra.Command, db string) error {
+	if fi, err := os.Stat(db); err == nil && fi.IsDir() {
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--db %s: is a directory, not a database file; want a file such as %s", db, filepath.Join(db, "deskdrill.db"))}
+	}
+	return nil
 }
 
 func parseRun(c *cobra.Command, arg string) (int64, error) {

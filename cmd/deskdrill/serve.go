@@ -207,6 +207,14 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	if o.integrity {
 		check = store.CheckFull
 	}
+	// A scenario that does not load is bad input before any file is made
+	// (a new --db was left behind, initialised, by a typo in --scenario).
+	var loaded web.RunConfig
+	if o.resume == 0 {
+		if loaded.Scenario, loaded.Sources, err = scenarios.LoadScenarioSources(o.scenario); err != nil {
+			return err
+		}
+	}
 	// Exclusive: one serve per file. Report and export read beside it.
 	st, err := store.Open(ctx, o.db, store.Options{Logger: logger, Check: check, Exclusive: true, MaxSize: maxSize})
 	if err != nil {
@@ -240,8 +248,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 			return err
 		}
 		resumed = &run
-	} else if rc.Scenario, rc.Sources, err = scenarios.LoadScenarioSources(o.scenario); err != nil {
-		return err
+	} else {
+		rc.Scenario, rc.Sources = loaded.Scenario, loaded.Sources
 	}
 	sc := rc.Scenario
 	if rc.Speed == 0 {

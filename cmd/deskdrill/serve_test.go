@@ -138,6 +138,12 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		{"serve", "--addr", "bad", "--db", filepath.Join(t.TempDir(), "a.db")},
 		{"serve", "--addr", "127.0.0.1:99999", "--db", filepath.Join(t.TempDir(), "a.db")},
 		{"serve", "--db", t.TempDir()}, // a directory
+		// A directory as --db is bad usage for every command, writers too
+		// (they said "not a deskdrill database", exit 1).
+		{"tokens", "create", "--role", "viewer", "--name", "x", "--db", t.TempDir()},
+		{"exam", "invite", "--db", t.TempDir(), "--exam", "pre-hire-basic", "--cohort", "a", "--candidates", "x"},
+		{"exam", "try", "--db", t.TempDir(), "--exam", "pre-hire-basic"},
+		{"tokens", "list", "--db", t.TempDir()},
 		{"customers"},
 		{"agent", "--url", "ws://127.0.0.1:1"},
 		{"report", "x", "--db", "/nonexistent/db"},
@@ -146,6 +152,27 @@ func TestLiveCommands_BadInput(t *testing.T) {
 		if r := deskdrill(t, args...); r.code != 2 || r.stderr == "" {
 			t.Errorf("%v: exit %d, %q; want 2 and a message", args, r.code, r.stderr)
 		}
+	}
+}
+
+// TestServe_BadScenarioMakesNoFile: a scenario that does not load is bad
+// usage before anything is opened; a new --db was left behind, made.
+func TestServe_BadScenarioMakesNoFile(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "new.db")
+	if r := deskdrill(t, "serve", "--db", db, "--scenario", "no-such-scenario", "--addr", "127.0.0.1:0"); r.code != 2 {
+		t.Errorf("serve --scenario no-such-scenario: exit %d, %q; want 2", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("serve with a bad scenario made %s", db)
+	}
+}
+
+// TestCustomers_NoneConnected: customers none of whom reach the hub did
+// nothing; README, "1 a failure at run time" (it exited 0 with "2 failed").
+func TestCustomers_NoneConnected(t *testing.T) {
+	r := deskdrill(t, "customers", "--url", "ws://127.0.0.1:1", "--token", "dd_none", "--count", "2", "--speed", "3600")
+	if r.code != 1 || !strings.Contains(r.stderr, "none of the 2 could connect") {
+		t.Errorf("customers to a port nobody listens on: exit %d, %q; want 1 and why", r.code, r.stderr)
 	}
 }
 
