@@ -198,23 +198,29 @@ func fieldErr(field, format string, args ...any) error {
 func (f *File) validate(getenv func(string) (string, bool)) error {
 	var errs []error
 	bad := func(field, format string, args ...any) { errs = append(errs, fieldErr(field, format, args...)) }
+	// A field that could not be read is not checked further: one mistake,
+	// one message (scenarios.md).
+	unread := map[string]bool{}
 	for _, x := range []struct {
 		field string
 		v     *string
 	}{{"hub", &f.Hub}, {"metrics", &f.Metrics}, {"tokens.customer", &f.Tokens.Customer}, {"tokens.agent", &f.Tokens.Agent}, {"tokens.viewer", &f.Tokens.Viewer}} {
 		if err := expand(x.v, getenv); err != nil {
 			bad(x.field, "%v", err)
+			unread[x.field] = true
 		}
 	}
 	if f.Name == "" {
 		f.Name = strings.TrimSuffix(filepath.Base(f.file), filepath.Ext(f.file))
 	}
-	if f.Hub == "" {
-		bad("hub", "required: the hub's address, such as ws://127.0.0.1:8080")
-	} else if u, err := hubURL(f.Hub); err != nil {
-		bad("hub", "%v", err)
-	} else {
-		f.Hub = u
+	if !unread["hub"] {
+		if f.Hub == "" {
+			bad("hub", "required: the hub's address, such as ws://127.0.0.1:8080")
+		} else if u, err := hubURL(f.Hub); err != nil {
+			bad("hub", "%v", err)
+		} else {
+			f.Hub = u
+		}
 	}
 	if f.Metrics != "" && f.Metrics != "-" {
 		if u, err := url.Parse(f.Metrics); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -273,12 +279,15 @@ func (f *File) validate(getenv func(string) (string, bool)) error {
 			a.Kind = KindNone
 		}
 	}
+	kindOK := true
 	switch a.Kind {
 	case KindEcho, KindBot, KindNone:
 	default:
 		bad("agents.kind", "%q: want echo, bot or none", a.Kind)
+		kindOK = false
 	}
 	switch {
+	case !kindOK:
 	case a.Count < 0 || a.Count > maxCount:
 		bad("agents.count", "%d: want 0 to %d", a.Count, maxCount)
 	case c.Kind == KindEcho && a.Kind != KindEcho:

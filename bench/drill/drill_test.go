@@ -134,11 +134,19 @@ func TestParse_Errors(t *testing.T) {
 		// line, reported with the others.
 		{"unknown scenario with the others", "hub: h:1\ntokens: {customer: c}\ncustomers: {kind: scenario, scenario: nonexistent-scn}\nduration: 1s\ninterval: 1ms\nthresholds: [{expr: bogus > 1}]\n",
 			[]string{"d.yaml:3:39: customers.scenario:", `no scenario named`, "d.yaml:5:11: interval:", "thresholds[0].expr"}},
+		// One mistake, one message (scenarios.md; drills.md: strict as
+		// scenario files): an unknown kind is not also "echo customers
+		// need echo agents", an unset variable in hub not also "required".
+		{"unknown agent kind, once", strings.Replace(ok, "{count: 2}", "{kind: robots, count: 2}", 1), []string{"want echo, bot or none"}},
+		{"unset variable in hub, once", strings.Replace(ok, "ws://h:1", "${NOPE}", 1), []string{"hub: the environment has no NOPE"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := drill.Parse("d.yaml", []byte(tc.in), env)
 			if err == nil {
 				t.Fatal("read without an error")
+			}
+			if strings.HasSuffix(tc.name, ", once") && strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("one mistake gave several messages:\n%v", err)
 			}
 			if !errors.Is(err, scenarios.ErrBadInput) {
 				t.Errorf("%v: want it to match ErrBadInput (exit 2)", err)
