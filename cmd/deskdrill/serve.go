@@ -142,7 +142,7 @@ const maxSpeed = 100_000
 // thinkFlag defines --think of serve and agent.
 func thinkFlag(f *pflag.FlagSet, p *think, def think, usage string) {
 	*p = def
-	varFlag(f, p, "think", "MIN..MAX", usage, parseThink, formatThink)
+	varFlag(f, p, "think", "MIN..MAX", usage+" (one duration: always that)", parseThink, formatThink)
 }
 
 // countFlag defines --count of customers: 0 means no limit.

@@ -88,6 +88,10 @@ func TestParseRisk(t *testing.T) {
 		{"p_refund=<0.05", "error: want METRIC OP VALUE"},
 		{"happiness<=1", `error: unknown metric "happiness"`},
 		{"p_refund<=lots", "error: want METRIC OP VALUE"},
+		// Shares of replications are probabilities.
+		{"p_refund<=2", "error: want a value from 0 to 1"},
+		{"p_miss.satisfaction<=-0.1", "error: want a value from 0 to 1"},
+		{"p_refund<=1", "p_refund<=1"},
 	} {
 		r, err := plan.ParseRisk(tc.in)
 		if want, isErr := strings.CutPrefix(tc.want, "error: "); isErr {

@@ -68,8 +68,13 @@ func ParseRisk(s string) (Risk, error) {
 			return nil, fmt.Errorf("risk condition %d: unknown metric %q (known: %s, p_miss.KPI, KPI_mean, KPI_p5, KPI_p95)", i+1, m[1], strings.Join(fixedMetrics, ", "))
 		}
 		v, err := strconv.ParseFloat(m[3], 64)
-		if err != nil {
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("risk condition %d: value %q is not a number", i+1, m[3])
+		}
+		// A share of replications is a probability: p_refund<=2 would
+		// hold at every level, a typo for 0.2 that recommends the fewest.
+		if (m[1] == "p_refund" || strings.HasPrefix(m[1], "p_miss.")) && (v < 0 || v > 1) {
+			return nil, fmt.Errorf("risk condition %d: %s is a share of replications: want a value from 0 to 1, got %s", i+1, m[1], m[3])
 		}
 		r = append(r, Condition{Metric: m[1], Op: m[2], Value: v})
 	}
