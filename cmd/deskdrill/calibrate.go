@@ -92,7 +92,7 @@ func runCalibrate(c *cobra.Command, o calibrateOptions) error {
 	if o.against != "" {
 		s, err := scenarios.LoadScenario(o.against)
 		if err != nil {
-			return err
+			return flagged("--against", err)
 		}
 		against = s
 	}
@@ -135,7 +135,7 @@ func runCalibrate(c *cobra.Command, o calibrateOptions) error {
 	}
 	if prof == nil {
 		if prof, err = scenarios.LoadProfile(o.profile); err != nil {
-			return err
+			return flagged("--profile", err)
 		}
 	}
 	bank := phrases.Default()
@@ -342,7 +342,7 @@ func writeCalibration(w io.Writer, source, profile string, f *calib.Fit, cmp *ca
 func loadScenarioModel(c *cobra.Command, scenario, agentModel string) (*sim.Scenario, *des.Model, error) {
 	s, err := scenarios.LoadScenario(scenario)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, flagged("--scenario", err)
 	}
 	if agentModel != "" {
 		am, err := scenarios.LoadAgentModel(agentModel)

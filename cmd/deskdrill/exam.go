@@ -394,7 +394,7 @@ formulas). --contract prints the refund the contract's training clause grants at
 			var ct *sim.Contract
 			if contract != "" {
 				if ct, err = scenarios.LoadContract(contract); err != nil {
-					return err
+					return flagged("--contract", err)
 				}
 				// No graded sitting, no rate: the clause is not evaluated.
 				values := sim.KPIValues{}

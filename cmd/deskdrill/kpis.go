@@ -184,7 +184,7 @@ func kpisFromImport(c *cobra.Command, file, columns, contract, period string, js
 	var ct *sim.Contract
 	if contract != "" {
 		if ct, err = scenarios.LoadContract(contract); err != nil {
-			return err
+			return flagged("--contract", err)
 		}
 	}
 	data, err := scenarios.ReadInput(file)

@@ -90,7 +90,7 @@ customer token (serve prints one with --customers external).`,
 			}
 			sc, err := scenarios.LoadScenario(scenario)
 			if err != nil {
-				return err
+				return flagged("--scenario", err)
 			}
 			var arrived, done atomic.Int64
 			if resumeAt < 0 {

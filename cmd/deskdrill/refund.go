@@ -83,7 +83,7 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	}
 	contract, err := scenarios.LoadContract(o.contract)
 	if err != nil {
-		return err
+		return flagged("--contract", err)
 	}
 	var in sim.RefundInput
 	if o.terminate >= 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,6 +35,17 @@ func openExisting(c *cobra.Command, db string) (*store.Store, error) {
 	}
 	f.Close()
 	return store.Open(c.Context(), db, store.Options{})
+}
+
+// flagged names the flag whose value named no built-in and no file
+// (README: a bad flag value names the flag); other errors name their
+// file already.
+func flagged(flag string, err error) error {
+	var nf *scenarios.NotFoundError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return err
 }
 
 // dbNotDir is the usage error of a --db that names a directory (README:
@@ -205,7 +217,7 @@ func kpisFromTranscripts(c *cobra.Command, file, profile, contract, period strin
 	}
 	p, err := scenarios.LoadProfile(profile)
 	if err != nil {
-		return err
+		return flagged("--profile", err)
 	}
 	bank := phrases.Default()
 	o := review.Options{Profile: p, PaidOrders: paid, Period: period,
@@ -215,7 +227,7 @@ func kpisFromTranscripts(c *cobra.Command, file, profile, contract, period strin
 		}}
 	if contract != "" {
 		if o.Contract, err = scenarios.LoadContract(contract); err != nil {
-			return err
+			return flagged("--contract", err)
 		}
 	}
 	rv, err := review.Evaluate(convs, o)

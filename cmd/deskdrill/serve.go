@@ -212,7 +212,7 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	var loaded web.RunConfig
 	if o.resume == 0 {
 		if loaded.Scenario, loaded.Sources, err = scenarios.LoadScenarioSources(o.scenario); err != nil {
-			return err
+			return flagged("--scenario", err)
 		}
 	}
 	// Exclusive: one serve per file. Report and export read beside it.

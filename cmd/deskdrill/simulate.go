@@ -229,7 +229,7 @@ func writeJSON(w io.Writer, v any) error {
 func loadModel(nameOrFile string) (*sim.Scenario, *des.Model, error) {
 	s, err := scenarios.LoadScenario(nameOrFile)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, flagged("--scenario", err)
 	}
 	m, err := des.Compile(s)
 	if err != nil {
