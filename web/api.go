@@ -406,6 +406,7 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	if err != nil {
 		return run, nil, err
 	}
+	convs, openNote := settleOpen(run, convs)
 	end := run.Ended
 	if end.IsZero() {
 		end = time.Now()
@@ -420,8 +421,52 @@ func ReviewRun(ctx context.Context, st *store.Store, id int64, known *sim.Scenar
 	rv, err := review.Evaluate(convs, ReviewOptions(sc, clock, end))
 	if err == nil {
 		rv.Notes = append(rv.Notes, interruptionNotes(run, sc.Platform.Zone())...)
+		if openNote != "" {
+			rv.Notes = append(rv.Notes, openNote)
+		}
 	}
 	return run, rv, err
+}
+
+// settleOpen judges a run's open conversations as the run stands. A live
+// run's are still going: they are left out, as the serving hub's own
+// review leaves them (a buyer who has waited a second is not a buyer left
+// unanswered). An interrupted run whose hub is gone but that no serve has
+// marked yet gets what the mark will record (store.MarkInterrupted):
+// the buyer's leave and the close at the interruption, so its figures do
+// not change when the next serve opens the file. The conversations given
+// are not changed.
+func settleOpen(run store.Run, convs []*sim.Conversation) ([]*sim.Conversation, string) {
+	ended := func(c *sim.Conversation) bool {
+		return slices.ContainsFunc(c.Events, func(e sim.Event) bool { return e.Kind == sim.EventClose })
+	}
+	switch in := run.Interrupted(); {
+	case run.State == store.RunLive:
+		kept := make([]*sim.Conversation, 0, len(convs))
+		for _, c := range convs {
+			if ended(c) {
+				kept = append(kept, c)
+			}
+		}
+		if open := len(convs) - len(kept); open > 0 {
+			return kept, fmt.Sprintf("the run is live: %d conversations still open are not judged yet", open)
+		}
+		return kept, ""
+	case in != nil && in.Found.IsZero():
+		out := make([]*sim.Conversation, len(convs))
+		for i, c := range convs {
+			out[i] = c
+			if !ended(c) {
+				cp := *c
+				cp.Events = append(slices.Clip(c.Events),
+					sim.Event{At: in.At, Sender: sim.SenderCustomer, Kind: sim.EventLeave, Text: sim.LeaveInterrupted},
+					sim.Event{At: in.At, Sender: sim.SenderSystem, Kind: sim.EventClose, Text: sim.LeaveInterrupted})
+				out[i] = &cp
+			}
+		}
+		return out, ""
+	}
+	return convs, ""
 }
 
 // review returns the review of the {run} of r: live from memory for the
