@@ -326,7 +326,16 @@ func (p *Pack) statementJSON() ([]byte, error) {
 	if len(st.Periods) < 2 {
 		st.Periods = nil
 	}
-	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: p.Report.Status.Verdict.Final, Warnings: p.Notes}, "", "  ")
+	final := p.Report.Status.Verdict.Final
+	if !final {
+		// trial.md: every line that carries the verdict says provisional,
+		// in the JSON as on the page.
+		st.Items = slices.Clone(st.Items)
+		for i := range st.Items {
+			st.Items[i].Reason += "; provisional: the trial is not at its end"
+		}
+	}
+	b, err := json.MarshalIndent(statementView{Statement: st, Periods: st.Periods, Run: p.Report.Run.ID, Final: final, Warnings: p.Notes}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", StatementJSON, err)
 	}

@@ -242,10 +242,17 @@ func TestBuild_Provisional(t *testing.T) {
 	}
 	fs := files(t, p)
 	var stmt struct {
-		Final bool              `json:"final"`
-		Items []json.RawMessage `json:"items"`
+		Final bool `json:"final"`
+		Items []struct {
+			Reason string `json:"reason"`
+		} `json:"items"`
 	}
 	json.Unmarshal(fs[evidence.StatementJSON], &stmt)
+	for i, it := range stmt.Items {
+		if !strings.Contains(it.Reason, "provisional") {
+			t.Errorf("statement.json line %d of a paused trial: %q; want it to say provisional (trial.md: every line)", i, it.Reason)
+		}
+	}
 	var tj struct {
 		Recorded bool `json:"recorded"`
 		Trial    struct {
