@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/deskdrill/deskdrill/sim"
+	"github.com/deskdrill/deskdrill/sim/review"
 )
 
 // The judging issue's examples, replayed as a user would: a chat log in
@@ -169,5 +172,24 @@ clauses:
 	o = read(greetings + resolved)
 	if v, ok := o.KPIs["resolution_24h_rate"]; !ok || v != 1 {
 		t.Errorf("resolution_24h_rate = %v (observed %v); want 1: the one chat of a known case, resolved", v, ok)
+	}
+}
+
+// TestWriteReview_WorstLeavesCleanChatsOut: the report's "worst
+// conversations" are those that lost points (README: "the worst
+// conversations with where they lost points"); a run of few listed a
+// conversation of 100 points with nothing lost among them.
+func TestWriteReview_WorstLeavesCleanChatsOut(t *testing.T) {
+	rv := &review.Review{Scores: []review.ConversationScore{
+		{ID: "c000001", Score: sim.Score{Total: 100, Deductions: []sim.Deduction{}}},
+		{ID: "c000002", Score: sim.Score{Total: 90, Deductions: []sim.Deduction{{Dimension: "timeliness", Points: 10, Reason: "late"}}}},
+	}}
+	var b strings.Builder
+	if err := writeReview(&b, rv); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "c000002") || strings.Contains(out, "c000001") {
+		t.Errorf("worst conversations:\n%s\nwant c000002 only", out)
 	}
 }

@@ -273,7 +273,11 @@ func writeReview(w io.Writer, rv *review.Review) error {
 		}
 		tw.Flush()
 	}
-	worst := slices.Clone(rv.Scores)
+	// The worst: those that lost points, fewest kept first; a clean
+	// conversation is no "worst" even in a run of few.
+	worst := slices.DeleteFunc(slices.Clone(rv.Scores), func(s review.ConversationScore) bool {
+		return len(s.Score.Deductions) == 0 && s.Score.Total >= 100
+	})
 	slices.SortStableFunc(worst, func(a, b review.ConversationScore) int {
 		switch {
 		case a.Score.Total < b.Score.Total:
