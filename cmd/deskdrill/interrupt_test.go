@@ -179,7 +179,7 @@ func TestServe_InterruptedAndResumed(t *testing.T) {
 
 	// serve --resume 1: the flags of the run come from the file.
 	p = startServe(t, "--resume", "1", "--db", db, "--addr", "127.0.0.1:0", "--think", "5ms..20ms", "--log", "info")
-	if p.run != "1" || !strings.Contains(p.out(), "run 1 (steady-day) was interrupted at") {
+	if p.run != "1" || !strings.Contains(p.out(), "run 1 (steady-day) was interrupted at") || !strings.Contains(p.out(), "(interrupted at ") {
 		t.Fatalf("serve --resume 1: run %q\n%s; want run 1 marked and resumed", p.run, p.out())
 	}
 	// The same tokens: the agent token printed at the start still works.

@@ -294,8 +294,12 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 		// As trial status and the report say it: the scenario time the run
 		// itself played (a real-time run's day 1 before the time it
 		// started is not played), the instant on the scenario's calendar.
-		fmt.Fprintf(out, "deskdrill resumed run %d of %s on http://%s (interrupted at %s after %v of the run's scenario time; speed %g×, seed %d, records in %s)\n",
-			id, sc.Name, addr, in.At.In(sc.Platform.Zone()).Format("2006-01-02 15:04:05 MST"), (in.Elapsed - resumed.ClockOffset).Round(time.Second), speed, rc.Seed, o.db)
+		how := "interrupted" // its hub stopped without a stop
+		if in.Paused() {
+			how = "paused" // serve stopped it before its end
+		}
+		fmt.Fprintf(out, "deskdrill resumed run %d of %s on http://%s (%s at %s after %v of the run's scenario time; speed %g×, seed %d, records in %s)\n",
+			id, sc.Name, addr, how, in.At.In(sc.Platform.Zone()).Format("2006-01-02 15:04:05 MST"), (in.Elapsed - resumed.ClockOffset).Round(time.Second), speed, rc.Seed, o.db)
 		fmt.Fprintf(out, "  the tokens printed when run %d started still work; a new admin link:\n", id)
 		fmt.Fprintf(out, "  admin:                   http://%s/?token=%s\n", addr, admin)
 		tokens["dashboard"] = admin
