@@ -1,14 +1,11 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"path/filepath"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/deskdrill/deskdrill/bench/protocol"
-	"github.com/deskdrill/deskdrill/scenarios"
 
 	"reflect"
 	"slices"
@@ -97,36 +94,8 @@ func TestReviewRun_LiveLeavesOpenChatsOut(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "live.db")
 	// Exclusive, as serve opens it: a reader then sees the run live.
-	st, err := store.Open(ctx, path, store.Options{Exclusive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := web.New(web.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	url := "ws" + hs.URL[len("http"):]
-	srv.SetLoopback(url)
-	sc, err := scenarios.LoadScenario("steady-day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 60, Customers: "external"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(c)
-	}()
-	plain, _, err := st.CreateToken(ctx, store.RoleCustomer, "customers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := startOn(t, path, store.Options{Exclusive: true})
+	st, url, info, plain := l.st, l.url, l.info, l.customer
 	ws, _, err := websocket.DefaultDialer.Dial(url+"/ws/customer?token="+plain, nil)
 	if err != nil {
 		t.Fatal(err)

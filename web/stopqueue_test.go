@@ -27,31 +27,8 @@ import (
 // within the stop's deadline.
 func TestServer_StopRecordsEveryConversation(t *testing.T) {
 	ctx := t.Context()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "run.db"), store.Options{QueueSize: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	srv, err := web.New(web.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	url := "ws" + hs.URL[len("http"):]
-	srv.SetLoopback(url)
-	sc, err := scenarios.LoadScenario("steady-day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 60, Customers: "external"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, _, err := st.CreateToken(ctx, store.RoleCustomer, "customers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := startOn(t, filepath.Join(t.TempDir(), "run.db"), store.Options{QueueSize: 16})
+	st, srv, url, info, plain := l.st, l.srv, l.url, l.info, l.customer
 	const n = 150
 	var conns []*websocket.Conn
 	defer func() {
@@ -115,4 +92,50 @@ func TestServer_StopRecordsEveryConversation(t *testing.T) {
 	if len(convs) != n || ended != n {
 		t.Errorf("%d conversations recorded, %d with the run's end; want %d and %d", len(convs), ended, n, n)
 	}
+}
+
+// onFile is a server with a live steady-day run of external customers, on
+// a store opened as the test says (a small queue, Exclusive as serve).
+type onFile struct {
+	st       *store.Store
+	srv      *web.Server
+	url      string // ws://127.0.0.1:PORT
+	info     *web.RunInfo
+	customer string // a customer token
+}
+
+func startOn(t *testing.T, path string, o store.Options) *onFile {
+	t.Helper()
+	ctx := t.Context()
+	st, err := store.Open(ctx, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	srv, err := web.New(web.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(c)
+		hs.Close()
+	})
+	url := "ws" + hs.URL[len("http"):]
+	srv.SetLoopback(url)
+	sc, err := scenarios.LoadScenario("steady-day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := srv.Start(ctx, web.RunConfig{Scenario: sc, Seed: 7, Speed: 60, Customers: "external"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := st.CreateToken(ctx, store.RoleCustomer, "customers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &onFile{st: st, srv: srv, url: url, info: info, customer: plain}
 }
