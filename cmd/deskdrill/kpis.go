@@ -95,13 +95,8 @@ kpis list shows the catalogue of KPI ids; kpis maps the built-in column maps.`,
 			// Both sources: a month or the trial (import.md: the rows of a
 			// month, or of the trial, pooled; a day would label every
 			// row's KPIs with one day).
-			if period != "" {
-				if err := scenarios.CheckPeriod(period); err != nil {
-					return usage("--period %q is not a period: want a month such as 2026-11, or trial", period)
-				}
-				if sim.IsDayPeriod(period) {
-					return usage("--period %s: a day is not a contract period: want a month such as 2026-11, or trial", period)
-				}
+			if err := contractPeriod(period, ""); err != nil {
+				return usage("%w", err)
 			}
 			switch {
 			case importFile != "" && transcripts != "":

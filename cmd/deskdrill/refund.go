@@ -75,11 +75,8 @@ func runRefund(c *cobra.Command, o refundOptions) error {
 	if o.kpisFile == "" && len(o.kpis.ids) == 0 && o.terminate < 0 {
 		return usage("give KPI values (--kpis FILE or --kpi id=value) or --terminate-after-months")
 	}
-	if o.period != "" && scenarios.CheckPeriod(o.period) != nil {
-		return usage("--period %q is not a period: want a month such as 2026-11, or trial", o.period)
-	}
-	if sim.IsDayPeriod(o.period) {
-		return usage("--period %s: a day is not a contract period: want a month such as 2026-11, or trial (a trial's days are its daily record; the trial row is what the contract judges)", o.period)
+	if err := contractPeriod(o.period, " (a trial's days are its daily record; the trial row is what the contract judges)"); err != nil {
+		return usage("%w", err)
 	}
 	contract, err := scenarios.LoadContract(o.contract)
 	if err != nil {

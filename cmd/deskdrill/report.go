@@ -48,6 +48,21 @@ func flagged(flag string, err error) error {
 	return err
 }
 
+// contractPeriod checks a --period that names a contract period: a month
+// or trial, never a day (nor anything else); "" is none given. why is
+// said after the refusal of a day.
+func contractPeriod(p, why string) error {
+	switch {
+	case p == "":
+		return nil
+	case scenarios.CheckPeriod(p) != nil:
+		return fmt.Errorf("--period %q is not a period: want a month such as 2026-11, or trial", p)
+	case sim.IsDayPeriod(p):
+		return fmt.Errorf("--period %s: a day is not a contract period: want a month such as 2026-11, or trial%s", p, why)
+	}
+	return nil
+}
+
 // dbNotDir is the usage error of a --db that names a directory (README:
 // a file named that is a directory is bad usage, exit 2), or nil; every
 // command that opens --db asks it first, as serve does.

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -195,8 +194,8 @@ func runServe(ctx context.Context, c *cobra.Command, o serveOptions) error {
 	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return usage("--addr %q: port %q: want HOST:PORT with a port from 0 to 65535, such as 127.0.0.1:8080", o.addr, port)
 	}
-	if fi, err := os.Stat(o.db); err == nil && fi.IsDir() {
-		return usage("--db %s: a directory, not a database file; want a file such as %s", o.db, filepath.Join(o.db, "deskdrill.db"))
+	if err := dbNotDir(c, o.db); err != nil {
+		return err
 	}
 	logger, err := newLogger(c.ErrOrStderr(), o.logLevel)
 	if err != nil {
