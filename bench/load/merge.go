@@ -175,6 +175,12 @@ func Merge(parts []*Summary) (*Summary, error) {
 		return nil, fmt.Errorf("merge summaries: %w: shard %s missing", ErrSummary, strings.Join(missing, ", "))
 	}
 
+	// In shard order, whatever the order named: where shards each carry a
+	// figure of the whole (an interval's intended rate, from each one's
+	// clock) or only one can be kept (the abort), the lowest shard's is.
+	parts = slices.Clone(parts)
+	slices.SortFunc(parts, func(a, b *Summary) int { return a.Shards[0].Index - b.Shards[0].Index })
+	first = parts[0]
 	m := &Summary{Format: SummaryFormat, Name: first.Name, Definition: first.Definition, Mode: first.Mode, Seed: first.Seed, Interval: first.Interval,
 		Stages: first.Stages, Rate: first.Rate, Duration: first.Duration}
 	var end time.Time
@@ -215,6 +221,8 @@ func Merge(parts []*Summary) (*Summary, error) {
 			m.Aborted, m.AbortedBy = fmt.Sprintf("shard %v: %s", p.Shards[0].Shard, p.Aborted), p.AbortedBy
 		}
 	}
+	// A part may be a merge of shards itself: its shards are in order, but
+	// may interleave with another part's.
 	slices.SortFunc(m.Shards, func(a, b ShardInfo) int { return a.Index - b.Index })
 	if !m.Started.IsZero() {
 		m.Elapsed = end.Sub(m.Started)
@@ -316,13 +324,16 @@ func mergeIntervals(parts []*Summary) ([]Interval, error) {
 		iv := &out[i]
 		var rtt, late, first []*Latency
 		hubShard := -1
+		intended := false
 		for _, p := range parts {
 			if i >= len(p.Intervals) {
 				continue
 			}
 			x := p.Intervals[i]
 			iv.End = max(iv.End, x.End)
-			iv.Intended = x.Intended
+			if !intended {
+				iv.Intended, intended = x.Intended, true // parts are in shard order
+			}
 			iv.Sent += x.Sent
 			iv.Received += x.Received
 			iv.Errors += x.Errors

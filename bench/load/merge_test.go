@@ -153,6 +153,50 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// The merge of a drill's shards is the same whatever order they are named
+// in: where shards disagree on a figure they all carry (each computes the
+// interval's intended rate from its own clock), the lowest shard's counts,
+// as for the hub's side.
+func TestMerge_OrderDoesNotMatter(t *testing.T) {
+	a, b := lognormal(1, 2000), lognormal(2, 1000)
+	shards := func() []*load.Summary {
+		s0, s1 := part(t, 0, 2, a, 500), part(t, 1, 2, b, 300)
+		s0.Intervals[0].Intended, s1.Intervals[0].Intended = 12.51, 12.5099
+		s0.Aborted, s1.Aborted = "round_trip_p99 < 1ms failed", "errors_rate < 0.001 failed"
+		return []*load.Summary{s0, s1}
+	}
+	encode := func(parts []*load.Summary) string {
+		m, err := load.Merge(parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	in := shards()
+	forward := encode(in)
+	backward := encode([]*load.Summary{shards()[1], shards()[0]})
+	if forward != backward {
+		i := 0
+		for i < min(len(forward), len(backward)) && forward[i] == backward[i] {
+			i++
+		}
+		from := max(0, i-80)
+		t.Errorf("merge of 0/2, 1/2 differs from merge of 1/2, 0/2 at byte %d:\n…%s\n…%s", i,
+			forward[from:min(len(forward), i+40)], backward[from:min(len(backward), i+40)])
+	}
+	m, err := load.Merge([]*load.Summary{shards()[1], shards()[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Intervals[0].Intended != 12.51 || !strings.HasPrefix(m.Aborted, "shard 0/2:") {
+		t.Errorf("intended %v, aborted %q; want shard 0/2's: 12.51 and its abort", m.Intervals[0].Intended, m.Aborted)
+	}
+}
+
 func TestMerge_Refuses(t *testing.T) {
 	a := lognormal(1, 10)
 	other := part(t, 1, 2, a, 10)
