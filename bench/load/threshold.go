@@ -413,7 +413,7 @@ func (s *Summary) judge(t Threshold) ThresholdResult {
 	}
 	v, ok := s.value(ref)
 	if !ok {
-		res.Text = fmt.Sprintf("%s not measured%s, want %s %s: failed", t.Metric, notMeasuredWhy(ref), t.Op, formatValue(ref.kind, t.Value))
+		res.Text = fmt.Sprintf("%s not measured%s, want %s %s: failed", t.Metric, s.notMeasuredWhy(ref), t.Op, formatValue(ref.kind, t.Value))
 		return res
 	}
 	res.Measured = &v
@@ -426,12 +426,20 @@ func (s *Summary) judge(t Threshold) ThresholdResult {
 	return res
 }
 
-func notMeasuredWhy(ref metricRef) string {
+// notMeasuredWhy says why a metric of the hub's has no value in s, from
+// what s holds: whether the hub was read at all, or read and had nothing.
+func (s *Summary) notMeasuredWhy(ref metricRef) string {
 	switch {
 	case ref.kpi != "" || ref.number.kind == kindMoney:
-		return " (the hub's KPIs need a viewer token, and the KPI data)"
+		if s.KPIs == nil {
+			return " (the hub's KPIs were not read: that takes a viewer token, and the hub's /api/live answering)"
+		}
+		return fmt.Sprintf(" (the hub's review of %d conversations did not observe it)", s.KPIs.Conversations)
 	case ref.family == "relay" || strings.HasPrefix(ref.number.doc, "the hub's") || strings.Contains(ref.number.doc, "/metrics"):
-		return " (the hub's /metrics did not answer)"
+		if s.HubStart == nil || s.HubEnd == nil {
+			return " (the hub's /metrics was not read: metrics is -, or it did not answer)"
+		}
+		return " (the hub's /metrics had no samples of it in the run's window)"
 	}
 	return ""
 }

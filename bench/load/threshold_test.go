@@ -113,8 +113,10 @@ func TestSummary_Judge(t *testing.T) {
 		// (send errors + hub errors) ÷ (sent + send errors) = 5 ÷ 1000.
 		{"errors_rate <= 0.005", true, "errors_rate = 0.005"},
 		{"errors_rate < 0.5%", false, ""},
-		{"relay_p99 < 5ms", false, "relay_p99 not measured (the hub's /metrics did not answer)"},
-		{"kpi.satisfaction >= 0.9", false, "not measured"},
+		// Nothing was read from the hub: the reason says so, and does not
+		// say the hub failed to answer what was never asked.
+		{"relay_p99 < 5ms", false, "relay_p99 not measured (the hub's /metrics was not read: metrics is -, or it did not answer)"},
+		{"kpi.satisfaction >= 0.9", false, "kpi.satisfaction not measured (the hub's KPIs were not read"},
 	} {
 		th, err := load.ParseThreshold(tc.expr)
 		if err != nil {
@@ -127,6 +129,23 @@ func TestSummary_Judge(t *testing.T) {
 		}
 		if failed := s.FailedThresholds(); (len(failed) == 0) != tc.ok {
 			t.Errorf("%s: FailedThresholds %v; want them to agree with ok %v", tc.expr, failed, tc.ok)
+		}
+	}
+	// KPIs read, one of them not observed (no conversation gave it a value).
+	s.KPIs = &load.KPIs{Conversations: 3, Values: map[string]float64{"satisfaction": 0.95}}
+	for _, tc := range []struct {
+		expr, text string
+	}{
+		{"kpi.satisfaction >= 0.9", "kpi.satisfaction = "},
+		{"kpi.resolution_24h_rate >= 0.9", "not measured (the hub's review of 3 conversations did not observe it)"},
+	} {
+		th, err := load.ParseThreshold(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Judge([]load.Threshold{th})
+		if r := s.Thresholds[0]; !strings.Contains(r.Text, tc.text) {
+			t.Errorf("%s: %q; want %q", tc.expr, r.Text, tc.text)
 		}
 	}
 }
