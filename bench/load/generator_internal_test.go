@@ -53,3 +53,18 @@ func TestHubMemoryPerConn(t *testing.T) {
 		}
 	}
 }
+
+// An idle run sends nothing: it has no stages, whatever --rate says
+// (drills.md: stages are absent when there is nothing to hold).
+func TestConfig_IdleHasNoSchedule(t *testing.T) {
+	c := Config{URL: "ws://127.0.0.1:1", CustomerToken: "c", Customers: 2, Idle: true, Duration: time.Second,
+		Rate: Rate{Freq: 100, Per: time.Second}}
+	if got := c.schedule(); got != nil {
+		t.Errorf("idle schedule %v; want none", got)
+	}
+	c.Idle = false
+	c.Agents, c.AgentToken = 1, "a"
+	if got := c.schedule(); len(got) != 1 || got[0].Rate != 100 {
+		t.Errorf("relay schedule %v; want one stage at 100/s", got)
+	}
+}

@@ -238,8 +238,11 @@ func (c *Config) schedule() Stages {
 	if len(c.Stages) > 0 {
 		return c.Stages
 	}
-	if c.mode() == ModeScenario {
+	switch c.mode() {
+	case ModeScenario:
 		return nil // the scenario's own arrivals
+	case ModeIdle:
+		return nil // nothing is sent
 	}
 	r := PerSecond(c.Rate.PerSecond())
 	return Stages{{Duration: c.Duration, From: r, Rate: r}}
