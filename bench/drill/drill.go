@@ -248,8 +248,15 @@ func (f *File) validate(getenv func(string) (string, bool)) error {
 	if c.Kind == KindScenario && c.Scenario == "" {
 		bad("customers.scenario", "required for synthetic customers: a built-in scenario such as steady-day, or a scenario file")
 	}
-	if c.Kind == KindEcho && c.Scenario != "" {
-		bad("customers.scenario", "only for kind: scenario")
+	// Echo customers have no scenario: its clock and patience are not
+	// theirs to scale, and a value set for them would be ignored.
+	for _, x := range []struct {
+		field string
+		set   bool
+	}{{"customers.scenario", c.Scenario != ""}, {"customers.speed", c.Speed != 0}, {"customers.patience_scale", c.PatienceScale != 0}} {
+		if c.Kind == KindEcho && x.set {
+			bad(x.field, "only for kind: scenario")
+		}
 	}
 	if c.Kind == KindScenario && c.Scenario != "" {
 		name := c.Scenario

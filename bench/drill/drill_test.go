@@ -115,6 +115,9 @@ func TestParse_Errors(t *testing.T) {
 		{"bad rate", strings.Replace(ok, "10/s", "fast", 1), []string{"d.yaml:5:", "stages[0].rate", "2500/s"}},
 		{"bad duration", strings.Replace(ok, "1s,", "soon,", 1), []string{"stages[0].duration"}},
 		{"no stages", strings.Replace(ok, "stages: [{duration: 1s, rate: 10/s}]\n", "", 1), []string{"stages: required for echo customers"}},
+		// drills.md: speed and patience_scale are only for kind: scenario.
+		{"speed for echo customers", strings.Replace(ok, "{count: 10}", "{count: 10, speed: 60}", 1), []string{"d.yaml:3:", "customers.speed: only for kind: scenario"}},
+		{"patience_scale for echo customers", strings.Replace(ok, "{count: 10}", "{count: 10, patience_scale: 2}", 1), []string{"customers.patience_scale: only for kind: scenario"}},
 		{"bot agents for echo customers", strings.Replace(ok, "{count: 2}", "{kind: bot, count: 2}", 1), []string{"agents.kind: echo customers need echo agents"}},
 		{"no agent token", strings.Replace(ok, ", agent: a", "", 1), []string{"tokens.agent: required"}},
 		{"bad threshold", ok + "thresholds: [{expr: latency < 1s}]\n", []string{"d.yaml:6:", "thresholds[0].expr", "unknown metric"}},
