@@ -141,6 +141,14 @@ func TestDrill_BadInput(t *testing.T) {
 	if !strings.Contains(r.stderr, "bad.yaml:5:") || !strings.Contains(r.stderr, "stages[0].rate") {
 		t.Errorf("stderr %q; want the file, line and field", r.stderr)
 	}
+	// Too short or too long, --interval names the same bounds (drills.md:
+	// 10ms to 1h).
+	for _, d := range []string{"5ms", "2h"} {
+		r := deskdrill(t, "load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--interval", d)
+		if r.code != 2 || !strings.Contains(r.stderr, "from 10ms to 1h") || strings.Contains(r.stderr, "1w") {
+			t.Errorf("--interval %s: exit %d, stderr %q; want 2 and the bounds 10ms to 1h", d, r.code, r.stderr)
+		}
+	}
 }
 
 // Two shards run at once and merged by deskdrill merge judge the whole

@@ -115,6 +115,13 @@ func durationFlag(fs *pflag.FlagSet, p *time.Duration, name string, def time.Dur
 	varFlag(fs, p, name, "duration", usage, parseDurationAtLeast(lo, want), formatDuration)
 }
 
+// durationRangeFlag is durationFlag for a flag with a bound of its own,
+// below the week every duration flag has; want names both ends.
+func durationRangeFlag(fs *pflag.FlagSet, p *time.Duration, name string, def time.Duration, usage string, lo, hi time.Duration, want string) {
+	*p = def
+	varFlag(fs, p, name, "duration", usage, parseDurationBetween(lo, hi, want), formatDuration)
+}
+
 // seedFlag defines --seed.
 func seedFlag(fs *pflag.FlagSet, p *uint64, usage string) {
 	varFlag(fs, p, "seed", "uint", usage, parseSeed, func(v uint64) string { return strconv.FormatUint(v, 10) })
@@ -178,13 +185,18 @@ func parseWhole(lo, hi int, want string) func(string) (int, error) {
 // parseDurationAtLeast reads a duration as scenario files write them
 // (90s, 3m, 1h30m, 14d, 2w) of at least lo. A bare 0 needs no unit.
 func parseDurationAtLeast(lo time.Duration, want string) func(string) (time.Duration, error) {
+	return parseDurationBetween(lo, maxFlagDuration, want+", at most 1w")
+}
+
+// parseDurationBetween reads a duration from lo to hi; want says so.
+func parseDurationBetween(lo, hi time.Duration, want string) func(string) (time.Duration, error) {
 	return func(s string) (time.Duration, error) {
 		d, err := time.Duration(0), error(nil)
 		if strings.TrimSpace(s) != "0" {
 			d, err = scenarios.ParseDuration(s)
 		}
-		if err != nil || d < lo || d > maxFlagDuration {
-			return 0, &wantError{want: want + ", at most 1w"}
+		if err != nil || d < lo || d > hi {
+			return 0, &wantError{want: want}
 		}
 		return d, nil
 	}

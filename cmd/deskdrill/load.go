@@ -58,12 +58,9 @@ staffing.concurrency) decides how many customers each agent takes.`,
 			if err := requireHub(c, cfg.URL, "customer-token"); err != nil {
 				return err
 			}
-			// As a drill file's interval (10ms to 1h) and thresholds: a
-			// KPI or refund threshold without a viewer token could only
-			// fail, so it is bad input before the run, as in a drill.
-			if cfg.Interval > time.Hour {
-				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--interval %s: want a duration from 10ms to 1h such as 1s", formatDuration(cfg.Interval))}
-			}
+			// As in a drill file: a KPI or refund threshold without a
+			// viewer token could only fail, so it is bad input before the
+			// run.
 			for _, th := range cfg.Thresholds {
 				if cfg.ViewerToken == "" && (strings.HasPrefix(th.Metric, "kpi.") || th.Metric == "refund") {
 					return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--threshold %q: %s is read from the hub's /api/live: give --viewer-token", th.Expr, th.Metric)}
@@ -90,7 +87,8 @@ staffing.concurrency) decides how many customers each agent takes.`,
 	intFlag(f, &cfg.Workers, "workers", loadgen.DefaultWorkers, "goroutines sending the paced messages", 1, 10_000, "a whole number from 1 such as 64")
 	durationFlag(f, &cfg.Setup, "setup-timeout", loadgen.DefaultSetup, "longest wait for the connections and assignments",
 		time.Nanosecond, "a duration above 0 such as 1m")
-	durationFlag(f, &cfg.Interval, "interval", loadgen.DefaultInterval, "length of the summary's intervals", 10*time.Millisecond, "a duration of at least 10ms such as 1s")
+	// A drill file's interval has the same bounds.
+	durationRangeFlag(f, &cfg.Interval, "interval", loadgen.DefaultInterval, "length of the summary's intervals", 10*time.Millisecond, time.Hour, "a duration from 10ms to 1h such as 1s")
 	thresholdFlag(f, &cfg.Thresholds)
 	shardFlag(f, &cfg.Shard)
 	out.flags(f)
@@ -388,8 +386,13 @@ func printSummary(w io.Writer, s *loadgen.Summary) {
 			fmt.Fprintf(w, "first response (s): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", l.P50.Seconds(), l.P90.Seconds(), l.P99.Seconds(), l.Max.Seconds())
 		}
 	default:
-		fmt.Fprintf(w, "sent %d customer messages at %.0f/s for %s: %d reached agents, %d echoed, %d came back (%d send errors, %d hub errors, %d dropped)\n",
-			s.Sent, s.Rate, ranFor(s), s.Delivered, s.Echoed, s.Received, s.SendErrors, s.HubErrors, s.Dropped)
+		// The rate is the drill's: a shard sends its part of it.
+		rate := fmt.Sprintf("at %.0f/s", s.Rate)
+		if len(s.Shards) == 1 && !s.Shards[0].Whole() {
+			rate = fmt.Sprintf("(shard %v's part of a drill at %.0f/s)", s.Shards[0].Shard, s.Rate)
+		}
+		fmt.Fprintf(w, "sent %d customer messages %s for %s: %d reached agents, %d echoed, %d came back (%d send errors, %d hub errors, %d dropped)\n",
+			s.Sent, rate, ranFor(s), s.Delivered, s.Echoed, s.Received, s.SendErrors, s.HubErrors, s.Dropped)
 		fmt.Fprintf(w, "relayed (own count): %d in %.2f s = %.0f/s\n", s.Relayed, s.Elapsed.Seconds(), s.RelayedPerSecond)
 		if l := s.RTT; l != nil {
 			fmt.Fprintf(w, "round trip from the intended send time (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f\n",
