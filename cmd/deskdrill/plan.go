@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -151,13 +152,23 @@ The report prints its seed; the same seed gives the same report.`,
 // defaultRisk is the planner's risk target when --risk is not given.
 const defaultRisk = "p_refund<=0.05"
 
+// isTerminal reports whether w is a terminal mpb can draw a bar on: a
+// terminal with a size. A terminal of no size (a pseudo-terminal nobody
+// sized, as some CI runners and `script` without a terminal of its own
+// give) would get nothing at all from mpb, which draws as many rows as the
+// terminal has; the commands print lines there, as to a file. The check is
+// cupwriter's, the writer mpb draws with, so that the two agree.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	cw := cupwriter.New(f, false)
+	if !cw.IsTerminal() {
+		return false
+	}
+	width, height, err := cw.GetTermSize()
+	return err == nil && width > 0 && height > 0
 }
 
 // planProgress draws a bar per stage on a terminal and nothing elsewhere.
