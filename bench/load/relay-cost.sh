@@ -14,6 +14,9 @@
 # over 10 s, starting 3 s after the messages began (the connections are set
 # up by then), divided by the increase of its message counter over the same
 # 10 s (deskdrill_messages_relayed_total, deskdrill_echo_messages_total).
+# The load driving each server is timed over the same window too: it is the
+# other end of every message, and a cost that grows at both ends with the
+# traffic's pattern rather than with the server's code shows in both.
 # ROUNDS rounds (3) of both, alternating; the medians and their ratio are
 # printed. Then one run at 10,000 relayed/s (5,000 customer messages/s) for
 # the hub's relay latency p99, from its histogram over the pacing window.
@@ -70,15 +73,17 @@ started() {
 		sleep 0.1
 	done
 }
-# window PID ADDR NAME: prints "cpu_seconds messages" over WINDOW s after SETTLE s.
+# window PID ADDR NAME LOADPID: prints "cpu_seconds messages load_cpu_seconds"
+# over WINDOW s after SETTLE s: the server's CPU, its message count, and the
+# CPU of the load that drives it (the other end of every message).
 window() {
-	local c0 c1 m0 m1
+	local c0 c1 m0 m1 l0 l1
 	started "$2" "$3"
 	sleep "$SETTLE"
-	c0=$(cpu_ticks "$1"); m0=$(metric "$2" "$3")
+	c0=$(cpu_ticks "$1"); l0=$(cpu_ticks "$4"); m0=$(metric "$2" "$3")
 	sleep "$WINDOW"
-	c1=$(cpu_ticks "$1"); m1=$(metric "$2" "$3")
-	awk -v c=$((c1 - c0)) -v hz="$hz" -v m=$((m1 - m0)) 'BEGIN {printf "%.2f %d\n", c / hz, m}'
+	c1=$(cpu_ticks "$1"); l1=$(cpu_ticks "$4"); m1=$(metric "$2" "$3")
+	awk -v c=$((c1 - c0)) -v l=$((l1 - l0)) -v hz="$hz" -v m=$((m1 - m0)) 'BEGIN {printf "%.2f %d %.2f\n", c / hz, m, l / hz}'
 }
 serve() { # serve NAME: a fresh hub; sets hub, addr, ctoken, atoken
 	"$dd" serve --scenario "$work/steady-day-c5.yaml" --customers external --bots 0 --db "$work/$1.db" \
@@ -103,7 +108,7 @@ hub_round() { # hub_round NAME RATE: writes "cpu messages" to $work/NAME.win
 		--customers $CUSTOMERS --agents $AGENTS --rate "$2" --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
 	local lp=$!
 	pids+=("$lp")
-	window "$hub" "$addr" deskdrill_messages_relayed_total >"$work/$1.win"
+	window "$hub" "$addr" deskdrill_messages_relayed_total "$lp" >"$work/$1.win"
 	wait "$lp"
 	unserve
 }
@@ -119,7 +124,7 @@ echo_round() { # echo_round NAME: writes "cpu messages" to $work/NAME.win
 	"$dd" echo load --url "ws://$eaddr" --conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json >"$work/$1-load.json" 2>"$work/$1-load.err" &
 	local lp=$!
 	pids+=("$lp")
-	window "$ep" "$eaddr" deskdrill_echo_messages_total >"$work/$1.win"
+	window "$ep" "$eaddr" deskdrill_echo_messages_total "$lp" >"$work/$1.win"
 	wait "$lp"
 	kill -INT "$ep"
 	wait "$ep" || true
@@ -128,26 +133,27 @@ echo_round() { # echo_round NAME: writes "cpu messages" to $work/NAME.win
 per() { awk -v c="$1" -v m="$2" 'BEGIN {printf "%.1f", 1e6 * c / m}'; } # µs per message
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-hubs=() echoes=() ratios=()
+hubs=() echoes=() ratios=() hubloads=() echoloads=()
 for r in $(seq "$ROUNDS"); do
 	echo "== round $r: hub, 5,000 relayed/s ($CUSTOMERS customers, $AGENTS agents, 2500/s)"
 	hub_round "hub$r" 2500/s
-	read -r hc hm <"$work/hub$r.win"
+	read -r hc hm hl <"$work/hub$r.win"
 	h=$(per "$hc" "$hm")
-	echo "hub:  $hc s CPU for $hm relayed = $h µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s)"
+	echo "hub:  $hc s CPU for $hm relayed = $h µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$hl" "$hm") µs per message"
 	echo "== round $r: echo, $CUSTOMERS connections × 1 message/s"
 	echo_round "echo$r"
-	read -r ec em <"$work/echo$r.win"
+	read -r ec em el <"$work/echo$r.win"
 	e=$(per "$ec" "$em")
-	echo "echo: $ec s CPU for $em echoed = $e µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s)"
+	echo "echo: $ec s CPU for $em echoed = $e µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$el" "$em") µs per message"
 	ratio=$(awk -v h="$h" -v e="$e" 'BEGIN {printf "%.2f", h / e}')
 	echo "ratio: $ratio"
 	hubs+=("$h") echoes+=("$e") ratios+=("$ratio")
+	hubloads+=("$(per "$hl" "$hm")") echoloads+=("$(per "$el" "$em")")
 done
 
 echo "== 10,000 relayed/s: relay latency ($CUSTOMERS customers, $AGENTS agents, 5000/s)"
 hub_round hub10k 5000/s
-read -r tc tm <"$work/hub10k.win"
+read -r tc tm _ <"$work/hub10k.win"
 jq -r '"hub /metrics over the pacing window: \(.hub.relayed) relayed = \(.hub.relayed_per_s | round)/s; relay latency p50 \(.hub.relay_latency_p50_s * 1e3 | . * 1000 | round / 1000) ms, p99 \(.hub.relay_latency_p99_s * 1e3 | . * 1000 | round / 1000) ms; round trip p99 \(.rtt.p99_ns / 1e6 | . * 100 | round / 100) ms"' "$work/hub10k.json"
 echo "hub CPU at 10,000/s: $(per "$tc" "$tm") µs per message"
 
@@ -156,4 +162,5 @@ echo "== summary ($(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head 
 echo "hub µs per relayed message:  ${hubs[*]}  median $(printf '%s\n' "${hubs[@]}" | median)"
 echo "echo µs per echoed message:  ${echoes[*]}  median $(printf '%s\n' "${echoes[@]}" | median)"
 echo "ratio hub ÷ echo:            ${ratios[*]}  median $(printf '%s\n' "${ratios[@]}" | median)   (target ≤ 1.25)"
+echo "their loads, µs per message:  hub's ${hubloads[*]}  median $(printf '%s\n' "${hubloads[@]}" | median); echo's ${echoloads[*]}  median $(printf '%s\n' "${echoloads[@]}" | median)"
 jq -r '"relay p99 at 10,000/s:       \(.hub.relay_latency_p99_s * 1e3 | . * 1000 | round / 1000) ms   (target < 5 ms)"' "$work/hub10k.json"
