@@ -191,10 +191,17 @@ func drawCharts(s *load.Summary) ([]chart, error) {
 
 		// The hub's side over time.
 		if cpu := hubSeries(s, func(d hubDelta) float64 { return d.cpuPerMsg * 1e6 }); hasValue(cpu) {
-			p = newPlot("", "time since the start of pacing (s)", "µs per relayed message")
-			rel := series{"hub relay p99 (ms)", t, hubP99, red, true}
-			if s.Mode != load.ModeScenario {
-				rel = series{}
+			p = newPlot("", "time since the start of pacing (s)", "µs")
+			// Synthetic customers' latency chart is in seconds, where the
+			// relay's milliseconds would lie flat: here, on this chart's
+			// axis, in µs.
+			rel := series{}
+			if s.Mode == load.ModeScenario {
+				us := make([]float64, len(hubP99))
+				for i, v := range hubP99 {
+					us[i] = v * 1e3
+				}
+				rel = series{"hub relay p99 (µs)", t, us, red, true}
 			}
 			if err := line(p, series{"hub CPU per relayed message", t, cpu, blue, false}, rel); err != nil {
 				return nil, err
@@ -241,9 +248,6 @@ func drawCharts(s *load.Summary) ([]chart, error) {
 			return nil, err
 		}
 		xs, ys := quantiles(h)
-		if x.name == "first response" {
-			p.Y.Label.Text = "ms (first response: as well)"
-		}
 		ss = append(ss, series{x.name, xs, ys, x.c, x.name == "send lateness"})
 	}
 	if len(ss) > 0 {
@@ -253,7 +257,8 @@ func drawCharts(s *load.Summary) ([]chart, error) {
 		p.X.Tick.Marker = percentileTicks{}
 		p.Y.Min = 0
 		if err := add("chart-spectrum", "Percentile spectrum",
-			"The whole distribution (HDR histogram of every sample), from the median to the tail: x is the percentile on a scale that spreads the tail (90, 99, 99.9, 99.99 %).", p); err != nil {
+			"The whole distribution (HDR histogram of every sample), from the minimum to the maximum: x is the percentile on a scale that spreads the tail (90, 99, 99.9, 99.99 %). "+
+				"A curve goes as far into the tail as its number of samples can say (n samples: the percentile one in n stands for), and ends at its maximum there.", p); err != nil {
 			return nil, err
 		}
 	}

@@ -164,8 +164,18 @@ func (v *view) hubSide() {
 		rep := load.Report(*s.HubStart, *s.HubEnd)
 		h = &rep
 	}
+	if m := s.Memory; m != nil && s.HubEnd != nil {
+		// An idle run: the connections held, nothing relayed.
+		add("memory per connection", fmt.Sprintf("%.1f KiB resident (%.0f → %.0f MiB over %d connections), %.1f KiB Go heap and stacks",
+			m.HubRSSPerConn/1024, m.HubRSSBefore/(1<<20), m.HubRSSAfter/(1<<20), m.Connections, m.HubHeapStackPerConn/1024))
+		return
+	}
 	if h == nil {
-		add("metrics", "the hub's /metrics did not answer")
+		if s.HubEnd == nil {
+			add("metrics", "the hub's /metrics was not read (metrics is -, or it did not answer)")
+		} else {
+			add("metrics", "the hub's /metrics was not read at the start of the pacing window")
+		}
 		return
 	}
 	add("relayed", fmt.Sprintf("%.0f in %.2f s = %.0f/s", h.Relayed, h.Window.Seconds(), h.PerSecond))
@@ -189,6 +199,10 @@ func (v *view) generator() {
 	add := func(k, val string) { v.Gen = append(v.Gen, [2]string{k, val}) }
 	if g.Wall > 0 {
 		add("CPU", fmt.Sprintf("%.2f s over %.1f s on %d cores: %.0f %% busy", g.CPU.Seconds(), g.Wall.Seconds(), g.Cores, 100*g.Busy))
+	}
+	if m := s.Memory; m != nil {
+		add("memory per connection", fmt.Sprintf("%.1f KiB resident, %.1f KiB Go heap and stacks (this generator's own)",
+			m.SelfRSSPerConn/1024, m.SelfHeapStackPerConn/1024))
 	}
 	if l := s.Lateness; l != nil {
 		add("send lateness", fmt.Sprintf("p50 %s, p99 %s, max %s after the intended time", d(l.P50), d(l.P99), d(l.Max)))
@@ -229,12 +243,23 @@ var spectrum = []float64{0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95
 
 // quantiles returns the spectrum of h: x = log10(1 / (1 − p)), y in ms.
 func quantiles(h *hdr.Histogram) (xs, ys []float64) {
+	n := h.TotalCount()
 	for _, p := range spectrum {
-		if p > 0 && h.TotalCount() < int64(math.Ceil(100/(100-p))) {
+		if p > 0 && n < int64(math.Ceil(100/(100-p))) {
 			break // beyond what this many values can say
 		}
 		xs = append(xs, math.Log10(100/(100-p)))
 		ys = append(ys, float64(h.ValueAtPercentile(p))/1e6)
+	}
+	// The maximum, at the percentile one value in n stands for (1 − 1/n):
+	// the tail's end, which the summary's max shows too.
+	if n > 0 {
+		x, y := math.Log10(float64(n)), float64(h.Max())/1e6
+		if last := len(xs) - 1; last >= 0 && x <= xs[last]+1e-12 {
+			ys[last] = max(ys[last], y)
+		} else {
+			xs, ys = append(xs, x), append(ys, y)
+		}
 	}
 	return xs, ys
 }

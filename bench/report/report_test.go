@@ -102,6 +102,49 @@ func TestWrite_SelfContained(t *testing.T) {
 	}
 }
 
+// An idle run's report shows what an idle run measures, memory per
+// connection, the hub's and the generator's, and says the hub's /metrics
+// was not read only when it was not.
+func TestWrite_Idle(t *testing.T) {
+	start := time.Date(2026, 11, 10, 23, 59, 0, 0, time.UTC)
+	read := func() *load.Summary {
+		return &load.Summary{Format: load.SummaryFormat, Name: "idle", Mode: load.ModeIdle, Started: start, Customers: 40, Agents: 10,
+			Shards:   []load.ShardInfo{{Shard: load.Shard{Of: 1}}},
+			HubSetup: &load.HubMetrics{At: start, RSS: 47 << 20}, HubEnd: &load.HubMetrics{At: start.Add(4 * time.Second), RSS: 47<<20 + 50*5243},
+			Memory: &load.Memory{Connections: 50, HubRSSBefore: 47 << 20, HubRSSAfter: 47<<20 + 50*5243, HubRSSPerConn: 5243,
+				HubHeapStackPerConn: 22774, SelfRSSPerConn: 46449, SelfHeapStackPerConn: 9994}}
+	}
+	for _, tc := range []struct {
+		name      string
+		edit      func(*load.Summary)
+		want, not []string
+	}{
+		{"read", func(*load.Summary) {}, []string{"5.1 KiB resident", "over 50 connections", "22.2 KiB Go heap and stacks", "45.4 KiB resident, 9.8 KiB Go heap and stacks (this generator"},
+			[]string{"did not answer", "not read"}},
+		{"metrics: -", func(s *load.Summary) {
+			s.HubSetup, s.HubEnd = nil, nil
+			s.Memory.HubRSSBefore, s.Memory.HubRSSAfter, s.Memory.HubRSSPerConn, s.Memory.HubHeapStackPerConn = 0, 0, 0, 0
+		}, []string{"was not read (metrics is -, or it did not answer)", "45.4 KiB resident"}, []string{"5.1 KiB"}},
+	} {
+		s := read()
+		tc.edit(s)
+		var b bytes.Buffer
+		if err := report.Write(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: the report does not say %q", tc.name, w)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("%s: the report says %q", tc.name, w)
+			}
+		}
+	}
+}
+
 // browser starts a headless Chromium, or skips (fails under CI=true):
 // the same rule as web's browser tests.
 func browser(t *testing.T) context.Context {
