@@ -984,6 +984,9 @@ func (r *Runner) runScenario(ctx context.Context, s *Summary) error {
 	if sched != nil {
 		cfg.Arrivals = sched.Due
 		length = sched.Duration()
+		// The stages' intended arrivals a second; without stages the
+		// scenario's own curve paces them, and the rate stays 0.
+		s.Rate = float64(sched.Total()) / length.Seconds()
 	}
 	sw, err := swarm.New(cfg)
 	if err != nil {

@@ -401,3 +401,24 @@ func TestDrill_ScenarioCustomersCannotConnect(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and no connection opened", r.code, r.stderr)
 	}
 }
+
+// The line per interval gives rates over the interval's own length: the
+// last interval of a run ends with the run, short of a whole interval,
+// and 37 messages sent in its 0.84 s are 44.0 a second, not 37.0.
+func TestIntervalLine_RatesOverTheIntervalsLength(t *testing.T) {
+	cfg := loadgen.Config{Interval: time.Second}
+	for _, tc := range []struct {
+		end  time.Duration
+		sent uint64
+		want string
+	}{
+		{7 * time.Second, 40, "sent     40 (   40.0/s)"},
+		{7840 * time.Millisecond, 37, "sent     37 (   44.0/s)"},
+	} {
+		var b strings.Builder
+		intervalLine(&b, cfg)(loadgen.Interval{End: tc.end, Intended: 43.4, Sent: tc.sent, Received: tc.sent})
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("interval ending %v: %q; want %q", tc.end, b.String(), tc.want)
+		}
+	}
+}

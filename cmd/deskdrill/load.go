@@ -269,7 +269,13 @@ func (o *outputs) write(s *loadgen.Summary) error {
 // the progress display where there is no terminal (CI logs).
 func intervalLine(w io.Writer, cfg loadgen.Config) func(loadgen.Interval) {
 	return func(iv loadgen.Interval) {
+		// Intervals end at multiples of the interval from the start of
+		// pacing, but the last ends with the run: its rates are over its
+		// own length, as its intended rate is.
 		secs := cfg.Interval.Seconds()
+		if part := iv.End % cfg.Interval; part > 0 {
+			secs = part.Seconds()
+		}
 		line := fmt.Sprintf("t=%6.1fs", iv.End.Seconds())
 		if iv.Intended > 0 {
 			line += fmt.Sprintf("  intended %7.1f/s", float64(iv.Intended))
