@@ -204,12 +204,13 @@ func TestEvaluate_DisputeRateNeedsPaidOrders(t *testing.T) {
 	}
 }
 
-// TestEvaluate_PaidEventsByDay: without a paid-order count, each day's
-// dispute-refund rate divides its disputes by the paid events of that day
-// (trial.md, transcripts.md), not by the file's paid events spread evenly
-// over the days: four orders paid on 3 March, one dispute that day, and a
-// chat running past midnight into the 4th.
-func TestEvaluate_PaidEventsByDay(t *testing.T) {
+// TestEvaluate_PaidEventsAreNotPaidOrders: the dispute-refund rate is
+// disputes ruled for the buyer ÷ the store's paid orders of the period
+// (DOMAIN.md §1). A chat's paid event is a pre-sales buyer's purchase, not
+// the store's orders: four of them and one dispute are no rate of 1 ÷ 4,
+// for the period or for the day; the rate is not evaluated. Given the
+// paid orders (40 over the file's two days), each day has half of them.
+func TestEvaluate_PaidEventsAreNotPaidOrders(t *testing.T) {
 	d0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	var convs []*sim.Conversation
 	for i := range 4 {
@@ -226,17 +227,33 @@ func TestEvaluate_PaidEventsByDay(t *testing.T) {
 	if len(r.DaysCounts) != 2 || !slices.Equal(r.DayDates, []string{"2026-03-03", "2026-03-04"}) {
 		t.Fatalf("%d days, dates %v; want 2026-03-03 and 2026-03-04", len(r.DaysCounts), r.DayDates)
 	}
-	if got := r.DaysCounts[0]["n_paid_orders"]; got != 4 {
-		t.Errorf("3 March: n_paid_orders %v; want 4, the day's paid events", got)
+	if v, ok := r.KPIs["dispute_refund_rate"]; ok {
+		t.Errorf("the period: dispute_refund_rate %v from 4 paid events; want not evaluated", v)
 	}
-	if got := r.Days[0]["dispute_refund_rate"]; got != 0.25 {
-		t.Errorf("3 March: dispute_refund_rate %v; want 1 ÷ 4", got)
+	for i, d := range r.Days {
+		if v, ok := d["dispute_refund_rate"]; ok {
+			t.Errorf("day %d: dispute_refund_rate %v; want not evaluated", i, v)
+		}
+		if v, ok := r.DaysCounts[i]["n_paid_orders"]; ok {
+			t.Errorf("day %d: n_paid_orders %v; want none (no paid-order count given)", i, v)
+		}
 	}
-	if _, ok := r.DaysCounts[1]["n_paid_orders"]; ok {
-		t.Errorf("4 March: n_paid_orders %v; want none (no order paid that day)", r.DaysCounts[1]["n_paid_orders"])
+	if !strings.HasPrefix(r.PaidOrdersNote, "dispute_refund_rate not evaluated") || !slices.Contains(r.Notes, r.PaidOrdersNote) {
+		t.Errorf("notes %q; want one saying the rate is not evaluated", r.Notes)
 	}
-	if got := r.KPIs["dispute_refund_rate"]; got != 0.25 {
-		t.Errorf("the period: dispute_refund_rate %v; want 1 ÷ 4", got)
+
+	r, err = review.Evaluate(convs, review.Options{Profile: taobaoLike(), PaidOrders: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.DaysCounts[0]["n_paid_orders"]; got != 20 {
+		t.Errorf("3 March: n_paid_orders %v; want 20, half of 40 over two days", got)
+	}
+	if got := r.Days[0]["dispute_refund_rate"]; got != 0.05 {
+		t.Errorf("3 March: dispute_refund_rate %v; want 1 ÷ 20", got)
+	}
+	if got := r.KPIs["dispute_refund_rate"]; got != 0.025 {
+		t.Errorf("the period: dispute_refund_rate %v; want 1 ÷ 40", got)
 	}
 }
 

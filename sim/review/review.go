@@ -362,8 +362,6 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	agents := map[string]*AgentReview{}
 	answer, timeoutS := o.Profile.AnswerThreshold.Seconds(), all.TimeoutThreshold()
 	total := 0.0
-	paidEvents := 0
-	paidByDay := map[int]int{}
 	var inf Inference
 	for _, c := range convs {
 		caseID, inferred := c.Case, false
@@ -384,14 +382,6 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		}
 		if !ok {
 			sc = sim.ScoreConversationBy(c, sim.ScoreRules{Profile: o.Profile, Weights: o.Weights, Policy: o.Policy})
-		}
-		for _, e := range c.Events {
-			if e.Kind == sim.EventPaid {
-				paidEvents++
-				// Its own day, for that day's dispute-refund rate.
-				day, _ := cal.Local(calOff(e.At.Sub(o.Start).Seconds()))
-				paidByDay[max(day, 0)]++
-			}
 		}
 		s, rounds := sim.SessionOf(c, o.Start, sc.Correct)
 		if o.Clock != nil {
@@ -516,17 +506,18 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 				inf.Unlabelled, inf.Judged, inf.Unjudged))
 		}
 	}
-	paid := o.PaidOrders
+	// The dispute-refund rate divides by the store's paid orders of the
+	// period (DOMAIN.md §1), which conversations do not hold: a chat's
+	// paid event is a pre-sales buyer's purchase, one of few orders that
+	// came through chat, and dividing by those would overstate the rate
+	// more than dividing by conversations would.
+	paid := max(o.PaidOrders, 0)
 	unevaluated := map[string]string{}
-	if paid <= 0 {
-		paid = float64(paidEvents)
-		if paid > 0 {
-			r.PaidOrdersNote = fmt.Sprintf("no paid-order count given: the dispute-refund rate is taken over the %d paid events in the conversations", paidEvents)
-		} else {
-			why := "no paid-order count (--paid-orders) and no paid event: disputes per conversation would overstate the rate about tenfold"
-			unevaluated["dispute_refund_rate"] = why
-			r.PaidOrdersNote = "dispute_refund_rate not evaluated: " + why
-		}
+	if paid == 0 {
+		why := "no paid-order count (--paid-orders): the rate divides by the store's paid orders, which conversations do not hold " +
+			"(per conversation it would be overstated about tenfold, per pre-sales purchase more)"
+		unevaluated["dispute_refund_rate"] = why
+		r.PaidOrdersNote = "dispute_refund_rate not evaluated: " + why
 		r.Notes = append(r.Notes, r.PaidOrdersNote)
 	}
 	limit := -1.0
@@ -547,15 +538,8 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 	if len(convs) > 0 {
 		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
-	// A day's paid orders: a given count spread evenly over the days,
-	// or the paid events of the day (trial.md: "a day's dispute-refund
-	// rate divides its disputes by the paid orders of that day").
-	perDay := func(i int) float64 {
-		if o.PaidOrders <= 0 {
-			return float64(paidByDay[i])
-		}
-		return paid / max(1, days)
-	}
+	// A day's paid orders: the count given, spread evenly over the days.
+	perDay := func(int) float64 { return paid / max(1, days) }
 	daily := all.Days()
 	for len(daily) < int(days) {
 		daily = append(daily, sim.Counts{}) // a day of the span without a chat of its own
