@@ -77,8 +77,9 @@ type PlatformProfile struct {
 	// in the average response time (Taobao 600 s).
 	UnansweredRound time.Duration `yaml:"unanswered_round"`
 	// TimeoutThreshold makes a round a response timeout when its first
-	// valid reply came later, or never (default 3 min). A contract may set
-	// its own.
+	// valid reply came later, or never (default 3 min). DOMAIN.md lets a
+	// contract agree its own; contract files have no field for it yet, so
+	// a profile carries it.
 	TimeoutThreshold time.Duration `yaml:"timeout_threshold"`
 	// RollingWindow is the platform's KPI window (Taobao 30 days); deskdrill
 	// reports its own periods and keeps this for reference.
