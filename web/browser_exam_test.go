@@ -53,7 +53,10 @@ func TestBrowser_ExamSitting(t *testing.T) {
 		); err != nil {
 			t.Fatal(err)
 		}
-		first, err = chromedp.Run(ctx, chromedp.Text(`[data-testid="message"][data-sender="customer"]`))
+		// Read in the page, not by node: the console redraws the messages
+		// as frames arrive, and a node looked up a moment before may be gone
+		// ("Could not find node with given id").
+		first, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="message"][data-sender="customer"]')?.textContent ?? ""`))
 		if err != nil {
 			t.Fatal(err)
 		}
