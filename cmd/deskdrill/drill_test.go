@@ -402,21 +402,25 @@ func TestDrill_ScenarioCustomersCannotConnect(t *testing.T) {
 	}
 }
 
-// The line per interval gives rates over the interval's own length: the
-// last interval of a run ends with the run, short of a whole interval,
-// and 37 messages sent in its 0.84 s are 44.0 a second, not 37.0.
+// The line per interval gives rates over the interval's own length, from
+// the end of the one before: intervals end when the ticker fires, a little
+// after their nominal end, and the last ends with the run, so 37 messages
+// sent in its 0.84 s are 44.0 a second, not 37.0.
 func TestIntervalLine_RatesOverTheIntervalsLength(t *testing.T) {
-	cfg := loadgen.Config{Interval: time.Second}
+	var b strings.Builder
+	line := intervalLine(&b, loadgen.Config{Interval: time.Second})
 	for _, tc := range []struct {
 		end  time.Duration
 		sent uint64
 		want string
 	}{
-		{7 * time.Second, 40, "sent     40 (   40.0/s)"},
-		{7840 * time.Millisecond, 37, "sent     37 (   44.0/s)"},
+		{1000347 * time.Microsecond, 50, "sent     50 (   50.0/s)"}, // 1.000347 s
+		{2000912 * time.Microsecond, 50, "sent     50 (   50.0/s)"}, // 1.000565 s after
+		{3001 * time.Millisecond, 40, "sent     40 (   40.0/s)"},
+		{3841 * time.Millisecond, 37, "sent     37 (   44.0/s)"}, // 0.84 s, the run's end
 	} {
-		var b strings.Builder
-		intervalLine(&b, cfg)(loadgen.Interval{End: tc.end, Intended: 43.4, Sent: tc.sent, Received: tc.sent})
+		b.Reset()
+		line(loadgen.Interval{End: tc.end, Intended: 43.4, Sent: tc.sent, Received: tc.sent})
 		if !strings.Contains(b.String(), tc.want) {
 			t.Errorf("interval ending %v: %q; want %q", tc.end, b.String(), tc.want)
 		}

@@ -268,14 +268,17 @@ func (o *outputs) write(s *loadgen.Summary) error {
 // intervalLine returns the OnInterval that prints a line per interval:
 // the progress display where there is no terminal (CI logs).
 func intervalLine(w io.Writer, cfg loadgen.Config) func(loadgen.Interval) {
+	// An interval's rates are over its own length, from the end of the one
+	// before (as the report's charts take them): the last ends with the
+	// run, short of a whole interval, and each ends when the ticker fired,
+	// a little after its nominal end.
+	var prev time.Duration
 	return func(iv loadgen.Interval) {
-		// Intervals end at multiples of the interval from the start of
-		// pacing, but the last ends with the run: its rates are over its
-		// own length, as its intended rate is.
 		secs := cfg.Interval.Seconds()
-		if part := iv.End % cfg.Interval; part > 0 {
-			secs = part.Seconds()
+		if d := iv.End - prev; d > 0 {
+			secs = d.Seconds()
 		}
+		prev = iv.End
 		line := fmt.Sprintf("t=%6.1fs", iv.End.Seconds())
 		if iv.Intended > 0 {
 			line += fmt.Sprintf("  intended %7.1f/s", float64(iv.Intended))
