@@ -157,13 +157,23 @@ func Merge(parts []*Summary) (*Summary, error) {
 	// would merge into figures of no run, their hub scrapes from
 	// different windows. The margin is the longer run and shardStartSlack
 	// (a shard the hub seated none of paces nothing).
-	for _, p := range parts[1:] {
-		apart := p.Started.Sub(first.Started).Abs()
-		if apart > max(first.Elapsed.Abs(), p.Elapsed.Abs())+shardStartSlack {
-			return nil, fmt.Errorf("merge summaries: %w: shard %v started pacing at %s, %v apart from shard %v (%s): "+
-				"the shards of one drill run at the same time; these are of different runs", ErrSummary,
-				p.Shards[0].Shard, p.Started.Format(time.RFC3339Nano), apart.Round(time.Millisecond), first.Shards[0].Shard, first.Started.Format(time.RFC3339Nano))
+	// The earliest and the latest start, whatever order the shards are
+	// named in: every pair lies between them.
+	early, late := first, first
+	longest := time.Duration(0)
+	for _, p := range parts {
+		if p.Started.Before(early.Started) {
+			early = p
 		}
+		if p.Started.After(late.Started) {
+			late = p
+		}
+		longest = max(longest, p.Elapsed.Abs())
+	}
+	if apart := late.Started.Sub(early.Started); apart > longest+shardStartSlack {
+		return nil, fmt.Errorf("merge summaries: %w: shard %v started pacing at %s, %v after shard %v (%s): "+
+			"the shards of one drill run at the same time; these are of different runs", ErrSummary,
+			late.Shards[0].Shard, late.Started.Format(time.RFC3339Nano), apart.Round(time.Millisecond), early.Shards[0].Shard, early.Started.Format(time.RFC3339Nano))
 	}
 	var missing []string
 	for i, ok := range seen {
@@ -257,6 +267,7 @@ func Merge(parts []*Summary) (*Summary, error) {
 		m.Hub = &rep
 	}
 	m.Generator = mergeGenerators(m.Shards)
+	m.Memory = mergeMemory(parts, m)
 	var ts []Threshold
 	for _, r := range first.Thresholds {
 		ts = append(ts, r.Threshold)
@@ -358,6 +369,38 @@ func mergeIntervals(parts []*Summary) ([]Interval, error) {
 		}
 	}
 	return out, nil
+}
+
+// mergeMemory joins idle runs' memory per connection: the connections add
+// up, the hub's growth is recomputed from the merged scrapes (the earliest
+// before, the latest after: every shard's connections were open by then),
+// and each generator's own figures are weighted by its connections.
+func mergeMemory(parts []*Summary, m *Summary) *Memory {
+	var out *Memory
+	for _, p := range parts {
+		x := p.Memory
+		if x == nil {
+			continue
+		}
+		if out == nil {
+			out = &Memory{}
+		}
+		out.Connections += x.Connections
+		out.SelfRSSPerConn += x.SelfRSSPerConn * float64(x.Connections)
+		out.SelfHeapStackPerConn += x.SelfHeapStackPerConn * float64(x.Connections)
+	}
+	if out == nil || out.Connections == 0 {
+		return out
+	}
+	n := float64(out.Connections)
+	out.SelfRSSPerConn /= n
+	out.SelfHeapStackPerConn /= n
+	if before, after := m.HubSetup, m.HubEnd; before != nil && after != nil {
+		out.HubRSSBefore, out.HubRSSAfter = nan0(before.RSS), nan0(after.RSS)
+		out.HubRSSPerConn = nan0((after.RSS - before.RSS) / n)
+		out.HubHeapStackPerConn = nan0((after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / n)
+	}
+	return out
 }
 
 // mergeGenerators sums the shards' generators: their CPU over their

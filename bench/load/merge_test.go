@@ -221,11 +221,59 @@ func TestMerge_Refuses(t *testing.T) {
 		{"another definition", []*load.Summary{defined, redefined}, "the shards ran different drills: shard 0/2's definition sha256:a, shard 1/2's sha256:b"},
 		{"a definition missing", []*load.Summary{defined, part(t, 1, 2, a, 10)}, "shard 1/2's (none)"},
 		{"none", nil, "none"},
-		{"another execution", []*load.Summary{part(t, 0, 2, a, 10), yesterday}, "shard 1/2 started pacing at 2026-11-10T00:00:00.01Z, 23h59m59.99s apart from shard 0/2"},
+		{"another execution", []*load.Summary{part(t, 0, 2, a, 10), yesterday}, "shard 0/2 started pacing at 2026-11-11T00:00:00Z, 23h59m59.99s after shard 1/2"},
 	} {
 		if _, err := load.Merge(tc.parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v; want ErrSummary saying %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// Shards that started too far apart are refused whatever order they are
+// named in: three shards of 2 s runs starting at 0, 10 and 20 s are of no
+// one run (the first and last are 20 s apart, more than 2 s + 10 s), though
+// each is within the margin of the middle one.
+func TestMerge_StartSpreadWhateverTheOrder(t *testing.T) {
+	a := lognormal(1, 10)
+	shard := func(i int) *load.Summary {
+		p := part(t, i, 3, a, 10)
+		p.Started = p.Started.Add(time.Duration(i)*10*time.Second - time.Duration(i)*10*time.Millisecond)
+		return p
+	}
+	for _, order := range [][]int{{0, 1, 2}, {1, 0, 2}, {1, 2, 0}, {2, 1, 0}} {
+		var parts []*load.Summary
+		for _, i := range order {
+			parts = append(parts, shard(i))
+		}
+		if _, err := load.Merge(parts); !errors.Is(err, load.ErrSummary) || !strings.Contains(err.Error(), "shard 2/3 started pacing at 2026-11-11T00:00:20Z, 20s after shard 0/3") {
+			t.Errorf("order %v: %v; want the 20 s spread refused", order, err)
+		}
+	}
+}
+
+// Idle shards merge their memory per connection: connections add up, the
+// hub's growth is over all of them between the earliest and the latest
+// scrape, the generators' own figures are weighted by their connections.
+func TestMerge_IdleMemory(t *testing.T) {
+	a := lognormal(1, 10)
+	start := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	idle := func(i, conns int, selfRSS float64, setup, end float64) *load.Summary {
+		p := part(t, i, 2, a, 0)
+		p.Mode, p.Intervals, p.RTT, p.Stages = load.ModeIdle, nil, nil, nil
+		p.HubSetup = &load.HubMetrics{At: start.Add(time.Duration(i) * time.Second), RSS: setup, HeapInuse: setup / 2}
+		p.HubEnd = &load.HubMetrics{At: start.Add(time.Duration(10+i) * time.Second), RSS: end, HeapInuse: end / 2}
+		p.Memory = &load.Memory{Connections: conns, SelfRSSPerConn: selfRSS}
+		return p
+	}
+	// Shard 0 scraped the hub first (100 MB), shard 1 last (130 MB).
+	m, err := load.Merge([]*load.Summary{idle(1, 300, 40_000, 110e6, 130e6), idle(0, 100, 20_000, 100e6, 120e6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := m.Memory
+	if mem == nil || mem.Connections != 400 || mem.HubRSSBefore != 100e6 || mem.HubRSSAfter != 130e6 ||
+		mem.HubRSSPerConn != 30e6/400 || mem.HubHeapStackPerConn != 15e6/400 || mem.SelfRSSPerConn != (100*20_000+300*40_000)/400.0 {
+		t.Errorf("merged memory %+v; want 400 connections, 100 → 130 MB (75,000 B each, heap 37,500), generator 35,000 B each", mem)
 	}
 }
 
