@@ -207,8 +207,11 @@ func drawCharts(s *load.Summary) ([]chart, error) {
 				return nil, err
 			}
 			p.Y.Min = 0
-			if err := add("chart-hub", "The hub's CPU per relayed message over time",
-				"The hub process's CPU time (process_cpu_seconds_total) over the messages it relayed (deskdrill_messages_relayed_total), interval by interval.", p); err != nil {
+			caption := "The hub process's CPU time (process_cpu_seconds_total) over the messages it relayed (deskdrill_messages_relayed_total), interval by interval."
+			if s.Mode == load.ModeScenario {
+				caption += " Dashed: the hub's relay latency p99 (its /metrics), in µs on the same axis."
+			}
+			if err := add("chart-hub", "The hub's CPU per relayed message over time", caption, p); err != nil {
 				return nil, err
 			}
 		}
@@ -311,10 +314,25 @@ type percentileTicks struct{}
 
 func (percentileTicks) Ticks(min, max float64) []plot.Tick {
 	var out []plot.Tick
-	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"} {
-		if x := float64(i); x >= min-1e-9 && x <= max+1e-9 {
-			out = append(out, plot.Tick{Value: x, Label: label})
+	// As far as the longest curve goes: with n samples it ends at
+	// log10(n), 99.9999 % at a million.
+	for i := 0; float64(i) <= max+1e-9; i++ {
+		if x := float64(i); x >= min-1e-9 {
+			out = append(out, plot.Tick{Value: x, Label: percentileLabel(i)})
 		}
 	}
 	return out
+}
+
+// percentileLabel names 1 − 10^−i: 0 %, 90 %, 99 %, 99.9 %, ...
+func percentileLabel(i int) string {
+	switch i {
+	case 0:
+		return "0%"
+	case 1:
+		return "90%"
+	case 2:
+		return "99%"
+	}
+	return "99." + strings.Repeat("9", i-2) + "%"
 }

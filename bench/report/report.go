@@ -164,17 +164,24 @@ func (v *view) hubSide() {
 		rep := load.Report(*s.HubStart, *s.HubEnd)
 		h = &rep
 	}
-	if m := s.Memory; m != nil && s.HubEnd != nil {
-		// An idle run: the connections held, nothing relayed.
+	if m := s.Memory; s.Mode == load.ModeIdle && m != nil && s.HubEnd != nil {
+		// An idle run: the connections held, nothing relayed. A hub that
+		// exports no memory series scrapes as 0, which is no measurement;
+		// memory that shrank meanwhile is no growth (as the threshold
+		// hub_memory_per_connection takes it).
+		if m.HubRSSBefore == 0 && m.HubRSSAfter == 0 {
+			add("memory per connection", "not measured: the hub's /metrics has no process_resident_memory_bytes")
+			return
+		}
 		add("memory per connection", fmt.Sprintf("%.1f KiB resident (%.0f → %.0f MiB over %d connections), %.1f KiB Go heap and stacks",
-			m.HubRSSPerConn/1024, m.HubRSSBefore/(1<<20), m.HubRSSAfter/(1<<20), m.Connections, m.HubHeapStackPerConn/1024))
+			max(m.HubRSSPerConn, 0)/1024, m.HubRSSBefore/(1<<20), m.HubRSSAfter/(1<<20), m.Connections, max(m.HubHeapStackPerConn, 0)/1024))
 		return
 	}
 	if h == nil {
 		if s.HubEnd == nil {
 			add("metrics", "the hub's /metrics was not read (metrics is -, or it did not answer)")
 		} else {
-			add("metrics", "the hub's /metrics was not read at the start of the pacing window")
+			add("metrics", "the hub's /metrics was not read at the start of the pacing window (it did not answer then)")
 		}
 		return
 	}

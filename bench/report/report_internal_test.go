@@ -35,3 +35,21 @@ func TestQuantiles_EndAtTheMaximum(t *testing.T) {
 		}
 	}
 }
+
+// The spectrum's axis is labelled as far as the longest curve goes.
+func TestPercentileTicks(t *testing.T) {
+	var got []string
+	for _, tk := range (percentileTicks{}).Ticks(0, 6.2) {
+		got = append(got, tk.Label)
+	}
+	want := []string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"}
+	if len(got) != len(want) {
+		t.Fatalf("labels %q; want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("labels %q; want %q", got, want)
+			break
+		}
+	}
+}

@@ -125,6 +125,9 @@ func TestWrite_Idle(t *testing.T) {
 			s.HubSetup, s.HubEnd = nil, nil
 			s.Memory.HubRSSBefore, s.Memory.HubRSSAfter, s.Memory.HubRSSPerConn, s.Memory.HubHeapStackPerConn = 0, 0, 0, 0
 		}, []string{"was not read (metrics is -, or it did not answer)", "45.4 KiB resident"}, []string{"5.1 KiB"}},
+		{"no memory series", func(s *load.Summary) {
+			s.Memory.HubRSSBefore, s.Memory.HubRSSAfter, s.Memory.HubRSSPerConn, s.Memory.HubHeapStackPerConn = 0, 0, 0, 0
+		}, []string{"not measured", "has no process_resident_memory_bytes"}, []string{"0.0 KiB resident"}},
 	} {
 		s := read()
 		tc.edit(s)
