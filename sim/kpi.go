@@ -87,7 +87,7 @@ var catalogue = []KPI{
 	},
 	{
 		ID: "dispute_refund_rate", Name: "dispute-refund rate", Unit: UnitFraction, Direction: LowerIsBetter,
-		Formula:    "disputes the platform ruled for the buyer ÷ paid orders of the period (not ÷ conversations, which would overstate it about tenfold); not evaluated when the paid orders are unknown (no --paid-orders, no paid event)",
+		Formula:    "disputes the platform ruled for the buyer ÷ paid orders of the period (not ÷ conversations, which would overstate it about tenfold); not evaluated when the paid orders are not given (--paid-orders): a chat's paid events are pre-sales purchases, not the store's orders",
 		Window:     "the period (platforms lag it by weeks; deskdrill computes it from its own sessions)",
 		Exclusions: "disputes caused by the merchant's own fault (false product information, product quality) when the contract excludes them",
 	},

@@ -102,7 +102,7 @@ serve() { # serve NAME: a fresh hub; sets hub, addr, ctoken, atoken
 }
 unserve() { kill -INT "$hub"; wait "$hub" || true; }
 
-hub_round() { # hub_round NAME RATE: writes "cpu messages" to $work/NAME.win
+hub_round() { # hub_round NAME RATE: writes "cpu messages load_cpu" to $work/NAME.win
 	serve "$1"
 	"$dd" load --url "ws://$addr" --customer-token "$ctoken" --agent-token "$atoken" --seat "$1-" \
 		--customers $CUSTOMERS --agents $AGENTS --rate "$2" --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
@@ -112,7 +112,7 @@ hub_round() { # hub_round NAME RATE: writes "cpu messages" to $work/NAME.win
 	wait "$lp"
 	unserve
 }
-echo_round() { # echo_round NAME: writes "cpu messages" to $work/NAME.win
+echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.win
 	"$dd" echo serve --addr 127.0.0.1:0 >"$work/$1-echo.out" 2>"$work/$1-echo.err" &
 	local ep=$! eaddr=""
 	pids+=("$ep")

@@ -32,10 +32,10 @@ type Options struct {
 	// events are written in.
 	Start time.Time
 	// PaidOrders is the store's paid orders over the conversations' span,
-	// the denominator of the dispute-refund rate. When 0, the paid events
-	// of the conversations are the denominator if there are any; otherwise
-	// the rate is not evaluated (a rate per conversation would overstate it
-	// about tenfold) and the statement says so.
+	// the denominator of the dispute-refund rate. When 0 the rate is not
+	// evaluated (per conversation it would be overstated about tenfold; a
+	// chat's paid events are pre-sales purchases, not the store's orders)
+	// and the statement says so.
 	PaidOrders float64
 	// End, when set, is the end of the period on the KPI calendar (after
 	// Clock): a conversation arriving at or after it is left out (and
@@ -148,10 +148,10 @@ type Review struct {
 	// how many left out.
 	Cuts  []Cut    `json:"cuts,omitempty"`
 	Notes []string `json:"notes,omitempty"`
-	// PaidOrdersNote is the note of Notes about where the dispute-refund
-	// rate's paid orders came from ("" when they were given), so that a
-	// caller that counts paid orders its own way (sim/trial) can leave it
-	// out without matching its words.
+	// PaidOrdersNote is the note of Notes that the dispute-refund rate was
+	// not evaluated for want of paid orders ("" when they were given), so
+	// that a caller that counts paid orders its own way (sim/trial) can
+	// leave it out without matching its words.
 	PaidOrdersNote string `json:"-"`
 }
 
