@@ -426,3 +426,23 @@ func TestIntervalLine_RatesOverTheIntervalsLength(t *testing.T) {
 		}
 	}
 }
+
+// A shard's text summary says the rate is the drill's, of which it sent its
+// part; an unsharded run's says the rate as it is.
+func TestPrintSummary_ShardRate(t *testing.T) {
+	for _, tc := range []struct {
+		shard loadgen.Shard
+		want  string
+	}{
+		{loadgen.Shard{Index: 0, Of: 1}, "sent 113 customer messages at 38/s for 6s"},
+		{loadgen.Shard{Index: 0, Of: 2}, "sent 113 customer messages (shard 0/2's part of a drill at 38/s) for 6s"},
+	} {
+		s := &loadgen.Summary{Mode: loadgen.ModeRelay, Rate: 38, Duration: 6 * time.Second, Sent: 113,
+			Shards: []loadgen.ShardInfo{{Shard: tc.shard}}}
+		var b strings.Builder
+		printSummary(&b, s)
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("shard %v: %q; want %q", tc.shard, b.String(), tc.want)
+		}
+	}
+}
