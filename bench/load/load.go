@@ -297,6 +297,16 @@ type Memory struct {
 	SelfHeapStackPerConn float64 `json:"self_heap_stack_per_conn_bytes"`
 }
 
+// setHub sets the hub's memory per connection from its scrapes before the
+// connections were opened and once they were (a series the hub does not
+// export counts as 0).
+func (m *Memory) setHub(before, after *HubMetrics) {
+	n := float64(m.Connections)
+	m.HubRSSBefore, m.HubRSSAfter = nan0(before.RSS), nan0(after.RSS)
+	m.HubRSSPerConn = nan0((after.RSS - before.RSS) / n)
+	m.HubHeapStackPerConn = nan0((after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / n)
+}
+
 // Progress is a run's state, for progress bars.
 type Progress struct {
 	Phase     string // connecting, assigning, waiting for shards, relaying, arriving, draining, holding, closing
@@ -1103,9 +1113,7 @@ func (r *Runner) runIdle(ctx context.Context, s *Summary) error {
 	m.SelfHeapStackPerConn = (selfAfter.heapStack - selfBefore.heapStack) / float64(n)
 	if haveMetrics {
 		if after, ok := r.scrape(context.WithoutCancel(ctx)); ok {
-			m.HubRSSBefore, m.HubRSSAfter = nan0(before.RSS), nan0(after.RSS)
-			m.HubRSSPerConn = nan0((after.RSS - before.RSS) / float64(n))
-			m.HubHeapStackPerConn = nan0((after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / float64(n))
+			m.setHub(&before, &after)
 			s.HubSetup, s.HubEnd = &before, &after
 		}
 	}

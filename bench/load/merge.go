@@ -395,10 +395,8 @@ func mergeMemory(parts []*Summary, m *Summary) *Memory {
 	n := float64(out.Connections)
 	out.SelfRSSPerConn /= n
 	out.SelfHeapStackPerConn /= n
-	if before, after := m.HubSetup, m.HubEnd; before != nil && after != nil {
-		out.HubRSSBefore, out.HubRSSAfter = nan0(before.RSS), nan0(after.RSS)
-		out.HubRSSPerConn = nan0((after.RSS - before.RSS) / n)
-		out.HubHeapStackPerConn = nan0((after.HeapInuse + after.StackInuse - before.HeapInuse - before.StackInuse) / n)
+	if m.HubSetup != nil && m.HubEnd != nil {
+		out.setHub(m.HubSetup, m.HubEnd)
 	}
 	return out
 }

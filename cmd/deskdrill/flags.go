@@ -111,8 +111,7 @@ const maxFlagDuration = 7 * 24 * time.Hour
 // durationFlag defines a duration flag from lo to maxFlagDuration (units
 // ms to w).
 func durationFlag(fs *pflag.FlagSet, p *time.Duration, name string, def time.Duration, usage string, lo time.Duration, want string) {
-	*p = def
-	varFlag(fs, p, name, "duration", usage, parseDurationAtLeast(lo, want), formatDuration)
+	durationRangeFlag(fs, p, name, def, usage, lo, maxFlagDuration, want+", at most 1w")
 }
 
 // durationRangeFlag is durationFlag for a flag with a bound of its own,
@@ -182,13 +181,9 @@ func parseWhole(lo, hi int, want string) func(string) (int, error) {
 	}
 }
 
-// parseDurationAtLeast reads a duration as scenario files write them
-// (90s, 3m, 1h30m, 14d, 2w) of at least lo. A bare 0 needs no unit.
-func parseDurationAtLeast(lo time.Duration, want string) func(string) (time.Duration, error) {
-	return parseDurationBetween(lo, maxFlagDuration, want+", at most 1w")
-}
-
-// parseDurationBetween reads a duration from lo to hi; want says so.
+// parseDurationBetween reads a duration as scenario files write them
+// (90s, 3m, 1h30m, 14d, 2w) from lo to hi; want says so. A bare 0 needs
+// no unit.
 func parseDurationBetween(lo, hi time.Duration, want string) func(string) (time.Duration, error) {
 	return func(s string) (time.Duration, error) {
 		d, err := time.Duration(0), error(nil)

@@ -539,7 +539,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.KPIs["qa_hard_fails"] = float64(len(r.Evidence["qa_hard_fails"]))
 	}
 	// A day's paid orders: the count given, spread evenly over the days.
-	perDay := func(int) float64 { return paid / max(1, days) }
+	perDay := paid / max(1, days)
 	daily := all.Days()
 	for len(daily) < int(days) {
 		daily = append(daily, sim.Counts{}) // a day of the span without a chat of its own
@@ -548,12 +548,12 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		if float64(i) >= days {
 			break
 		}
-		dv := sim.KPIValuesFor(o.Profile, d, []sim.Counts{d}, perDay(i), 1, limit)
+		dv := sim.KPIValuesFor(o.Profile, d, []sim.Counts{d}, perDay, 1, limit)
 		for id := range unevaluated {
 			delete(dv, id)
 		}
 		r.Days = append(r.Days, dv)
-		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay(i)))
+		r.DaysCounts = append(r.DaysCounts, d.Columns(perDay))
 		r.DayDates = append(r.DayDates, calStart.AddDate(0, 0, i).Format(time.DateOnly))
 	}
 	r.Counts = all.Total().Columns(paid)
