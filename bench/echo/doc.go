@@ -1,7 +1,9 @@
 // Package echo is the baseline the hub's cost per message is measured
 // against: a bare gorilla/websocket echo server, which reads a message and
 // writes it back (one read and one write per message, nothing else), and a
-// client that paces messages over many connections.
+// client that paces messages over many connections; and a bare relay
+// (Relay), the least a relay between customers and agents can do, which
+// deskdrill load drives as it drives the hub.
 //
 // # Why a baseline
 //
@@ -14,7 +16,10 @@
 // not. bench/load/relay-cost.sh measures both and prints the ratio
 // (docs/performance.md).
 //
-// The server is configured as the hub's upgrader is (1 KiB read buffer,
-// pooled write buffers), so that the difference is the hub's own work:
-// decoding, routing, recording, metrics.
+// The servers are configured as the hub's upgrader is (1 KiB read buffer,
+// pooled write buffers). The echo server is the baseline; the
+// relay splits the hub's cost above it in two: the relay's above the echo
+// server's is the traffic's (each customer message crosses two hops, and
+// each hop wakes a peer that was asleep), the hub's above the relay's is
+// the hub's own work: decoding, routing, recording, metrics.
 package echo

@@ -6,6 +6,9 @@
 #   hub:  deskdrill serve (a fresh hub, recording to SQLite as always) with
 #         5,000 customers and 1,000 echo agents of deskdrill load at 2,500
 #         customer messages/s = 5,000 relayed/s;
+#   relay: deskdrill echo relay, the bare relay (moves each message, one
+#         read and one write, decodes and records nothing), under the same
+#         load as the hub: the floor of any relay with this traffic;
 #   echo: deskdrill echo serve with 5,000 connections of deskdrill echo load
 #         at one message a second each = 5,000 messages/s, one read and one
 #         write per message.
@@ -17,11 +20,12 @@
 # The load driving each server is timed over the same window too: it is the
 # other end of every message, and a cost that grows at both ends with the
 # traffic's pattern rather than with the server's code shows in both.
-# ROUNDS rounds (3) of both, alternating; the medians and their ratio are
-# printed. Then one run at 10,000 relayed/s (5,000 customer messages/s) for
+# ROUNDS rounds (3) of the three, in turn; the medians and the ratios
+# (hub ÷ echo, the issue's; relay ÷ echo, the traffic's share; hub ÷
+# relay, the hub's own) are printed. Then one run at 10,000 relayed/s (5,000 customer messages/s) for
 # the hub's relay latency p99, from its histogram over the pacing window.
 #
-#   bench/load/relay-cost.sh                  # about 4 minutes
+#   bench/load/relay-cost.sh                  # about 6 minutes
 #   ROUNDS=5 bench/load/relay-cost.sh
 #
 # The clients run in processes of their own and share the machine's cores
@@ -112,6 +116,24 @@ hub_round() { # hub_round NAME RATE: writes "cpu messages load_cpu" to $work/NAM
 	wait "$lp"
 	unserve
 }
+relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under the hub's load
+	"$dd" echo relay --addr 127.0.0.1:0 >"$work/$1-relay.out" 2>"$work/$1-relay.err" &
+	local rp=$! raddr=""
+	pids+=("$rp")
+	for _ in $(seq 100); do
+		raddr=$(sed -n 's|^relay on ws://\([^/]*\)/.*|\1|p' "$work/$1-relay.out" 2>/dev/null)
+		[ -n "$raddr" ] && break
+		sleep 0.1
+	done
+	"$dd" load --url "ws://$raddr" --customer-token bare --agent-token bare --seat "$1-" \
+		--customers $CUSTOMERS --agents $AGENTS --rate 2500/s --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
+	local lp=$!
+	pids+=("$lp")
+	window "$rp" "$raddr" deskdrill_messages_relayed_total "$lp" >"$work/$1.win"
+	wait "$lp"
+	kill -INT "$rp"
+	wait "$rp" || true
+}
 echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.win
 	"$dd" echo serve --addr 127.0.0.1:0 >"$work/$1-echo.out" 2>"$work/$1-echo.err" &
 	local ep=$! eaddr=""
@@ -133,21 +155,29 @@ echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.w
 per() { awk -v c="$1" -v m="$2" 'BEGIN {printf "%.1f", 1e6 * c / m}'; } # µs per message
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-hubs=() echoes=() ratios=() hubloads=() echoloads=()
+hubs=() echoes=() ratios=() hubloads=() echoloads=() relays=() relayloads=() floors=() owns=()
 for r in $(seq "$ROUNDS"); do
 	echo "== round $r: hub, 5,000 relayed/s ($CUSTOMERS customers, $AGENTS agents, 2500/s)"
 	hub_round "hub$r" 2500/s
 	read -r hc hm hl <"$work/hub$r.win"
 	h=$(per "$hc" "$hm")
 	echo "hub:  $hc s CPU for $hm relayed = $h µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$hl" "$hm") µs per message"
+	echo "== round $r: bare relay, the hub's load"
+	relay_round "relay$r"
+	read -r rc rm rl <"$work/relay$r.win"
+	echo "relay: $rc s CPU for $rm relayed = $(per "$rc" "$rm") µs per message; its load: $(per "$rl" "$rm") µs per message"
+	relays+=("$(per "$rc" "$rm")") relayloads+=("$(per "$rl" "$rm")")
 	echo "== round $r: echo, $CUSTOMERS connections × 1 message/s"
 	echo_round "echo$r"
 	read -r ec em el <"$work/echo$r.win"
 	e=$(per "$ec" "$em")
 	echo "echo: $ec s CPU for $em echoed = $e µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$el" "$em") µs per message"
 	ratio=$(awk -v h="$h" -v e="$e" 'BEGIN {printf "%.2f", h / e}')
-	echo "ratio: $ratio"
-	hubs+=("$h") echoes+=("$e") ratios+=("$ratio")
+	rr=${relays[-1]}
+	floor=$(awk -v r="$rr" -v e="$e" 'BEGIN {printf "%.2f", r / e}')
+	own=$(awk -v h="$h" -v r="$rr" 'BEGIN {printf "%.2f", h / r}')
+	echo "ratio: $ratio (relay ÷ echo $floor, hub ÷ relay $own)"
+	hubs+=("$h") echoes+=("$e") ratios+=("$ratio") floors+=("$floor") owns+=("$own")
 	hubloads+=("$(per "$hl" "$hm")") echoloads+=("$(per "$el" "$em")")
 done
 
@@ -161,6 +191,9 @@ echo
 echo "== summary ($(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1))"
 echo "hub µs per relayed message:  ${hubs[*]}  median $(printf '%s\n' "${hubs[@]}" | median)"
 echo "echo µs per echoed message:  ${echoes[*]}  median $(printf '%s\n' "${echoes[@]}" | median)"
+echo "bare relay µs per relayed:   ${relays[*]}  median $(printf '%s\n' "${relays[@]}" | median); its load's ${relayloads[*]}  median $(printf '%s\n' "${relayloads[@]}" | median)"
 echo "ratio hub ÷ echo:            ${ratios[*]}  median $(printf '%s\n' "${ratios[@]}" | median)   (target ≤ 1.25)"
+echo "ratio relay ÷ echo:          ${floors[*]}  median $(printf '%s\n' "${floors[@]}" | median)   (the traffic's: the floor of any relay)"
+echo "ratio hub ÷ relay:           ${owns[*]}  median $(printf '%s\n' "${owns[@]}" | median)   (the hub's own work)"
 echo "their loads, µs per message:  hub's ${hubloads[*]}  median $(printf '%s\n' "${hubloads[@]}" | median); echo's ${echoloads[*]}  median $(printf '%s\n' "${echoloads[@]}" | median)"
 jq -r '"relay p99 at 10,000/s:       \(.hub.relay_latency_p99_s * 1e3 | . * 1000 | round / 1000) ms   (target < 5 ms)"' "$work/hub10k.json"

@@ -21,7 +21,7 @@ func newEchoCmd() *cobra.Command {
 	return groupCmd("echo", "The baseline of the hub's cost per message: a bare WebSocket echo server and its client",
 		`  deskdrill echo serve --addr 127.0.0.1:9090
   deskdrill echo load --url ws://127.0.0.1:9090 --conns 5000 --rate 5000/s --duration 30s`,
-		newEchoServeCmd(), newEchoLoadCmd())
+		newEchoServeCmd(), newEchoRelayCmd(), newEchoLoadCmd())
 }
 
 func newEchoServeCmd() *cobra.Command {
@@ -38,42 +38,85 @@ bench/load/relay-cost.sh does both and prints the ratio (docs/performance.md). I
   deskdrill echo serve --addr 127.0.0.1:0      # any free port; the address is printed`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			reg := baselineRegistry()
 			srv, err := echo.NewServer(reg)
 			if err != nil {
 				return err
 			}
-			mux := http.NewServeMux()
-			mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-			mux.Handle("GET /", srv)
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--addr %s: %w", addr, err)}
-			}
-			hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			served := make(chan error, 1)
-			go func() { served <- hs.Serve(ln) }()
-			fmt.Fprintf(c.OutOrStdout(), "echo server on ws://%s/ (metrics http://%s/metrics); Ctrl-C stops it\n", ln.Addr(), ln.Addr())
-			select {
-			case err := <-served:
-				return fmt.Errorf("serve echo: %w", err)
-			case <-c.Context().Done():
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err = hs.Shutdown(ctx)
-			if cerr := srv.Close(ctx); err == nil {
-				err = cerr
-			}
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("stop echo server: %w", err)
-			}
-			return nil
+			return serveBaseline(c, "echo server", addr, reg, srv, srv.Close)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:9090", "address to listen on (port 0: any free port)")
 	return c
+}
+
+func newEchoRelayCmd() *cobra.Command {
+	var addr string
+	c := &cobra.Command{
+		Use:   "relay [--addr HOST:PORT]",
+		Short: "Serve a bare gorilla WebSocket relay between customers and agents, the floor of the hub's relay cost",
+		Long: `relay runs the least a relay can do on --addr, speaking just enough of the hub's protocol for
+deskdrill load to drive it as it drives the hub (/ws/agent, /ws/customer; any token): a customer's
+start is assigned to the next agent round robin, each message goes to the other side unparsed (the
+conversation's id put in front), one read and one write per relayed message, nothing decoded,
+recorded or timed. /metrics counts deskdrill_messages_relayed_total as the hub does. Its CPU per
+relayed message under the hub's load, beside the echo server's and the hub's in the same minute,
+splits the hub's cost into the traffic's and the hub's own (bench/load/relay-cost.sh,
+docs/performance.md). It runs until Ctrl-C.`,
+		Example: `  deskdrill echo relay --addr 127.0.0.1:9091
+  deskdrill load --url ws://127.0.0.1:9091 --customer-token x --agent-token x --customers 5000 --agents 1000 --rate 2500/s`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			reg := baselineRegistry()
+			r, err := echo.NewRelay(reg)
+			if err != nil {
+				return err
+			}
+			return serveBaseline(c, "relay", addr, reg, r, r.Close)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:9091", "address to listen on (port 0: any free port)")
+	return c
+}
+
+// baselineRegistry is a baseline server's metrics: its own counter is
+// added to the process's CPU and the Go runtime's, as the hub has them.
+func baselineRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// serveBaseline serves h, the baseline called name (and /metrics from
+// reg), on addr until the command's context ends, then closes the server
+// and h.
+func serveBaseline(c *cobra.Command, name, addr string, reg *prometheus.Registry, h http.Handler, closeHandler func(context.Context) error) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /", h)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--addr %s: %w", addr, err)}
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(c.OutOrStdout(), "%s on ws://%s/ (metrics http://%s/metrics); Ctrl-C stops it\n", name, ln.Addr(), ln.Addr())
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve %s: %w", name, err)
+	case <-c.Context().Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = hs.Shutdown(ctx)
+	if cerr := closeHandler(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	return nil
 }
 
 func newEchoLoadCmd() *cobra.Command {

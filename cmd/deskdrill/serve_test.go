@@ -225,11 +225,19 @@ type inProcessServe struct {
 // matching banner, and returns the match.
 func startServeInProcess(t *testing.T, ctx context.Context, banner string, args ...string) (*inProcessServe, []string) {
 	t.Helper()
+	return startInProcess(t, ctx, banner, append([]string{"serve"}, args...)...)
+}
+
+// startInProcess runs deskdrill with args (a command that serves until
+// Ctrl-C) until its stdout has a line matching banner, and returns the
+// match.
+func startInProcess(t *testing.T, ctx context.Context, banner string, args ...string) (*inProcessServe, []string) {
+	t.Helper()
 	serveCtx, cancel := context.WithCancel(ctx)
 	sv := &inProcessServe{cancel: cancel, done: make(chan int, 1), stderr: &strings.Builder{}, copied: make(chan struct{})}
 	pr, pw := io.Pipe()
 	go func() {
-		code := run(serveCtx, append([]string{"serve"}, args...), pw, sv.stderr)
+		code := run(serveCtx, args, pw, sv.stderr)
 		pw.Close()
 		sv.done <- code
 	}()
