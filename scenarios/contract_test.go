@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deskdrill/deskdrill/scenarios"
 	"github.com/deskdrill/deskdrill/sim"
@@ -110,6 +111,9 @@ func TestParseContract_Errors(t *testing.T) {
 		{"money with three decimals", "name: t\nmonthly_fee: 10.005\n", "2:14: monthly_fee: amount \"10.005\": want a number with at most two decimals"},
 		{"zero fee", "name: t\nmonthly_fee: 0\n", "2:14: monthly_fee: is required and must be above zero"},
 		{"missing name", "monthly_fee: 5\n", "1:1: name: is required"},
+		{"negative timeout threshold", validHead + "timeout_threshold: -1m\n", "5:20: timeout_threshold: duration \"-1m\": want a number before each unit"},
+		{"timeout threshold without a unit", validHead + "timeout_threshold: 180\n", "5:20: timeout_threshold: duration \"180\": missing or unknown unit"},
+		{"timeout threshold over a year", validHead + "timeout_threshold: 400d\n", "5:20: timeout_threshold: 400d is longer than a year"},
 		{"unknown clause field", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: satisfaction\n    target: 0.9\n    bandz: []\n", "10:5: clauses[0].bandz: unknown field"},
 		{"unknown kpi", validHead + "clauses:\n  - id: a\n    kind: banded\n    kpi: happiness\n", "8:10: clauses[0].kpi: unknown KPI \"happiness\""},
 		{"unknown kind", validHead + "clauses:\n  - {id: a, kind: bonus, kpi: satisfaction}\n", "6:19: clauses[0].kind: \"bonus\": want one of"},
@@ -201,6 +205,24 @@ func TestParseContract_Errors(t *testing.T) {
 				t.Errorf("errors.Is(err, ErrBadInput) = false for %v", err)
 			}
 		})
+	}
+}
+
+// A contract's timeout threshold is a duration (DOMAIN.md §1: the
+// response timeout is the contract's); left out, it is zero, which takes
+// the platform profile's.
+func TestParseContract_TimeoutThreshold(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want time.Duration
+	}{{"", 0}, {"timeout_threshold: 0s\n", 0}, {"timeout_threshold: 2m\n", 2 * time.Minute}, {"timeout_threshold: 90s\n", 90 * time.Second}} {
+		c, err := scenarios.ParseContract("c.yaml", []byte(validHead+tc.line))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if c.TimeoutThreshold != tc.want {
+			t.Errorf("%q: timeout threshold %v; want %v", tc.line, c.TimeoutThreshold, tc.want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Contract is a customer-service outsourcing contract as far as refunds go:
@@ -37,6 +38,14 @@ type Contract struct {
 	// AllowRatiosAboveOne permits clause ratios above 1 (a penalty larger
 	// than the fee). Without it such a ratio is a validation error.
 	AllowRatiosAboveOne bool `yaml:"allow_ratios_above_one"`
+	// TimeoutThreshold is the contract's response-timeout threshold
+	// (DOMAIN.md §1): a round whose first valid reply came later, or
+	// never, is a response timeout (timeouts_per_day and the
+	// count_per_day clauses). Zero takes the platform profile's
+	// timeout_threshold (3 min by default). Scoring keeps the profile's:
+	// the service standard is the platform's, the timeouts the contract
+	// pays for are the contract's.
+	TimeoutThreshold time.Duration `yaml:"timeout_threshold"`
 
 	Clauses     []Clause     `yaml:"clauses"`
 	Trial       *Trial       `yaml:"trial"`
@@ -373,6 +382,12 @@ func (c *Contract) Validate() error {
 	}
 	if c.CurePeriods < 0 {
 		fe.add("cure_periods", "must not be negative")
+	}
+	switch d := c.TimeoutThreshold; {
+	case d < 0:
+		fe.add("timeout_threshold", "%s: must be above zero (leave it out for the platform profile's)", FormatDuration(d))
+	case d > 366*24*time.Hour:
+		fe.add("timeout_threshold", "%s is longer than a year", FormatDuration(d))
 	}
 	for i, x := range c.Exclusions {
 		if strings.TrimSpace(x) == "" {

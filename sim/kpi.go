@@ -105,7 +105,7 @@ var catalogue = []KPI{
 	},
 	{
 		ID: "timeouts_per_day", Name: "response timeouts per calendar day", Unit: UnitCountPerDay, Direction: LowerIsBetter,
-		Formula:    "rounds whose first valid reply came later than the timeout threshold (the platform profile's timeout_threshold, default 3 min), or never ÷ calendar days (the profile's zone, Beijing time) from the first chat to the last, inclusive: a day without chats counts",
+		Formula:    "rounds whose first valid reply came later than the timeout threshold (the contract's timeout_threshold, else the platform profile's, default 3 min), or never ÷ calendar days (the profile's zone, Beijing time) from the first chat to the last, inclusive: a day without chats counts",
 		Window:     "the period; rounds starting in the profile's business hours",
 		Exclusions: "blackout days and excluded sessions",
 	},
