@@ -171,10 +171,10 @@ func TestDocs_MetricsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := map[string]string{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_.A-Z*]+)` \\| ([a-zA-Z' ]+?) \\| ((?:echo|scenario)(?:, scenario)?) \\|").FindAllStringSubmatch(string(b), -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_.A-Z*]+)` \\| ([a-zA-Z' ]+?) \\| ((?:echo|idle|scenario)(?:, (?:idle|scenario))*) \\|").FindAllStringSubmatch(string(b), -1) {
 		rows[m[1]] = m[2] + " | " + m[3]
 	}
-	modeName := map[string]string{load.ModeRelay: "echo", load.ModeScenario: "scenario"}
+	modeName := map[string]string{load.ModeRelay: "echo", load.ModeScenario: "scenario", load.ModeIdle: "idle"}
 	want := map[string]string{"kpi.ID": "the KPI's | echo, scenario"}
 	for _, m := range load.Metrics() {
 		name := m.Name

@@ -438,12 +438,10 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// scores them, and the KPIs include them.
 	r.closeAll()
 	r.readKPIs(ctx, s)
-	if s.Mode != ModeIdle {
-		if r.cfg.Shard.Whole() {
-			s.Judge(r.cfg.Thresholds)
-		} else {
-			s.Thresholds = unjudged(r.cfg.Thresholds)
-		}
+	if r.cfg.Shard.Whole() {
+		s.Judge(r.cfg.Thresholds)
+	} else {
+		s.Thresholds = unjudged(r.cfg.Thresholds)
 	}
 	return s, nil
 }

@@ -263,6 +263,14 @@ func TestMerge_IdleMemory(t *testing.T) {
 		p.HubSetup = &load.HubMetrics{At: start.Add(time.Duration(i) * time.Second), RSS: setup, HeapInuse: setup / 2}
 		p.HubEnd = &load.HubMetrics{At: start.Add(time.Duration(10+i) * time.Second), RSS: end, HeapInuse: end / 2}
 		p.Memory = &load.Memory{Connections: conns, SelfRSSPerConn: selfRSS}
+		p.Thresholds = nil
+		for _, e := range []string{"hub_memory_per_connection < 80000", "hub_memory_per_connection < 70000", "generator_memory_per_connection == 35000"} {
+			th, err := load.ParseThreshold(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Thresholds = append(p.Thresholds, load.ThresholdResult{Threshold: th})
+		}
 		return p
 	}
 	// Shard 0 scraped the hub first (100 MB), shard 1 last (130 MB).
@@ -274,6 +282,16 @@ func TestMerge_IdleMemory(t *testing.T) {
 	if mem == nil || mem.Connections != 400 || mem.HubRSSBefore != 100e6 || mem.HubRSSAfter != 130e6 ||
 		mem.HubRSSPerConn != 30e6/400 || mem.HubHeapStackPerConn != 15e6/400 || mem.SelfRSSPerConn != (100*20_000+300*40_000)/400.0 {
 		t.Errorf("merged memory %+v; want 400 connections, 100 → 130 MB (75,000 B each, heap 37,500), generator 35,000 B each", mem)
+	}
+	// The thresholds are judged on the merged figures.
+	want := []bool{true, false, true}
+	for i, r := range m.Thresholds {
+		if !r.Judged || r.Measured == nil || r.OK != want[i] {
+			t.Errorf("%s: judged %v, measured %v, ok %v; want ok %v (%s)", r.Expr, r.Judged, r.Measured, r.OK, want[i], r.Text)
+		}
+	}
+	if len(m.Thresholds) != len(want) {
+		t.Errorf("%d thresholds; want %d", len(m.Thresholds), len(want))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,7 +71,12 @@ type numberMetric struct {
 	get   func(*Summary) (float64, bool)
 }
 
-var both = []string{ModeRelay, ModeScenario}
+var (
+	both = []string{ModeRelay, ModeScenario}
+	// all: the metrics an idle run (connections held, nothing sent)
+	// measures too.
+	all = []string{ModeRelay, ModeScenario, ModeIdle}
+)
 
 var numberMetrics = map[string]numberMetric{
 	"sent":               {kindNumber, both, "customer messages sent (scenario mode: customer frames)", func(s *Summary) (float64, bool) { return pick(s, float64(s.Sent), float64(s.FramesSent)), true }},
@@ -84,9 +90,9 @@ var numberMetrics = map[string]numberMetric{
 	"hub_errors":         {kindNumber, both, "error frames from the hub (refusals, such as unavailable)", func(s *Summary) (float64, bool) { return float64(s.HubErrors), true }},
 	"errors":             {kindNumber, both, "send_errors + hub_errors + failed_connections", func(s *Summary) (float64, bool) { return float64(s.SendErrors + s.HubErrors + uint64(s.Failed)), true }},
 	"errors_rate":        {kindShare, both, "(send_errors + hub_errors) ÷ messages attempted (scenario mode: hub_errors ÷ frames sent)", errorsRate},
-	"failed_connections": {kindNumber, both, "connections that could not be opened", func(s *Summary) (float64, bool) { return float64(s.Failed), true }},
-	"customers":          {kindNumber, both, "customer connections open once set up (scenario mode: customers that arrived)", func(s *Summary) (float64, bool) { return float64(s.Customers), true }},
-	"agents":             {kindNumber, both, "the generator's agent connections", func(s *Summary) (float64, bool) { return float64(s.Agents), true }},
+	"failed_connections": {kindNumber, all, "connections that could not be opened", func(s *Summary) (float64, bool) { return float64(s.Failed), true }},
+	"customers":          {kindNumber, all, "customer connections open once set up (scenario mode: customers that arrived)", func(s *Summary) (float64, bool) { return float64(s.Customers), true }},
+	"agents":             {kindNumber, all, "the generator's agent connections", func(s *Summary) (float64, bool) { return float64(s.Agents), true }},
 	"assigned":           {kindNumber, []string{ModeRelay}, "customers an agent took before pacing began (those messages are paced over)", func(s *Summary) (float64, bool) { return float64(s.Assigned), true }},
 	"arrived":            {kindNumber, []string{ModeScenario}, "synthetic customers that arrived", func(s *Summary) (float64, bool) { return float64(s.Arrived), true }},
 	"finished":           {kindNumber, []string{ModeScenario}, "synthetic customers that finished (abandoned included)", func(s *Summary) (float64, bool) { return float64(s.Finished), true }},
@@ -98,9 +104,15 @@ var numberMetrics = map[string]numberMetric{
 	"hub_cpu_per_message": {kindDuration, both, "the hub's CPU time per relayed message over the pacing window", func(s *Summary) (float64, bool) {
 		return hubValue(s, func(h *HubReport) float64 { return h.CPUPerRelayed.Seconds() })
 	}},
-	"hub_memory_per_connection": {kindBytes, both, "growth of the hub's resident memory per connection the drill opened", hubMemoryPerConn},
-	"generator_busy":            {kindShare, both, "the generator's CPU ÷ (wall time × its cores) over the pacing window", func(s *Summary) (float64, bool) { return s.Generator.Busy, s.Generator.Wall > 0 }},
-	"refund":                    {kindMoney, both, "the refund the hub's run owes so far under its contract, CNY (needs a viewer token)", func(s *Summary) (float64, bool) { return kpiValue(s, "") }},
+	"hub_memory_per_connection": {kindBytes, all, "growth of the hub's resident memory per connection the drill opened", hubMemoryPerConn},
+	"generator_memory_per_connection": {kindBytes, []string{ModeIdle}, "growth of the generator's own resident memory per connection it opened (idle runs)", func(s *Summary) (float64, bool) {
+		if s.Memory == nil || s.Memory.Connections == 0 {
+			return 0, false
+		}
+		return max(s.Memory.SelfRSSPerConn, 0), true
+	}},
+	"generator_busy": {kindShare, both, "the generator's CPU ÷ (wall time × its cores) over the pacing window", func(s *Summary) (float64, bool) { return s.Generator.Busy, s.Generator.Wall > 0 }},
+	"refund":         {kindMoney, both, "the refund the hub's run owes so far under its contract, CNY (needs a viewer token)", func(s *Summary) (float64, bool) { return kpiValue(s, "") }},
 }
 
 // pick returns relay in relay mode, scenario in scenario mode.
@@ -134,12 +146,22 @@ func hubValue(s *Summary, f func(*HubReport) float64) (float64, bool) {
 }
 
 func hubMemoryPerConn(s *Summary) (float64, bool) {
+	// Resident memory can shrink meanwhile (the runtime returning what an
+	// earlier drill left): the growth is then 0, not a negative size.
+	if s.Mode == ModeIdle {
+		// The figure of the summary's memory (and its report): the
+		// connections held, from the scrape before them to the one at
+		// the end of the hold.
+		m := s.Memory
+		if m == nil || m.Connections == 0 || s.HubSetup == nil || s.HubEnd == nil || math.IsNaN(s.HubSetup.RSS) || math.IsNaN(s.HubEnd.RSS) {
+			return 0, false
+		}
+		return max(m.HubRSSPerConn, 0), true
+	}
 	if s.HubSetup == nil || s.HubStart == nil {
 		return 0, false
 	}
 	n := s.Customers + s.Agents
-	// Resident memory can shrink meanwhile (the runtime returning what an
-	// earlier drill left): the growth is then 0, not a negative size.
 	v := max((s.HubStart.RSS-s.HubSetup.RSS)/float64(n), 0)
 	return v, n > 0 && !math.IsNaN(v)
 }
@@ -349,11 +371,26 @@ func (t Threshold) Fits(mode string) error {
 			return nil
 		}
 	}
+	if mode == ModeIdle {
+		return fmt.Errorf("threshold %q: an idle run measures only %s", t.Expr, strings.Join(idleMetrics(), ", "))
+	}
 	what := "echo customers (relay)"
 	if ref.modes[0] == ModeScenario {
 		what = "synthetic customers of a scenario"
 	}
 	return fmt.Errorf("threshold %q: %s is measured only with %s", t.Expr, t.Metric, what)
+}
+
+// idleMetrics names the metrics an idle run measures, sorted.
+func idleMetrics() []string {
+	var out []string
+	for name, m := range numberMetrics {
+		if slices.Contains(m.modes, ModeIdle) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ThresholdResult is a threshold's verdict: the value measured, in the

@@ -150,6 +150,18 @@ func TestSummary_Judge(t *testing.T) {
 	}
 }
 
+// An idle run's refusal names what it does measure.
+func TestThreshold_FitsIdleNamesItsMetrics(t *testing.T) {
+	th, err := load.ParseThreshold("round_trip_p99 < 1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `threshold "round_trip_p99 < 1s": an idle run measures only agents, customers, failed_connections, generator_memory_per_connection, hub_memory_per_connection`
+	if err := th.Fits(load.ModeIdle); err == nil || err.Error() != want {
+		t.Errorf("got %v; want %s", err, want)
+	}
+}
+
 // A threshold on a metric the mode does not measure is refused when the
 // run is configured.
 func TestThreshold_Fits(t *testing.T) {
@@ -162,6 +174,17 @@ func TestThreshold_Fits(t *testing.T) {
 		{"first_response_p90 < 30s", load.ModeScenario, true},
 		{"first_response_p90 < 30s", load.ModeRelay, false},
 		{"relay_p99 < 5ms", load.ModeScenario, true},
+		// An idle run holds connections and sends nothing: it measures
+		// the connections and the memory they take, no message.
+		{"hub_memory_per_connection < 40KiB", load.ModeIdle, true},
+		{"generator_memory_per_connection < 40KiB", load.ModeIdle, true},
+		{"generator_memory_per_connection < 40KiB", load.ModeRelay, false},
+		{"customers == 100", load.ModeIdle, true},
+		{"agents == 10", load.ModeIdle, true},
+		{"failed_connections == 0", load.ModeIdle, true},
+		{"dropped == 0", load.ModeIdle, false},
+		{"round_trip_p99 < 1s", load.ModeIdle, false},
+		{"kpi.satisfaction >= 0.9", load.ModeIdle, false},
 	} {
 		th, err := load.ParseThreshold(tc.expr)
 		if err != nil {

@@ -129,6 +129,8 @@ func TestDrill_BadInput(t *testing.T) {
 		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--interval", "2h"},
 		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "refund < 10"},
 		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--threshold", "kpi.satisfaction >= 0.9"},
+		// An idle run measures connections and memory, no message.
+		{"load", "--url", "ws://127.0.0.1:1", "--customer-token", "c", "--agent-token", "a", "--idle", "--threshold", "round_trip_p99 < 1s"},
 		{"merge", filepath.Join(t.TempDir(), "missing.json")},
 		{"merge", writeFile(t, "k6.json", `{"metrics": {}}`)},
 	} {

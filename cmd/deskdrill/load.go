@@ -45,14 +45,17 @@ takes the same --threshold conditions (exit status 99 when one fails), --summary
 deskdrill merge joins the parts' summaries).
 
 With --idle it only opens the connections (customers start no conversation), holds them for
---duration and reports memory per connection, the hub's (from /metrics) and its own.
+--duration and reports memory per connection, the hub's (from /metrics) and its own; its
+thresholds may name customers, agents, failed_connections, hub_memory_per_connection and
+generator_memory_per_connection.
 
 The agents' seats are TOKENNAME/load-00001 and up; the hub's concurrency (the scenario's
 staffing.concurrency) decides how many customers each agent takes.`,
 		Example: `  deskdrill load --url ws://127.0.0.1:8080 --customer-token dd_... --agent-token dd_... --customers 1000 --agents 100 --rate 2500/s --duration 30s
   deskdrill load --url ws://127.0.0.1:8080 --customer-token dd_... --agent-token dd_... --rate 500/s \
       --threshold 'round_trip_p99 < 50ms' --threshold 'dropped == 0' --summary load.json --html load.html
-  deskdrill load --url ws://127.0.0.1:8080 --customer-token dd_... --agent-token dd_... --customers 10000 --agents 1000 --idle --duration 20s --json`,
+  deskdrill load --url ws://127.0.0.1:8080 --customer-token dd_... --agent-token dd_... --customers 10000 --agents 1000 --idle --duration 20s \
+      --threshold 'hub_memory_per_connection < 40KiB' --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := requireHub(c, cfg.URL, "customer-token"); err != nil {

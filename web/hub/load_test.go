@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/deskdrill/deskdrill/bench/load"
 	"github.com/deskdrill/deskdrill/bench/protocol"
 	"github.com/deskdrill/deskdrill/web/hub"
@@ -73,6 +75,46 @@ func TestLoad_Idle(t *testing.T) {
 	}
 	if res.Sent != 0 || res.Assigned != 0 {
 		t.Errorf("idle sent %d, assigned %d; want none", res.Sent, res.Assigned)
+	}
+}
+
+// An idle run judges thresholds on what it measures: its connections and
+// the memory they take (docs/drills.md).
+func TestLoad_IdleThresholds(t *testing.T) {
+	f := newFixture(t, nil)
+	// The resident memory and heap series, as deskdrill serve exports them.
+	f.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	var ths []load.Threshold
+	for _, e := range []string{"customers == 30", "agents == 3", "failed_connections > 0", "hub_memory_per_connection < 1GiB", "generator_memory_per_connection >= 0"} {
+		th, err := load.ParseThreshold(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ths = append(ths, th)
+	}
+	r, err := load.New(load.Config{
+		URL: "ws" + strings.TrimPrefix(f.srv.URL, "http"), CustomerToken: "customer:idle", AgentToken: "agent:idle",
+		Customers: 30, Agents: 3, Idle: true, Duration: 100 * time.Millisecond, Thresholds: ths,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every connection opened: the third condition fails, the others hold.
+	want := []bool{true, true, false, true, true}
+	if len(res.Thresholds) != len(want) {
+		t.Fatalf("%d thresholds judged; want %d", len(res.Thresholds), len(want))
+	}
+	for i, th := range res.Thresholds {
+		if !th.Judged || th.Measured == nil || th.OK != want[i] {
+			t.Errorf("%s: judged %v, measured %v, ok %v; want a measurement and ok %v (%s)", th.Expr, th.Judged, th.Measured, th.OK, want[i], th.Text)
+		}
+	}
+	if got := len(res.FailedThresholds()); got != 1 {
+		t.Errorf("%d thresholds failed; want 1", got)
 	}
 }
 
