@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -42,19 +43,32 @@ type Relay struct {
 	mu        sync.Mutex
 	closed    bool                    // mu guards
 	conns     map[*relayConn]struct{} // mu guards
-	agents    []*relayConn            // mu guards; in the order they came
+	agents    []*relayConn            // mu guards; the agents connected, in the order they came
 	next      int                     // mu guards: the agent the next customer gets
-	customers []*relayConn            // mu guards; a conversation's id is its index
-	pending   []*relayConn            // mu guards: started before any agent came
+	customers map[int]*relayConn      // mu guards; by conversation id, while connected
+	nextID    int                     // mu guards: the next conversation's id
+	pending   []*relayConn            // mu guards: started while no agent was connected
+	// onPending, when set (tests), is called when a customer is left
+	// waiting for an agent.
+	onPending func()
 }
 
 // relayConn is one connection: gorilla allows one writer at a time, and
 // several readers write to an agent (its customers) or a customer.
+//
+// Writes have no deadline, as the echo server's have none: a peer that
+// stops reading holds up the goroutines writing to it until it or the
+// relay closes. The relay is a baseline for a well-behaved load, not a
+// server for the public.
 type relayConn struct {
-	ws    *websocket.Conn
-	wmu   sync.Mutex
-	agent *relayConn // a customer's agent, once assigned (Relay.mu)
-	conv  []byte     // a customer's frame prefix to its agent: {"conversation":"N",
+	ws  *websocket.Conn
+	wmu sync.Mutex
+	// agent is a customer's agent once assigned; an agent that leaves
+	// hands its customers to the others (Relay.agentGone). Read by the
+	// customer's loop for every message, without Relay.mu.
+	agent atomic.Pointer[relayConn]
+	id    int    // a customer's conversation id, once started (Relay.mu)
+	conv  []byte // a customer's frame prefix to its agent: {"conversation":"N", (its loop only)
 }
 
 func (c *relayConn) write(b []byte) error {
@@ -78,8 +92,9 @@ func NewRelay(reg prometheus.Registerer) (*Relay, error) {
 			ReadBufferSize: 1024, WriteBufferSize: 1024, WriteBufferPool: &sync.Pool{},
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
-		relayed: prometheus.NewCounter(prometheus.CounterOpts{Name: MetricRelayed, Help: "Messages delivered (one message in one direction)."}),
-		conns:   map[*relayConn]struct{}{},
+		relayed:   prometheus.NewCounter(prometheus.CounterOpts{Name: MetricRelayed, Help: "Messages delivered (one message in one direction)."}),
+		conns:     map[*relayConn]struct{}{},
+		customers: map[int]*relayConn{},
 	}
 	if reg != nil {
 		if err := reg.Register(r.relayed); err != nil {
@@ -112,7 +127,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		return
 	}
-	c := &relayConn{ws: ws}
+	c := &relayConn{ws: ws, id: -1}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -132,9 +147,11 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if agent {
 		r.addAgent(c)
+		defer r.agentGone(c)
 		r.agentLoop(c)
 		return
 	}
+	defer r.customerGone(c)
 	r.customerLoop(c)
 }
 
@@ -152,45 +169,84 @@ func (r *Relay) addAgent(a *relayConn) {
 	}
 }
 
-// assign gives customer c the next agent; r.mu must be held.
+// agentGone forgets agent a: its customers go to the other agents, or
+// wait for the next one.
+func (r *Relay) agentGone(a *relayConn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.agents, a); i >= 0 {
+		r.agents = slices.Delete(r.agents, i, i+1)
+	}
+	for _, c := range r.customers {
+		if c.agent.Load() != a {
+			continue
+		}
+		if len(r.agents) == 0 {
+			c.agent.Store(nil)
+			r.pending = append(r.pending, c)
+			continue
+		}
+		r.assign(c)
+	}
+}
+
+// customerGone forgets customer c.
+func (r *Relay) customerGone(c *relayConn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c.id >= 0 {
+		delete(r.customers, c.id)
+	}
+	if i := slices.Index(r.pending, c); i >= 0 {
+		r.pending = slices.Delete(r.pending, i, i+1)
+	}
+}
+
+// assign gives customer c the next agent; r.mu must be held and an agent
+// connected.
 func (r *Relay) assign(c *relayConn) {
-	c.agent = r.agents[r.next%len(r.agents)]
+	c.agent.Store(r.agents[r.next%len(r.agents)])
 	r.next++
 }
 
 func (r *Relay) customerLoop(c *relayConn) {
-	var agent *relayConn
 	var out []byte
 	for {
 		_, msg, err := c.ws.ReadMessage()
 		if err != nil {
 			return
 		}
-		if agent == nil {
-			assigned := false
-			r.mu.Lock()
-			if c.conv == nil && bytes.Contains(msg, relayStart) {
-				c.conv = append(append(append([]byte(nil), `{"conversation":"`...), strconv.Itoa(len(r.customers))...), `",`...)
-				r.customers = append(r.customers, c)
-				if len(r.agents) == 0 {
-					r.pending = append(r.pending, c)
-				} else {
-					r.assign(c)
-					assigned = true
-				}
-			}
-			// A customer left waiting is assigned by addAgent.
-			agent = c.agent
-			r.mu.Unlock()
-			if assigned && c.write(relayAssigned) != nil {
-				return
-			}
-			if assigned || agent == nil {
+		if c.conv == nil {
+			if !bytes.Contains(msg, relayStart) {
 				continue
 			}
-		}
-		if len(msg) < 2 || msg[0] != '{' {
+			r.mu.Lock()
+			c.id = r.nextID
+			r.nextID++
+			r.customers[c.id] = c
+			c.conv = append(append(append([]byte(nil), `{"conversation":"`...), strconv.Itoa(c.id)...), `",`...)
+			waiting := len(r.agents) == 0
+			if waiting {
+				r.pending = append(r.pending, c) // addAgent assigns it
+			} else {
+				r.assign(c)
+			}
+			hook := r.onPending
+			r.mu.Unlock()
+			if waiting {
+				if hook != nil {
+					hook()
+				}
+				continue
+			}
+			if c.write(relayAssigned) != nil {
+				return
+			}
 			continue
+		}
+		agent := c.agent.Load()
+		if agent == nil || len(msg) < 2 || msg[0] != '{' {
+			continue // no agent now: dropped, as a hub would refuse it
 		}
 		out = append(append(out[:0], c.conv...), msg[1:]...)
 		if agent.write(out) != nil {
@@ -221,10 +277,7 @@ func (r *Relay) agentLoop(a *relayConn) {
 			continue
 		}
 		r.mu.Lock()
-		var c *relayConn
-		if n >= 0 && n < len(r.customers) {
-			c = r.customers[n]
-		}
+		c := r.customers[n]
 		r.mu.Unlock()
 		if c == nil || c.write(msg) != nil {
 			continue

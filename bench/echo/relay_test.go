@@ -63,6 +63,36 @@ func TestRelay_CarriesTheHubsLoad(t *testing.T) {
 	}
 }
 
+// A relay serves one load after another: the first load's agents and
+// customers are forgotten when they leave, so no customer of the second
+// is given an agent that is gone.
+func TestRelay_ServesLoadAfterLoad(t *testing.T) {
+	r, err := echo.NewRelay(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(r)
+	defer hs.Close()
+	defer r.Close(context.Background())
+	for i := range 2 {
+		run, err := load.New(load.Config{
+			URL: "ws" + strings.TrimPrefix(hs.URL, "http"), CustomerToken: "any", AgentToken: "any", MetricsURL: "-",
+			Customers: 20, Agents: 3, Rate: load.Rate{Freq: 200, Per: time.Second}, Duration: 500 * time.Millisecond,
+			Setup: 20 * time.Second, Drain: 10 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := run.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Assigned != 20 || res.Sent != 100 || res.Received != 100 || res.Dropped != 0 {
+			t.Errorf("load %d: %d assigned, sent %d, received %d, dropped %d; want 20, 100, 100, 0", i+1, res.Assigned, res.Sent, res.Received, res.Dropped)
+		}
+	}
+}
+
 // A customer that starts before any agent is there waits, and is
 // assigned when the first agent comes.
 func TestRelay_CustomerWaitsForAnAgent(t *testing.T) {
@@ -73,10 +103,17 @@ func TestRelay_CustomerWaitsForAnAgent(t *testing.T) {
 	hs := httptest.NewServer(r)
 	defer hs.Close()
 	defer r.Close(context.Background())
+	waiting := make(chan struct{}, 1)
+	r.OnPending(func() { waiting <- struct{}{} })
 	url := "ws" + strings.TrimPrefix(hs.URL, "http")
 	cust := dialRelay(t, url+"/ws/customer")
 	if err := cust.WriteMessage(1, []byte(`{"v":1,"type":"start","text":"hi"}`)); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the customer was not left waiting with no agent connected")
 	}
 	agent := dialRelay(t, url+"/ws/agent")
 	if typ := readType(t, cust); typ != "assigned" {

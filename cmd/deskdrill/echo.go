@@ -18,9 +18,10 @@ import (
 )
 
 func newEchoCmd() *cobra.Command {
-	return groupCmd("echo", "The baseline of the hub's cost per message: a bare WebSocket echo server and its client",
+	return groupCmd("echo", "The baselines of the hub's cost per message: a bare WebSocket echo server and its client, and a bare relay",
 		`  deskdrill echo serve --addr 127.0.0.1:9090
-  deskdrill echo load --url ws://127.0.0.1:9090 --conns 5000 --rate 5000/s --duration 30s`,
+  deskdrill echo load --url ws://127.0.0.1:9090 --conns 5000 --rate 5000/s --duration 30s
+  deskdrill echo relay --addr 127.0.0.1:9091`,
 		newEchoServeCmd(), newEchoRelayCmd(), newEchoLoadCmd())
 }
 
