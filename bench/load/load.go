@@ -295,6 +295,10 @@ type Memory struct {
 	// and stacks in use, grown per connection.
 	SelfRSSPerConn       float64 `json:"self_rss_per_conn_bytes"`
 	SelfHeapStackPerConn float64 `json:"self_heap_stack_per_conn_bytes"`
+	// SelfRSSRead says the generator could read its resident memory
+	// (/proc/self/status, Linux; of every shard, merged): without it
+	// SelfRSSPerConn is 0 and no measurement.
+	SelfRSSRead bool `json:"self_rss_read"`
 }
 
 // setHub sets the hub's memory per connection from its scrapes before the
@@ -1108,6 +1112,7 @@ func (r *Runner) runIdle(ctx context.Context, s *Summary) error {
 	selfAfter := selfMemory()
 	m := &Memory{Connections: n}
 	m.SelfRSSPerConn = (selfAfter.rss - selfBefore.rss) / float64(n)
+	m.SelfRSSRead = selfBefore.rssRead && selfAfter.rssRead
 	m.SelfHeapStackPerConn = (selfAfter.heapStack - selfBefore.heapStack) / float64(n)
 	if haveMetrics {
 		if after, ok := r.scrape(context.WithoutCancel(ctx)); ok {
@@ -1126,6 +1131,7 @@ func (r *Runner) countRoles() (customers, agents int) {
 // memory is a process's memory, in bytes.
 type memory struct {
 	rss       float64
+	rssRead   bool // rss is known
 	heapStack float64
 }
 
@@ -1139,8 +1145,9 @@ func selfMemory() memory {
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		for line := range strings.SplitSeq(string(b), "\n") {
 			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-				m.rss = kb * 1024
+				if kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64); err == nil {
+					m.rss, m.rssRead = kb*1024, true
+				}
 			}
 		}
 	}

@@ -383,8 +383,9 @@ func mergeMemory(parts []*Summary, m *Summary) *Memory {
 			continue
 		}
 		if out == nil {
-			out = &Memory{}
+			out = &Memory{SelfRSSRead: true}
 		}
+		out.SelfRSSRead = out.SelfRSSRead && x.SelfRSSRead
 		out.Connections += x.Connections
 		out.SelfRSSPerConn += x.SelfRSSPerConn * float64(x.Connections)
 		out.SelfHeapStackPerConn += x.SelfHeapStackPerConn * float64(x.Connections)

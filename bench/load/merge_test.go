@@ -262,7 +262,7 @@ func TestMerge_IdleMemory(t *testing.T) {
 		p.Mode, p.Intervals, p.RTT, p.Stages = load.ModeIdle, nil, nil, nil
 		p.HubSetup = &load.HubMetrics{At: start.Add(time.Duration(i) * time.Second), RSS: setup, HeapInuse: setup / 2}
 		p.HubEnd = &load.HubMetrics{At: start.Add(time.Duration(10+i) * time.Second), RSS: end, HeapInuse: end / 2}
-		p.Memory = &load.Memory{Connections: conns, SelfRSSPerConn: selfRSS}
+		p.Memory = &load.Memory{Connections: conns, SelfRSSPerConn: selfRSS, SelfRSSRead: true}
 		p.Thresholds = nil
 		for _, e := range []string{"hub_memory_per_connection < 80000", "hub_memory_per_connection < 70000", "generator_memory_per_connection == 35000"} {
 			th, err := load.ParseThreshold(e)

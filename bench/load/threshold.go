@@ -106,7 +106,7 @@ var numberMetrics = map[string]numberMetric{
 	}},
 	"hub_memory_per_connection": {kindBytes, all, "growth of the hub's resident memory per connection the drill opened", hubMemoryPerConn},
 	"generator_memory_per_connection": {kindBytes, []string{ModeIdle}, "growth of the generator's own resident memory per connection it opened (idle runs)", func(s *Summary) (float64, bool) {
-		if s.Memory == nil || s.Memory.Connections == 0 {
+		if s.Memory == nil || s.Memory.Connections == 0 || !s.Memory.SelfRSSRead {
 			return 0, false
 		}
 		return max(s.Memory.SelfRSSPerConn, 0), true
@@ -375,7 +375,10 @@ func (t Threshold) Fits(mode string) error {
 		return fmt.Errorf("threshold %q: an idle run measures only %s", t.Expr, strings.Join(idleMetrics(), ", "))
 	}
 	what := "echo customers (relay)"
-	if ref.modes[0] == ModeScenario {
+	switch {
+	case len(ref.modes) == 1 && ref.modes[0] == ModeIdle:
+		what = "an idle run (--idle)"
+	case ref.modes[0] == ModeScenario:
 		what = "synthetic customers of a scenario"
 	}
 	return fmt.Errorf("threshold %q: %s is measured only with %s", t.Expr, t.Metric, what)

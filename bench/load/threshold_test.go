@@ -160,6 +160,15 @@ func TestThreshold_FitsIdleNamesItsMetrics(t *testing.T) {
 	if err := th.Fits(load.ModeIdle); err == nil || err.Error() != want {
 		t.Errorf("got %v; want %s", err, want)
 	}
+	// And the generator's memory, outside an idle run, names the idle run.
+	th, err = load.ParseThreshold("generator_memory_per_connection < 40KiB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `threshold "generator_memory_per_connection < 40KiB": generator_memory_per_connection is measured only with an idle run (--idle)`
+	if err := th.Fits(load.ModeRelay); err == nil || err.Error() != want {
+		t.Errorf("got %v; want %s", err, want)
+	}
 }
 
 // A threshold on a metric the mode does not measure is refused when the

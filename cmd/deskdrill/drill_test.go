@@ -448,3 +448,21 @@ func TestPrintSummary_ShardRate(t *testing.T) {
 		}
 	}
 }
+
+// An idle run's text summary lists its thresholds, held and failed, as
+// the other runs' do.
+func TestPrintSummary_IdleThresholds(t *testing.T) {
+	s := &loadgen.Summary{Mode: loadgen.ModeIdle, Customers: 30, Agents: 3, Memory: &loadgen.Memory{Connections: 33},
+		Shards: []loadgen.ShardInfo{{Shard: loadgen.Shard{Index: 0, Of: 1}}},
+		Thresholds: []loadgen.ThresholdResult{
+			{Judged: true, OK: true, Text: "customers = 30, want == 30: held"},
+			{Judged: true, OK: false, Text: "failed_connections = 0, want > 0: failed"},
+		}}
+	var b strings.Builder
+	printSummary(&b, s)
+	for _, want := range []string{"✓ customers = 30, want == 30: held", "✗ failed_connections = 0, want > 0: failed"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%q; want a line %q", b.String(), want)
+		}
+	}
+}

@@ -390,6 +390,7 @@ func printSummary(w io.Writer, s *loadgen.Summary) {
 			fmt.Fprintf(w, "memory per connection (%d): hub %.1f KiB resident (%.0f → %.0f MiB), %.1f KiB Go heap+stacks; this process %.1f KiB resident, %.1f KiB heap+stacks\n",
 				m.Connections, m.HubRSSPerConn/1024, m.HubRSSBefore/(1<<20), m.HubRSSAfter/(1<<20), m.HubHeapStackPerConn/1024, m.SelfRSSPerConn/1024, m.SelfHeapStackPerConn/1024)
 		}
+		printThresholds(w, s)
 		return
 	case loadgen.ModeScenario:
 		fmt.Fprintf(w, "synthetic customers over %s: %d arrived, %d finished (%d abandoned), %d could not finish, %d disputes; %d frames sent, %d received, %d hub errors\n",
@@ -437,6 +438,12 @@ func printSummary(w io.Writer, s *loadgen.Summary) {
 	if s.Aborted != "" {
 		fmt.Fprintf(w, "ABORTED: %s\n", s.Aborted)
 	}
+	printThresholds(w, s)
+}
+
+// printThresholds prints a line per threshold: ✓ held, ✗ failed, · left
+// to the merge (a shard).
+func printThresholds(w io.Writer, s *loadgen.Summary) {
 	for _, t := range s.Thresholds {
 		mark := "✓"
 		switch {
