@@ -1,6 +1,7 @@
 package review_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,32 @@ func TestEvaluate_ContractTimeoutThreshold(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The service score keeps the profile's thresholds whatever the contract
+// says (docs/scoring.md): a reply after 250 s is past the profile's 3 min
+// and loses the second half of its round's part, though a contract that
+// agreed 10 min counts no timeout for it.
+func TestEvaluate_ScoresKeepTheProfilesTimeout(t *testing.T) {
+	bj := time.FixedZone("", 8*3600)
+	c := closeAction(answered("late", time.Date(2026, 11, 11, 10, 0, 0, 0, bj), 250))
+	contract := &sim.Contract{Name: "t", MonthlyFee: 10000_00, TimeoutThreshold: 10 * time.Minute}
+	if err := contract.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := review.Evaluate([]*sim.Conversation{c}, review.Options{Profile: taobaoLike(), Contract: contract})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.KPIs["timeouts_per_day"]; v != 0 {
+		t.Errorf("timeouts_per_day = %v; want 0 (250 s is within the contract's 10 min)", v)
+	}
+	timedOut := false
+	for _, d := range r.Scores[0].Score.Deductions {
+		timedOut = timedOut || strings.Contains(d.Reason, "a response timeout (over 3m")
+	}
+	if !timedOut {
+		t.Errorf("deductions %+v; want the round's response timeout past the profile's 3 min", r.Scores[0].Score.Deductions)
 	}
 }
