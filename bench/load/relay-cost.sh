@@ -20,7 +20,8 @@
 # The load driving each server is timed over the same window too: it is the
 # other end of every message, and a cost that grows at both ends with the
 # traffic's pattern rather than with the server's code shows in both.
-# ROUNDS rounds (3) of the three, in turn; the medians and the ratios
+# ROUNDS rounds (3) of the three, in turn (each round starting one further
+# along); the medians and the ratios
 # (hub ÷ echo, the issue's; relay ÷ echo, the traffic's share; hub ÷
 # relay, the hub's own) are printed. Then one run at 10,000 relayed/s (5,000 customer messages/s) for
 # the hub's relay latency p99, from its histogram over the pacing window.
@@ -123,8 +124,10 @@ relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under 
 	for _ in $(seq 100); do
 		raddr=$(sed -n 's|^relay on ws://\([^/]*\)/.*|\1|p' "$work/$1-relay.out" 2>/dev/null)
 		[ -n "$raddr" ] && break
+		kill -0 "$rp" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ -n "$raddr" ] || { echo "relay-cost: the relay did not start" >&2; cat "$work/$1-relay.err" >&2; exit 1; }
 	"$dd" load --url "ws://$raddr" --customer-token bare --agent-token bare --seat "$1-" \
 		--customers $CUSTOMERS --agents $AGENTS --rate 2500/s --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
 	local lp=$!
@@ -141,8 +144,10 @@ echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.w
 	for _ in $(seq 100); do
 		eaddr=$(sed -n 's|^echo server on ws://\([^/]*\)/.*|\1|p' "$work/$1-echo.out" 2>/dev/null)
 		[ -n "$eaddr" ] && break
+		kill -0 "$ep" 2>/dev/null || break
 		sleep 0.1
 	done
+	[ -n "$eaddr" ] || { echo "relay-cost: the echo server did not start" >&2; cat "$work/$1-echo.err" >&2; exit 1; }
 	"$dd" echo load --url "ws://$eaddr" --conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json >"$work/$1-load.json" 2>"$work/$1-load.err" &
 	local lp=$!
 	pids+=("$lp")
@@ -156,29 +161,39 @@ per() { awk -v c="$1" -v m="$2" 'BEGIN {printf "%.1f", 1e6 * c / m}'; } # µs pe
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 hubs=() echoes=() ratios=() hubloads=() echoloads=() relays=() relayloads=() floors=() owns=()
-for r in $(seq "$ROUNDS"); do
+# Each round runs the three in turn, starting one further along each time
+# (hub, relay, echo; relay, echo, hub; ...), so that no server always runs
+# first or last on a machine whose other guests come and go.
+measure_hub() {
 	echo "== round $r: hub, 5,000 relayed/s ($CUSTOMERS customers, $AGENTS agents, 2500/s)"
 	hub_round "hub$r" 2500/s
 	read -r hc hm hl <"$work/hub$r.win"
-	h=$(per "$hc" "$hm")
-	echo "hub:  $hc s CPU for $hm relayed = $h µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$hl" "$hm") µs per message"
+	echo "hub:  $hc s CPU for $hm relayed = $(per "$hc" "$hm") µs per message ($(awk -v m="$hm" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$hl" "$hm") µs per message"
+}
+measure_relay() {
 	echo "== round $r: bare relay, the hub's load"
 	relay_round "relay$r"
 	read -r rc rm rl <"$work/relay$r.win"
 	echo "relay: $rc s CPU for $rm relayed = $(per "$rc" "$rm") µs per message; its load: $(per "$rl" "$rm") µs per message"
-	relays+=("$(per "$rc" "$rm")") relayloads+=("$(per "$rl" "$rm")")
+}
+measure_echo() {
 	echo "== round $r: echo, $CUSTOMERS connections × 1 message/s"
 	echo_round "echo$r"
 	read -r ec em el <"$work/echo$r.win"
-	e=$(per "$ec" "$em")
-	echo "echo: $ec s CPU for $em echoed = $e µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$el" "$em") µs per message"
+	echo "echo: $ec s CPU for $em echoed = $(per "$ec" "$em") µs per message ($(awk -v m="$em" -v w=$WINDOW 'BEGIN {printf "%.0f", m / w}')/s); its load: $(per "$el" "$em") µs per message"
+}
+order=(measure_hub measure_relay measure_echo)
+for r in $(seq "$ROUNDS"); do
+	for i in 0 1 2; do
+		"${order[$(((r - 1 + i) % 3))]}"
+	done
+	h=$(per "$hc" "$hm") rr=$(per "$rc" "$rm") e=$(per "$ec" "$em")
 	ratio=$(awk -v h="$h" -v e="$e" 'BEGIN {printf "%.2f", h / e}')
-	rr=${relays[-1]}
 	floor=$(awk -v r="$rr" -v e="$e" 'BEGIN {printf "%.2f", r / e}')
 	own=$(awk -v h="$h" -v r="$rr" 'BEGIN {printf "%.2f", h / r}')
 	echo "ratio: $ratio (relay ÷ echo $floor, hub ÷ relay $own)"
-	hubs+=("$h") echoes+=("$e") ratios+=("$ratio") floors+=("$floor") owns+=("$own")
-	hubloads+=("$(per "$hl" "$hm")") echoloads+=("$(per "$el" "$em")")
+	hubs+=("$h") relays+=("$rr") echoes+=("$e") ratios+=("$ratio") floors+=("$floor") owns+=("$own")
+	hubloads+=("$(per "$hl" "$hm")") relayloads+=("$(per "$rl" "$rm")") echoloads+=("$(per "$el" "$em")")
 done
 
 echo "== 10,000 relayed/s: relay latency ($CUSTOMERS customers, $AGENTS agents, 5000/s)"
