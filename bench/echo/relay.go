@@ -39,15 +39,13 @@ type Relay struct {
 	relayed  prometheus.Counter
 	count    atomic.Uint64
 
-	wg        sync.WaitGroup
+	conns     conns
 	mu        sync.Mutex
-	closed    bool                    // mu guards
-	conns     map[*relayConn]struct{} // mu guards
-	agents    []*relayConn            // mu guards; the agents connected, in the order they came
-	next      int                     // mu guards: the agent the next customer gets
-	customers map[int]*relayConn      // mu guards; by conversation id, while connected
-	nextID    int                     // mu guards: the next conversation's id
-	pending   []*relayConn            // mu guards: started while no agent was connected
+	agents    []*relayConn       // mu guards; the agents connected, in the order they came
+	next      int                // mu guards: the agent the next customer gets
+	customers map[int]*relayConn // mu guards; by conversation id, while connected
+	nextID    int                // mu guards: the next conversation's id
+	pending   []*relayConn       // mu guards: started while no agent was connected
 	// onPending, when set (tests), is called when a customer is left
 	// waiting for an agent.
 	onPending func()
@@ -93,7 +91,6 @@ func NewRelay(reg prometheus.Registerer) (*Relay, error) {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 		relayed:   prometheus.NewCounter(prometheus.CounterOpts{Name: MetricRelayed, Help: "Messages delivered (one message in one direction)."}),
-		conns:     map[*relayConn]struct{}{},
 		customers: map[int]*relayConn{},
 	}
 	if reg != nil {
@@ -114,34 +111,12 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	ws, ok := r.conns.upgrade(&r.upgrader, w, req)
+	if !ok {
 		return
 	}
-	r.wg.Add(1)
-	r.mu.Unlock()
-	defer r.wg.Done()
-	ws, err := r.upgrader.Upgrade(w, req, nil)
-	if err != nil {
-		return
-	}
+	defer r.conns.done(ws)
 	c := &relayConn{ws: ws, id: -1}
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		ws.Close()
-		return
-	}
-	r.conns[c] = struct{}{}
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		delete(r.conns, c)
-		r.mu.Unlock()
-		ws.Close()
-	}()
 	if c.write(relayWelcome) != nil {
 		return
 	}
@@ -288,22 +263,4 @@ func (r *Relay) agentLoop(a *relayConn) {
 }
 
 // Close closes every connection and waits for their loops, or for ctx.
-func (r *Relay) Close(ctx context.Context) error {
-	r.mu.Lock()
-	r.closed = true
-	for c := range r.conns {
-		c.ws.Close()
-	}
-	r.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		r.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("close relay: %w", ctx.Err())
-	}
-}
+func (r *Relay) Close(ctx context.Context) error { return r.conns.close(ctx, "relay") }

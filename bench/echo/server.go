@@ -22,11 +22,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	messages prometheus.Counter
 	count    atomic.Uint64
-
-	wg     sync.WaitGroup // every connection's loop
-	mu     sync.Mutex
-	closed bool                         // mu guards
-	conns  map[*websocket.Conn]struct{} // mu guards
+	conns    conns
 }
 
 // NewServer returns an echo server whose message counter is registered
@@ -40,7 +36,6 @@ func NewServer(reg prometheus.Registerer) (*Server, error) {
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
 		messages: prometheus.NewCounter(prometheus.CounterOpts{Name: MetricMessages, Help: "Messages read and written back."}),
-		conns:    map[*websocket.Conn]struct{}{},
 	}
 	if reg != nil {
 		if err := reg.Register(s.messages); err != nil {
@@ -55,33 +50,11 @@ func (s *Server) Messages() uint64 { return s.count.Load() }
 
 // ServeHTTP upgrades the request and echoes until the connection ends.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	ws, ok := s.conns.upgrade(&s.upgrader, w, r)
+	if !ok {
 		return
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer s.wg.Done()
-	ws, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader has answered
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		ws.Close()
-		return
-	}
-	s.conns[ws] = struct{}{}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, ws)
-		s.mu.Unlock()
-		ws.Close()
-	}()
+	defer s.conns.done(ws)
 	// The loop of gorilla's own echo example: one read, one write.
 	for {
 		typ, msg, err := ws.ReadMessage()
@@ -97,22 +70,4 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Close closes every connection and waits for their loops, or for ctx.
-func (s *Server) Close(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	for ws := range s.conns {
-		ws.Close()
-	}
-	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("close echo server: %w", ctx.Err())
-	}
-}
+func (s *Server) Close(ctx context.Context) error { return s.conns.close(ctx, "echo server") }
