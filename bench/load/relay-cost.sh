@@ -117,17 +117,27 @@ hub_round() { # hub_round NAME RATE: writes "cpu messages load_cpu" to $work/NAM
 	wait "$lp"
 	unserve
 }
-relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under the hub's load
-	"$dd" echo relay --addr 127.0.0.1:0 >"$work/$1-relay.out" 2>"$work/$1-relay.err" &
-	local rp=$! raddr=""
-	pids+=("$rp")
+# start_baseline NAME BANNER CMD...: runs a baseline server in the
+# background and waits for its line "BANNER on ws://ADDR/ ..."; sets bpid
+# and baddr.
+start_baseline() {
+	local name=$1 banner=$2
+	shift 2
+	"$@" >"$work/$name.out" 2>"$work/$name.err" &
+	bpid=$!
+	pids+=("$bpid")
+	baddr=""
 	for _ in $(seq 100); do
-		raddr=$(sed -n 's|^relay on ws://\([^/]*\)/.*|\1|p' "$work/$1-relay.out" 2>/dev/null)
-		[ -n "$raddr" ] && break
-		kill -0 "$rp" 2>/dev/null || break
+		baddr=$(sed -n "s|^$banner on ws://\([^/]*\)/.*|\1|p" "$work/$name.out" 2>/dev/null)
+		[ -n "$baddr" ] && break
+		kill -0 "$bpid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -n "$raddr" ] || { echo "relay-cost: the relay did not start" >&2; cat "$work/$1-relay.err" >&2; exit 1; }
+	[ -n "$baddr" ] || { echo "relay-cost: the $banner did not start" >&2; cat "$work/$name.err" >&2; exit 1; }
+}
+relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under the hub's load
+	start_baseline "$1-relay" relay "$dd" echo relay --addr 127.0.0.1:0
+	local rp=$bpid raddr=$baddr
 	"$dd" load --url "ws://$raddr" --customer-token bare --agent-token bare --seat "$1-" \
 		--customers $CUSTOMERS --agents $AGENTS --rate 2500/s --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
 	local lp=$!
@@ -138,16 +148,8 @@ relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under 
 	wait "$rp" || true
 }
 echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.win
-	"$dd" echo serve --addr 127.0.0.1:0 >"$work/$1-echo.out" 2>"$work/$1-echo.err" &
-	local ep=$! eaddr=""
-	pids+=("$ep")
-	for _ in $(seq 100); do
-		eaddr=$(sed -n 's|^echo server on ws://\([^/]*\)/.*|\1|p' "$work/$1-echo.out" 2>/dev/null)
-		[ -n "$eaddr" ] && break
-		kill -0 "$ep" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$eaddr" ] || { echo "relay-cost: the echo server did not start" >&2; cat "$work/$1-echo.err" >&2; exit 1; }
+	start_baseline "$1-echo" "echo server" "$dd" echo serve --addr 127.0.0.1:0
+	local ep=$bpid eaddr=$baddr
 	"$dd" echo load --url "ws://$eaddr" --conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json >"$work/$1-load.json" 2>"$work/$1-load.err" &
 	local lp=$!
 	pids+=("$lp")
