@@ -53,6 +53,16 @@ type Contract struct {
 	Deposit     *Deposit     `yaml:"deposit"`
 }
 
+// ResponseTimeout is the threshold of a response timeout the contract
+// agreed, for sim.NewTally: 0 (the platform profile's) when it agreed none
+// or there is no contract.
+func (c *Contract) ResponseTimeout() time.Duration {
+	if c == nil {
+		return 0
+	}
+	return c.TimeoutThreshold
+}
+
 // Stacking says how a period's deductions combine.
 type Stacking string
 

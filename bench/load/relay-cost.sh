@@ -107,14 +107,23 @@ serve() { # serve NAME: a fresh hub; sets hub, addr, ctoken, atoken
 }
 unserve() { kill -INT "$hub"; wait "$hub" || true; }
 
-hub_round() { # hub_round NAME RATE: writes "cpu messages load_cpu" to $work/NAME.win
-	serve "$1"
-	"$dd" load --url "ws://$addr" --customer-token "$ctoken" --agent-token "$atoken" --seat "$1-" \
-		--customers $CUSTOMERS --agents $AGENTS --rate "$2" --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
+# drive NAME SERVERPID ADDR COUNTER LOADOUT LOAD...: runs the load command
+# against a server, times the server and the load over the window (to
+# $work/NAME.win: "cpu messages load_cpu") and waits for the load to end.
+drive() {
+	local name=$1 sp=$2 saddr=$3 counter=$4 out=$5
+	shift 5
+	"$@" >"$work/$out.json" 2>"$work/$out.err" &
 	local lp=$!
 	pids+=("$lp")
-	window "$hub" "$addr" deskdrill_messages_relayed_total "$lp" >"$work/$1.win"
+	window "$sp" "$saddr" "$counter" "$lp" >"$work/$name.win"
 	wait "$lp"
+}
+hub_round() { # hub_round NAME RATE
+	serve "$1"
+	drive "$1" "$hub" "$addr" deskdrill_messages_relayed_total "$1" "$dd" load --url "ws://$addr" \
+		--customer-token "$ctoken" --agent-token "$atoken" --seat "$1-" \
+		--customers $CUSTOMERS --agents $AGENTS --rate "$2" --duration "$DURATION" --json
 	unserve
 }
 # start_baseline NAME BANNER CMD...: runs a baseline server in the
@@ -135,28 +144,19 @@ start_baseline() {
 	done
 	[ -n "$baddr" ] || { echo "relay-cost: the $banner did not start" >&2; cat "$work/$name.err" >&2; exit 1; }
 }
+stop_baseline() { kill -INT "$bpid"; wait "$bpid" || true; }
 relay_round() { # relay_round NAME: the bare relay (deskdrill echo relay) under the hub's load
 	start_baseline "$1-relay" relay "$dd" echo relay --addr 127.0.0.1:0
-	local rp=$bpid raddr=$baddr
-	"$dd" load --url "ws://$raddr" --customer-token bare --agent-token bare --seat "$1-" \
-		--customers $CUSTOMERS --agents $AGENTS --rate 2500/s --duration "$DURATION" --json >"$work/$1.json" 2>"$work/$1.err" &
-	local lp=$!
-	pids+=("$lp")
-	window "$rp" "$raddr" deskdrill_messages_relayed_total "$lp" >"$work/$1.win"
-	wait "$lp"
-	kill -INT "$rp"
-	wait "$rp" || true
+	drive "$1" "$bpid" "$baddr" deskdrill_messages_relayed_total "$1" "$dd" load --url "ws://$baddr" \
+		--customer-token bare --agent-token bare --seat "$1-" \
+		--customers $CUSTOMERS --agents $AGENTS --rate 2500/s --duration "$DURATION" --json
+	stop_baseline
 }
-echo_round() { # echo_round NAME: writes "cpu messages load_cpu" to $work/NAME.win
+echo_round() { # echo_round NAME: the echo server, 5,000 connections × 1 message/s
 	start_baseline "$1-echo" "echo server" "$dd" echo serve --addr 127.0.0.1:0
-	local ep=$bpid eaddr=$baddr
-	"$dd" echo load --url "ws://$eaddr" --conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json >"$work/$1-load.json" 2>"$work/$1-load.err" &
-	local lp=$!
-	pids+=("$lp")
-	window "$ep" "$eaddr" deskdrill_echo_messages_total "$lp" >"$work/$1.win"
-	wait "$lp"
-	kill -INT "$ep"
-	wait "$ep" || true
+	drive "$1" "$bpid" "$baddr" deskdrill_echo_messages_total "$1-load" "$dd" echo load --url "ws://$baddr" \
+		--conns $CUSTOMERS --rate 5000/s --duration "$DURATION" --json
+	stop_baseline
 }
 
 per() { awk -v c="$1" -v m="$2" 'BEGIN {printf "%.1f", 1e6 * c / m}'; } # µs per message

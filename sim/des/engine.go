@@ -345,11 +345,7 @@ func (e *Engine) reset(cfg Run) {
 	e.res = &Result{Seed: cfg.Seed}
 	e.tally = nil
 	if e.m.profile != nil && !cfg.QueueOnly {
-		var timeout time.Duration // the profile's
-		if e.m.contract != nil {
-			timeout = e.m.contract.TimeoutThreshold
-		}
-		e.tally = sim.NewTally(e.m.cal, e.m.profile, timeout)
+		e.tally = sim.NewTally(e.m.cal, e.m.profile, e.m.contract.ResponseTimeout())
 	}
 	e.hours = e.hours[:0]
 	e.lastQT, e.lastBT, e.busyNow, e.busyOn = 0, 0, 0, 0

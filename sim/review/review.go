@@ -354,10 +354,7 @@ func Evaluate(convs []*sim.Conversation, o Options) (*Review, error) {
 		r.Period = calStart.Format("2006-01")
 	}
 	cal := sim.NewCalendar(calStart, span)
-	timeout := time.Duration(0) // the profile's
-	if o.Contract != nil {
-		timeout = o.Contract.TimeoutThreshold
-	}
+	timeout := o.Contract.ResponseTimeout()
 	all := sim.NewTally(cal, o.Profile, timeout)
 	replyS := all.ReplyThreshold()
 	perDialogue := o.Profile.ReplyScope == sim.ScopeDialogue
